@@ -1,0 +1,38 @@
+# SteadyProxy: the two set-up commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+JAVA_HOME := $(shell scripts/find-jdk)
+ifeq ($(JAVA_HOME),)
+$(error SteadyProxy needs a JDK 21 or newer: set JAVA_HOME to one, or install one under /usr/lib/jvm)
+endif
+export JAVA_HOME
+export PATH := $(JAVA_HOME)/bin:$(PATH)
+
+MVN ?= mvn
+MVN_FLAGS ?= -B -ntp
+SERVICE_JAR := service/target/steadyproxy-service.jar
+ARGS ?=
+
+.PHONY: help build run test bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+build: ## compile and package both modules, without tests
+	$(MVN) $(MVN_FLAGS) -q -DskipTests install
+
+$(SERVICE_JAR): $(shell find service/src/main pom.xml service/pom.xml -type f 2>/dev/null)
+	$(MVN) $(MVN_FLAGS) -q -DskipTests -pl service -am package
+
+run: $(SERVICE_JAR) ## the proxy on :8000 (in front of the built-in demo upstream unless PROXY_UPSTREAM_URL is set)
+	bin/start-proxy --host 0.0.0.0 --port 8000 $(ARGS)
+
+test: ## every test suite (unit, integration, chart, lint)
+	$(MVN) $(MVN_FLAGS) verify
+
+bench: $(SERVICE_JAR) ## wrk against SteadyProxy, nginx and HAProxy side by side; writes src-docs/performance.md
+	bench/run-bench
+
+clean: ## remove build output
+	$(MVN) $(MVN_FLAGS) -q clean
