@@ -1,0 +1,285 @@
+package io.steadyproxy.operator.crd;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.model.annotation.SpecReplicas;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the user asks for: the proxy's settings (every setting of the original proxy, with its
+ * default), where it runs and how the watchdog looks after it.
+ *
+ * <p>Every {@code @Default} is repeated as a field initializer on purpose: the API server fills
+ * defaults from the schema, but objects that never went through it (unit tests, the mock server,
+ * a client that skips defaulting) must mean the same thing. {@code CrdSchemaTest} fails when the
+ * two disagree.
+ */
+@ValidationRule(
+    value = "self.cleanupThresholdMb < self.maxMemoryUsageMb",
+    message = "cleanupThresholdMb must be less than maxMemoryUsageMb")
+public class ProxyConfigSpec {
+
+  /** An absolute http(s) URL with a host and an optional path; no query or fragment. */
+  public static final String HTTP_URL_PATTERN = "^https?://[^\\s/?#]+(/[^\\s?#]*)?$";
+
+  /** A path prefix: starts with a slash, no whitespace, query or fragment. */
+  public static final String PATH_PREFIX_PATTERN = "^/[^\\s?#]*$";
+
+  @SpecReplicas
+  @Min(0)
+  @Max(1000)
+  @JsonPropertyDescription(
+      "Number of proxy pods. Leave unset to let something else (an HPA) own the Deployment's replicas.")
+  private Integer replicas;
+
+  @Default("steadyproxy/proxy:0.1.0")
+  @Pattern("^\\S+$")
+  @JsonPropertyDescription("Container image of the proxy.")
+  private String image = "steadyproxy/proxy:0.1.0";
+
+  @Required
+  @Pattern(HTTP_URL_PATTERN)
+  @JsonPropertyDescription("Default upstream base URL, for requests no route matches.")
+  private String upstreamUrl;
+
+  @JsonPropertyDescription("Path-prefix routes to other upstreams; the longest matching prefix wins.")
+  private List<Route> routes = new ArrayList<>();
+
+  @Default("false")
+  @JsonPropertyDescription("Forward the client's Host header instead of the upstream's host.")
+  private Boolean preserveHost = false;
+
+  @Default("100")
+  @Min(1)
+  @Max(100000)
+  @JsonPropertyDescription("Maximum upstream connections, in use and idle.")
+  private Integer maxConnections = 100;
+
+  @Default("20")
+  @Min(0)
+  @Max(100000)
+  @JsonPropertyDescription("Maximum idle (kept-alive) upstream connections.")
+  private Integer maxKeepaliveConnections = 20;
+
+  @Default("30")
+  @Min(1)
+  @Max(3600)
+  @JsonPropertyDescription("Seconds an idle upstream connection is kept.")
+  private Integer keepaliveExpirySeconds = 30;
+
+  @Default("10")
+  @Min(1)
+  @Max(600)
+  @JsonPropertyDescription("Upstream connect timeout, seconds.")
+  private Integer connectTimeoutSeconds = 10;
+
+  @Default("60")
+  @Min(1)
+  @Max(3600)
+  @JsonPropertyDescription("Upstream read timeout, seconds.")
+  private Integer readTimeoutSeconds = 60;
+
+  @Default("10")
+  @Min(1)
+  @Max(3600)
+  @JsonPropertyDescription("Write timeout, seconds.")
+  private Integer writeTimeoutSeconds = 10;
+
+  @Default("5")
+  @Min(1)
+  @Max(600)
+  @JsonPropertyDescription("Seconds a request waits for a free upstream connection before a 503.")
+  private Integer poolTimeoutSeconds = 5;
+
+  @Default("30")
+  @Min(1)
+  @Max(3600)
+  @JsonPropertyDescription("Seconds between two memory checks inside the proxy.")
+  private Integer memoryCheckIntervalSeconds = 30;
+
+  @Default("500")
+  @Min(64)
+  @Max(65536)
+  @JsonPropertyDescription("Memory (RSS, MB) above which the proxy runs a full cleanup and sheds load.")
+  private Integer maxMemoryUsageMb = 500;
+
+  @Default("400")
+  @Min(32)
+  @Max(65536)
+  @JsonPropertyDescription("Memory (RSS, MB) above which a light cleanup runs; must be below maxMemoryUsageMb.")
+  private Integer cleanupThresholdMb = 400;
+
+  @JsonPropertyDescription(
+      "Container resources. The memory limit must exceed maxMemoryUsageMb; when unset it is maxMemoryUsageMb + 25%.")
+  private ResourceRequirements resources;
+
+  @JsonPropertyDescription("Secret key holding the admin bearer token (PROXY_ADMIN_TOKEN).")
+  private SecretKeyRef adminTokenSecretRef;
+
+  @JsonPropertyDescription("The Service in front of the proxy pods.")
+  private ServiceSpec service = new ServiceSpec();
+
+  @JsonPropertyDescription("The operator's memory watchdog for this proxy.")
+  private WatchdogSpec watchdog = new WatchdogSpec();
+
+  public ProxyConfigSpec() {}
+
+  public Integer getReplicas() {
+    return replicas;
+  }
+
+  public void setReplicas(Integer replicas) {
+    this.replicas = replicas;
+  }
+
+  public String getImage() {
+    return image;
+  }
+
+  public void setImage(String image) {
+    this.image = image;
+  }
+
+  public String getUpstreamUrl() {
+    return upstreamUrl;
+  }
+
+  public void setUpstreamUrl(String upstreamUrl) {
+    this.upstreamUrl = upstreamUrl;
+  }
+
+  public List<Route> getRoutes() {
+    return routes;
+  }
+
+  public void setRoutes(List<Route> routes) {
+    this.routes = routes;
+  }
+
+  public Boolean getPreserveHost() {
+    return preserveHost;
+  }
+
+  public void setPreserveHost(Boolean preserveHost) {
+    this.preserveHost = preserveHost;
+  }
+
+  public Integer getMaxConnections() {
+    return maxConnections;
+  }
+
+  public void setMaxConnections(Integer maxConnections) {
+    this.maxConnections = maxConnections;
+  }
+
+  public Integer getMaxKeepaliveConnections() {
+    return maxKeepaliveConnections;
+  }
+
+  public void setMaxKeepaliveConnections(Integer maxKeepaliveConnections) {
+    this.maxKeepaliveConnections = maxKeepaliveConnections;
+  }
+
+  public Integer getKeepaliveExpirySeconds() {
+    return keepaliveExpirySeconds;
+  }
+
+  public void setKeepaliveExpirySeconds(Integer keepaliveExpirySeconds) {
+    this.keepaliveExpirySeconds = keepaliveExpirySeconds;
+  }
+
+  public Integer getConnectTimeoutSeconds() {
+    return connectTimeoutSeconds;
+  }
+
+  public void setConnectTimeoutSeconds(Integer connectTimeoutSeconds) {
+    this.connectTimeoutSeconds = connectTimeoutSeconds;
+  }
+
+  public Integer getReadTimeoutSeconds() {
+    return readTimeoutSeconds;
+  }
+
+  public void setReadTimeoutSeconds(Integer readTimeoutSeconds) {
+    this.readTimeoutSeconds = readTimeoutSeconds;
+  }
+
+  public Integer getWriteTimeoutSeconds() {
+    return writeTimeoutSeconds;
+  }
+
+  public void setWriteTimeoutSeconds(Integer writeTimeoutSeconds) {
+    this.writeTimeoutSeconds = writeTimeoutSeconds;
+  }
+
+  public Integer getPoolTimeoutSeconds() {
+    return poolTimeoutSeconds;
+  }
+
+  public void setPoolTimeoutSeconds(Integer poolTimeoutSeconds) {
+    this.poolTimeoutSeconds = poolTimeoutSeconds;
+  }
+
+  public Integer getMemoryCheckIntervalSeconds() {
+    return memoryCheckIntervalSeconds;
+  }
+
+  public void setMemoryCheckIntervalSeconds(Integer memoryCheckIntervalSeconds) {
+    this.memoryCheckIntervalSeconds = memoryCheckIntervalSeconds;
+  }
+
+  public Integer getMaxMemoryUsageMb() {
+    return maxMemoryUsageMb;
+  }
+
+  public void setMaxMemoryUsageMb(Integer maxMemoryUsageMb) {
+    this.maxMemoryUsageMb = maxMemoryUsageMb;
+  }
+
+  public Integer getCleanupThresholdMb() {
+    return cleanupThresholdMb;
+  }
+
+  public void setCleanupThresholdMb(Integer cleanupThresholdMb) {
+    this.cleanupThresholdMb = cleanupThresholdMb;
+  }
+
+  public ResourceRequirements getResources() {
+    return resources;
+  }
+
+  public void setResources(ResourceRequirements resources) {
+    this.resources = resources;
+  }
+
+  public SecretKeyRef getAdminTokenSecretRef() {
+    return adminTokenSecretRef;
+  }
+
+  public void setAdminTokenSecretRef(SecretKeyRef adminTokenSecretRef) {
+    this.adminTokenSecretRef = adminTokenSecretRef;
+  }
+
+  public ServiceSpec getService() {
+    return service;
+  }
+
+  public void setService(ServiceSpec service) {
+    this.service = service;
+  }
+
+  public WatchdogSpec getWatchdog() {
+    return watchdog;
+  }
+
+  public void setWatchdog(WatchdogSpec watchdog) {
+    this.watchdog = watchdog;
+  }
+}
