@@ -1,0 +1,25 @@
+package io.steadyproxy;
+
+import io.steadyproxy.config.Key;
+
+/** The {@code --help} text, built from the settings table so it cannot drift from it. */
+final class Usage {
+    private Usage() {
+    }
+
+    static String text() {
+        StringBuilder sb = new StringBuilder("""
+                usage: start-proxy [--config FILE] [--upstream URL] [--route /prefix=URL[;strip]]... [--KEY VALUE]...
+
+                Sources, highest priority first: flags, PROXY_* environment variables, proxy_config.json
+                (working directory or --config / PROXY_CONFIG), the proxy section of application.yaml, defaults.
+                Durations are seconds (30, 2.5) or 500ms / 2m / PT30S; memory sizes are MB (500) or 512MB / 1GB.
+
+                """);
+        sb.append(String.format("  %-30s %-34s %s%n", "flag", "environment", "default"));
+        for (Key key : Key.values()) {
+            sb.append(String.format("  %-30s %-34s %s%n", key.flag(), key.env(), key.defaultValue().orElse("-")));
+        }
+        return sb.toString();
+    }
+}

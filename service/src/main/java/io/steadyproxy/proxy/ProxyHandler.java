@@ -1,0 +1,336 @@
+package io.steadyproxy.proxy;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+import io.helidon.http.Header;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpException;
+import io.helidon.http.HttpPrologue;
+import io.helidon.http.RequestException;
+import io.helidon.http.ServerRequestHeaders;
+import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import io.steadyproxy.proxy.UpstreamException.Kind;
+
+/**
+ * The data path: match a route, lend a pooled upstream connection, forward the request head and
+ * stream its body, read the response head, choose the status, stream the response body back, and
+ * hand the connection back (reused only after a clean end, closed otherwise). Any failure before
+ * the response starts becomes an error answer; after that, the only honest move is to close the
+ * client connection, so a truncated body never looks complete.
+ */
+public final class ProxyHandler implements Handler {
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final int CHUNK_HEADER_ROOM = 10; // up to 8 hex digits and CRLF before each chunk
+
+    private final Routes routes;
+    private final UpstreamPool pool;
+    private final boolean preserveHost;
+    private final BooleanSupplier shedding;
+    private final ExchangeRecord.Observer observer;
+
+    /**
+     * @param routes       routing table
+     * @param pool         the shared upstream pool
+     * @param preserveHost forward the client's Host header instead of the upstream's authority
+     * @param shedding     true while the memory monitor sheds load
+     * @param observer     receives a record of every request
+     */
+    public ProxyHandler(Routes routes, UpstreamPool pool, boolean preserveHost, BooleanSupplier shedding,
+                        ExchangeRecord.Observer observer) {
+        this.routes = routes;
+        this.pool = pool;
+        this.preserveHost = preserveHost;
+        this.shedding = shedding;
+        this.observer = observer;
+    }
+
+    @Override
+    public void handle(ServerRequest req, ServerResponse res) {
+        Exchange x = new Exchange(req, res);
+        try {
+            x.run();
+        } finally {
+            observer.completed(x.record());
+        }
+    }
+
+    /** The state of one proxied request. */
+    private final class Exchange {
+        private final long start = System.nanoTime();
+        private final ServerRequest req;
+        private final ServerResponse res;
+        private final HttpPrologue prologue;
+        private Routes.Target target;
+        private int status;
+        private long bytesIn;
+        private long bytesOut;
+        private String error;
+
+        Exchange(ServerRequest req, ServerResponse res) {
+            this.req = req;
+            this.res = res;
+            this.prologue = req.prologue();
+        }
+
+        void run() {
+            if (shedding.getAsBoolean()) {
+                res.header(HeaderNames.RETRY_AFTER, "5");
+                answer(503, "overloaded", "memory above the limit; shedding load", null);
+                return;
+            }
+            String rawPath = prologue.uriPath().rawPath();
+            target = routes.match(rawPath);
+            if (target == null) {
+                answer(404, "no_route", "no route matches " + rawPath, null);
+                return;
+            }
+            String method = prologue.method().text();
+            String query = prologue.hasQuery() ? prologue.query().rawValue() : null;
+            byte[] head = requestHead(method, target.upstreamTarget(rawPath, query));
+            try {
+                forward(method, head);
+            } catch (UpstreamException e) {
+                error = e.kind().code();
+                if (res.isSent() || status != 0) {
+                    throw new CloseConnectionException("upstream failed after the response started: " + e.getMessage());
+                }
+                status = e.kind().status();
+                throw e; // answered by ErrorResponses through the routing's error handler
+            }
+        }
+
+        private void forward(String method, byte[] head) {
+            boolean retryable = isIdempotent(method) && !hasBody();
+            UpstreamConnection c = pool.acquire(target.endpoint(), false);
+            ResponseHead response;
+            try {
+                response = send(c, head);
+            } catch (UpstreamException e) {
+                pool.discard(c);
+                // A pooled socket the upstream closed while idle fails on first use; try once on a new one.
+                if (!(c.reused() && e.kind() == Kind.RESET && retryable)) {
+                    throw e;
+                }
+                c = pool.acquire(target.endpoint(), true);
+                try {
+                    response = send(c, head);
+                } catch (RuntimeException e2) {
+                    pool.discard(c);
+                    throw e2;
+                }
+            } catch (RuntimeException e) {
+                pool.discard(c);
+                throw e;
+            }
+            boolean clean = false;
+            try {
+                clean = relayResponse(c, response, method);
+            } finally {
+                if (clean) {
+                    pool.release(c, !response.close());
+                } else {
+                    pool.discard(c);
+                }
+            }
+        }
+
+        /** Sends the head and body; returns the response head. */
+        private ResponseHead send(UpstreamConnection c, byte[] head) {
+            c.write(head, 0, head.length);
+            if (hasBody()) {
+                sendBody(c);
+            }
+            return ResponseHead.read(c);
+        }
+
+        private void sendBody(UpstreamConnection c) {
+            byte[] buf = c.relayBuffer();
+            InputStream in = req.content().inputStream();
+            boolean chunked = req.headers().contentLength().isEmpty();
+            bytesIn = 0;
+            try {
+                if (chunked) {
+                    int n;
+                    while ((n = in.read(buf, CHUNK_HEADER_ROOM, buf.length - CHUNK_HEADER_ROOM - 2)) >= 0) {
+                        if (n == 0) {
+                            continue;
+                        }
+                        byte[] size = (Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                        int off = CHUNK_HEADER_ROOM - size.length;
+                        System.arraycopy(size, 0, buf, off, size.length);
+                        buf[CHUNK_HEADER_ROOM + n] = '\r';
+                        buf[CHUNK_HEADER_ROOM + n + 1] = '\n';
+                        c.write(buf, off, size.length + n + 2);
+                        bytesIn += n;
+                    }
+                    c.write(LAST_CHUNK, 0, LAST_CHUNK.length);
+                } else {
+                    int n;
+                    while ((n = in.read(buf, 0, buf.length)) >= 0) {
+                        c.write(buf, 0, n);
+                        bytesIn += n;
+                    }
+                }
+            } catch (RequestException | HttpException e) {
+                error = "bad_request_body";
+                throw e; // e.g. 413 from the server's payload limit: Helidon answers it
+            } catch (UncheckedIOException | IllegalStateException e) {
+                error = "client_abort";
+                throw new CloseConnectionException("client stopped sending the request body", e);
+            } catch (java.io.IOException e) {
+                error = "client_abort";
+                throw new CloseConnectionException("client stopped sending the request body", e);
+            }
+        }
+
+        /** Streams the response to the client; true when it ended at a message boundary. */
+        private boolean relayResponse(UpstreamConnection c, ResponseHead response, String method) {
+            status = response.status();
+            res.status(Status.create(response.status(), response.reason()));
+            Set<String> tokens = HopByHop.connectionTokens(valuesOf(response, "connection"));
+            List<String> names = response.names();
+            for (int i = 0; i < names.size(); i++) {
+                String name = names.get(i);
+                String lower = name.toLowerCase(java.util.Locale.ROOT);
+                if (!HopByHop.isHopByHop(lower, tokens) && !lower.equals("content-length")) {
+                    res.headers().add(HeaderNames.create(name), response.values().get(i));
+                }
+            }
+            UpstreamBody body = UpstreamBody.of(c, response, method);
+            boolean noEntity = response.status() == 204 || response.status() == 304 || response.status() < 200;
+            if (response.contentLength() >= 0 && !noEntity) {
+                res.headers().contentLength(response.contentLength());
+            }
+            if (body instanceof UpstreamBody.Empty) {
+                res.send();
+                return true;
+            }
+            byte[] buf = c.relayBuffer();
+            boolean flushEach = body.streaming();
+            OutputStream out = res.outputStream();
+            try {
+                int n;
+                while ((n = body.read(buf, 0, buf.length)) >= 0) {
+                    out.write(buf, 0, n);
+                    bytesOut += n;
+                    if (flushEach) {
+                        out.flush();
+                    }
+                }
+                out.close();
+            } catch (UpstreamException e) {
+                throw e;
+            } catch (java.io.IOException | RuntimeException e) {
+                error = "client_abort";
+                throw new CloseConnectionException("client went away mid-response", e);
+            }
+            return body.complete();
+        }
+
+        private byte[] requestHead(String method, String requestTarget) {
+            ServerRequestHeaders headers = req.headers();
+            Set<String> tokens = headers.contains(HeaderNames.CONNECTION)
+                    ? HopByHop.connectionTokens(headers.get(HeaderNames.CONNECTION).allValues()) : Set.of();
+            StringBuilder sb = new StringBuilder(512);
+            sb.append(method).append(' ').append(requestTarget).append(" HTTP/1.1\r\n");
+            String clientHost = req.authority();
+            sb.append("Host: ").append(preserveHost && clientHost != null ? clientHost : target.endpoint().authority())
+                    .append("\r\n");
+            String forwardedFor = null;
+            String via = null;
+            boolean hasProto = false;
+            boolean hasForwardedHost = false;
+            for (Header h : headers) {
+                String lower = h.headerName().lowerCase();
+                switch (lower) {
+                case "host", "content-length", "expect" -> { }
+                case "x-forwarded-for" -> forwardedFor = h.values();
+                case "via" -> via = h.values();
+                default -> {
+                    if (HopByHop.isHopByHop(lower, tokens)) {
+                        continue;
+                    }
+                    hasProto |= lower.equals("x-forwarded-proto");
+                    hasForwardedHost |= lower.equals("x-forwarded-host");
+                    for (String value : h.allValues()) {
+                        sb.append(h.name()).append(": ").append(value).append("\r\n");
+                    }
+                }
+                }
+            }
+            String clientIp = req.remotePeer().address() instanceof java.net.InetSocketAddress isa
+                    ? isa.getAddress().getHostAddress() : req.remotePeer().host();
+            sb.append("X-Forwarded-For: ").append(forwardedFor == null ? clientIp : forwardedFor + ", " + clientIp)
+                    .append("\r\n");
+            if (!hasProto) {
+                sb.append("X-Forwarded-Proto: ").append(req.isSecure() ? "https" : "http").append("\r\n");
+            }
+            if (!hasForwardedHost && clientHost != null) {
+                sb.append("X-Forwarded-Host: ").append(clientHost).append("\r\n");
+            }
+            sb.append("Via: ").append(via == null ? "" : via + ", ").append("1.1 steadyproxy\r\n");
+            if (hasBody()) {
+                long length = headers.contentLength().orElse(-1);
+                sb.append(length >= 0 ? "Content-Length: " + length : "Transfer-Encoding: chunked").append("\r\n");
+            }
+            sb.append("\r\n");
+            return sb.toString().getBytes(StandardCharsets.ISO_8859_1);
+        }
+
+        private boolean hasBody() {
+            ServerRequestHeaders h = req.headers();
+            return h.contentLength().isPresent() || h.contains(HeaderNames.TRANSFER_ENCODING);
+        }
+
+        private void answer(int code, String err, String detail, String upstream) {
+            status = code;
+            error = err;
+            ErrorResponses.send(res, code, err, detail, upstream);
+        }
+
+        ExchangeRecord record() {
+            int sent = status != 0 ? status : (res.isSent() ? res.status().code() : 0);
+            return new ExchangeRecord(target == null ? "-" : target.route().prefix(),
+                                      prologue.method().text(),
+                                      prologue.uriPath().rawPath(),
+                                      sent,
+                                      System.nanoTime() - start,
+                                      bytesIn,
+                                      bytesOut,
+                                      target == null ? "-" : target.endpoint().toString(),
+                                      error);
+        }
+    }
+
+    private static List<String> valuesOf(ResponseHead head, String lowerName) {
+        List<String> found = null;
+        for (int i = 0; i < head.names().size(); i++) {
+            if (head.names().get(i).equalsIgnoreCase(lowerName)) {
+                if (found == null) {
+                    found = new java.util.ArrayList<>(2);
+                }
+                found.add(head.values().get(i));
+            }
+        }
+        return found == null ? List.of() : found;
+    }
+
+    private static boolean isIdempotent(String method) {
+        return switch (method) {
+            case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" -> true;
+            default -> false;
+        };
+    }
+}
