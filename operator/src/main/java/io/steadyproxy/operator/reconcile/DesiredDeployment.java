@@ -1,0 +1,217 @@
+package io.steadyproxy.operator.reconcile;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.steadyproxy.operator.crd.ProxyConfig;
+import io.steadyproxy.operator.crd.ProxyConfigSpec;
+import io.steadyproxy.operator.crd.SecretKeyRef;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Deployment running the proxy pods.
+ *
+ * <p>The pod template carries {@link #CONFIG_CHECKSUM_ANNOTATION}, the sha256 of the rendered
+ * config file: a config change changes the template, so the Deployment rolls the pods; nothing
+ * else in the ProxyConfig's metadata leaks into the template, so unrelated edits never roll.
+ */
+public final class DesiredDeployment {
+
+  /** Pod-template annotation with the sha256 of {@code proxy_config.json}. */
+  public static final String CONFIG_CHECKSUM_ANNOTATION = "steadyproxy.io/config-checksum";
+
+  /** The proxy container's name. */
+  public static final String CONTAINER = "proxy";
+
+  /** Path of the liveness probe on the admin port. */
+  public static final String LIVENESS_PATH = "/observe/health/live";
+
+  /** Path of the readiness probe on the admin port. */
+  public static final String READINESS_PATH = "/observe/health/ready";
+
+  /** A fixed unprivileged uid/gid, so {@code runAsNonRoot} holds whatever user the image names. */
+  static final long RUN_AS_USER = 65532L;
+
+  private DesiredDeployment() {}
+
+  /** The Deployment's name: the ProxyConfig's name. */
+  public static String name(ProxyConfig owner) {
+    return owner.getMetadata().getName();
+  }
+
+  /**
+   * The Deployment as it should be. Pure: no I/O, same input, same output. {@code spec.replicas}
+   * is left out when the ProxyConfig leaves it unset, so an HPA can own it.
+   */
+  public static Deployment desired(ProxyConfig owner) {
+    ProxyConfigSpec spec = owner.getSpec();
+    String checksum = ProxyConfigFile.checksum(ProxyConfigFile.render(spec));
+    Map<String, String> podAnnotations = new LinkedHashMap<>();
+    podAnnotations.put(CONFIG_CHECKSUM_ANNOTATION, checksum);
+    return new DeploymentBuilder()
+        .withMetadata(Ownership.metadata(owner, name(owner)))
+        .withNewSpec()
+        .withReplicas(spec.getReplicas())
+        .withNewSelector()
+        .withMatchLabels(Ownership.selector(owner))
+        .endSelector()
+        .withNewStrategy()
+        .withType("RollingUpdate")
+        .withNewRollingUpdate()
+        // Surge first, so a config roll never lowers the ready capacity.
+        .withMaxSurge(new IntOrString(1))
+        .withMaxUnavailable(new IntOrString(0))
+        .endRollingUpdate()
+        .endStrategy()
+        .withNewTemplate()
+        .withNewMetadata()
+        .withLabels(Ownership.labels(owner))
+        .withAnnotations(podAnnotations)
+        .endMetadata()
+        .withNewSpec()
+        // The proxy never talks to the Kubernetes API.
+        .withAutomountServiceAccountToken(false)
+        .withEnableServiceLinks(false)
+        .withTerminationGracePeriodSeconds(30L)
+        .withNewSecurityContext()
+        .withRunAsNonRoot(true)
+        .withRunAsUser(RUN_AS_USER)
+        .withRunAsGroup(RUN_AS_USER)
+        .withFsGroup(RUN_AS_USER)
+        .withNewSeccompProfile()
+        .withType("RuntimeDefault")
+        .endSeccompProfile()
+        .endSecurityContext()
+        .withContainers(container(spec))
+        .addNewVolume()
+        .withName("config")
+        .withNewConfigMap()
+        .withName(DesiredConfigMap.name(owner))
+        .endConfigMap()
+        .endVolume()
+        .addNewVolume()
+        // The root filesystem is read-only; the log file and JVM temp files go here.
+        .withName("tmp")
+        .withNewEmptyDir()
+        .withSizeLimit(new Quantity("256Mi"))
+        .endEmptyDir()
+        .endVolume()
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  private static Container container(ProxyConfigSpec spec) {
+    MemoryBudget budget = MemoryBudget.of(spec);
+    return new ContainerBuilder()
+        .withName(CONTAINER)
+        .withImage(spec.getImage())
+        .withArgs("--config", ProxyConfigFile.PATH)
+        .addNewPort()
+        .withName("http")
+        .withContainerPort(ProxyConfigFile.HTTP_PORT)
+        .withProtocol("TCP")
+        .endPort()
+        .addNewPort()
+        .withName("admin")
+        .withContainerPort(ProxyConfigFile.ADMIN_PORT)
+        .withProtocol("TCP")
+        .endPort()
+        .withEnv(env(spec, budget))
+        .withResources(resources(spec, budget))
+        .withLivenessProbe(probe(LIVENESS_PATH, 10, 3))
+        .withReadinessProbe(probe(READINESS_PATH, 5, 2))
+        .withNewSecurityContext()
+        .withAllowPrivilegeEscalation(false)
+        .withReadOnlyRootFilesystem(true)
+        .withRunAsNonRoot(true)
+        .withPrivileged(false)
+        .withNewCapabilities()
+        .withDrop("ALL")
+        .endCapabilities()
+        .withNewSeccompProfile()
+        .withType("RuntimeDefault")
+        .endSeccompProfile()
+        .endSecurityContext()
+        .addNewVolumeMount()
+        .withName("config")
+        .withMountPath(ProxyConfigFile.MOUNT_DIR)
+        .withReadOnly(true)
+        .endVolumeMount()
+        .addNewVolumeMount()
+        .withName("tmp")
+        .withMountPath("/tmp")
+        .endVolumeMount()
+        .build();
+  }
+
+  private static List<EnvVar> env(ProxyConfigSpec spec, MemoryBudget budget) {
+    List<EnvVar> env = new ArrayList<>();
+    env.add(new EnvVarBuilder().withName("JAVA_TOOL_OPTIONS").withValue(budget.javaToolOptions()).build());
+    SecretKeyRef token = spec.getAdminTokenSecretRef();
+    if (token != null) {
+      env.add(
+          new EnvVarBuilder()
+              .withName("PROXY_ADMIN_TOKEN")
+              .withNewValueFrom()
+              .withNewSecretKeyRef()
+              .withName(token.getName())
+              .withKey(token.getKey() == null ? "token" : token.getKey())
+              .withOptional(false)
+              .endSecretKeyRef()
+              .endValueFrom()
+              .build());
+    }
+    return env;
+  }
+
+  /**
+   * The user's resources, with a memory limit filled in when they gave none: the limit is what
+   * makes the thresholds meaningful (see {@link MemoryBudget}).
+   */
+  private static ResourceRequirements resources(ProxyConfigSpec spec, MemoryBudget budget) {
+    ResourceRequirementsBuilder resources =
+        spec.getResources() == null
+            ? new ResourceRequirementsBuilder()
+            : new ResourceRequirementsBuilder(spec.getResources());
+    if (!budget.limitFromSpec()) {
+      resources.addToLimits("memory", budget.limitQuantity());
+      if (spec.getResources() == null || spec.getResources().getRequests() == null
+          || !spec.getResources().getRequests().containsKey("memory")) {
+        resources.addToRequests("memory", budget.limitQuantity());
+      }
+      if (spec.getResources() == null) {
+        resources.addToRequests("cpu", new Quantity("100m"));
+      }
+    }
+    return resources.build();
+  }
+
+  private static Probe probe(String path, int periodSeconds, int failureThreshold) {
+    return new ProbeBuilder()
+        .withNewHttpGet()
+        .withPath(path)
+        .withPort(new IntOrString("admin"))
+        .withScheme("HTTP")
+        .endHttpGet()
+        .withInitialDelaySeconds(5)
+        .withPeriodSeconds(periodSeconds)
+        .withTimeoutSeconds(2)
+        .withSuccessThreshold(1)
+        .withFailureThreshold(failureThreshold)
+        .build();
+  }
+}

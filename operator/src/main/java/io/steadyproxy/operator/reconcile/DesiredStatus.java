@@ -1,0 +1,158 @@
+package io.steadyproxy.operator.reconcile;
+
+import static io.steadyproxy.operator.crd.ProxyConfigStatus.DEGRADED;
+import static io.steadyproxy.operator.crd.ProxyConfigStatus.PROGRESSING;
+import static io.steadyproxy.operator.crd.ProxyConfigStatus.READY;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
+import io.steadyproxy.operator.crd.PodCleanup;
+import io.steadyproxy.operator.crd.ProxyConfig;
+import io.steadyproxy.operator.crd.ProxyConfigStatus;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The status a ProxyConfig should show, from what really runs: the Deployment's status, not what
+ * we asked for. Pure, so every transition is unit-tested; {@code lastTransitionTime} moves only
+ * when a condition's status changes.
+ */
+public final class DesiredStatus {
+
+  private DesiredStatus() {}
+
+  /** Status for a spec that can't be applied: nothing was changed, the reason says why. */
+  public static ProxyConfigStatus invalid(ProxyConfig proxy, SpecProblem problem, Instant now) {
+    ProxyConfigStatus current = currentStatus(proxy);
+    ProxyConfigStatus next = carriedOver(proxy, current);
+    next.setReplicas(current.getReplicas());
+    next.setReadyReplicas(current.getReadyReplicas());
+    next.setConfigChecksum(current.getConfigChecksum());
+    next.setConditions(List.of(
+        condition(current, READY, "False", "InvalidSpec", problem.message(), proxy, now),
+        condition(current, PROGRESSING, "False", "InvalidSpec", "Fix the spec to roll out changes.", proxy, now),
+        condition(current, DEGRADED, "True", problem.reason(), problem.message(), proxy, now)));
+    return next;
+  }
+
+  /** Status from the Deployment we applied (as the API server returned it or as last seen). */
+  public static ProxyConfigStatus fromDeployment(
+      ProxyConfig proxy, Deployment deployment, String configChecksum, Instant now) {
+    ProxyConfigStatus current = currentStatus(proxy);
+    ProxyConfigStatus next = carriedOver(proxy, current);
+    next.setConfigChecksum(configChecksum);
+    DeploymentStatus observed = deployment.getStatus() == null ? new DeploymentStatus() : deployment.getStatus();
+    int wanted = deployment.getSpec().getReplicas() == null ? 1 : deployment.getSpec().getReplicas();
+    int replicas = zeroIfNull(observed.getReplicas());
+    int updated = zeroIfNull(observed.getUpdatedReplicas());
+    int ready = zeroIfNull(observed.getReadyReplicas());
+    int available = zeroIfNull(observed.getAvailableReplicas());
+    next.setReplicas(replicas);
+    next.setReadyReplicas(ready);
+
+    long generation = deployment.getMetadata().getGeneration() == null ? 0 : deployment.getMetadata().getGeneration();
+    boolean seenByController =
+        observed.getObservedGeneration() != null && observed.getObservedGeneration() >= generation;
+    boolean rolledOut = seenByController && updated >= wanted && replicas == updated && available >= wanted;
+    Optional<DeploymentCondition> stalled = deploymentCondition(deployment, "Progressing")
+        .filter(c -> "False".equals(c.getStatus()));
+    Optional<DeploymentCondition> replicaFailure = deploymentCondition(deployment, "ReplicaFailure")
+        .filter(c -> "True".equals(c.getStatus()));
+
+    String counts = ready + "/" + wanted + " pods ready";
+    Condition readyCondition;
+    if (wanted == 0) {
+      readyCondition = condition(current, READY, "False", "ScaledToZero", "The Deployment has 0 replicas.", proxy, now);
+    } else if (rolledOut && ready >= wanted) {
+      readyCondition = condition(current, READY, "True", "AllReplicasReady", counts + ".", proxy, now);
+    } else {
+      readyCondition = condition(current, READY, "False", "ReplicasNotReady", counts + ".", proxy, now);
+    }
+    Condition progressing = rolledOut
+        ? condition(current, PROGRESSING, "False", "RolloutComplete", "The current config is rolled out.", proxy, now)
+        : condition(current, PROGRESSING, "True", "RollingOut",
+            updated + "/" + wanted + " pods on the current config, " + counts + ".", proxy, now);
+    Condition degraded;
+    if (stalled.isPresent()) {
+      degraded = condition(current, DEGRADED, "True", "RolloutStalled", message(stalled.get()), proxy, now);
+    } else if (replicaFailure.isPresent()) {
+      degraded = condition(current, DEGRADED, "True", "ReplicaFailure", message(replicaFailure.get()), proxy, now);
+    } else {
+      degraded = condition(current, DEGRADED, "False", "AsExpected", "The spec is valid and applied.", proxy, now);
+    }
+    next.setConditions(List.of(readyCondition, progressing, degraded));
+    return next;
+  }
+
+  /**
+   * Whether two statuses say the same thing. Compares everything the reconciler writes; the
+   * watchdog's {@code lastCleanups} is compared too, since it is carried over unchanged.
+   */
+  public static boolean same(ProxyConfigStatus a, ProxyConfigStatus b) {
+    if (a == null || b == null) {
+      return a == b;
+    }
+    return Objects.equals(a.getObservedGeneration(), b.getObservedGeneration())
+        && Objects.equals(a.getReplicas(), b.getReplicas())
+        && Objects.equals(a.getReadyReplicas(), b.getReadyReplicas())
+        && Objects.equals(a.getConfigChecksum(), b.getConfigChecksum())
+        && Objects.equals(a.getConditions(), b.getConditions())
+        && Objects.equals(a.getLastCleanups(), b.getLastCleanups());
+  }
+
+  private static ProxyConfigStatus currentStatus(ProxyConfig proxy) {
+    return proxy.getStatus() == null ? new ProxyConfigStatus() : proxy.getStatus();
+  }
+
+  private static ProxyConfigStatus carriedOver(ProxyConfig proxy, ProxyConfigStatus current) {
+    ProxyConfigStatus next = new ProxyConfigStatus();
+    next.setObservedGeneration(proxy.getMetadata().getGeneration());
+    // The watchdog owns lastCleanups; the reconciler carries it over untouched.
+    next.setLastCleanups(current.getLastCleanups() == null ? new ArrayList<PodCleanup>() : current.getLastCleanups());
+    return next;
+  }
+
+  private static Condition condition(
+      ProxyConfigStatus current,
+      String type,
+      String status,
+      String reason,
+      String message,
+      ProxyConfig proxy,
+      Instant now) {
+    String since = current.condition(type)
+        .filter(c -> status.equals(c.getStatus()) && c.getLastTransitionTime() != null)
+        .map(Condition::getLastTransitionTime)
+        .orElse(now.truncatedTo(ChronoUnit.SECONDS).toString());
+    return new ConditionBuilder()
+        .withType(type)
+        .withStatus(status)
+        .withReason(reason)
+        .withMessage(message)
+        .withLastTransitionTime(since)
+        .withObservedGeneration(proxy.getMetadata().getGeneration())
+        .build();
+  }
+
+  private static Optional<DeploymentCondition> deploymentCondition(Deployment deployment, String type) {
+    if (deployment.getStatus() == null || deployment.getStatus().getConditions() == null) {
+      return Optional.empty();
+    }
+    return deployment.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+  }
+
+  private static String message(DeploymentCondition condition) {
+    return condition.getReason() + ": " + condition.getMessage();
+  }
+
+  private static int zeroIfNull(Integer value) {
+    return value == null ? 0 : value;
+  }
+}

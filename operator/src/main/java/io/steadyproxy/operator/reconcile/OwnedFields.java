@@ -1,0 +1,145 @@
+package io.steadyproxy.operator.reconcile;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentSpec;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The fields the operator owns on each kind, and nothing else: how to tell whether an actual
+ * object drifted from the desired one, and how to put our fields back while keeping everyone
+ * else's (labels and annotations added by GitOps tools, {@code kubectl rollout restart}'s
+ * template annotation, an HPA's replicas, a NodePort the API server allocated, server defaults).
+ */
+public final class OwnedFields {
+
+  private OwnedFields() {}
+
+  /** True when {@code actual} lacks something {@code desired} asks for. */
+  public static boolean drifted(ConfigMap desired, ConfigMap actual) {
+    return metadataDrifted(desired.getMetadata(), actual.getMetadata())
+        || !JsonSubset.covers(tree(actual.getData()), tree(desired.getData()));
+  }
+
+  /** True when {@code actual} lacks something {@code desired} asks for. */
+  public static boolean drifted(Service desired, Service actual) {
+    return metadataDrifted(desired.getMetadata(), actual.getMetadata())
+        || !JsonSubset.covers(tree(actual.getSpec()), tree(desired.getSpec()));
+  }
+
+  /** True when {@code actual} lacks something {@code desired} asks for. */
+  public static boolean drifted(Deployment desired, Deployment actual) {
+    return metadataDrifted(desired.getMetadata(), actual.getMetadata())
+        || !JsonSubset.covers(tree(actual.getSpec()), tree(desired.getSpec()));
+  }
+
+  /** {@code actual} with our fields set as desired; other keys of {@code data} are kept. */
+  public static ConfigMap corrected(ConfigMap desired, ConfigMap actual) {
+    ConfigMap result = Serialization.clone(actual);
+    correctMetadata(desired.getMetadata(), result.getMetadata());
+    Map<String, String> data = result.getData() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(result.getData());
+    data.putAll(desired.getData());
+    result.setData(data);
+    return result;
+  }
+
+  /**
+   * {@code actual} with our fields set as desired: type, selector and ports. A node port the API
+   * server allocated is carried over, so correcting a port never reallocates it.
+   */
+  public static Service corrected(Service desired, Service actual) {
+    Service result = Serialization.clone(actual);
+    correctMetadata(desired.getMetadata(), result.getMetadata());
+    result.getSpec().setType(desired.getSpec().getType());
+    result.getSpec().setSelector(desired.getSpec().getSelector());
+    List<ServicePort> ports = new ArrayList<>();
+    for (ServicePort port : desired.getSpec().getPorts()) {
+      ServicePort copy = Serialization.clone(port);
+      if (!"ClusterIP".equals(desired.getSpec().getType())) {
+        actual.getSpec().getPorts().stream()
+            .filter(p -> Objects.equals(p.getName(), port.getName()))
+            .map(ServicePort::getNodePort)
+            .filter(Objects::nonNull)
+            .findFirst()
+            .ifPresent(copy::setNodePort);
+      }
+      ports.add(copy);
+    }
+    result.getSpec().setPorts(ports);
+    return result;
+  }
+
+  /**
+   * {@code actual} with our fields set as desired. The selector is immutable and never touched;
+   * replicas only when the ProxyConfig sets them; the pod template's labels and annotations are
+   * merged (so a {@code restartedAt} annotation survives), its spec replaced.
+   */
+  public static Deployment corrected(Deployment desired, Deployment actual) {
+    Deployment result = Serialization.clone(actual);
+    correctMetadata(desired.getMetadata(), result.getMetadata());
+    DeploymentSpec want = desired.getSpec();
+    DeploymentSpec spec = result.getSpec();
+    if (want.getReplicas() != null) {
+      spec.setReplicas(want.getReplicas());
+    }
+    spec.setStrategy(want.getStrategy());
+    ObjectMeta templateMeta = spec.getTemplate().getMetadata();
+    if (templateMeta == null) {
+      templateMeta = new ObjectMeta();
+      spec.getTemplate().setMetadata(templateMeta);
+    }
+    templateMeta.setLabels(merged(templateMeta.getLabels(), want.getTemplate().getMetadata().getLabels()));
+    templateMeta.setAnnotations(
+        merged(templateMeta.getAnnotations(), want.getTemplate().getMetadata().getAnnotations()));
+    spec.getTemplate().setSpec(want.getTemplate().getSpec());
+    return result;
+  }
+
+  private static boolean metadataDrifted(ObjectMeta desired, ObjectMeta actual) {
+    return !JsonSubset.covers(tree(actual.getLabels()), tree(desired.getLabels()))
+        || !JsonSubset.covers(tree(actual.getAnnotations()), tree(desired.getAnnotations()))
+        || !desired.getOwnerReferences().stream().allMatch(ref -> hasOwner(actual, ref));
+  }
+
+  private static void correctMetadata(ObjectMeta desired, ObjectMeta actual) {
+    actual.setLabels(merged(actual.getLabels(), desired.getLabels()));
+    if (desired.getAnnotations() != null && !desired.getAnnotations().isEmpty()) {
+      actual.setAnnotations(merged(actual.getAnnotations(), desired.getAnnotations()));
+    }
+    List<OwnerReference> owners = new ArrayList<>(actual.getOwnerReferences());
+    for (OwnerReference ref : desired.getOwnerReferences()) {
+      if (!hasOwner(actual, ref)) {
+        // A controller reference to another uid (the ProxyConfig was deleted and re-created) is ours to replace.
+        owners.removeIf(o -> Objects.equals(o.getKind(), ref.getKind()) && Boolean.TRUE.equals(o.getController()));
+        owners.add(ref);
+      }
+    }
+    actual.setOwnerReferences(owners);
+  }
+
+  private static boolean hasOwner(ObjectMeta meta, OwnerReference ref) {
+    return meta.getOwnerReferences().stream().anyMatch(o -> Objects.equals(o.getUid(), ref.getUid()));
+  }
+
+  private static Map<String, String> merged(Map<String, String> theirs, Map<String, String> ours) {
+    Map<String, String> merged = theirs == null ? new LinkedHashMap<>() : new LinkedHashMap<>(theirs);
+    if (ours != null) {
+      merged.putAll(ours);
+    }
+    return merged;
+  }
+
+
+  private static tools.jackson.databind.JsonNode tree(Object value) {
+    return Serialization.jsonMapper().valueToTree(value);
+  }
+}

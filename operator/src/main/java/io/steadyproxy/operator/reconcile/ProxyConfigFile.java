@@ -1,0 +1,89 @@
+package io.steadyproxy.operator.reconcile;
+
+import io.steadyproxy.operator.crd.ProxyConfigSpec;
+import io.steadyproxy.operator.crd.Route;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The proxy's config file, {@code proxy_config.json}, rendered from a spec: the contract with the
+ * service. Keys are the original proxy's snake_case names, seconds and MB are plain numbers, and
+ * the key order is fixed so the same spec always renders the same bytes (and the same checksum).
+ * The golden file {@code testdata/proxy_config.golden.json} pins this format for both modules.
+ *
+ * <p>The admin token is never rendered here: it reaches the pod as {@code PROXY_ADMIN_TOKEN}
+ * from a Secret.
+ */
+public final class ProxyConfigFile {
+
+  /** The key of the file in the ConfigMap, and its name on disk. */
+  public static final String FILE_NAME = "proxy_config.json";
+
+  /** Where the ConfigMap is mounted in the proxy container. */
+  public static final String MOUNT_DIR = "/etc/steadyproxy";
+
+  /** The path the proxy is started with, {@code --config <path>}. */
+  public static final String PATH = MOUNT_DIR + "/" + FILE_NAME;
+
+  /** The proxy's traffic port inside the pod. */
+  public static final int HTTP_PORT = 8000;
+
+  /** The proxy's admin port: health, metrics and {@code /admin/cleanup}. */
+  public static final int ADMIN_PORT = 9090;
+
+  /** The log file, on the pod's writable {@code /tmp} (the root filesystem is read-only). */
+  public static final String LOG_FILE = "/tmp/proxy.log";
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  private ProxyConfigFile() {}
+
+  /** The file's content: one line of JSON and a newline. */
+  public static String render(ProxyConfigSpec spec) {
+    ObjectNode file = JSON.createObjectNode();
+    file.put("host", "0.0.0.0");
+    file.put("port", HTTP_PORT);
+    file.put("upstream_url", spec.getUpstreamUrl());
+    ArrayNode routes = file.putArray("routes");
+    for (Route route : nullToEmpty(spec.getRoutes())) {
+      ObjectNode r = routes.addObject();
+      r.put("prefix", route.getPrefix());
+      r.put("upstream", route.getUpstream());
+      r.put("strip_prefix", Boolean.TRUE.equals(route.getStripPrefix()));
+    }
+    file.put("preserve_host", Boolean.TRUE.equals(spec.getPreserveHost()));
+    file.put("max_connections", spec.getMaxConnections());
+    file.put("max_keepalive_connections", spec.getMaxKeepaliveConnections());
+    file.put("keepalive_expiry", spec.getKeepaliveExpirySeconds());
+    file.put("connect_timeout", spec.getConnectTimeoutSeconds());
+    file.put("read_timeout", spec.getReadTimeoutSeconds());
+    file.put("write_timeout", spec.getWriteTimeoutSeconds());
+    file.put("pool_timeout", spec.getPoolTimeoutSeconds());
+    file.put("memory_check_interval", spec.getMemoryCheckIntervalSeconds());
+    file.put("max_memory_usage", spec.getMaxMemoryUsageMb());
+    file.put("cleanup_threshold", spec.getCleanupThresholdMb());
+    file.put("admin_port", ADMIN_PORT);
+    file.put("log_file", LOG_FILE);
+    return JSON.writeValueAsString(file) + "\n";
+  }
+
+  /** Lower-case hex sha256 of the rendered file, put on the pod template to roll pods on change. */
+  public static String checksum(String renderedFile) {
+    try {
+      MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+      return HexFormat.of().formatHex(sha256.digest(renderedFile.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
+  private static <T> List<T> nullToEmpty(List<T> list) {
+    return list == null ? List.of() : list;
+  }
+}

@@ -1,0 +1,120 @@
+package io.steadyproxy.operator.reconcile;
+
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.steadyproxy.operator.crd.ProxyConfig;
+import io.steadyproxy.operator.crd.ProxyConfigSpec;
+import io.steadyproxy.operator.crd.Route;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a spec before anything is applied. It repeats the schema's rules (an API server without
+ * CEL, or a resource stored before the schema tightened, must not crash the operator) and adds
+ * the ones no schema can express, such as the memory limit against the proxy's maximum.
+ */
+public final class SpecValidator {
+
+  private static final Pattern HTTP_URL = Pattern.compile(ProxyConfigSpec.HTTP_URL_PATTERN);
+  private static final Pattern PATH_PREFIX = Pattern.compile(ProxyConfigSpec.PATH_PREFIX_PATTERN);
+
+  private SpecValidator() {}
+
+  /** The first problem found, or empty when the spec can be applied. */
+  public static Optional<SpecProblem> check(ProxyConfig proxy) {
+    ProxyConfigSpec spec = proxy.getSpec();
+    if (spec == null) {
+      return problem("MissingSpec", "spec is required");
+    }
+    if (spec.getUpstreamUrl() == null || !HTTP_URL.matcher(spec.getUpstreamUrl()).matches()) {
+      return problem(
+          "InvalidUpstreamUrl",
+          "spec.upstreamUrl must be an absolute http(s) URL, got '" + spec.getUpstreamUrl() + "'");
+    }
+    if (spec.getRoutes() != null) {
+      Set<String> prefixes = new HashSet<>();
+      for (Route route : spec.getRoutes()) {
+        if (route.getPrefix() == null || !PATH_PREFIX.matcher(route.getPrefix()).matches()) {
+          return problem("InvalidRoute", "route prefix must start with '/', got '" + route.getPrefix() + "'");
+        }
+        if (route.getUpstream() == null || !HTTP_URL.matcher(route.getUpstream()).matches()) {
+          return problem(
+              "InvalidRoute",
+              "route " + route.getPrefix() + " needs an absolute http(s) upstream, got '" + route.getUpstream() + "'");
+        }
+        if (!prefixes.add(route.getPrefix())) {
+          return problem("InvalidRoute", "route prefix " + route.getPrefix() + " appears twice");
+        }
+      }
+    }
+    Optional<SpecProblem> missing = firstMissingNumber(spec);
+    if (missing.isPresent()) {
+      return missing;
+    }
+    if (spec.getCleanupThresholdMb() >= spec.getMaxMemoryUsageMb()) {
+      return problem(
+          "ThresholdsInverted",
+          "cleanupThresholdMb (" + spec.getCleanupThresholdMb() + ") must be less than maxMemoryUsageMb ("
+              + spec.getMaxMemoryUsageMb() + ")");
+    }
+    if (spec.getMaxKeepaliveConnections() > spec.getMaxConnections()) {
+      return problem(
+          "PoolLimitsInverted",
+          "maxKeepaliveConnections (" + spec.getMaxKeepaliveConnections() + ") must not exceed maxConnections ("
+              + spec.getMaxConnections() + ")");
+    }
+    MemoryBudget budget;
+    try {
+      budget = MemoryBudget.of(spec);
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      return problem("InvalidResources", "resources.limits.memory is not a valid quantity: " + e.getMessage());
+    }
+    if (budget.limitMib() <= spec.getMaxMemoryUsageMb()) {
+      return problem(
+          "MemoryLimitTooLow",
+          "resources.limits.memory (" + budget.limitMib() + "Mi) must exceed maxMemoryUsageMb ("
+              + spec.getMaxMemoryUsageMb() + "), or the kernel kills the proxy before it can clean up");
+    }
+    Quantity requested = spec.getResources() == null || spec.getResources().getRequests() == null
+        ? null
+        : spec.getResources().getRequests().get("memory");
+    if (requested != null && budget.limitFromSpec()
+        && Quantity.getAmountInBytes(requested).compareTo(Quantity.getAmountInBytes(budget.limitQuantity())) > 0) {
+      return problem("InvalidResources", "resources.requests.memory must not exceed resources.limits.memory");
+    }
+    if (spec.getService() != null && spec.getService().getType() != null
+        && !Set.of("ClusterIP", "NodePort", "LoadBalancer").contains(spec.getService().getType())) {
+      return problem("InvalidServiceType", "service.type must be ClusterIP, NodePort or LoadBalancer");
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<SpecProblem> firstMissingNumber(ProxyConfigSpec spec) {
+    Object[][] required = {
+      {"maxConnections", spec.getMaxConnections()},
+      {"maxKeepaliveConnections", spec.getMaxKeepaliveConnections()},
+      {"keepaliveExpirySeconds", spec.getKeepaliveExpirySeconds()},
+      {"connectTimeoutSeconds", spec.getConnectTimeoutSeconds()},
+      {"readTimeoutSeconds", spec.getReadTimeoutSeconds()},
+      {"writeTimeoutSeconds", spec.getWriteTimeoutSeconds()},
+      {"poolTimeoutSeconds", spec.getPoolTimeoutSeconds()},
+      {"memoryCheckIntervalSeconds", spec.getMemoryCheckIntervalSeconds()},
+      {"maxMemoryUsageMb", spec.getMaxMemoryUsageMb()},
+      {"cleanupThresholdMb", spec.getCleanupThresholdMb()},
+    };
+    for (Object[] field : required) {
+      if (field[1] == null) {
+        return problem("MissingField", "spec." + field[0] + " must not be null");
+      }
+      if ((Integer) field[1] < 0) {
+        return problem("NegativeValue", "spec." + field[0] + " must not be negative");
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<SpecProblem> problem(String reason, String message) {
+    return Optional.of(new SpecProblem(reason, message));
+  }
+}

@@ -1,0 +1,185 @@
+package io.steadyproxy.operator.reconcile;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.hasKey;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.steadyproxy.operator.Samples;
+import io.steadyproxy.operator.crd.ProxyConfig;
+import io.steadyproxy.operator.crd.SecretKeyRef;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+class DesiredDeploymentTest {
+
+  @Test
+  void checksumAnnotationIsTheSha256OfTheRenderedConfig() {
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    String expected = ProxyConfigFile.checksum(ProxyConfigFile.render(proxy.getSpec()));
+    assertThat(checksum(proxy), is(expected));
+  }
+
+  @Test
+  void checksumChangesWhenTheConfigChanges() {
+    assertChecksumChanges(p -> p.getSpec().setMaxConnections(99));
+    assertChecksumChanges(p -> p.getSpec().setUpstreamUrl("http://other:8080"));
+    assertChecksumChanges(p -> p.getSpec().getRoutes().get(0).setStripPrefix(false));
+    assertChecksumChanges(p -> p.getSpec().setCleanupThresholdMb(300));
+  }
+
+  @Test
+  void checksumStaysWhenOnlyNonConfigFieldsChange() {
+    assertChecksumStays(p -> p.getSpec().setReplicas(7));
+    assertChecksumStays(p -> p.getSpec().setImage("steadyproxy/proxy:9.9.9"));
+    assertChecksumStays(p -> p.getSpec().getWatchdog().setEnabled(true));
+    assertChecksumStays(p -> p.getSpec().setAdminTokenSecretRef(new SecretKeyRef("s", "k")));
+    assertChecksumStays(p -> p.getMetadata().setLabels(java.util.Map.of("team", "web")));
+    assertChecksumStays(p -> p.getMetadata().setGeneration(42L));
+  }
+
+  @Test
+  void replicasFollowTheSpecAndStayUnsetForAnHpa() {
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    assertThat(DesiredDeployment.desired(proxy).getSpec().getReplicas(), nullValue());
+    proxy.getSpec().setReplicas(3);
+    assertThat(DesiredDeployment.desired(proxy).getSpec().getReplicas(), is(3));
+  }
+
+  @Test
+  void probesHitTheObserveEndpointsOnTheAdminPort() {
+    Container proxy = container(Samples.proxy("shop", "edge"));
+    Probe liveness = proxy.getLivenessProbe();
+    Probe readiness = proxy.getReadinessProbe();
+    assertThat(liveness.getHttpGet().getPath(), is("/observe/health/live"));
+    assertThat(readiness.getHttpGet().getPath(), is("/observe/health/ready"));
+    assertThat(liveness.getHttpGet().getPort().getStrVal(), is("admin"));
+    assertThat(readiness.getHttpGet().getPort().getStrVal(), is("admin"));
+    assertThat(
+        proxy.getPorts().stream().map(ContainerPort::getName).toList(), contains("http", "admin"));
+    assertThat(
+        proxy.getPorts().stream().map(ContainerPort::getContainerPort).toList(), contains(8000, 9090));
+  }
+
+  @Test
+  void runsWithARestrictedSecurityContext() {
+    Deployment deployment = DesiredDeployment.desired(Samples.proxy("shop", "edge"));
+    PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+    assertThat(pod.getSecurityContext().getRunAsNonRoot(), is(true));
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType(), is("RuntimeDefault"));
+    assertThat(pod.getAutomountServiceAccountToken(), is(false));
+    SecurityContext container = pod.getContainers().get(0).getSecurityContext();
+    assertThat(container.getRunAsNonRoot(), is(true));
+    assertThat(container.getReadOnlyRootFilesystem(), is(true));
+    assertThat(container.getAllowPrivilegeEscalation(), is(false));
+    assertThat(container.getCapabilities().getDrop(), contains("ALL"));
+    assertThat(container.getCapabilities().getAdd(), is(java.util.List.of()));
+    assertThat(container.getSeccompProfile().getType(), is("RuntimeDefault"));
+  }
+
+  @Test
+  void mountsTheConfigReadOnlyAndAWritableTmp() {
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    Deployment deployment = DesiredDeployment.desired(proxy);
+    Container container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(container.getArgs(), contains("--config", "/etc/steadyproxy/proxy_config.json"));
+    assertThat(
+        container.getVolumeMounts().stream().map(VolumeMount::getMountPath).toList(),
+        containsInAnyOrder("/etc/steadyproxy", "/tmp"));
+    var volumes = deployment.getSpec().getTemplate().getSpec().getVolumes();
+    assertThat(volumes.get(0).getConfigMap().getName(), is("edge-config"));
+    assertThat(volumes.get(1).getEmptyDir() != null, is(true));
+  }
+
+  @Test
+  void defaultResourcesLeaveHeadroomAboveTheMaximum() {
+    Container container = container(Samples.proxy("shop", "edge"));
+    // 500 MB maximum + 25%.
+    assertThat(container.getResources().getLimits().get("memory"), is(new Quantity("625Mi")));
+    assertThat(container.getResources().getRequests().get("memory"), is(new Quantity("625Mi")));
+    assertThat(container.getResources().getRequests().get("cpu"), is(new Quantity("100m")));
+  }
+
+  @Test
+  void userResourcesAreKeptAsGiven() {
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    proxy.getSpec().setResources(new ResourceRequirementsBuilder()
+        .addToLimits("memory", new Quantity("1Gi"))
+        .addToRequests("cpu", new Quantity("250m"))
+        .addToRequests("memory", new Quantity("768Mi"))
+        .build());
+    Container container = container(proxy);
+    assertThat(container.getResources().getLimits().get("memory"), is(new Quantity("1Gi")));
+    assertThat(container.getResources().getRequests().get("memory"), is(new Quantity("768Mi")));
+    assertThat(container.getResources().getRequests().get("cpu"), is(new Quantity("250m")));
+  }
+
+  @Test
+  void jvmHeapIsHalfTheMaximumAsAPercentageOfTheLimit() {
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    assertThat(env(container(proxy), "JAVA_TOOL_OPTIONS").getValue(),
+        is("-XX:MaxRAMPercentage=40.0 -XX:+ExitOnOutOfMemoryError"));
+    proxy.getSpec().setResources(new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("1Gi")).build());
+    // 250 MiB of 1024 MiB.
+    assertThat(env(container(proxy), "JAVA_TOOL_OPTIONS").getValue(),
+        is("-XX:MaxRAMPercentage=24.4 -XX:+ExitOnOutOfMemoryError"));
+  }
+
+  @Test
+  void adminTokenComesFromTheSecret() {
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    assertThat(container(proxy).getEnv().stream().map(EnvVar::getName).toList(), not(contains("PROXY_ADMIN_TOKEN")));
+    proxy.getSpec().setAdminTokenSecretRef(new SecretKeyRef("edge-admin", "bearer"));
+    EnvVar token = env(container(proxy), "PROXY_ADMIN_TOKEN");
+    assertThat(token.getValue(), nullValue());
+    assertThat(token.getValueFrom().getSecretKeyRef().getName(), is("edge-admin"));
+    assertThat(token.getValueFrom().getSecretKeyRef().getKey(), is("bearer"));
+  }
+
+  @Test
+  void podTemplateCarriesTheLabelsTheSelectorMatches() {
+    Deployment deployment = DesiredDeployment.desired(Samples.proxy("shop", "edge"));
+    var templateLabels = deployment.getSpec().getTemplate().getMetadata().getLabels();
+    deployment.getSpec().getSelector().getMatchLabels().forEach((k, v) -> assertThat(templateLabels, hasKey(k)));
+  }
+
+  private static void assertChecksumChanges(Consumer<ProxyConfig> change) {
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    String before = checksum(proxy);
+    change.accept(proxy);
+    assertThat(checksum(proxy), not(is(before)));
+  }
+
+  private static void assertChecksumStays(Consumer<ProxyConfig> change) {
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    String before = checksum(proxy);
+    change.accept(proxy);
+    assertThat(checksum(proxy), is(before));
+  }
+
+  private static String checksum(ProxyConfig proxy) {
+    return DesiredDeployment.desired(proxy).getSpec().getTemplate().getMetadata().getAnnotations()
+        .get(DesiredDeployment.CONFIG_CHECKSUM_ANNOTATION);
+  }
+
+  private static Container container(ProxyConfig proxy) {
+    return DesiredDeployment.desired(proxy).getSpec().getTemplate().getSpec().getContainers().get(0);
+  }
+
+  private static EnvVar env(Container container, String name) {
+    return container.getEnv().stream().filter(e -> name.equals(e.getName())).findFirst().orElseThrow();
+  }
+}

@@ -1,0 +1,126 @@
+package io.steadyproxy.operator.reconcile;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.hasEntry;
+import static org.hamcrest.Matchers.is;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.steadyproxy.operator.Samples;
+import io.steadyproxy.operator.crd.ProxyConfig;
+import org.junit.jupiter.api.Test;
+
+class OwnedFieldsTest {
+
+  private final ProxyConfig proxy = Samples.proxy("shop", "edge");
+
+  @Test
+  void anUntouchedObjectHasNotDrifted() {
+    assertThat(OwnedFields.drifted(DesiredDeployment.desired(proxy), DesiredDeployment.desired(proxy)), is(false));
+    assertThat(OwnedFields.drifted(DesiredService.desired(proxy), DesiredService.desired(proxy)), is(false));
+    assertThat(OwnedFields.drifted(DesiredConfigMap.desired(proxy), DesiredConfigMap.desired(proxy)), is(false));
+  }
+
+  @Test
+  void serverDefaultsAndForeignFieldsAreNotDrift() {
+    Deployment actual = DesiredDeployment.desired(proxy);
+    actual.getMetadata().setResourceVersion("17");
+    actual.getMetadata().getLabels().put("argocd.argoproj.io/instance", "shop");
+    actual.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of("deployment.kubernetes.io/revision", "3")));
+    actual.getSpec().setReplicas(5); // an HPA scaled it
+    actual.getSpec().setRevisionHistoryLimit(10);
+    Container container = actual.getSpec().getTemplate().getSpec().getContainers().get(0);
+    container.setTerminationMessagePath("/dev/termination-log");
+    container.setImagePullPolicy("IfNotPresent");
+    container.getLivenessProbe().setTimeoutSeconds(2);
+    actual.getSpec().getTemplate().getSpec().setDnsPolicy("ClusterFirst");
+    actual.getSpec().getTemplate().getMetadata().getAnnotations()
+        .put("kubectl.kubernetes.io/restartedAt", "2026-11-28T10:00:00Z");
+    assertThat(OwnedFields.drifted(DesiredDeployment.desired(proxy), actual), is(false));
+  }
+
+  @Test
+  void equalQuantitiesInAnotherUnitAreNotDrift() {
+    Deployment actual = DesiredDeployment.desired(proxy);
+    actual.getSpec().getTemplate().getSpec().getContainers().get(0).getResources().getLimits()
+        .put("memory", new Quantity("640000Ki"));
+    assertThat(OwnedFields.drifted(DesiredDeployment.desired(proxy), actual), is(false));
+  }
+
+  @Test
+  void changedOwnedFieldsAreDriftAndGetCorrected() {
+    Deployment desired = DesiredDeployment.desired(proxy);
+    Deployment actual = DesiredDeployment.desired(proxy);
+    actual.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("evil/proxy:latest");
+    actual.getSpec().getTemplate().getMetadata().getAnnotations()
+        .put(DesiredDeployment.CONFIG_CHECKSUM_ANNOTATION, "stale");
+    actual.getSpec().getTemplate().getMetadata().getAnnotations()
+        .put("kubectl.kubernetes.io/restartedAt", "2026-11-28T10:00:00Z");
+    actual.getMetadata().getLabels().remove(Ownership.MANAGED_BY_LABEL);
+    actual.getMetadata().getLabels().put("team", "web");
+    actual.getSpec().setReplicas(4);
+    assertThat(OwnedFields.drifted(desired, actual), is(true));
+
+    Deployment corrected = OwnedFields.corrected(desired, actual);
+    assertThat(OwnedFields.drifted(desired, corrected), is(false));
+    assertThat(corrected.getSpec().getTemplate().getSpec().getContainers().get(0).getImage(),
+        is("steadyproxy/proxy:0.1.0"));
+    assertThat(corrected.getMetadata().getLabels(), hasEntry("team", "web"));
+    assertThat(corrected.getSpec().getTemplate().getMetadata().getAnnotations(),
+        hasEntry("kubectl.kubernetes.io/restartedAt", "2026-11-28T10:00:00Z"));
+    assertThat("replicas are not ours while the spec leaves them unset", corrected.getSpec().getReplicas(), is(4));
+  }
+
+  @Test
+  void replicasAreOursWhenTheSpecSetsThem() {
+    proxy.getSpec().setReplicas(2);
+    Deployment desired = DesiredDeployment.desired(proxy);
+    Deployment actual = Serialization.clone(desired);
+    actual.getSpec().setReplicas(4);
+    assertThat(OwnedFields.drifted(desired, actual), is(true));
+    assertThat(OwnedFields.corrected(desired, actual).getSpec().getReplicas(), is(2));
+  }
+
+  @Test
+  void aMissingOwnerReferenceIsDrift() {
+    ConfigMap desired = DesiredConfigMap.desired(proxy);
+    ConfigMap actual = DesiredConfigMap.desired(proxy);
+    actual.getMetadata().setOwnerReferences(new java.util.ArrayList<>());
+    assertThat(OwnedFields.drifted(desired, actual), is(true));
+    assertThat(OwnedFields.corrected(desired, actual).getMetadata().getOwnerReferences(),
+        is(desired.getMetadata().getOwnerReferences()));
+  }
+
+  @Test
+  void configMapKeepsForeignKeysButOwnsTheConfigFile() {
+    ConfigMap desired = DesiredConfigMap.desired(proxy);
+    ConfigMap actual = DesiredConfigMap.desired(proxy);
+    actual.getData().put("notes.txt", "hello");
+    assertThat(OwnedFields.drifted(desired, actual), is(false));
+    actual.getData().put(ProxyConfigFile.FILE_NAME, "{}");
+    assertThat(OwnedFields.drifted(desired, actual), is(true));
+    ConfigMap corrected = OwnedFields.corrected(desired, actual);
+    assertThat(corrected.getData(), hasEntry("notes.txt", "hello"));
+    assertThat(corrected.getData(), hasEntry(ProxyConfigFile.FILE_NAME, ProxyConfigFile.render(proxy.getSpec())));
+  }
+
+  @Test
+  void serviceCorrectionKeepsTheAllocatedNodePortAndClusterIp() {
+    proxy.getSpec().getService().setType("NodePort");
+    Service desired = DesiredService.desired(proxy);
+    Service actual = DesiredService.desired(proxy);
+    actual.getSpec().setClusterIP("10.0.0.7");
+    actual.getSpec().getPorts().get(0).setNodePort(31234);
+    assertThat(OwnedFields.drifted(desired, actual), is(false));
+    actual.getSpec().getPorts().get(0).setPort(1234);
+    assertThat(OwnedFields.drifted(desired, actual), is(true));
+    Service corrected = OwnedFields.corrected(desired, actual);
+    assertThat(corrected.getSpec().getPorts().get(0).getPort(), is(80));
+    assertThat(corrected.getSpec().getPorts().get(0).getNodePort(), is(31234));
+    assertThat(corrected.getSpec().getClusterIP(), is("10.0.0.7"));
+  }
+}

@@ -1,0 +1,66 @@
+package io.steadyproxy.operator.reconcile;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.not;
+
+import io.steadyproxy.operator.Samples;
+import io.steadyproxy.operator.crd.ProxyConfigSpec;
+import io.steadyproxy.operator.crd.SecretKeyRef;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class ProxyConfigFileTest {
+
+  /** Shared with the service module's tests: the one contract for the config file's format. */
+  static final Path GOLDEN = Path.of("..", "testdata", "proxy_config.golden.json");
+
+  @Test
+  void rendersTheGoldenFileByteForByte() throws Exception {
+    byte[] golden = Files.readAllBytes(GOLDEN);
+    String rendered = ProxyConfigFile.render(Samples.goldenSpec());
+    assertThat(
+        "rendering changed; if on purpose, update " + GOLDEN + " and the service's loader together",
+        rendered, is(new String(golden, java.nio.charset.StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void sameSpecRendersSameBytes() {
+    assertThat(ProxyConfigFile.render(Samples.goldenSpec()), is(ProxyConfigFile.render(Samples.goldenSpec())));
+  }
+
+  @Test
+  void neverRendersTheAdminToken() {
+    ProxyConfigSpec spec = Samples.goldenSpec();
+    spec.setAdminTokenSecretRef(new SecretKeyRef("proxy-admin", "token"));
+    String rendered = ProxyConfigFile.render(spec);
+    assertThat(rendered, not(containsString("proxy-admin")));
+    assertThat(rendered, not(containsString("token")));
+  }
+
+  @Test
+  void rendersEverySeedSettingUnderItsSnakeCaseName() {
+    ProxyConfigSpec spec = Samples.goldenSpec();
+    spec.setMaxConnections(50);
+    spec.setReadTimeoutSeconds(120);
+    spec.setPreserveHost(true);
+    String rendered = ProxyConfigFile.render(spec);
+    assertThat(rendered, containsString("\"max_connections\":50,"));
+    assertThat(rendered, containsString("\"read_timeout\":120,"));
+    assertThat(rendered, containsString("\"preserve_host\":true,"));
+  }
+
+  @Test
+  void checksumIsHexSha256AndFollowsTheContent() {
+    String a = ProxyConfigFile.checksum(ProxyConfigFile.render(Samples.goldenSpec()));
+    ProxyConfigSpec changed = Samples.goldenSpec();
+    changed.setCleanupThresholdMb(399);
+    String b = ProxyConfigFile.checksum(ProxyConfigFile.render(changed));
+    assertThat(a, matchesPattern("[0-9a-f]{64}"));
+    assertThat(a, not(is(b)));
+    assertThat(a, is(ProxyConfigFile.checksum(ProxyConfigFile.render(Samples.goldenSpec()))));
+  }
+}

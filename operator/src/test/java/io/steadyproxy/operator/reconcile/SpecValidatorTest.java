@@ -1,0 +1,62 @@
+package io.steadyproxy.operator.reconcile;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.steadyproxy.operator.Samples;
+import io.steadyproxy.operator.crd.ProxyConfig;
+import io.steadyproxy.operator.crd.Route;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+class SpecValidatorTest {
+
+  @Test
+  void theGoldenSampleIsValid() {
+    assertThat(SpecValidator.check(Samples.proxy("shop", "edge")).isEmpty(), is(true));
+  }
+
+  @Test
+  void eachProblemHasItsOwnReason() {
+    assertProblem(p -> p.setSpec(null), "MissingSpec");
+    assertProblem(p -> p.getSpec().setUpstreamUrl("backend:8080"), "InvalidUpstreamUrl");
+    assertProblem(p -> p.getSpec().setUpstreamUrl(null), "InvalidUpstreamUrl");
+    assertProblem(p -> p.getSpec().getRoutes().add(new Route("api", "http://x", false)), "InvalidRoute");
+    assertProblem(p -> p.getSpec().getRoutes().add(new Route("/api", "http://x", false)), "InvalidRoute");
+    assertProblem(p -> p.getSpec().getRoutes().add(new Route("/b", "ftp://x", false)), "InvalidRoute");
+    assertProblem(p -> p.getSpec().setCleanupThresholdMb(500), "ThresholdsInverted");
+    assertProblem(p -> p.getSpec().setMaxKeepaliveConnections(101), "PoolLimitsInverted");
+    assertProblem(p -> p.getSpec().setReadTimeoutSeconds(null), "MissingField");
+    assertProblem(p -> p.getSpec().setResources(memoryLimit("500Mi")), "MemoryLimitTooLow");
+    assertProblem(p -> p.getSpec().getService().setType("ExternalName"), "InvalidServiceType");
+  }
+
+  @Test
+  void aMemoryLimitJustAboveTheMaximumIsEnough() {
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    proxy.getSpec().setResources(memoryLimit("501Mi"));
+    assertThat(SpecValidator.check(proxy).isEmpty(), is(true));
+  }
+
+  @Test
+  void theMessageNamesTheFieldsAndValues() {
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    proxy.getSpec().setResources(memoryLimit("256Mi"));
+    String message = SpecValidator.check(proxy).orElseThrow().message();
+    assertThat(message, containsString("256Mi"));
+    assertThat(message, containsString("maxMemoryUsageMb (500)"));
+  }
+
+  private static io.fabric8.kubernetes.api.model.ResourceRequirements memoryLimit(String limit) {
+    return new ResourceRequirementsBuilder().addToLimits("memory", new Quantity(limit)).build();
+  }
+
+  private static void assertProblem(Consumer<ProxyConfig> change, String reason) {
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    change.accept(proxy);
+    assertThat(SpecValidator.check(proxy).orElseThrow().reason(), is(reason));
+  }
+}
