@@ -52,7 +52,7 @@ public final class SteadyProxy implements AutoCloseable {
     public static SteadyProxy start(ProxySettings settings, MemoryReader memory) {
         Optional<DemoUpstream> demo = Optional.empty();
         ProxySettings effective = settings;
-        if (settings.routes().stream().noneMatch(Route::isDefault)) {
+        if (settings.routes().isEmpty()) {
             DemoUpstream upstream = DemoUpstream.start();
             demo = Optional.of(upstream);
             List<Route> routes = new java.util.ArrayList<>(settings.routes());
