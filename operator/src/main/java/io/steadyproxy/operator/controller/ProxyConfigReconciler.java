@@ -1,0 +1,149 @@
+package io.steadyproxy.operator.controller;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.steadyproxy.operator.crd.ProxyConfig;
+import io.steadyproxy.operator.crd.ProxyConfigStatus;
+import io.steadyproxy.operator.reconcile.DesiredConfigMap;
+import io.steadyproxy.operator.reconcile.DesiredDeployment;
+import io.steadyproxy.operator.reconcile.DesiredService;
+import io.steadyproxy.operator.reconcile.DesiredStatus;
+import io.steadyproxy.operator.reconcile.OwnedFields;
+import io.steadyproxy.operator.reconcile.ProxyConfigFile;
+import io.steadyproxy.operator.reconcile.SpecProblem;
+import io.steadyproxy.operator.reconcile.SpecValidator;
+import java.net.HttpURLConnection;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.logging.Logger;
+
+/**
+ * One reconcile of one ProxyConfig: validate, apply the three owned objects, then write the
+ * status the Deployment's real state implies. Idempotent: with nothing changed, it reads caches
+ * and writes nothing.
+ */
+public final class ProxyConfigReconciler {
+
+  private static final Logger LOG = Logger.getLogger(ProxyConfigReconciler.class.getName());
+
+  /** How a reconcile ended, the label of the reconcile counter. */
+  public enum Result {
+    /** Objects and status match the spec. */
+    SUCCESS,
+    /** The spec can't be applied; status says why. Not retried until the spec changes. */
+    INVALID,
+    /** The ProxyConfig is gone or going; its owned objects go with it by garbage collection. */
+    GONE,
+    /** The API server refused or failed; retried with backoff. */
+    ERROR
+  }
+
+  private final KubernetesClient client;
+  private final ObjectApplier applier;
+  private final InformerSet<ProxyConfig> proxyConfigs;
+  private final InformerSet<ConfigMap> configMaps;
+  private final InformerSet<Deployment> deployments;
+  private final InformerSet<Service> services;
+  private final Clock clock;
+
+  public ProxyConfigReconciler(
+      KubernetesClient client,
+      InformerSet<ProxyConfig> proxyConfigs,
+      InformerSet<ConfigMap> configMaps,
+      InformerSet<Deployment> deployments,
+      InformerSet<Service> services,
+      Clock clock) {
+    this.client = client;
+    this.applier = new ObjectApplier(client);
+    this.proxyConfigs = proxyConfigs;
+    this.configMaps = configMaps;
+    this.deployments = deployments;
+    this.services = services;
+    this.clock = clock;
+  }
+
+  /**
+   * Reconciles the ProxyConfig {@code namespace/name}. Returns {@link Result#ERROR} instead of
+   * throwing when the API server fails, so the caller can retry.
+   */
+  public Result reconcile(String namespace, String name) {
+    ProxyConfig proxy = proxyConfigs.get(namespace, name);
+    if (proxy == null || proxy.getMetadata().getDeletionTimestamp() != null) {
+      return Result.GONE;
+    }
+    try {
+      Optional<SpecProblem> problem = SpecValidator.check(proxy);
+      if (problem.isPresent()) {
+        // Leave the running proxy as it is: a bad edit must not take down a working one.
+        LOG.info(() -> "ProxyConfig " + namespace + "/" + name + " is invalid: " + problem.get().message());
+        writeStatus(proxy, fresh -> DesiredStatus.invalid(fresh, problem.get(), clock.instant()));
+        return Result.INVALID;
+      }
+      applier.apply(
+          DesiredConfigMap.desired(proxy),
+          configMaps.get(namespace, DesiredConfigMap.name(proxy)),
+          OwnedFields::drifted,
+          OwnedFields::corrected);
+      applier.apply(
+          DesiredService.desired(proxy),
+          services.get(namespace, DesiredService.name(proxy)),
+          OwnedFields::drifted,
+          OwnedFields::corrected);
+      Deployment deployment = applier.apply(
+          DesiredDeployment.desired(proxy),
+          deployments.get(namespace, DesiredDeployment.name(proxy)),
+          OwnedFields::drifted,
+          OwnedFields::corrected).object();
+      String checksum = ProxyConfigFile.checksum(ProxyConfigFile.render(proxy.getSpec()));
+      writeStatus(proxy, fresh -> DesiredStatus.fromDeployment(fresh, deployment, checksum, clock.instant()));
+      return Result.SUCCESS;
+    } catch (KubernetesClientException e) {
+      LOG.warning(() -> "reconcile of " + namespace + "/" + name + " failed, will retry: " + e.getMessage());
+      return Result.ERROR;
+    } catch (RuntimeException e) {
+      // A bug or an unexpected object must not kill the worker; retry with backoff and say so.
+      LOG.log(java.util.logging.Level.SEVERE, "reconcile of " + namespace + "/" + name + " failed", e);
+      return Result.ERROR;
+    }
+  }
+
+  /**
+   * Writes the status computed from the ProxyConfig, through the status subresource, with the
+   * resourceVersion it was read at. On a 409 (the user or the watchdog wrote meanwhile) it reads
+   * the ProxyConfig again and recomputes; nothing is written when the status says the same, nor
+   * when the spec changed meanwhile.
+   */
+  private void writeStatus(ProxyConfig cached, Function<ProxyConfig, ProxyConfigStatus> compute) {
+    ProxyConfig proxy = cached;
+    KubernetesClientException last = null;
+    for (int attempt = 1; attempt <= ObjectApplier.MAX_ATTEMPTS; attempt++) {
+      ProxyConfigStatus next = compute.apply(proxy);
+      if (DesiredStatus.same(proxy.getStatus(), next)) {
+        return;
+      }
+      ProxyConfig copy = Serialization.clone(proxy);
+      copy.setStatus(next);
+      try {
+        client.resource(copy).updateStatus();
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+          throw e;
+        }
+        last = e;
+        proxy = client.resource(cached).get();
+        if (proxy == null || !java.util.Objects.equals(proxy.getMetadata().getGeneration(), cached.getMetadata().getGeneration())) {
+          // Gone, or the spec changed: this status describes an old spec. The change's own
+          // event brings a fresh reconcile.
+          return;
+        }
+      }
+    }
+    throw last;
+  }
+}

@@ -1,0 +1,75 @@
+package io.steadyproxy.operator.controller;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.hasEntry;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.steadyproxy.operator.Samples;
+import io.steadyproxy.operator.controller.ObjectApplier.Outcome;
+import io.steadyproxy.operator.crd.ProxyConfig;
+import io.steadyproxy.operator.reconcile.DesiredConfigMap;
+import io.steadyproxy.operator.reconcile.DesiredDeployment;
+import io.steadyproxy.operator.reconcile.OwnedFields;
+import org.junit.jupiter.api.Test;
+
+/** Create, update-on-drift and the optimistic-locking retry, against the mock API server. */
+@EnableKubernetesMockClient(crud = true, https = false)
+class ObjectApplierTest {
+
+  KubernetesClient client;
+
+  private final ProxyConfig proxy = Samples.proxy("shop", "edge");
+
+  @Test
+  void createsWhatIsMissingThenLeavesItAlone() {
+    ObjectApplier applier = new ObjectApplier(client);
+    ConfigMap desired = DesiredConfigMap.desired(proxy);
+
+    var created = applier.apply(desired, null, OwnedFields::drifted, OwnedFields::corrected);
+    var again = applier.apply(desired, created.object(), OwnedFields::drifted, OwnedFields::corrected);
+
+    assertThat(created.outcome(), is(Outcome.CREATED));
+    assertThat(again.outcome(), is(Outcome.UNCHANGED));
+    assertThat(again.object().getMetadata().getResourceVersion(), is(created.object().getMetadata().getResourceVersion()));
+  }
+
+  @Test
+  void aStaleCacheThatThinksTheObjectIsMissingEndsInAnUpdate() {
+    ObjectApplier applier = new ObjectApplier(client);
+    Deployment drifted = DesiredDeployment.desired(proxy);
+    drifted.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("old:1");
+    client.resource(drifted).create();
+
+    // The cache hasn't seen the object: create answers 409 AlreadyExists, the applier reads and corrects it.
+    var applied = applier.apply(DesiredDeployment.desired(proxy), null, OwnedFields::drifted, OwnedFields::corrected);
+
+    assertThat(applied.outcome(), is(Outcome.UPDATED));
+    assertThat(applied.object().getSpec().getTemplate().getSpec().getContainers().get(0).getImage(),
+        is("steadyproxy/proxy:0.1.0"));
+  }
+
+  @Test
+  void aConflictIsRetriedOnTheFreshObjectKeepingTheOtherWritersChange() {
+    ObjectApplier applier = new ObjectApplier(client);
+    Deployment stale = client.resource(DesiredDeployment.desired(proxy)).create();
+
+    // Someone else writes after our cache read: our resourceVersion is now stale.
+    Deployment theirs = client.apps().deployments().inNamespace("shop").withName("edge").get();
+    theirs.getMetadata().getLabels().put("team", "web");
+    Deployment afterTheirs = client.resource(theirs).update();
+    assertThat(afterTheirs.getMetadata().getResourceVersion(), not(is(stale.getMetadata().getResourceVersion())));
+
+    proxy.getSpec().setMaxConnections(7); // a new desired state: the pod template changes
+    var applied = applier.apply(DesiredDeployment.desired(proxy), stale, OwnedFields::drifted, OwnedFields::corrected);
+
+    assertThat(applied.outcome(), is(Outcome.UPDATED));
+    Deployment now = client.apps().deployments().inNamespace("shop").withName("edge").get();
+    assertThat(now.getSpec().getTemplate(), is(DesiredDeployment.desired(proxy).getSpec().getTemplate()));
+    assertThat("the concurrent writer's label survived", now.getMetadata().getLabels(), hasEntry("team", "web"));
+  }
+}

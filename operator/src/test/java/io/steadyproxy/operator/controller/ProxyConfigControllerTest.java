@@ -1,0 +1,256 @@
+package io.steadyproxy.operator.controller;
+
+import static io.steadyproxy.operator.Eventually.await;
+import static io.steadyproxy.operator.Eventually.awaitValue;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.hasEntry;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.steadyproxy.operator.MockCluster;
+import io.steadyproxy.operator.Samples;
+import io.steadyproxy.operator.crd.ProxyConfig;
+import io.steadyproxy.operator.metrics.OperatorMetrics;
+import io.steadyproxy.operator.reconcile.DesiredConfigMap;
+import io.steadyproxy.operator.reconcile.DesiredDeployment;
+import io.steadyproxy.operator.reconcile.DesiredService;
+import io.steadyproxy.operator.reconcile.ProxyConfigFile;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The informer → queue → reconcile → status loop against the mock API server in CRUD mode. */
+@EnableKubernetesMockClient(crud = true, https = false)
+class ProxyConfigControllerTest {
+
+  private static final String NS = "shop";
+
+  KubernetesMockServer server;
+  KubernetesClient client;
+
+  private final OperatorMetrics metrics = new OperatorMetrics();
+  private ProxyConfigController controller;
+
+  @BeforeEach
+  void startController() {
+    MockCluster.installCrd(client);
+    controller = new ProxyConfigController(client, List.of(), 2, Duration.ZERO, metrics, Clock.systemUTC());
+    controller.start();
+  }
+
+  @AfterEach
+  void stopController() {
+    controller.close();
+  }
+
+  @Test
+  void aNewProxyConfigGetsItsConfigMapDeploymentAndService() {
+    ProxyConfig proxy = create(Samples.proxy(NS, "edge"));
+
+    ConfigMap configMap = awaitValue("ConfigMap", () -> configMap("edge-config"));
+    Deployment deployment = awaitValue("Deployment", () -> deployment("edge"));
+    Service service = awaitValue("Service", () -> service("edge"));
+
+    assertThat(configMap.getData().get(ProxyConfigFile.FILE_NAME), is(ProxyConfigFile.render(proxy.getSpec())));
+    assertThat(deployment.getSpec().getTemplate(), is(DesiredDeployment.desired(proxy).getSpec().getTemplate()));
+    assertThat(service.getSpec().getPorts(), is(DesiredService.desired(proxy).getSpec().getPorts()));
+    for (var owned : List.of(configMap, deployment, service)) {
+      assertThat(owned.getMetadata().getOwnerReferences().get(0).getUid(), is(proxy.getMetadata().getUid()));
+      assertThat(owned.getMetadata().getLabels(), hasEntry("app.kubernetes.io/managed-by", "steadyproxy-operator"));
+    }
+  }
+
+  @Test
+  void statusReportsObservedGenerationAndTheRolloutInProgress() {
+    ProxyConfig proxy = create(Samples.proxy(NS, "edge"));
+    ProxyConfig observed = awaitValue("status written", () -> withStatus("edge"));
+    assertThat(observed.getStatus().getObservedGeneration(), is(proxy.getMetadata().getGeneration()));
+    assertThat(condition(observed, "Degraded").getStatus(), is("False"));
+    assertThat(condition(observed, "Progressing").getStatus(), is("True"));
+    assertThat(condition(observed, "Ready").getStatus(), is("False"));
+    assertThat(observed.getStatus().getConfigChecksum(),
+        is(ProxyConfigFile.checksum(ProxyConfigFile.render(proxy.getSpec()))));
+  }
+
+  @Test
+  void statusFollowsTheDeploymentsRealState() {
+    ProxyConfig proxy = Samples.proxy(NS, "edge");
+    proxy.getSpec().setReplicas(2);
+    create(proxy);
+    Deployment deployment = awaitValue("Deployment", () -> deployment("edge"));
+
+    // Play the Deployment controller: both pods rolled out and ready.
+    deployment.setStatus(new DeploymentStatusBuilder()
+        .withObservedGeneration(deployment.getMetadata().getGeneration())
+        .withReplicas(2).withUpdatedReplicas(2).withReadyReplicas(2).withAvailableReplicas(2)
+        .build());
+    client.resource(deployment).updateStatus();
+
+    await("Ready=True", () -> "True".equals(condition(get("edge"), "Ready").getStatus()));
+    ProxyConfig ready = get("edge");
+    assertThat(ready.getStatus().getReadyReplicas(), is(2));
+    assertThat(condition(ready, "Progressing").getStatus(), is("False"));
+  }
+
+  @Test
+  void aSpecChangeUpdatesTheConfigAndRollsThePods() {
+    create(Samples.proxy(NS, "edge"));
+    Deployment before = awaitValue("Deployment", () -> deployment("edge"));
+    String oldChecksum = checksum(before);
+
+    ProxyConfig edited = get("edge");
+    edited.getSpec().setMaxConnections(42);
+    ProxyConfig updated = client.resource(edited).update();
+    String newChecksum = ProxyConfigFile.checksum(ProxyConfigFile.render(updated.getSpec()));
+
+    await("new checksum on the pod template", () -> newChecksum.equals(checksum(deployment("edge"))));
+    assertThat(newChecksum, not(is(oldChecksum)));
+    assertThat(configMap("edge-config").getData().get(ProxyConfigFile.FILE_NAME),
+        is(ProxyConfigFile.render(updated.getSpec())));
+    await("status observes the new generation",
+        () -> updated.getMetadata().getGeneration().equals(get("edge").getStatus().getObservedGeneration()));
+  }
+
+  @Test
+  void aDeletedOwnedObjectIsRecreated() {
+    create(Samples.proxy(NS, "edge"));
+    Deployment first = awaitValue("Deployment", () -> deployment("edge"));
+    awaitValue("ConfigMap", () -> configMap("edge-config"));
+
+    client.resource(first).delete();
+    client.configMaps().inNamespace(NS).withName("edge-config").delete();
+
+    await("Deployment recreated", () -> deployment("edge") != null
+        && !deployment("edge").getMetadata().getUid().equals(first.getMetadata().getUid()));
+    awaitValue("ConfigMap recreated", () -> configMap("edge-config"));
+  }
+
+  @Test
+  void manualDriftIsRevertedAndForeignFieldsKept() {
+    create(Samples.proxy(NS, "edge"));
+    Deployment deployment = awaitValue("Deployment", () -> deployment("edge"));
+
+    deployment.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("someone/else:latest");
+    deployment.getMetadata().getLabels().put("team", "web");
+    deployment.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of("argocd.argoproj.io/sync-wave", "1")));
+    client.resource(deployment).update();
+
+    await("image reverted", () -> "steadyproxy/proxy:0.1.0".equals(
+        deployment("edge").getSpec().getTemplate().getSpec().getContainers().get(0).getImage()));
+    Deployment reverted = deployment("edge");
+    assertThat(reverted.getMetadata().getLabels(), hasEntry("team", "web"));
+    assertThat(reverted.getMetadata().getAnnotations(), hasEntry("argocd.argoproj.io/sync-wave", "1"));
+  }
+
+  @Test
+  void replicasAreLeftToAnHpaWhenTheSpecLeavesThemUnset() {
+    create(Samples.proxy(NS, "edge"));
+    Deployment deployment = awaitValue("Deployment", () -> deployment("edge"));
+    assertThat(deployment.getSpec().getReplicas(), nullValue());
+
+    deployment.getSpec().setReplicas(5); // the HPA scales up
+    deployment.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("drift:1"); // and someone drifts
+    client.resource(deployment).update();
+
+    await("drift reverted", () -> "steadyproxy/proxy:0.1.0".equals(
+        deployment("edge").getSpec().getTemplate().getSpec().getContainers().get(0).getImage()));
+    assertThat(deployment("edge").getSpec().getReplicas(), is(5));
+  }
+
+  @Test
+  void nothingIsWrittenWhenNothingDrifted() {
+    create(Samples.proxy(NS, "edge"));
+    awaitValue("status written", () -> withStatus("edge"));
+    Deployment deployment = deployment("edge");
+    ConfigMap configMap = configMap("edge-config");
+    long reconciles = metrics.reconciles("success");
+
+    // A foreign annotation on the Service is an event that reconciles, and must change nothing.
+    Service service = service("edge");
+    service.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of("example.com/owner", "web")));
+    client.resource(service).update();
+
+    await("a reconcile ran", () -> metrics.reconciles("success") > reconciles);
+    assertThat(deployment("edge").getMetadata().getResourceVersion(), is(deployment.getMetadata().getResourceVersion()));
+    assertThat(configMap("edge-config").getMetadata().getResourceVersion(), is(configMap.getMetadata().getResourceVersion()));
+    assertThat(service("edge").getMetadata().getAnnotations(), hasEntry("example.com/owner", "web"));
+  }
+
+  @Test
+  void anInvalidSpecIsDegradedAndLeavesTheRunningProxyAlone() {
+    create(Samples.proxy(NS, "edge"));
+    Deployment running = awaitValue("Deployment", () -> deployment("edge"));
+
+    ProxyConfig edited = get("edge");
+    edited.getSpec().setCleanupThresholdMb(800); // above maxMemoryUsageMb: the CEL rule's case
+    client.resource(edited).update();
+
+    await("Degraded=True", () -> "True".equals(condition(get("edge"), "Degraded").getStatus()));
+    Condition degraded = condition(get("edge"), "Degraded");
+    assertThat(degraded.getReason(), is("ThresholdsInverted"));
+    assertThat(checksum(deployment("edge")), is(checksum(running)));
+    assertThat(metrics.reconciles("invalid") >= 1, is(true));
+  }
+
+  @Test
+  void anInvalidNewProxyConfigCreatesNothing() {
+    ProxyConfig proxy = Samples.proxy(NS, "tiny");
+    proxy.getSpec().setResources(new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+        .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("256Mi")).build());
+    create(proxy);
+
+    await("Degraded=True", () -> "MemoryLimitTooLow".equals(condition(get("tiny"), "Degraded").getReason()));
+    assertThat(deployment("tiny"), nullValue());
+    assertThat(configMap(DesiredConfigMap.name(proxy)), nullValue());
+  }
+
+  private ProxyConfig create(ProxyConfig proxy) {
+    proxy.getMetadata().setUid(null);
+    proxy.getMetadata().setGeneration(null);
+    return client.resource(proxy).create();
+  }
+
+  private ProxyConfig get(String name) {
+    return client.resources(ProxyConfig.class).inNamespace(NS).withName(name).get();
+  }
+
+  private ProxyConfig withStatus(String name) {
+    ProxyConfig proxy = get(name);
+    return proxy != null && proxy.getStatus() != null && proxy.getStatus().getObservedGeneration() != null ? proxy : null;
+  }
+
+  private Deployment deployment(String name) {
+    return client.apps().deployments().inNamespace(NS).withName(name).get();
+  }
+
+  private ConfigMap configMap(String name) {
+    return client.configMaps().inNamespace(NS).withName(name).get();
+  }
+
+  private Service service(String name) {
+    return client.services().inNamespace(NS).withName(name).get();
+  }
+
+  private static String checksum(Deployment deployment) {
+    return deployment.getSpec().getTemplate().getMetadata().getAnnotations()
+        .get(DesiredDeployment.CONFIG_CHECKSUM_ANNOTATION);
+  }
+
+  private static Condition condition(ProxyConfig proxy, String type) {
+    Optional<Condition> condition = proxy.getStatus() == null ? Optional.empty() : proxy.getStatus().condition(type);
+    return condition.orElseThrow(() -> new IllegalStateException("no " + type + " condition yet"));
+  }
+}
