@@ -217,6 +217,14 @@ class ProxyConfigControllerTest {
     assertThat(configMap(DesiredConfigMap.name(proxy)), nullValue());
   }
 
+  @Test
+  void aStoppedInformerMakesTheControllerUnhealthy() {
+    await("synced", controller::isSynced);
+    assertThat(controller.isHealthy(), is(true));
+    controller.proxyConfigs().stop();
+    assertThat(controller.isHealthy(), is(false));
+  }
+
   private ProxyConfig create(ProxyConfig proxy) {
     proxy.getMetadata().setUid(null);
     proxy.getMetadata().setGeneration(null);

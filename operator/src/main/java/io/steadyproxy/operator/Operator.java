@@ -1,0 +1,144 @@
+package io.steadyproxy.operator;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.steadyproxy.operator.controller.ProxyConfigController;
+import io.steadyproxy.operator.metrics.OperatorMetrics;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import java.util.logging.Logger;
+
+/**
+ * One operator instance: health and metrics always; the controller only while it leads.
+ *
+ * <p>With leader election on, every replica serves {@code /healthz} and {@code /readyz} but only
+ * the holder of the Lease reconciles, so two replicas never fight over the same objects. When
+ * leadership is lost the work stops at once and {@code onLeadershipLost} runs; {@link Main} exits
+ * then, so the next start is a clean candidate (as client-go recommends).
+ */
+public final class Operator implements AutoCloseable {
+
+  private static final Logger LOG = Logger.getLogger(Operator.class.getName());
+
+  private final OperatorConfig config;
+  private final KubernetesClient client;
+  private final Clock clock;
+  private final OperatorMetrics metrics = new OperatorMetrics();
+  private final OperatorHttpServer http;
+  private final Runnable onLeadershipLost;
+  private volatile ProxyConfigController controller;
+  private volatile CompletableFuture<?> election;
+  private volatile boolean leading;
+  private volatile boolean closing;
+
+  /**
+   * @param onLeadershipLost runs when this instance stops leading while still running
+   */
+  public Operator(OperatorConfig config, KubernetesClient client, Clock clock, Runnable onLeadershipLost)
+      throws IOException {
+    this.config = config;
+    this.client = client;
+    this.clock = clock;
+    this.onLeadershipLost = onLeadershipLost;
+    this.http = new OperatorHttpServer(config.httpHost(), config.httpPort(), this::isLive, this::isReady, metrics);
+  }
+
+  /** Serves health and metrics, then leads (or campaigns to lead). Returns at once. */
+  public void start() {
+    http.start();
+    LOG.info("operator " + config.identity() + " started: " + config + ", health on port " + http.port());
+    if (!config.leaderElection()) {
+      startLeading();
+      return;
+    }
+    String leaseNamespace = config.leaseNamespace() != null ? config.leaseNamespace() : client.getNamespace();
+    if (leaseNamespace == null) {
+      leaseNamespace = "default";
+    }
+    election = client.leaderElector()
+        .withConfig(new LeaderElectionConfigBuilder()
+            .withName(config.leaseName())
+            .withLock(new LeaseLock(leaseNamespace, config.leaseName(), config.identity()))
+            .withLeaseDuration(config.leaseDuration())
+            .withRenewDeadline(config.renewDeadline())
+            .withRetryPeriod(config.retryPeriod())
+            .withReleaseOnCancel(true)
+            .withLeaderCallbacks(new LeaderCallbacks(
+                this::startLeading,
+                this::stopLeading,
+                leader -> LOG.info("leader is now " + leader)))
+            .build())
+        .build()
+        .start();
+  }
+
+  /** True while this instance holds the Lease (always, without leader election). */
+  public boolean isLeader() {
+    return leading;
+  }
+
+  /** Liveness: false once an informer of the running controller stopped. */
+  public boolean isLive() {
+    ProxyConfigController current = controller;
+    return current == null || current.isHealthy();
+  }
+
+  /** Readiness: a standby is ready; a leader once its caches are synced. */
+  public boolean isReady() {
+    ProxyConfigController current = controller;
+    return !leading || (current != null && current.isSynced());
+  }
+
+  /** This instance's metrics. */
+  public OperatorMetrics metrics() {
+    return metrics;
+  }
+
+  /** The port of the health and metrics server. */
+  public int httpPort() {
+    return http.port();
+  }
+
+  /** Stops leading (releasing the Lease), then stops serving. */
+  @Override
+  public void close() {
+    closing = true;
+    CompletableFuture<?> running = election;
+    if (running != null) {
+      running.cancel(true);
+    }
+    stopLeading();
+    http.close();
+  }
+
+  private synchronized void startLeading() {
+    if (closing || leading) {
+      return;
+    }
+    LOG.info(config.identity() + " is leading");
+    ProxyConfigController started =
+        new ProxyConfigController(client, config.namespaces(), config.workers(), config.resync(), metrics, clock);
+    started.start();
+    controller = started;
+    leading = true;
+    metrics.leader(true);
+  }
+
+  private synchronized void stopLeading() {
+    boolean wasLeading = leading;
+    leading = false;
+    metrics.leader(false);
+    ProxyConfigController stopped = controller;
+    controller = null;
+    if (stopped != null) {
+      stopped.close();
+    }
+    if (wasLeading && !closing) {
+      LOG.warning(config.identity() + " lost leadership");
+      onLeadershipLost.run();
+    }
+  }
+}

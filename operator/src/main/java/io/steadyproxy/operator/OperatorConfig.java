@@ -1,0 +1,185 @@
+package io.steadyproxy.operator;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The operator's settings, read once at start-up from flags and environment variables (a flag
+ * wins over its variable). Every mistake is a {@link InvalidConfigException} with a one-line
+ * message; {@link Main} prints it and exits with status 2.
+ *
+ * @param namespaces the watched namespaces; empty for all
+ * @param leaderElection whether to elect a leader through a Lease before acting
+ * @param leaseName the Lease's name
+ * @param leaseNamespace the Lease's namespace; null for the client's namespace
+ * @param identity this instance's name in the Lease
+ * @param leaseDuration how long a leader's claim lasts without renewal
+ * @param renewDeadline how long the leader keeps trying to renew before it gives up
+ * @param retryPeriod how often candidates try to acquire, and the leader renews
+ * @param httpHost the address of the health and metrics server
+ * @param httpPort its port; 0 for any free port
+ * @param workers ProxyConfigs reconciled in parallel
+ * @param resync how often every ProxyConfig is reconciled without an event
+ */
+public record OperatorConfig(
+    List<String> namespaces,
+    boolean leaderElection,
+    String leaseName,
+    String leaseNamespace,
+    String identity,
+    Duration leaseDuration,
+    Duration renewDeadline,
+    Duration retryPeriod,
+    String httpHost,
+    int httpPort,
+    int workers,
+    Duration resync) {
+
+  /** A configuration mistake; its message is one line for the operator's user. */
+  public static final class InvalidConfigException extends RuntimeException {
+    public InvalidConfigException(String message) {
+      super(message);
+    }
+  }
+
+  /** Flag (without {@code --}) → environment variable. */
+  private static final Map<String, String> SETTINGS = new LinkedHashMap<>();
+
+  static {
+    SETTINGS.put("namespaces", "WATCH_NAMESPACES");
+    SETTINGS.put("leader-election", "LEADER_ELECTION");
+    SETTINGS.put("lease-name", "LEASE_NAME");
+    SETTINGS.put("lease-namespace", "LEASE_NAMESPACE");
+    SETTINGS.put("identity", "POD_NAME");
+    SETTINGS.put("lease-duration-seconds", "LEASE_DURATION_SECONDS");
+    SETTINGS.put("http-host", "HTTP_HOST");
+    SETTINGS.put("http-port", "HTTP_PORT");
+    SETTINGS.put("workers", "WORKERS");
+    SETTINGS.put("resync-seconds", "RESYNC_SECONDS");
+  }
+
+  /**
+   * Reads the settings.
+   *
+   * @param args {@code --name=value} or {@code --name value}
+   * @param env the environment
+   */
+  public static OperatorConfig parse(String[] args, Map<String, String> env) {
+    Map<String, String> flags = flags(args);
+    Map<String, String> values = new LinkedHashMap<>();
+    SETTINGS.forEach((flag, variable) -> {
+      String value = flags.containsKey(flag) ? flags.get(flag) : env.get(variable);
+      if (value != null && !value.isBlank()) {
+        values.put(flag, value.trim());
+      }
+    });
+    List<String> namespaces = new ArrayList<>();
+    String watched = values.getOrDefault("namespaces", "");
+    if (!watched.isEmpty() && !watched.equals("*")) {
+      for (String ns : watched.split(",")) {
+        String name = ns.trim();
+        if (!name.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+          throw new InvalidConfigException("--namespaces: '" + name + "' is not a namespace name (comma-separated list, or * for all)");
+        }
+        namespaces.add(name);
+      }
+    }
+    int leaseSeconds = integer(values, "lease-duration-seconds", 15, 2, 600);
+    Duration lease = Duration.ofSeconds(leaseSeconds);
+    return new OperatorConfig(
+        List.copyOf(namespaces),
+        bool(values, "leader-election", true),
+        values.getOrDefault("lease-name", "steadyproxy-operator"),
+        values.get("lease-namespace"),
+        values.getOrDefault("identity", hostname(env)),
+        lease,
+        // client-go's proportions: renew well before the lease runs out, retry often.
+        lease.multipliedBy(2).dividedBy(3),
+        lease.dividedBy(7),
+        values.getOrDefault("http-host", "0.0.0.0"),
+        integer(values, "http-port", 8080, 0, 65535),
+        integer(values, "workers", 2, 1, 64),
+        Duration.ofSeconds(integer(values, "resync-seconds", 600, 0, 86400)));
+  }
+
+  private static Map<String, String> flags(String[] args) {
+    Map<String, String> flags = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (!arg.startsWith("--")) {
+        throw new InvalidConfigException("unexpected argument '" + arg + "'; flags look like --name=value");
+      }
+      String name = arg.substring(2);
+      String value;
+      int eq = name.indexOf('=');
+      if (eq >= 0) {
+        value = name.substring(eq + 1);
+        name = name.substring(0, eq);
+      } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+        value = args[++i];
+      } else {
+        throw new InvalidConfigException("--" + name + " needs a value");
+      }
+      if (!SETTINGS.containsKey(name)) {
+        throw new InvalidConfigException("unknown flag --" + name + "; known: --" + String.join(", --", SETTINGS.keySet()));
+      }
+      flags.put(name, value);
+    }
+    return flags;
+  }
+
+  private static int integer(Map<String, String> values, String flag, int fallback, int min, int max) {
+    String value = values.get(flag);
+    if (value == null) {
+      return fallback;
+    }
+    try {
+      int parsed = Integer.parseInt(value);
+      if (parsed < min || parsed > max) {
+        throw new InvalidConfigException(describe(flag) + " must be between " + min + " and " + max + ", got " + parsed);
+      }
+      return parsed;
+    } catch (NumberFormatException e) {
+      throw new InvalidConfigException(describe(flag) + " must be a whole number, got '" + value + "'");
+    }
+  }
+
+  private static boolean bool(Map<String, String> values, String flag, boolean fallback) {
+    String value = values.get(flag);
+    if (value == null) {
+      return fallback;
+    }
+    return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+      case "true", "on", "yes", "1" -> true;
+      case "false", "off", "no", "0" -> false;
+      default -> throw new InvalidConfigException(describe(flag) + " must be true or false, got '" + value + "'");
+    };
+  }
+
+  private static String describe(String flag) {
+    return "--" + flag + " (" + SETTINGS.get(flag) + ")";
+  }
+
+  private static String hostname(Map<String, String> env) {
+    String host = env.get("HOSTNAME");
+    if (host != null && !host.isBlank()) {
+      return host;
+    }
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "steadyproxy-operator-" + ProcessHandle.current().pid();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "namespaces=" + (namespaces.isEmpty() ? "*" : String.join(",", namespaces))
+        + " leaderElection=" + leaderElection + (leaderElection ? " lease=" + leaseNamespace + "/" + leaseName : "")
+        + " identity=" + identity + " http=" + httpHost + ":" + httpPort + " workers=" + workers
+        + " resync=" + resync.toSeconds() + "s";
+  }
+}
