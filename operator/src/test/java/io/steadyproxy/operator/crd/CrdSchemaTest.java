@@ -1,0 +1,206 @@
+package io.steadyproxy.operator.crd;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.is;
+
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.steadyproxy.operator.MockCluster;
+import io.steadyproxy.operator.reconcile.SpecValidator;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The generated CRD, checked as the API server would use it: its names and subresources, and
+ * valid and invalid ProxyConfigs validated against its OpenAPI v3 schema, CEL rules included.
+ */
+class CrdSchemaTest {
+
+  private static JsonNode crd;
+  private static JsonNode version;
+  private static JsonNode schema;
+
+  @BeforeAll
+  static void loadGeneratedCrd() throws Exception {
+    try (InputStream in = Files.newInputStream(MockCluster.GENERATED_CRD)) {
+      crd = Serialization.yamlMapper().readTree(in);
+    }
+    version = crd.at("/spec/versions/0");
+    schema = version.at("/schema/openAPIV3Schema");
+  }
+
+  @Test
+  void namesTheResourceAsDesigned() {
+    assertThat(crd.at("/metadata/name").asString(), is("proxyconfigs.steadyproxy.io"));
+    assertThat(crd.at("/spec/group").asString(), is("steadyproxy.io"));
+    assertThat(crd.at("/spec/scope").asString(), is("Namespaced"));
+    assertThat(crd.at("/spec/names/kind").asString(), is("ProxyConfig"));
+    assertThat(crd.at("/spec/names/plural").asString(), is("proxyconfigs"));
+    assertThat(texts(crd.at("/spec/names/shortNames")), contains("pxc"));
+    assertThat(crd.at("/spec/versions").size(), is(1));
+    assertThat(version.get("name").asString(), is("v1alpha1"));
+    assertThat(version.get("served").asBoolean(), is(true));
+    assertThat(version.get("storage").asBoolean(), is(true));
+  }
+
+  @Test
+  void hasStatusAndScaleSubresources() {
+    assertThat(version.at("/subresources/status").isObject(), is(true));
+    assertThat(version.at("/subresources/scale/specReplicasPath").asString(), is(".spec.replicas"));
+    assertThat(version.at("/subresources/scale/statusReplicasPath").asString(), is(".status.replicas"));
+  }
+
+  @Test
+  void printsReadyReplicasUpstreamAndAge() {
+    List<String> names = new ArrayList<>();
+    version.get("additionalPrinterColumns").forEach(c -> names.add(c.get("name").asString()));
+    assertThat(names, containsInAnyOrder("Ready", "Replicas", "Upstream", "Age"));
+    version.get("additionalPrinterColumns").forEach(c -> {
+      switch (c.get("name").asString()) {
+        case "Ready" -> assertThat(c.get("jsonPath").asString(), is(".status.conditions[?(@.type==\"Ready\")].status"));
+        case "Replicas" -> assertThat(c.get("jsonPath").asString(), is(".status.readyReplicas"));
+        case "Upstream" -> assertThat(c.get("jsonPath").asString(), is(".spec.upstreamUrl"));
+        case "Age" -> assertThat(c.get("type").asString(), is("date"));
+        default -> throw new AssertionError("unexpected column " + c);
+      }
+    });
+  }
+
+  @ParameterizedTest
+  @MethodSource("validSamples")
+  void acceptsTheSamples(String sample) throws Exception {
+    ObjectNode resource = sample(sample);
+    assertThat(validate(resource), is(empty()));
+    // What the API server stores, the operator reads: the defaulted sample is a valid spec.
+    ProxyConfig proxy = Serialization.jsonMapper().treeToValue(resource, ProxyConfig.class);
+    assertThat(SpecValidator.check(proxy).isEmpty(), is(true));
+  }
+
+  static Stream<String> validSamples() {
+    return Stream.of("proxyconfig-minimal.yaml", "proxyconfig-full.yaml");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalidEdits")
+  void rejectsInvalidSpecs(String what, Consumer<ObjectNode> edit, String expectedError) throws Exception {
+    ObjectNode resource = sample("proxyconfig-full.yaml");
+    edit.accept((ObjectNode) resource.get("spec"));
+    assertThat(validate(resource), hasItem(expectedError));
+  }
+
+  static Stream<Arguments> invalidEdits() {
+    return Stream.of(
+        Arguments.of("no upstream", edit(s -> s.remove("upstreamUrl")), ".spec.upstreamUrl: Required value"),
+        Arguments.of("upstream without scheme", edit(s -> s.put("upstreamUrl", "backend:8080")),
+            ".spec.upstreamUrl: must match " + ProxyConfigSpec.HTTP_URL_PATTERN),
+        Arguments.of("upstream with a query", edit(s -> s.put("upstreamUrl", "http://b/x?y=1")),
+            ".spec.upstreamUrl: must match " + ProxyConfigSpec.HTTP_URL_PATTERN),
+        Arguments.of("zero connections", edit(s -> s.put("maxConnections", 0)),
+            ".spec.maxConnections: must be greater than or equal to 1"),
+        Arguments.of("negative replicas", edit(s -> s.put("replicas", -1)),
+            ".spec.replicas: must be greater than or equal to 0"),
+        Arguments.of("port out of range", edit(s -> ((ObjectNode) s.get("service")).put("port", 70000)),
+            ".spec.service.port: must be less than or equal to 65535"),
+        Arguments.of("unknown service type", edit(s -> ((ObjectNode) s.get("service")).put("type", "ExternalName")),
+            ".spec.service.type: must match ^(ClusterIP|NodePort|LoadBalancer)$"),
+        Arguments.of("route without slash", edit(s -> ((ObjectNode) s.get("routes").get(0)).put("prefix", "api")),
+            ".spec.routes[0].prefix: must match " + ProxyConfigSpec.PATH_PREFIX_PATTERN),
+        Arguments.of("route without upstream", edit(s -> ((ObjectNode) s.get("routes").get(0)).remove("upstream")),
+            ".spec.routes[0].upstream: Required value"),
+        Arguments.of("watchdog too eager", edit(s -> ((ObjectNode) s.get("watchdog")).put("intervalSeconds", 1)),
+            ".spec.watchdog.intervalSeconds: must be greater than or equal to 5"),
+        Arguments.of("secret ref without name", edit(s -> ((ObjectNode) s.get("adminTokenSecretRef")).remove("name")),
+            ".spec.adminTokenSecretRef.name: Required value"),
+        Arguments.of("timeout as a string", edit(s -> s.put("readTimeoutSeconds", "60s")),
+            ".spec.readTimeoutSeconds: must be an integer"),
+        Arguments.of("typo in a field name", edit(s -> s.put("maxConnection", 10)), ".spec.maxConnection: unknown field"),
+        Arguments.of("threshold above the maximum (CEL)", edit(s -> s.put("cleanupThresholdMb", 800)),
+            ".spec: cleanupThresholdMb must be less than maxMemoryUsageMb"),
+        Arguments.of("threshold equal to the maximum (CEL)", edit(s -> s.put("cleanupThresholdMb", 768)),
+            ".spec: cleanupThresholdMb must be less than maxMemoryUsageMb"));
+  }
+
+  @Test
+  void theCelRuleIsTheThresholdOrdering() {
+    JsonNode rules = schema.at("/properties/spec/x-kubernetes-validations");
+    assertThat(rules.size(), is(1));
+    assertThat(rules.get(0).get("rule").asString(), is("self.cleanupThresholdMb < self.maxMemoryUsageMb"));
+  }
+
+  @Test
+  void theCelRuleAndTheOperatorsOwnCheckAgree() throws Exception {
+    String rule = schema.at("/properties/spec/x-kubernetes-validations/0/rule").asString();
+    int[][] cases = {{400, 500}, {499, 500}, {500, 500}, {501, 500}, {64, 65}, {1000, 64}};
+    for (int[] c : cases) {
+      ObjectNode resource = sample("proxyconfig-minimal.yaml");
+      ((ObjectNode) resource.get("spec")).put("cleanupThresholdMb", c[0]).put("maxMemoryUsageMb", c[1]);
+      StructuralSchemaValidator.applyDefaults(schema, resource);
+      boolean celAccepts = StructuralSchemaValidator.evaluate(rule, resource.get("spec"));
+      ProxyConfig proxy = Serialization.jsonMapper().treeToValue(resource, ProxyConfig.class);
+      boolean operatorAccepts = !SpecValidator.check(proxy).map(p -> p.reason().equals("ThresholdsInverted")).orElse(false);
+      assertThat("cleanup " + c[0] + " / max " + c[1], operatorAccepts, is(celAccepts));
+      assertThat("cleanup " + c[0] + " / max " + c[1], celAccepts, is(c[0] < c[1]));
+    }
+  }
+
+  @Test
+  void schemaDefaultsEqualTheJavaDefaults() {
+    // The operator relies on the field initializers where the API server didn't default
+    // (mock server, old objects); they must say what the schema says.
+    assertDefaultsMatch(schema.at("/properties/spec"), Serialization.jsonMapper().valueToTree(new ProxyConfigSpec()), ".spec");
+  }
+
+  private static void assertDefaultsMatch(JsonNode objectSchema, JsonNode javaDefaults, String path) {
+    for (Map.Entry<String, JsonNode> property : objectSchema.path("properties").properties()) {
+      String fieldPath = path + "." + property.getKey();
+      JsonNode javaValue = javaDefaults == null ? null : javaDefaults.get(property.getKey());
+      if (property.getValue().has("default")) {
+        assertThat(fieldPath, javaValue, is(property.getValue().get("default")));
+      }
+      if ("object".equals(property.getValue().path("type").asString()) && javaValue != null && javaValue.isObject()) {
+        assertDefaultsMatch(property.getValue(), javaValue, fieldPath);
+      }
+    }
+  }
+
+  private static Consumer<ObjectNode> edit(Consumer<ObjectNode> edit) {
+    return edit;
+  }
+
+  private static List<String> validate(ObjectNode resource) {
+    ObjectNode body = resource.deepCopy();
+    // apiVersion, kind and metadata are validated by the API server itself, not by the CRD schema.
+    body.remove(List.of("apiVersion", "kind", "metadata"));
+    StructuralSchemaValidator.applyDefaults(schema, body);
+    StructuralSchemaValidator.applyDefaults(schema, resource);
+    return StructuralSchemaValidator.validate(schema, body);
+  }
+
+  private static ObjectNode sample(String name) throws Exception {
+    try (InputStream in = CrdSchemaTest.class.getResourceAsStream("/samples/" + name)) {
+      return (ObjectNode) Serialization.yamlMapper().readTree(in);
+    }
+  }
+
+  private static List<String> texts(JsonNode array) {
+    List<String> texts = new ArrayList<>();
+    ((ArrayNode) array).forEach(n -> texts.add(n.asString()));
+    return texts;
+  }
+}
