@@ -7,12 +7,13 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentSpec;
-import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The fields the operator owns on each kind, and nothing else: how to tell whether an actual
@@ -21,6 +22,9 @@ import java.util.Objects;
  * template annotation, an HPA's replicas, a NodePort the API server allocated, server defaults).
  */
 public final class OwnedFields {
+
+  /** The fabric8 model's own JSON mapping, so trees compare as the API server sees the objects. */
+  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
   private OwnedFields() {}
 
@@ -44,7 +48,7 @@ public final class OwnedFields {
 
   /** {@code actual} with our fields set as desired; other keys of {@code data} are kept. */
   public static ConfigMap corrected(ConfigMap desired, ConfigMap actual) {
-    ConfigMap result = Serialization.clone(actual);
+    ConfigMap result = SERIALIZATION.clone(actual);
     correctMetadata(desired.getMetadata(), result.getMetadata());
     Map<String, String> data = result.getData() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(result.getData());
     data.putAll(desired.getData());
@@ -57,13 +61,13 @@ public final class OwnedFields {
    * server allocated is carried over, so correcting a port never reallocates it.
    */
   public static Service corrected(Service desired, Service actual) {
-    Service result = Serialization.clone(actual);
+    Service result = SERIALIZATION.clone(actual);
     correctMetadata(desired.getMetadata(), result.getMetadata());
     result.getSpec().setType(desired.getSpec().getType());
     result.getSpec().setSelector(desired.getSpec().getSelector());
     List<ServicePort> ports = new ArrayList<>();
     for (ServicePort port : desired.getSpec().getPorts()) {
-      ServicePort copy = Serialization.clone(port);
+      ServicePort copy = SERIALIZATION.clone(port);
       if (!"ClusterIP".equals(desired.getSpec().getType())) {
         actual.getSpec().getPorts().stream()
             .filter(p -> Objects.equals(p.getName(), port.getName()))
@@ -84,7 +88,7 @@ public final class OwnedFields {
    * merged (so a {@code restartedAt} annotation survives), its spec replaced.
    */
   public static Deployment corrected(Deployment desired, Deployment actual) {
-    Deployment result = Serialization.clone(actual);
+    Deployment result = SERIALIZATION.clone(actual);
     correctMetadata(desired.getMetadata(), result.getMetadata());
     DeploymentSpec want = desired.getSpec();
     DeploymentSpec spec = result.getSpec();
@@ -139,7 +143,7 @@ public final class OwnedFields {
   }
 
 
-  private static tools.jackson.databind.JsonNode tree(Object value) {
-    return Serialization.jsonMapper().valueToTree(value);
+  private static JsonNode tree(Object value) {
+    return value == null ? null : SERIALIZATION.convertValue(value, JsonNode.class);
   }
 }

@@ -7,7 +7,7 @@ import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
 
-import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.steadyproxy.operator.MockCluster;
 import io.steadyproxy.operator.reconcile.SpecValidator;
 import java.io.InputStream;
@@ -25,12 +25,16 @@ import org.junit.jupiter.params.provider.MethodSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
  * The generated CRD, checked as the API server would use it: its names and subresources, and
  * valid and invalid ProxyConfigs validated against its OpenAPI v3 schema, CEL rules included.
  */
 class CrdSchemaTest {
+
+  private static final YAMLMapper YAML = new YAMLMapper();
+  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
   private static JsonNode crd;
   private static JsonNode version;
@@ -39,7 +43,7 @@ class CrdSchemaTest {
   @BeforeAll
   static void loadGeneratedCrd() throws Exception {
     try (InputStream in = Files.newInputStream(MockCluster.GENERATED_CRD)) {
-      crd = Serialization.yamlMapper().readTree(in);
+      crd = YAML.readTree(in);
     }
     version = crd.at("/spec/versions/0");
     schema = version.at("/schema/openAPIV3Schema");
@@ -88,7 +92,7 @@ class CrdSchemaTest {
     ObjectNode resource = sample(sample);
     assertThat(validate(resource), is(empty()));
     // What the API server stores, the operator reads: the defaulted sample is a valid spec.
-    ProxyConfig proxy = Serialization.jsonMapper().treeToValue(resource, ProxyConfig.class);
+    ProxyConfig proxy = SERIALIZATION.convertValue(resource, ProxyConfig.class);
     assertThat(SpecValidator.check(proxy).isEmpty(), is(true));
   }
 
@@ -152,7 +156,7 @@ class CrdSchemaTest {
       ((ObjectNode) resource.get("spec")).put("cleanupThresholdMb", c[0]).put("maxMemoryUsageMb", c[1]);
       StructuralSchemaValidator.applyDefaults(schema, resource);
       boolean celAccepts = StructuralSchemaValidator.evaluate(rule, resource.get("spec"));
-      ProxyConfig proxy = Serialization.jsonMapper().treeToValue(resource, ProxyConfig.class);
+      ProxyConfig proxy = SERIALIZATION.convertValue(resource, ProxyConfig.class);
       boolean operatorAccepts = !SpecValidator.check(proxy).map(p -> p.reason().equals("ThresholdsInverted")).orElse(false);
       assertThat("cleanup " + c[0] + " / max " + c[1], operatorAccepts, is(celAccepts));
       assertThat("cleanup " + c[0] + " / max " + c[1], celAccepts, is(c[0] < c[1]));
@@ -163,7 +167,7 @@ class CrdSchemaTest {
   void schemaDefaultsEqualTheJavaDefaults() {
     // The operator relies on the field initializers where the API server didn't default
     // (mock server, old objects); they must say what the schema says.
-    assertDefaultsMatch(schema.at("/properties/spec"), Serialization.jsonMapper().valueToTree(new ProxyConfigSpec()), ".spec");
+    assertDefaultsMatch(schema.at("/properties/spec"), SERIALIZATION.convertValue(new ProxyConfigSpec(), JsonNode.class), ".spec");
   }
 
   private static void assertDefaultsMatch(JsonNode objectSchema, JsonNode javaDefaults, String path) {
@@ -194,7 +198,7 @@ class CrdSchemaTest {
 
   private static ObjectNode sample(String name) throws Exception {
     try (InputStream in = CrdSchemaTest.class.getResourceAsStream("/samples/" + name)) {
-      return (ObjectNode) Serialization.yamlMapper().readTree(in);
+      return (ObjectNode) YAML.readTree(in);
     }
   }
 
