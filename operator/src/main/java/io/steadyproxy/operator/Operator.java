@@ -5,14 +5,27 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.steadyproxy.operator.controller.ProxyConfigController;
+import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.metrics.OperatorMetrics;
+import io.steadyproxy.operator.reconcile.SpecValidator;
+import io.steadyproxy.operator.watchdog.AdminEndpoints;
+import io.steadyproxy.operator.watchdog.KubernetesPodLister;
+import io.steadyproxy.operator.watchdog.KubernetesWatchdogActions;
+import io.steadyproxy.operator.watchdog.MemoryWatchdog;
+import io.steadyproxy.operator.watchdog.ProxyAdminClient;
+import io.steadyproxy.operator.watchdog.SecretTokenSource;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * One operator instance: health and metrics always; the controller only while it leads.
+ * One operator instance: health and metrics always; the controller and the memory watchdog only
+ * while it leads.
  *
  * <p>With leader election on, every replica serves {@code /healthz} and {@code /readyz} but only
  * the holder of the Lease reconciles, so two replicas never fight over the same objects. When
@@ -29,7 +42,10 @@ public final class Operator implements AutoCloseable {
   private final OperatorMetrics metrics = new OperatorMetrics();
   private final OperatorHttpServer http;
   private final Runnable onLeadershipLost;
+  private final AdminEndpoints adminEndpoints;
   private volatile ProxyConfigController controller;
+  private volatile MemoryWatchdog watchdog;
+  private volatile ScheduledExecutorService watchdogTimer;
   private volatile CompletableFuture<?> election;
   private volatile boolean leading;
   private volatile boolean closing;
@@ -39,6 +55,18 @@ public final class Operator implements AutoCloseable {
    */
   public Operator(OperatorConfig config, KubernetesClient client, Clock clock, Runnable onLeadershipLost)
       throws IOException {
+    this(config, client, clock, onLeadershipLost, AdminEndpoints.podIp());
+  }
+
+  /** As above, with the pods' admin addresses given: tests point them at loopback servers. */
+  Operator(
+      OperatorConfig config,
+      KubernetesClient client,
+      Clock clock,
+      Runnable onLeadershipLost,
+      AdminEndpoints adminEndpoints)
+      throws IOException {
+    this.adminEndpoints = adminEndpoints;
     this.config = config;
     this.client = client;
     this.clock = clock;
@@ -123,14 +151,50 @@ public final class Operator implements AutoCloseable {
         new ProxyConfigController(client, config.namespaces(), config.workers(), config.resync(), metrics, clock);
     started.start();
     controller = started;
+    MemoryWatchdog memory = new MemoryWatchdog(
+        () -> watchedProxies(started),
+        new KubernetesPodLister(client),
+        adminEndpoints,
+        ProxyAdminClient.withDefaultTimeouts(),
+        new SecretTokenSource(client),
+        new KubernetesWatchdogActions(client, clock, config.identity()),
+        clock,
+        metrics);
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "memory-watchdog");
+      t.setDaemon(true);
+      return t;
+    });
+    long tick = MemoryWatchdog.TICK.toMillis();
+    timer.scheduleWithFixedDelay(memory::tick, tick, tick, TimeUnit.MILLISECONDS);
+    watchdog = memory;
+    watchdogTimer = timer;
     leading = true;
     metrics.leader(true);
+  }
+
+  /** The ProxyConfigs the watchdog looks after: valid ones that are not being deleted. */
+  private static List<ProxyConfig> watchedProxies(ProxyConfigController controller) {
+    return controller.proxyConfigs().list().stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .filter(p -> SpecValidator.check(p).isEmpty())
+        .toList();
   }
 
   private synchronized void stopLeading() {
     boolean wasLeading = leading;
     leading = false;
     metrics.leader(false);
+    ScheduledExecutorService timer = watchdogTimer;
+    watchdogTimer = null;
+    if (timer != null) {
+      timer.shutdownNow();
+    }
+    MemoryWatchdog memory = watchdog;
+    watchdog = null;
+    if (memory != null) {
+      memory.close();
+    }
     ProxyConfigController stopped = controller;
     controller = null;
     if (stopped != null) {

@@ -10,7 +10,12 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.steadyproxy.operator.crd.ProxyConfig;
+import io.steadyproxy.operator.crd.SecretKeyRef;
+import io.steadyproxy.operator.reconcile.Ownership;
+import io.steadyproxy.operator.watchdog.FakeProxyAdmin;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -78,6 +83,47 @@ class OperatorTest {
     assertThat(metrics.body(), containsString("steadyproxy_operator_leader 1"));
     assertThat(metrics.body(), containsString("# TYPE steadyproxy_operator_reconcile_duration_seconds histogram"));
     assertThat(metrics.body(), containsString("steadyproxy_operator_queue_depth"));
+  }
+
+  @Test
+  void theLeadersWatchdogCleansUpAProxyPodAndRecordsIt() throws Exception {
+    MockCluster.installCrd(client);
+    client.resource(new SecretBuilder()
+        .withNewMetadata().withName("edge-admin").withNamespace("shop").endMetadata()
+        .addToStringData("token", "s3cret")
+        .build()).create();
+    ProxyConfig proxy = proxy("edge");
+    proxy.getSpec().setAdminTokenSecretRef(new SecretKeyRef("edge-admin", "token"));
+    proxy.getSpec().getWatchdog().setEnabled(true);
+    proxy.getSpec().getWatchdog().setIntervalSeconds(5);
+    client.resource(proxy).create();
+    client.resource(new PodBuilder()
+        .withNewMetadata().withName("edge-7f9c-abcde").withNamespace("shop")
+        .withLabels(Ownership.labels(proxy)).endMetadata()
+        .withNewStatus().withPodIP("10.0.0.1").addNewCondition().withType("Ready").withStatus("True").endCondition()
+        .endStatus()
+        .build()).create();
+
+    try (FakeProxyAdmin pod = new FakeProxyAdmin("s3cret", 450)) {
+      pod.releasesTo(280);
+      OperatorConfig config = OperatorConfig.parse(
+          new String[] {"--leader-election=false", "--http-host=127.0.0.1", "--http-port=0"}, Map.of());
+      Operator operator = new Operator(config, client, Clock.systemUTC(), () -> {}, p -> pod.base());
+      toClose.add(operator);
+      operator.start();
+
+      await("cleanup called", () -> pod.cleanups() >= 1);
+      assertThat(pod.cleanupAuthorizations.get(0), is("Bearer s3cret"));
+      await("cleanup in status", () -> {
+        var cleanups = client.resources(ProxyConfig.class).inNamespace("shop").withName("edge").get()
+            .getStatus().getLastCleanups();
+        return cleanups.size() == 1 && cleanups.get(0).getPod().equals("edge-7f9c-abcde")
+            && cleanups.get(0).getAfterMb() == 280L;
+      });
+      await("event recorded", () -> client.v1().events().inNamespace("shop").list().getItems().stream()
+          .anyMatch(e -> "MemoryCleanup".equals(e.getReason())));
+      assertThat(operator.metrics().watchdogCleanups("ok") >= 1, is(true));
+    }
   }
 
   private static HttpResponse<String> get(HttpClient http, Operator operator, String path) throws Exception {

@@ -17,16 +17,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * {@code status} and {@code memory_usage_mb}, and {@code POST /admin/cleanup} (Bearer token)
  * with {@code before_mb} and {@code after_mb}. Tests set its memory and read what it was asked.
  */
-final class FakeProxyAdmin implements AutoCloseable {
+public final class FakeProxyAdmin implements AutoCloseable {
 
   private final HttpServer server;
   private final String token;
   private volatile double memoryMb;
   private volatile double afterCleanupMb;
   /** The Authorization header of each cleanup call, "" when absent. */
-  final List<String> cleanupAuthorizations = new CopyOnWriteArrayList<>();
+  public final List<String> cleanupAuthorizations = new CopyOnWriteArrayList<>();
 
-  FakeProxyAdmin(String token, double memoryMb) throws IOException {
+  public FakeProxyAdmin(String token, double memoryMb) throws IOException {
     this.token = token;
     this.memoryMb = memoryMb;
     this.afterCleanupMb = memoryMb;
@@ -36,21 +36,21 @@ final class FakeProxyAdmin implements AutoCloseable {
     server.start();
   }
 
-  URI base() {
+  public URI base() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
   }
 
-  void memory(double mb) {
+  public void memory(double mb) {
     this.memoryMb = mb;
     this.afterCleanupMb = mb;
   }
 
   /** What a cleanup brings the memory down to. */
-  void releasesTo(double mb) {
+  public void releasesTo(double mb) {
     this.afterCleanupMb = mb;
   }
 
-  int cleanups() {
+  public int cleanups() {
     return cleanupAuthorizations.size();
   }
 
