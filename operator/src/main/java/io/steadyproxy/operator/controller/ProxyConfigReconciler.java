@@ -1,6 +1,7 @@
 package io.steadyproxy.operator.controller;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -8,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.crd.ProxyConfigStatus;
+import io.steadyproxy.operator.crd.SecretKeyRef;
 import io.steadyproxy.operator.reconcile.DesiredConfigMap;
 import io.steadyproxy.operator.reconcile.DesiredDeployment;
 import io.steadyproxy.operator.reconcile.DesiredService;
@@ -100,7 +102,9 @@ public final class ProxyConfigReconciler {
           OwnedFields::drifted,
           OwnedFields::corrected).object();
       String checksum = ProxyConfigFile.checksum(ProxyConfigFile.render(proxy.getSpec()));
-      writeStatus(proxy, fresh -> DesiredStatus.fromDeployment(fresh, deployment, checksum, clock.instant()));
+      Optional<SpecProblem> secretProblem = adminTokenSecretProblem(proxy);
+      writeStatus(proxy,
+          fresh -> DesiredStatus.fromDeployment(fresh, deployment, checksum, secretProblem, clock.instant()));
       return Result.SUCCESS;
     } catch (KubernetesClientException e) {
       LOG.warning(() -> "reconcile of " + namespace + "/" + name + " failed, will retry: " + e.getMessage());
@@ -110,6 +114,31 @@ public final class ProxyConfigReconciler {
       LOG.log(java.util.logging.Level.SEVERE, "reconcile of " + namespace + "/" + name + " failed", e);
       return Result.ERROR;
     }
+  }
+
+  /**
+   * The pods can't start while the admin token Secret or its key is missing (the kubelet reports
+   * CreateContainerConfigError); say so on the ProxyConfig, where the user looks. The objects are
+   * applied anyway, so the pods start as soon as the Secret appears.
+   */
+  private Optional<SpecProblem> adminTokenSecretProblem(ProxyConfig proxy) {
+    SecretKeyRef ref = proxy.getSpec().getAdminTokenSecretRef();
+    if (ref == null) {
+      return Optional.empty();
+    }
+    Secret secret = client.secrets().inNamespace(proxy.getMetadata().getNamespace()).withName(ref.getName()).get();
+    String key = ref.getKey() == null ? "token" : ref.getKey();
+    if (secret == null) {
+      return Optional.of(new SpecProblem("AdminTokenSecretMissing",
+          "Secret " + ref.getName() + " named by adminTokenSecretRef does not exist; the pods can't start without it"));
+    }
+    boolean hasKey = (secret.getData() != null && secret.getData().containsKey(key))
+        || (secret.getStringData() != null && secret.getStringData().containsKey(key));
+    if (!hasKey) {
+      return Optional.of(new SpecProblem("AdminTokenSecretMissing",
+          "Secret " + ref.getName() + " has no key " + key + " (adminTokenSecretRef); the pods can't start without it"));
+    }
+    return Optional.empty();
   }
 
   /**

@@ -45,6 +45,16 @@ public final class DesiredStatus {
   /** Status from the Deployment we applied (as the API server returned it or as last seen). */
   public static ProxyConfigStatus fromDeployment(
       ProxyConfig proxy, Deployment deployment, String configChecksum, Instant now) {
+    return fromDeployment(proxy, deployment, configChecksum, Optional.empty(), now);
+  }
+
+  /**
+   * Status from the Deployment we applied, {@code Degraded} by {@code appliedDespite} when the
+   * spec was applied but something it refers to is wrong (a missing admin token Secret).
+   */
+  public static ProxyConfigStatus fromDeployment(
+      ProxyConfig proxy, Deployment deployment, String configChecksum, Optional<SpecProblem> appliedDespite,
+      Instant now) {
     ProxyConfigStatus current = currentStatus(proxy);
     ProxyConfigStatus next = carriedOver(proxy, current);
     next.setConfigChecksum(configChecksum);
@@ -80,7 +90,10 @@ public final class DesiredStatus {
         : condition(current, PROGRESSING, "True", "RollingOut",
             updated + "/" + wanted + " pods on the current config, " + counts + ".", proxy, now);
     Condition degraded;
-    if (stalled.isPresent()) {
+    if (appliedDespite.isPresent()) {
+      degraded = condition(current, DEGRADED, "True", appliedDespite.get().reason(), appliedDespite.get().message(),
+          proxy, now);
+    } else if (stalled.isPresent()) {
       degraded = condition(current, DEGRADED, "True", "RolloutStalled", message(stalled.get()), proxy, now);
     } else if (replicaFailure.isPresent()) {
       degraded = condition(current, DEGRADED, "True", "ReplicaFailure", message(replicaFailure.get()), proxy, now);

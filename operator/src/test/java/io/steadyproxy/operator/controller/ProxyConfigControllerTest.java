@@ -218,6 +218,25 @@ class ProxyConfigControllerTest {
   }
 
   @Test
+  void aMissingAdminTokenSecretIsDegradedButApplied() {
+    ProxyConfig proxy = Samples.proxy(NS, "edge");
+    proxy.getSpec().setAdminTokenSecretRef(new io.steadyproxy.operator.crd.SecretKeyRef("edge-admin", "token"));
+    create(proxy);
+
+    await("Degraded=True", () -> "AdminTokenSecretMissing".equals(condition(get("edge"), "Degraded").getReason()));
+    assertThat("the pods wait for the Secret, they aren't withheld", deployment("edge") != null, is(true));
+
+    client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+        .withNewMetadata().withName("edge-admin").withNamespace(NS).endMetadata()
+        .addToStringData("token", "s3cret").build()).create();
+    // The pods start once the Secret exists; their Deployment's status change brings a reconcile.
+    Deployment deployment = deployment("edge");
+    deployment.setStatus(new DeploymentStatusBuilder().withObservedGeneration(1L).withReplicas(1).build());
+    client.resource(deployment).updateStatus();
+    await("Degraded=False", () -> "False".equals(condition(get("edge"), "Degraded").getStatus()));
+  }
+
+  @Test
   void aStoppedInformerMakesTheControllerUnhealthy() {
     await("synced", controller::isSynced);
     assertThat(controller.isHealthy(), is(true));
