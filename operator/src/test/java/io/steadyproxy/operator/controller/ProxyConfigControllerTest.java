@@ -111,9 +111,7 @@ class ProxyConfigControllerTest {
     Deployment before = awaitValue("Deployment", () -> deployment("edge"));
     String oldChecksum = checksum(before);
 
-    ProxyConfig edited = get("edge");
-    edited.getSpec().setMaxConnections(42);
-    ProxyConfig updated = client.resource(edited).update();
+    ProxyConfig updated = update(() -> get("edge"), p -> p.getSpec().setMaxConnections(42));
     String newChecksum = ProxyConfigFile.checksum(ProxyConfigFile.render(updated.getSpec()));
 
     await("new checksum on the pod template", () -> newChecksum.equals(checksum(deployment("edge"))));
@@ -141,12 +139,13 @@ class ProxyConfigControllerTest {
   @Test
   void manualDriftIsRevertedAndForeignFieldsKept() {
     create(Samples.proxy(NS, "edge"));
-    Deployment deployment = awaitValue("Deployment", () -> deployment("edge"));
+    awaitValue("Deployment", () -> deployment("edge"));
 
-    deployment.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("someone/else:latest");
-    deployment.getMetadata().getLabels().put("team", "web");
-    deployment.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of("argocd.argoproj.io/sync-wave", "1")));
-    client.resource(deployment).update();
+    update(() -> deployment("edge"), d -> {
+      d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("someone/else:latest");
+      d.getMetadata().getLabels().put("team", "web");
+      d.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of("argocd.argoproj.io/sync-wave", "1")));
+    });
 
     await("image reverted", () -> "steadyproxy/proxy:0.1.0".equals(
         deployment("edge").getSpec().getTemplate().getSpec().getContainers().get(0).getImage()));
@@ -161,9 +160,10 @@ class ProxyConfigControllerTest {
     Deployment deployment = awaitValue("Deployment", () -> deployment("edge"));
     assertThat(deployment.getSpec().getReplicas(), nullValue());
 
-    deployment.getSpec().setReplicas(5); // the HPA scales up
-    deployment.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("drift:1"); // and someone drifts
-    client.resource(deployment).update();
+    update(() -> deployment("edge"), d -> {
+      d.getSpec().setReplicas(5); // the HPA scales up
+      d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("drift:1"); // and someone drifts
+    });
 
     await("drift reverted", () -> "steadyproxy/proxy:0.1.0".equals(
         deployment("edge").getSpec().getTemplate().getSpec().getContainers().get(0).getImage()));
@@ -179,9 +179,8 @@ class ProxyConfigControllerTest {
     long reconciles = metrics.reconciles("success");
 
     // A foreign annotation on the Service is an event that reconciles, and must change nothing.
-    Service service = service("edge");
-    service.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of("example.com/owner", "web")));
-    client.resource(service).update();
+    update(() -> service("edge"), svc ->
+        svc.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of("example.com/owner", "web"))));
 
     await("a reconcile ran", () -> metrics.reconciles("success") > reconciles);
     assertThat(deployment("edge").getMetadata().getResourceVersion(), is(deployment.getMetadata().getResourceVersion()));
@@ -194,9 +193,8 @@ class ProxyConfigControllerTest {
     create(Samples.proxy(NS, "edge"));
     Deployment running = awaitValue("Deployment", () -> deployment("edge"));
 
-    ProxyConfig edited = get("edge");
-    edited.getSpec().setCleanupThresholdMb(800); // above maxMemoryUsageMb: the CEL rule's case
-    client.resource(edited).update();
+    // Above maxMemoryUsageMb: the CEL rule's case, which the mock server doesn't enforce.
+    update(() -> get("edge"), p -> p.getSpec().setCleanupThresholdMb(800));
 
     await("Degraded=True", () -> "True".equals(condition(get("edge"), "Degraded").getStatus()));
     Condition degraded = condition(get("edge"), "Degraded");
@@ -237,11 +235,66 @@ class ProxyConfigControllerTest {
   }
 
   @Test
+  void aConflictOnTheStatusWriteIsRetriedWithinTheSameReconcile() {
+    // The first status write answers 409, as when the watchdog wrote lastCleanups meanwhile.
+    server.expect().put()
+        .withPath("/apis/steadyproxy.io/v1alpha1/namespaces/shop/proxyconfigs/edge/status")
+        .andReturn(409, new io.fabric8.kubernetes.api.model.StatusBuilder()
+            .withCode(409).withReason("Conflict").withMessage("the object has been modified").build())
+        .once();
+    create(Samples.proxy(NS, "edge"));
+
+    awaitValue("status written", () -> withStatus("edge"));
+    assertThat(metrics.reconciles("error"), is(0L));
+  }
+
+  @Test
+  void aConflictOnAnOwnedObjectUpdateIsRetriedWithinTheSameReconcile() {
+    create(Samples.proxy(NS, "edge"));
+    awaitValue("Deployment", () -> deployment("edge"));
+    // The operator's next update of the Deployment answers 409, as when someone else wrote it.
+    server.expect().put()
+        .withPath("/apis/apps/v1/namespaces/shop/deployments/edge")
+        .andReturn(409, new io.fabric8.kubernetes.api.model.StatusBuilder()
+            .withCode(409).withReason("Conflict").withMessage("the object has been modified").build())
+        .once();
+
+    // The drift itself is written with a patch, so it doesn't use up the one 409 meant for the operator.
+    client.apps().deployments().inNamespace(NS).withName("edge").edit(d -> {
+      d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("drift:1");
+      return d;
+    });
+
+    await("drift reverted despite the conflict", () -> "steadyproxy/proxy:0.1.0".equals(
+        deployment("edge").getSpec().getTemplate().getSpec().getContainers().get(0).getImage()));
+    assertThat(metrics.reconciles("error"), is(0L));
+  }
+
+  @Test
   void aStoppedInformerMakesTheControllerUnhealthy() {
     await("synced", controller::isSynced);
     assertThat(controller.isHealthy(), is(true));
     controller.proxyConfigs().stop();
     assertThat(controller.isHealthy(), is(false));
+  }
+
+  /**
+   * Reads, changes and writes an object as a person with kubectl would, again on a 409: the
+   * operator may write the same object at any moment.
+   */
+  private <T extends io.fabric8.kubernetes.api.model.HasMetadata> T update(
+      java.util.function.Supplier<T> read, java.util.function.Consumer<T> change) {
+    for (int attempt = 1; ; attempt++) {
+      T object = read.get();
+      change.accept(object);
+      try {
+        return client.resource(object).update();
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 20) {
+          throw e;
+        }
+      }
+    }
   }
 
   private ProxyConfig create(ProxyConfig proxy) {
