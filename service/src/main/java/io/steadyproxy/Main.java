@@ -1,15 +1,18 @@
 package io.steadyproxy;
 
-import io.helidon.logging.common.LogConfig;
+import java.nio.file.Path;
+import java.util.List;
 
 import io.steadyproxy.config.ConfigException;
 import io.steadyproxy.config.ConfigLoader;
 import io.steadyproxy.config.ProxySettings;
 import io.steadyproxy.observe.MemoryReader;
+import io.steadyproxy.observe.ProxyLog;
 
 /**
- * Starts SteadyProxy: read the settings once, start the proxy, stop it gracefully on SIGTERM.
- * Bad settings end the process with exit code 2 and one line naming the key and its source.
+ * Starts SteadyProxy: read the settings once, set up the log, start the proxy, stop it gracefully
+ * on SIGTERM. Bad settings end the process with exit code 2 and one line naming the key and its
+ * source.
  */
 public final class Main {
     private Main() {
@@ -20,20 +23,28 @@ public final class Main {
      */
     public static void main(String[] args) {
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.println(Usage.text());
+            System.out.print(Usage.text());
             return;
         }
-        LogConfig.configureRuntime();
+        ConfigLoader.Inputs inputs = new ConfigLoader.Inputs(List.of(args), System.getenv(), Path.of(""));
         ProxySettings settings;
+        ProxyLog log;
         try {
-            settings = ConfigLoader.load(args, System.getenv());
+            ConfigLoader.Result result = inputs.read();
+            settings = result.settings();
+            log = ProxyLog.install(settings.logFile(), settings.logMaxBytes(), settings.logMaxFiles(), settings.logLevel());
+            result.warnings().forEach(w -> System.getLogger("steadyproxy.config").log(System.Logger.Level.WARNING, w));
         } catch (ConfigException e) {
             System.err.println("steadyproxy: " + e.getMessage());
             System.exit(2);
             return;
         }
-        SteadyProxy proxy = SteadyProxy.start(settings, MemoryReader.system());
-        Runtime.getRuntime().addShutdownHook(new Thread(proxy::close, "steadyproxy-shutdown"));
-        System.out.println("SteadyProxy listening on http://" + settings.host() + ":" + proxy.port());
+        SteadyProxy proxy = SteadyProxy.start(inputs, MemoryReader.system());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            proxy.close();
+            log.close();
+        }, "steadyproxy-shutdown"));
+        System.getLogger("steadyproxy").log(System.Logger.Level.INFO, "SteadyProxy listening on http://"
+                + settings.host() + ":" + proxy.port() + " (admin and health on port " + proxy.adminPort() + ")");
     }
 }

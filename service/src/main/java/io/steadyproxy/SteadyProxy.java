@@ -1,21 +1,40 @@
 package io.steadyproxy;
 
 import java.net.URI;
+import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 import javax.net.ssl.SSLSocketFactory;
 
 import io.helidon.common.socket.SocketOptions;
+import io.helidon.health.HealthCheck;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.service.registry.Services;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.health.HealthObserver;
+import io.helidon.webserver.observe.metrics.MetricsObserver;
 
+import io.steadyproxy.admin.AdminService;
+import io.steadyproxy.config.ConfigLoader;
+import io.steadyproxy.config.ConfigReloader;
 import io.steadyproxy.config.ProxySettings;
 import io.steadyproxy.config.Route;
 import io.steadyproxy.demo.DemoUpstream;
+import io.steadyproxy.observe.HealthService;
+import io.steadyproxy.observe.MemoryMonitor;
+import io.steadyproxy.observe.MemoryPolicy;
 import io.steadyproxy.observe.MemoryReader;
+import io.steadyproxy.observe.ProxyLog;
+import io.steadyproxy.observe.ProxyMetrics;
 import io.steadyproxy.proxy.ErrorResponses;
 import io.steadyproxy.proxy.ExchangeRecord;
 import io.steadyproxy.proxy.PoolStats;
@@ -25,46 +44,93 @@ import io.steadyproxy.proxy.UpstreamException;
 import io.steadyproxy.proxy.UpstreamPool;
 
 /**
- * One running SteadyProxy: the web server, the shared upstream pool and, when no upstream is
- * configured, the demo upstream. {@link Main} starts one for the process; tests start as many as
- * they like on free ports.
+ * One running SteadyProxy, wired from its settings: the web server (with an optional admin
+ * socket), the shared upstream pool, the memory monitor, health, metrics, admin routes, config
+ * reload and, when no upstream is configured, the demo upstream. {@link Main} starts one for the
+ * process; tests start as many as they like on free ports.
  */
 public final class SteadyProxy implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SteadyProxy.class.getName());
+    private static final String ADMIN_SOCKET = "admin";
 
     private final WebServer server;
-    private final UpstreamPool pool;
+    private final ProxyHandler handler;
+    private final MemoryMonitor monitor;
+    private final ProxyMetrics metrics;
+    private final Optional<ConfigReloader> reloader;
     private final Optional<DemoUpstream> demo;
+    private final Lifecycle lifecycle;
 
-    private SteadyProxy(WebServer server, UpstreamPool pool, Optional<DemoUpstream> demo) {
+    /** Whether the process is stopping: readiness reports DOWN from the first moment of shutdown. */
+    private static final class Lifecycle {
+        private volatile boolean stopping;
+    }
+
+    private SteadyProxy(WebServer server, ProxyHandler handler, MemoryMonitor monitor, ProxyMetrics metrics,
+                        Optional<ConfigReloader> reloader, Optional<DemoUpstream> demo, Lifecycle lifecycle) {
         this.server = server;
-        this.pool = pool;
+        this.handler = handler;
+        this.monitor = monitor;
+        this.metrics = metrics;
+        this.reloader = reloader;
         this.demo = demo;
+        this.lifecycle = lifecycle;
     }
 
     /**
-     * Starts a proxy.
+     * Starts a proxy with fixed settings (no config reload).
      *
-     * @param settings the settings, read once by {@link io.steadyproxy.config.ConfigLoader}
+     * @param settings the settings, read once by {@link ConfigLoader}
      * @param memory   where memory readings come from ({@link MemoryReader#system()} in production)
      * @return the running proxy
      */
     public static SteadyProxy start(ProxySettings settings, MemoryReader memory) {
+        return start(settings, memory, Optional.empty());
+    }
+
+    /**
+     * Starts a proxy that re-reads its config file when it changes.
+     *
+     * @param inputs flags, environment and working directory to read settings from
+     * @param memory the memory seam
+     * @return the running proxy
+     */
+    public static SteadyProxy start(ConfigLoader.Inputs inputs, MemoryReader memory) {
+        return start(inputs.read().settings(), memory, Optional.of(inputs));
+    }
+
+    private static SteadyProxy start(ProxySettings settings, MemoryReader memory, Optional<ConfigLoader.Inputs> inputs) {
         Optional<DemoUpstream> demo = Optional.empty();
         ProxySettings effective = settings;
         if (settings.routes().isEmpty()) {
             DemoUpstream upstream = DemoUpstream.start();
             demo = Optional.of(upstream);
-            List<Route> routes = new java.util.ArrayList<>(settings.routes());
-            routes.add(new Route(Route.DEFAULT_PREFIX, upstream.url(), false));
-            effective = settings.withRoutes(routes);
+            effective = withDemo(settings, upstream);
             LOG.log(System.Logger.Level.INFO, "No upstream_url configured: serving the built-in demo upstream at "
                     + upstream.url() + " (set PROXY_UPSTREAM_URL or --upstream to proxy your service)");
         }
-        UpstreamPool pool = new UpstreamPool(limits(effective), InstantSource.system(),
-                                             (SSLSocketFactory) SSLSocketFactory.getDefault());
-        ProxyHandler proxy = new ProxyHandler(new Routes(effective.routes()), pool, effective.preserveHost(),
-                                              () -> false, ExchangeRecord.Observer.NONE);
+        InstantSource clock = InstantSource.system();
+        Lifecycle lifecycle = new Lifecycle();
+        AtomicReference<ProxyHandler> handlerRef = new AtomicReference<>();
+        AtomicReference<MemoryMonitor> monitorRef = new AtomicReference<>();
+
+        MeterRegistry registry = Services.get(MeterRegistry.class);
+        ProxyMetrics metrics = new ProxyMetrics(registry, () -> handlerRef.get().dispatch().pool().stats(), memory,
+                                                () -> monitorRef.get().shedding());
+        MemoryMonitor monitor = new MemoryMonitor(memory, clock, MemoryMonitor.Cleaners.of(all -> {
+            UpstreamPool pool = handlerRef.get().dispatch().pool();
+            return all == 1 ? pool.evictAllIdle() : pool.evictExpired();
+        }), metrics, policy(effective));
+        monitorRef.set(monitor);
+
+        ExchangeRecord.Observer observer = effective.accessLog()
+                ? both(metrics::exchange, ProxyLog.accessLog()) : metrics::exchange;
+        ProxyHandler handler = new ProxyHandler(dispatch(effective, metrics), monitor::shedding, observer);
+        handlerRef.set(handler);
+
+        HealthService health = new HealthService(memory, () -> handlerRef.get().dispatch().pool().stats(), monitor, clock);
+        AdminService admin = new AdminService(effective.adminToken(), monitor);
+        boolean adminSocket = effective.adminPort().isPresent();
 
         WebServerConfig.Builder builder = WebServer.builder()
                 .host(effective.host())
@@ -72,22 +138,111 @@ public final class SteadyProxy implements AutoCloseable {
                 .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
                 .shutdownGracePeriod(effective.shutdownGracePeriod())
                 .shutdownHook(false)
-                .routing(r -> routing(r, proxy));
+                .featuresDiscoverServices(false)
+                .addFeature(observe(monitor, lifecycle, adminSocket ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME))
+                .routing(r -> {
+                    r.error(UpstreamException.class, (req, res, e) -> ErrorResponses.send(res, e));
+                    if (!adminSocket) {
+                        r.register("/health", health).register("/admin", admin);
+                    }
+                    r.any(handler);
+                });
         if (effective.maxRequestBodyBytes() > 0) {
             builder.maxPayloadSize(effective.maxRequestBodyBytes());
         }
+        if (adminSocket) {
+            String host = effective.host();
+            int port = effective.adminPort().get();
+            builder.putSocket(ADMIN_SOCKET, socket -> socket
+                    .host(host)
+                    .port(port)
+                    .routing(HttpRouting.builder().register("/health", health).register("/admin", admin)));
+        }
         WebServer server = builder.build().start();
-        return new SteadyProxy(server, pool, demo);
+        monitor.start(effective.memoryCheckInterval());
+
+        Optional<ConfigReloader> reloader = Optional.empty();
+        if (inputs.isPresent() && settings.configFile().isPresent()) {
+            Optional<DemoUpstream> demoNow = demo;
+            ConfigReloader r = new ConfigReloader(inputs.get(), settings,
+                                                  next -> apply(demoNow.map(d -> withDemo(next, d)).orElse(next),
+                                                                handler, monitor, metrics));
+            r.start(Duration.ofSeconds(2));
+            reloader = Optional.of(r);
+        }
+        return new SteadyProxy(server, handler, monitor, metrics, reloader, demo, lifecycle);
     }
 
-    static void routing(HttpRouting.Builder routing, ProxyHandler proxy) {
-        routing.error(UpstreamException.class, (req, res, e) -> ErrorResponses.send(res, e))
-                .any(proxy);
+    /** Applies reloaded settings: new requests use new routes and a new pool; old requests finish on the old. */
+    private static void apply(ProxySettings next, ProxyHandler handler, MemoryMonitor monitor, ProxyMetrics metrics) {
+        ProxyHandler.Dispatch previous = handler.dispatch(dispatch(next, metrics));
+        previous.pool().close(); // idle sockets close now; lent ones close as their requests end
+        monitor.policy(policy(next));
+        monitor.start(next.memoryCheckInterval());
+    }
+
+    private static ProxyHandler.Dispatch dispatch(ProxySettings s, ProxyMetrics metrics) {
+        UpstreamPool pool = new UpstreamPool(limits(s), InstantSource.system(),
+                                             (SSLSocketFactory) SSLSocketFactory.getDefault());
+        pool.onWait(metrics::poolWait);
+        return new ProxyHandler.Dispatch(new Routes(s.routes()), pool, s.preserveHost());
+    }
+
+    private static ProxySettings withDemo(ProxySettings settings, DemoUpstream upstream) {
+        if (!settings.routes().isEmpty()) {
+            return settings;
+        }
+        List<Route> routes = new ArrayList<>();
+        routes.add(new Route(Route.DEFAULT_PREFIX, upstream.url(), false));
+        return settings.withRoutes(routes);
+    }
+
+    private static MemoryPolicy policy(ProxySettings s) {
+        return new MemoryPolicy(s.cleanupThresholdMb(), s.maxMemoryUsageMb());
     }
 
     static UpstreamPool.Limits limits(ProxySettings s) {
         return new UpstreamPool.Limits(s.maxConnections(), s.maxKeepaliveConnections(), s.keepaliveExpiry(),
                                        s.poolTimeout(), s.connectTimeout(), s.readTimeout(), s.writeTimeout());
+    }
+
+    private static ObserveFeature observe(MemoryMonitor monitor, Lifecycle lifecycle, String socket) {
+        HealthCheck ready = new HealthCheck() {
+            @Override
+            public HealthCheckType type() {
+                return HealthCheckType.READINESS;
+            }
+
+            @Override
+            public String name() {
+                return "steadyproxy";
+            }
+
+            @Override
+            public HealthCheckResponse call() {
+                boolean up = !monitor.shedding() && !lifecycle.stopping;
+                return HealthCheckResponse.builder()
+                        .status(up)
+                        .detail("shedding", monitor.shedding())
+                        .detail("stopping", lifecycle.stopping)
+                        .build();
+            }
+        };
+        return ObserveFeature.builder()
+                // above the main routing's weight (100): /observe/* must be matched before the catch-all proxy
+                .weight(200)
+                .observersDiscoverServices(false)
+                .addObserver(HealthObserver.builder().useSystemServices(false).details(true).addCheck(ready).build())
+                .addObserver(MetricsObserver.create())
+                .sockets(List.of(socket))
+                .build();
+    }
+
+    private static ExchangeRecord.Observer both(ExchangeRecord.Observer a, ExchangeRecord.Observer b) {
+        return r -> {
+            a.completed(r);
+            b.completed(r);
+        };
     }
 
     /** The port the proxy listens on. */
@@ -97,7 +252,7 @@ public final class SteadyProxy implements AutoCloseable {
 
     /** The admin port, or the proxy port when admin routes share it. */
     public int adminPort() {
-        int admin = server.port("admin");
+        int admin = server.port(ADMIN_SOCKET);
         return admin > 0 ? admin : server.port();
     }
 
@@ -108,7 +263,17 @@ public final class SteadyProxy implements AutoCloseable {
 
     /** The upstream pool's counts. */
     public PoolStats pool() {
-        return pool.stats();
+        return handler.dispatch().pool().stats();
+    }
+
+    /** The memory monitor (tests drive its checks). */
+    public MemoryMonitor monitor() {
+        return monitor;
+    }
+
+    /** The config reloader, when the settings came from a file (tests poll it). */
+    public Optional<ConfigReloader> reloader() {
+        return reloader;
     }
 
     /** The demo upstream's URL, when it runs. */
@@ -116,11 +281,18 @@ public final class SteadyProxy implements AutoCloseable {
         return demo.map(DemoUpstream::url);
     }
 
-    /** Stops accepting, lets in-flight requests finish within the grace period, then closes the pool. */
+    /**
+     * Stops gracefully: readiness goes DOWN, the server stops accepting and lets in-flight requests
+     * finish within the grace period, then the pool and background threads close.
+     */
     @Override
     public void close() {
+        lifecycle.stopping = true;
+        reloader.ifPresent(ConfigReloader::close);
         server.stop();
-        pool.close();
+        monitor.close();
+        handler.dispatch().pool().close();
+        metrics.close();
         demo.ifPresent(DemoUpstream::close);
     }
 }

@@ -45,6 +45,21 @@ public final class ConfigLoader {
     private ConfigLoader() {
     }
 
+    /**
+     * Everything settings are read from, kept so that a changed config file can be read again with
+     * the same flags and environment on top of it.
+     *
+     * @param args    command-line arguments
+     * @param env     environment variables
+     * @param workDir where the default {@code proxy_config.json} and {@code application.yaml} are looked for
+     */
+    public record Inputs(List<String> args, Map<String, String> env, Path workDir) {
+        /** Reads the settings from these inputs. */
+        public Result read() {
+            return ConfigLoader.read(args.toArray(String[]::new), env, workDir);
+        }
+    }
+
     /** Settings plus the warnings (unknown keys) met while reading them. */
     public record Result(ProxySettings settings, List<String> warnings) {
     }
@@ -113,7 +128,9 @@ public final class ConfigLoader {
         }
         int maxConnections = v.integer(Key.MAX_CONNECTIONS, 1, 100_000);
         int keepalive = v.integer(Key.MAX_KEEPALIVE_CONNECTIONS, 0, 100_000);
-        if (keepalive > maxConnections) {
+        if (keepalive > maxConnections && v.isDefault(Key.MAX_KEEPALIVE_CONNECTIONS)) {
+            keepalive = maxConnections; // a small max_connections alone should not need the keep-alive set too
+        } else if (keepalive > maxConnections) {
             throw v.error(Key.MAX_KEEPALIVE_CONNECTIONS,
                           "must not exceed max_connections (" + maxConnections + "), got " + keepalive);
         }
@@ -146,6 +163,9 @@ public final class ConfigLoader {
                                  v.optional(Key.ADMIN_TOKEN).filter(s -> !s.isBlank()),
                                  logFile.isBlank() ? Optional.empty() : Optional.of(Path.of(logFile)),
                                  level,
+                                 Math.max(1024, v.bytes(Key.LOG_MAX_SIZE)),
+                                 v.integer(Key.LOG_MAX_FILES, 1, 1000),
+                                 v.bool(Key.ACCESS_LOG),
                                  configFile);
     }
 
@@ -358,6 +378,11 @@ public final class ConfigLoader {
         ConfigException error(Key key, String problem) {
             Value v = values.get(key);
             return new ConfigException(key.key(), v == null ? "default" : v.source(), problem);
+        }
+
+        boolean isDefault(Key key) {
+            Value v = values.get(key);
+            return v == null || "default".equals(v.source());
         }
 
         Optional<String> optional(Key key) {

@@ -28,7 +28,10 @@ public enum Key {
     SHUTDOWN_GRACE_PERIOD("30"),
     ADMIN_TOKEN(null),
     LOG_FILE("proxy.log"),
-    LOG_LEVEL("INFO");
+    LOG_LEVEL("INFO"),
+    LOG_MAX_SIZE("10MB"),
+    LOG_MAX_FILES("5"),
+    ACCESS_LOG("true");
 
     private final String defaultValue;
 

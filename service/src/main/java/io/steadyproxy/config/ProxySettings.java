@@ -31,6 +31,9 @@ import java.util.Optional;
  * @param adminToken              bearer token for admin routes; empty means loopback-only
  * @param logFile                 request/memory/error log ({@code proxy.log}); empty means stdout only
  * @param logLevel                {@code java.util.logging} level name
+ * @param logMaxBytes             size at which the log file rotates (10 MB)
+ * @param logMaxFiles             rotated log files kept (5)
+ * @param accessLog               whether each request is logged
  * @param configFile              the JSON file the settings were read from, watched for changes
  */
 public record ProxySettings(String host,
@@ -54,6 +57,9 @@ public record ProxySettings(String host,
                             Optional<String> adminToken,
                             Optional<Path> logFile,
                             String logLevel,
+                            long logMaxBytes,
+                            int logMaxFiles,
+                            boolean accessLog,
                             Optional<Path> configFile) {
 
     public ProxySettings {
@@ -65,6 +71,7 @@ public record ProxySettings(String host,
         return new ProxySettings(host, port, adminPort, upstreamUrl, newRoutes, preserveHost, maxConnections,
                                  maxKeepaliveConnections, keepaliveExpiry, connectTimeout, readTimeout, writeTimeout,
                                  poolTimeout, memoryCheckInterval, maxMemoryUsageMb, cleanupThresholdMb,
-                                 maxRequestBodyBytes, shutdownGracePeriod, adminToken, logFile, logLevel, configFile);
+                                 maxRequestBodyBytes, shutdownGracePeriod, adminToken, logFile, logLevel, logMaxBytes,
+                                 logMaxFiles, accessLog, configFile);
     }
 }

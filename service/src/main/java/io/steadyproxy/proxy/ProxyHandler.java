@@ -34,31 +34,47 @@ public final class ProxyHandler implements Handler {
     private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final int CHUNK_HEADER_ROOM = 10; // up to 8 hex digits and CRLF before each chunk
 
-    private final Routes routes;
-    private final UpstreamPool pool;
-    private final boolean preserveHost;
     private final BooleanSupplier shedding;
     private final ExchangeRecord.Observer observer;
+    private volatile Dispatch dispatch;
 
     /**
+     * Where requests go: the routes, the pool they borrow from, and the Host policy. A reload swaps
+     * the whole value at once; a request keeps the one it started with to its end.
+     *
      * @param routes       routing table
      * @param pool         the shared upstream pool
      * @param preserveHost forward the client's Host header instead of the upstream's authority
-     * @param shedding     true while the memory monitor sheds load
-     * @param observer     receives a record of every request
      */
-    public ProxyHandler(Routes routes, UpstreamPool pool, boolean preserveHost, BooleanSupplier shedding,
-                        ExchangeRecord.Observer observer) {
-        this.routes = routes;
-        this.pool = pool;
-        this.preserveHost = preserveHost;
+    public record Dispatch(Routes routes, UpstreamPool pool, boolean preserveHost) {
+    }
+
+    /**
+     * @param dispatch where requests go
+     * @param shedding true while the memory monitor sheds load
+     * @param observer receives a record of every request
+     */
+    public ProxyHandler(Dispatch dispatch, BooleanSupplier shedding, ExchangeRecord.Observer observer) {
+        this.dispatch = dispatch;
         this.shedding = shedding;
         this.observer = observer;
     }
 
+    /** Where requests go now. */
+    public Dispatch dispatch() {
+        return dispatch;
+    }
+
+    /** Sends new requests by {@code next}; returns the previous dispatch, whose requests carry on. */
+    public Dispatch dispatch(Dispatch next) {
+        Dispatch previous = dispatch;
+        dispatch = next;
+        return previous;
+    }
+
     @Override
     public void handle(ServerRequest req, ServerResponse res) {
-        Exchange x = new Exchange(req, res);
+        Exchange x = new Exchange(req, res, dispatch);
         try {
             x.run();
         } finally {
@@ -72,16 +88,22 @@ public final class ProxyHandler implements Handler {
         private final ServerRequest req;
         private final ServerResponse res;
         private final HttpPrologue prologue;
+        private final UpstreamPool pool;
+        private final Routes routes;
+        private final boolean preserveHost;
         private Routes.Target target;
         private int status;
         private long bytesIn;
         private long bytesOut;
         private String error;
 
-        Exchange(ServerRequest req, ServerResponse res) {
+        Exchange(ServerRequest req, ServerResponse res, Dispatch dispatch) {
             this.req = req;
             this.res = res;
             this.prologue = req.prologue();
+            this.pool = dispatch.pool();
+            this.routes = dispatch.routes();
+            this.preserveHost = dispatch.preserveHost();
         }
 
         void run() {

@@ -24,11 +24,11 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
 /** The seed's pool semantics, observed from the upstream's side of the sockets. */
-class PoolTest {
+public class PoolTest {
     private static final String GET = "GET /p HTTP/1.1\r\nHost: x\r\n\r\n";
 
     /** Waits (bounded) for a condition that the proxy reaches asynchronously. */
-    static void eventually(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+    public static void eventually(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
         for (int i = 0; i < 400 && !condition.getAsBoolean(); i++) {
             Thread.sleep(25);
         }
@@ -41,10 +41,12 @@ class PoolTest {
                 SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString())) {
             for (int i = 0; i < 5; i++) {
                 assertThat(RawHttp.exchange(proxy.port(), GET).text(), is("hi"));
+                // the proxy hands the socket back just after the client has the response
+                eventually("the connection is back in the pool", () -> proxy.pool().inUse() == 0);
             }
             assertThat(upstream.accepted(), is(1));
+            eventually("the connection is back in the pool", () -> proxy.pool().inUse() == 0);
             assertThat(proxy.pool().idle(), is(1));
-            assertThat(proxy.pool().inUse(), is(0));
         }
     }
 
@@ -101,7 +103,7 @@ class PoolTest {
             }
             assertThat(upstream.maxOpen(), lessThanOrEqualTo(4));
             assertThat(proxy.pool().open(), lessThanOrEqualTo(4));
-            assertThat(proxy.pool().inUse(), is(0));
+            eventually("every connection is back in the pool", () -> proxy.pool().inUse() == 0);
         }
     }
 
@@ -146,6 +148,7 @@ class PoolTest {
                 assertThat(f.get(30, TimeUnit.SECONDS).status(), is(200));
             }
             eventually("only one idle connection stays open upstream", () -> upstream.openNow() == 1);
+            eventually("every connection is back", () -> proxy.pool().inUse() == 0);
             assertThat(proxy.pool().idle(), is(1));
             assertThat(proxy.pool().open(), is(1));
         }
@@ -189,9 +192,10 @@ class PoolTest {
                 SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString())) {
             assertThat(RawHttp.exchange(proxy.port(), GET).status(), is(200));
             eventually("the upstream closed its side", () -> upstream.openNow() == 0);
+            eventually("the connection is back in the pool", () -> proxy.pool().idle() == 1);
             assertThat(RawHttp.exchange(proxy.port(), GET).status(), is(200));
             assertThat(upstream.accepted(), is(2));
-            assertThat(proxy.pool().inUse(), is(0));
+            eventually("the retried connection is back in the pool", () -> proxy.pool().inUse() == 0);
         }
     }
 }

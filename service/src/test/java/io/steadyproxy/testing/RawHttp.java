@@ -183,4 +183,11 @@ public final class RawHttp {
             return new Response(h, body.toByteArray(), false);
         }
     }
+
+    /** Reads the rest of a body framed by {@code head}. */
+    public static byte[] readResponseBody(InputStream in, Head head) throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        copyBody(in, head, body);
+        return body.toByteArray();
+    }
 }
