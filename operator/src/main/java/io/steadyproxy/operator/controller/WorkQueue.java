@@ -76,7 +76,11 @@ public final class WorkQueue {
     } finally {
       lock.unlock();
     }
-    delayer.schedule(() -> add(key), delay.toMillis(), TimeUnit.MILLISECONDS);
+    try {
+      delayer.schedule(() -> add(key), delay.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+      // The controller is stopping; the key would be dropped by shutDown() anyway.
+    }
   }
 
   /** Queues {@code key} after its next backoff delay; returns that delay. */

@@ -2,6 +2,7 @@ package io.steadyproxy.operator.crd;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.model.annotation.LabelSelector;
 import io.fabric8.kubernetes.model.annotation.StatusReplicas;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,10 @@ public class ProxyConfigStatus {
 
   @JsonPropertyDescription("Ready pods of the current Deployment.")
   private Integer readyReplicas;
+
+  @LabelSelector
+  @JsonPropertyDescription("Label selector of the proxy pods, for the scale subresource (kubectl scale, HPA).")
+  private String selector;
 
   @JsonPropertyDescription("sha256 of the rendered proxy_config.json now deployed.")
   private String configChecksum;
@@ -80,6 +85,14 @@ public class ProxyConfigStatus {
 
   public void setReadyReplicas(Integer readyReplicas) {
     this.readyReplicas = readyReplicas;
+  }
+
+  public String getSelector() {
+    return selector;
+  }
+
+  public void setSelector(String selector) {
+    this.selector = selector;
   }
 
   public String getConfigChecksum() {

@@ -116,8 +116,16 @@ public final class DesiredStatus {
         && Objects.equals(a.getReplicas(), b.getReplicas())
         && Objects.equals(a.getReadyReplicas(), b.getReadyReplicas())
         && Objects.equals(a.getConfigChecksum(), b.getConfigChecksum())
+        && Objects.equals(a.getSelector(), b.getSelector())
         && Objects.equals(a.getConditions(), b.getConditions())
         && Objects.equals(a.getLastCleanups(), b.getLastCleanups());
+  }
+
+  /** The pods' selector in the string form the scale subresource wants: {@code k=v,k=v}. */
+  static String selector(ProxyConfig proxy) {
+    StringBuilder selector = new StringBuilder();
+    Ownership.selector(proxy).forEach((k, v) -> selector.append(selector.isEmpty() ? "" : ",").append(k).append('=').append(v));
+    return selector.toString();
   }
 
   private static ProxyConfigStatus currentStatus(ProxyConfig proxy) {
@@ -127,6 +135,7 @@ public final class DesiredStatus {
   private static ProxyConfigStatus carriedOver(ProxyConfig proxy, ProxyConfigStatus current) {
     ProxyConfigStatus next = new ProxyConfigStatus();
     next.setObservedGeneration(proxy.getMetadata().getGeneration());
+    next.setSelector(selector(proxy));
     // The watchdog owns lastCleanups; the reconciler carries it over untouched.
     next.setLastCleanups(current.getLastCleanups() == null ? new ArrayList<PodCleanup>() : current.getLastCleanups());
     return next;

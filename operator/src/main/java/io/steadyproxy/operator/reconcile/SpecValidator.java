@@ -27,6 +27,9 @@ public final class SpecValidator {
     if (spec == null) {
       return problem("MissingSpec", "spec is required");
     }
+    if (spec.getImage() == null || spec.getImage().isBlank() || spec.getImage().chars().anyMatch(Character::isWhitespace)) {
+      return problem("InvalidImage", "spec.image must be an image reference without spaces, got '" + spec.getImage() + "'");
+    }
     if (spec.getUpstreamUrl() == null || !HTTP_URL.matcher(spec.getUpstreamUrl()).matches()) {
       return problem(
           "InvalidUpstreamUrl",

@@ -68,6 +68,7 @@ class CrdSchemaTest {
     assertThat(version.at("/subresources/status").isObject(), is(true));
     assertThat(version.at("/subresources/scale/specReplicasPath").asString(), is(".spec.replicas"));
     assertThat(version.at("/subresources/scale/statusReplicasPath").asString(), is(".status.replicas"));
+    assertThat(version.at("/subresources/scale/labelSelectorPath").asString(), is(".status.selector"));
   }
 
   @Test

@@ -30,6 +30,7 @@ class DesiredStatusTest {
     assertCondition(status, "Degraded", "False", "AsExpected");
     assertThat(status.getObservedGeneration(), is(1L));
     assertThat(status.getConfigChecksum(), is("abc"));
+    assertThat(status.getSelector(), is("app.kubernetes.io/name=steadyproxy,app.kubernetes.io/instance=edge"));
   }
 
   @Test

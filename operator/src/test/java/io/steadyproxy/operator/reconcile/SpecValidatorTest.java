@@ -22,6 +22,7 @@ class SpecValidatorTest {
   @Test
   void eachProblemHasItsOwnReason() {
     assertProblem(p -> p.setSpec(null), "MissingSpec");
+    assertProblem(p -> p.getSpec().setImage(" "), "InvalidImage");
     assertProblem(p -> p.getSpec().setUpstreamUrl("backend:8080"), "InvalidUpstreamUrl");
     assertProblem(p -> p.getSpec().setUpstreamUrl(null), "InvalidUpstreamUrl");
     assertProblem(p -> p.getSpec().getRoutes().add(new Route("api", "http://x", false)), "InvalidRoute");
