@@ -197,6 +197,14 @@ public final class MemoryWatchdog implements AutoCloseable {
           "pod " + pod.name() + " uses " + mb(mb) + " MB, above the cleanup threshold, but " + e.getMessage());
       return;
     }
+    if (token.isEmpty()) {
+      // Without a token the proxy serves /admin/cleanup to loopback clients only: calling would be a 403.
+      metrics.watchdogCleanup("no_token");
+      actions.event(proxy, WatchdogActions.WARNING, "MemoryCleanupSkipped",
+          "pod " + pod.name() + " uses " + mb(mb) + " MB, above the cleanup threshold, but the ProxyConfig has no"
+              + " adminTokenSecretRef, and without a token the proxy only lets loopback clients clean up");
+      return;
+    }
     try {
       CleanupResult result = admin.cleanup(endpoints.adminBase(pod), token);
       metrics.watchdogCleanup("ok");

@@ -65,7 +65,10 @@ public final class ProxyAdminClient {
     return new MemoryReading(body.path("status").asString("unknown"), memory.doubleValue());
   }
 
-  /** Calls {@code POST /admin/cleanup}, with {@code Authorization: Bearer <token>} when there is one. */
+  /**
+   * Calls {@code POST /admin/cleanup}, with {@code Authorization: Bearer <token>} when there is one
+   * (the proxy refuses non-loopback callers without one).
+   */
   public CleanupResult cleanup(URI adminBase, Optional<String> token) throws UnreachableException {
     HttpRequest.Builder request = HttpRequest.newBuilder(adminBase.resolve("/admin/cleanup"))
         .timeout(requestTimeout.multipliedBy(2))

@@ -37,6 +37,7 @@ class MemoryWatchdogTest {
   private final Map<String, FakeProxyAdmin> admins = new LinkedHashMap<>();
   private final Map<String, ProxyPod> pods = new LinkedHashMap<>();
   private final List<ProxyConfig> proxies = new ArrayList<>();
+  private Optional<String> token = Optional.of(TOKEN);
   private ProxyConfig proxy;
   private MemoryWatchdog watchdog;
 
@@ -56,7 +57,7 @@ class MemoryWatchdogTest {
         p -> new ArrayList<>(pods.values()),
         loopback,
         new ProxyAdminClient(Duration.ofSeconds(5), Duration.ofSeconds(10)),
-        p -> Optional.of(TOKEN),
+        p -> token,
         actions,
         clock,
         metrics);
@@ -240,6 +241,16 @@ class MemoryWatchdogTest {
     assertThat(metrics.watchdogCleanups("failed"), is(1L));
     assertThat(actions.reasons(), contains("MemoryCleanupFailed"));
     assertThat(actions.cleanups, is(empty()));
+  }
+
+  @Test
+  void withoutATokenTheWatchdogWarnsInsteadOfCallingInVain() throws Exception {
+    token = Optional.empty();
+    FakeProxyAdmin pod = pod("edge-a", 450);
+    watchdog.tick();
+    assertThat(pod.cleanups(), is(0));
+    assertThat(metrics.watchdogCleanups("no_token"), is(1L));
+    assertThat(actions.reasons(), contains("MemoryCleanupSkipped"));
   }
 
   @Test
