@@ -26,7 +26,8 @@ import io.steadyproxy.proxy.UpstreamException.Kind;
  *     of in-use slots, plus an open-socket count that evicts an idle socket of another upstream
  *     before opening past the limit;</li>
  *     <li>at most {@code maxIdle} idle sockets kept, reused last-in first-out (warm sockets stay warm,
- *     cold ones age out);</li>
+ *     cold ones age out); while requests wait for a slot a returned socket goes to them instead of
+ *     being closed, and the surplus is trimmed once nobody waits;</li>
  *     <li>idle sockets really closed after {@code expiry}, by one sweeper thread, not by a timed read
  *     per connection;</li>
  *     <li>a request waits at most {@code poolTimeout} for a slot, then fails with
@@ -144,8 +145,11 @@ public final class UpstreamPool implements AutoCloseable {
         if (!inUse.remove(connection)) {
             return; // already handed back
         }
+        // Beyond the keep-alive cap a socket is still kept while requests wait for a slot: the next
+        // waiter takes it at once, and closing it would only make that waiter open a new one. The
+        // sweeper trims the surplus as soon as nobody waits.
         boolean keep = reusable && !closed && !connection.isClosed() && !connection.hasBufferedBytes()
-                && reserveIdlePlace();
+                && (reserveIdlePlace() || handOver());
         if (keep) {
             connection.markIdle(clock.millis());
             idle.computeIfAbsent(connection.endpoint(), e -> new ConcurrentLinkedDeque<>()).addFirst(connection);
@@ -190,8 +194,13 @@ public final class UpstreamPool implements AutoCloseable {
     }
 
     private void acquireSlot(UpstreamEndpoint endpoint) {
-        if (slots.tryAcquire()) {
-            return;
+        try {
+            // Not tryAcquire(): it barges past waiters even on a fair semaphore, starving them under load.
+            if (slots.tryAcquire(0, TimeUnit.NANOSECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         long start = System.nanoTime();
         waiting.incrementAndGet();
@@ -221,6 +230,21 @@ public final class UpstreamPool implements AutoCloseable {
             idleCount.decrementAndGet();
         }
         return c;
+    }
+
+    private boolean handOver() {
+        if (slots.hasQueuedThreads()) {
+            idleCount.incrementAndGet();
+            return true;
+        }
+        return false;
+    }
+
+    /** Closes the oldest idle sockets above the keep-alive cap, unless requests are waiting for them. */
+    private void trimIdle() {
+        while (idleCount.get() > limits.maxIdle() && !slots.hasQueuedThreads() && evictOldestIdle()) {
+            // one socket closed per turn
+        }
     }
 
     private boolean reserveIdlePlace() {
@@ -294,6 +318,7 @@ public final class UpstreamPool implements AutoCloseable {
     private void sweep() {
         try {
             evictExpired();
+            trimIdle();
             long now = System.nanoTime();
             for (UpstreamConnection c : inUse) {
                 c.closeIfWriteStuck(now);
