@@ -17,7 +17,12 @@ public final class Eventually {
 
   /** Returns once {@code condition} holds; fails with {@code what} after {@link #TIMEOUT}. */
   public static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    await(what, TIMEOUT, condition);
+  }
+
+  /** Returns once {@code condition} holds; fails with {@code what} after {@code timeout}. */
+  public static void await(String what, Duration timeout, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       try {
         if (condition.getAsBoolean()) {
@@ -27,7 +32,7 @@ public final class Eventually {
         // e.g. a field read from an object that isn't there yet
       }
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + TIMEOUT.toSeconds() + " s waiting for: " + what);
+        throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for: " + what);
       }
       try {
         Thread.sleep(50);

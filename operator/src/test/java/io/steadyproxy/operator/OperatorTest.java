@@ -34,6 +34,8 @@ class OperatorTest {
   KubernetesMockServer server;
   KubernetesClient client;
 
+  private static final java.time.Duration TAKEOVER = java.time.Duration.ofSeconds(90);
+
   private final List<AutoCloseable> toClose = new ArrayList<>();
 
   @AfterEach
@@ -62,10 +64,12 @@ class OperatorTest {
     assertThat(standby.isLeader(), is(false));
 
     leader.close(); // releases the Lease
-    await("standby leads", standby::isLeader);
+    // Closing the leader's watches can stall the mock server's event loop for up to 30 s (its
+    // WatchEventsListener waits for in-flight writes), so the takeover gets a longer bound.
+    await("standby leads", TAKEOVER, standby::isLeader);
     client.resource(proxy("second")).create();
-    awaitValue("second reconciled by the new leader",
-        () -> client.apps().deployments().inNamespace("shop").withName("second").get());
+    await("second reconciled by the new leader", TAKEOVER,
+        () -> client.apps().deployments().inNamespace("shop").withName("second").get() != null);
     await("the new leader counted its reconciles", () -> standby.metrics().reconciles("success") > 0);
   }
 
@@ -134,7 +138,10 @@ class OperatorTest {
 
   private Operator operator(String identity) {
     OperatorConfig config = OperatorConfig.parse(
-        new String[] {"--identity=" + identity, "--lease-namespace=ops", "--lease-duration-seconds=3",
+        new String[] {"--identity=" + identity, "--lease-namespace=ops",
+            // Long enough that a busy 2-core machine never makes the leader miss a renewal;
+            // the takeover is quick anyway, since a closing leader releases the Lease.
+            "--lease-duration-seconds=10",
             "--http-host=127.0.0.1", "--http-port=0"},
         Map.of());
     KubernetesClient own = server.createClient();
