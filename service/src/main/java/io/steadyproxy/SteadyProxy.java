@@ -60,6 +60,7 @@ public final class SteadyProxy implements AutoCloseable {
     private final Optional<ConfigReloader> reloader;
     private final Optional<DemoUpstream> demo;
     private final Lifecycle lifecycle;
+    private final Duration shutdownDelay;
 
     /** Whether the process is stopping: readiness reports DOWN from the first moment of shutdown. */
     private static final class Lifecycle {
@@ -67,7 +68,8 @@ public final class SteadyProxy implements AutoCloseable {
     }
 
     private SteadyProxy(WebServer server, ProxyHandler handler, MemoryMonitor monitor, ProxyMetrics metrics,
-                        Optional<ConfigReloader> reloader, Optional<DemoUpstream> demo, Lifecycle lifecycle) {
+                        Optional<ConfigReloader> reloader, Optional<DemoUpstream> demo, Lifecycle lifecycle,
+                        Duration shutdownDelay) {
         this.server = server;
         this.handler = handler;
         this.monitor = monitor;
@@ -75,6 +77,7 @@ public final class SteadyProxy implements AutoCloseable {
         this.reloader = reloader;
         this.demo = demo;
         this.lifecycle = lifecycle;
+        this.shutdownDelay = shutdownDelay;
     }
 
     /**
@@ -170,7 +173,7 @@ public final class SteadyProxy implements AutoCloseable {
             r.start(Duration.ofSeconds(2));
             reloader = Optional.of(r);
         }
-        return new SteadyProxy(server, handler, monitor, metrics, reloader, demo, lifecycle);
+        return new SteadyProxy(server, handler, monitor, metrics, reloader, demo, lifecycle, effective.shutdownDelay());
     }
 
     /** Applies reloaded settings: new requests use new routes and a new pool; old requests finish on the old. */
@@ -282,12 +285,20 @@ public final class SteadyProxy implements AutoCloseable {
     }
 
     /**
-     * Stops gracefully: readiness goes DOWN, the server stops accepting and lets in-flight requests
-     * finish within the grace period, then the pool and background threads close.
+     * Stops gracefully: readiness goes DOWN and, for {@code shutdown_delay}, requests are still served
+     * so load balancers can notice; then the server stops accepting and lets in-flight requests
+     * finish within the grace period, and the pool and background threads close.
      */
     @Override
     public void close() {
         lifecycle.stopping = true;
+        if (!shutdownDelay.isZero()) {
+            try {
+                Thread.sleep(shutdownDelay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         reloader.ifPresent(ConfigReloader::close);
         server.stop();
         monitor.close();

@@ -16,9 +16,10 @@ final class Usage {
                 Durations are seconds (30, 2.5) or 500ms / 2m / PT30S; memory sizes are MB (500) or 512MB / 1GB.
 
                 """);
-        sb.append(String.format("  %-30s %-34s %s%n", "flag", "environment", "default"));
+        sb.append(String.format("  %-30s %-34s %-10s %s%n", "flag", "environment", "default", "meaning"));
         for (Key key : Key.values()) {
-            sb.append(String.format("  %-30s %-34s %s%n", key.flag(), key.env(), key.defaultValue().orElse("-")));
+            sb.append(String.format("  %-30s %-34s %-10s %s%n", key.flag(), key.env(), key.defaultValue().orElse("-"),
+                                    key.description()));
         }
         return sb.toString();
     }

@@ -159,6 +159,7 @@ public final class ConfigLoader {
                                  max,
                                  cleanup,
                                  v.bytes(Key.MAX_REQUEST_BODY),
+                                 v.duration(Key.SHUTDOWN_DELAY, false),
                                  v.duration(Key.SHUTDOWN_GRACE_PERIOD, false),
                                  v.optional(Key.ADMIN_TOKEN).filter(s -> !s.isBlank()),
                                  logFile.isBlank() ? Optional.empty() : Optional.of(Path.of(logFile)),
@@ -200,7 +201,13 @@ public final class ConfigLoader {
             switch (name) {
             case "--config" -> configFile = value;
             case "--upstream" -> values.put(Key.UPSTREAM_URL, new Value(value, "flag --upstream"));
-            case "--route" -> routes.add(routeSpec(value, "flag --route"));
+            case "--route", "--routes" -> {
+                for (String spec : value.split(",")) {
+                    if (!spec.isBlank()) {
+                        routes.add(routeSpec(spec.trim(), "flag " + name));
+                    }
+                }
+            }
             default -> {
                 String flag = name;
                 Key key = Key.fromKey(flag.substring(2))

@@ -108,8 +108,17 @@ public final class ConfigReloader implements AutoCloseable {
         if (!a.logFile().equals(b.logFile()) || a.logMaxBytes() != b.logMaxBytes() || a.logMaxFiles() != b.logMaxFiles()) {
             keys.add("log_file");
         }
+        if (!a.logLevel().equals(b.logLevel())) {
+            keys.add("log_level");
+        }
+        if (a.accessLog() != b.accessLog()) {
+            keys.add("access_log");
+        }
         if (a.maxRequestBodyBytes() != b.maxRequestBodyBytes()) {
             keys.add("max_request_body");
+        }
+        if (!Objects.equals(a.shutdownDelay(), b.shutdownDelay())) {
+            keys.add("shutdown_delay");
         }
         if (!Objects.equals(a.shutdownGracePeriod(), b.shutdownGracePeriod())) {
             keys.add("shutdown_grace_period");

@@ -27,6 +27,7 @@ import java.util.Optional;
  * @param maxMemoryUsageMb        above this RSS a full cleanup runs, then load is shed (500)
  * @param cleanupThresholdMb      above this RSS a light cleanup runs (400)
  * @param maxRequestBodyBytes     larger request bodies get 413; 0 means no limit
+ * @param shutdownDelay           how long to keep serving, readiness DOWN, after SIGTERM (0 s)
  * @param shutdownGracePeriod     how long in-flight requests may finish after SIGTERM (30 s)
  * @param adminToken              bearer token for admin routes; empty means loopback-only
  * @param logFile                 request/memory/error log ({@code proxy.log}); empty means stdout only
@@ -53,6 +54,7 @@ public record ProxySettings(String host,
                             long maxMemoryUsageMb,
                             long cleanupThresholdMb,
                             long maxRequestBodyBytes,
+                            Duration shutdownDelay,
                             Duration shutdownGracePeriod,
                             Optional<String> adminToken,
                             Optional<Path> logFile,
@@ -71,7 +73,7 @@ public record ProxySettings(String host,
         return new ProxySettings(host, port, adminPort, upstreamUrl, newRoutes, preserveHost, maxConnections,
                                  maxKeepaliveConnections, keepaliveExpiry, connectTimeout, readTimeout, writeTimeout,
                                  poolTimeout, memoryCheckInterval, maxMemoryUsageMb, cleanupThresholdMb,
-                                 maxRequestBodyBytes, shutdownGracePeriod, adminToken, logFile, logLevel, logMaxBytes,
+                                 maxRequestBodyBytes, shutdownDelay, shutdownGracePeriod, adminToken, logFile, logLevel, logMaxBytes,
                                  logMaxFiles, accessLog, configFile);
     }
 }

@@ -58,6 +58,27 @@ class LifecycleTest {
     }
 
     @Test
+    void duringTheShutdownDelayReadinessIsDownAndRequestsAreStillServed() throws Exception {
+        try (RawUpstream upstream = RawUpstream.keepAlive("ok")) {
+            SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString(), "--shutdown-delay", "1.5");
+            int port = proxy.port();
+            assertThat(RawHttp.exchange(port, "GET /observe/health/ready HTTP/1.1\r\nHost: x\r\n\r\n").status(), is(200));
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(proxy::close);
+            eventually("readiness goes DOWN", () -> {
+                try {
+                    return RawHttp.exchange(port, "GET /observe/health/ready HTTP/1.1\r\nHost: x\r\n\r\n").status() == 503;
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            assertThat("still serving while load balancers catch up",
+                       RawHttp.exchange(port, "GET /x HTTP/1.1\r\nHost: x\r\n\r\n").text(), is("ok"));
+            closing.get(30, TimeUnit.SECONDS);
+            assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close());
+        }
+    }
+
+    @Test
     void sigtermStopsTheRealProcessGracefully() throws Exception {
         CountDownLatch requestArrived = new CountDownLatch(1);
         try (RawUpstream upstream = RawUpstream.start(conn -> {
