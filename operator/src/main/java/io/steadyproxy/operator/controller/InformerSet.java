@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.Function;
 
@@ -34,7 +35,7 @@ public final class InformerSet<T extends HasMetadata> {
       long resyncMillis,
       ResourceEventHandler<? super T> handler) {
     this.kind = kind;
-    List<String> targets = namespaces.isEmpty() ? java.util.Collections.singletonList(null) : namespaces;
+    List<String> targets = namespaces.isEmpty() ? Collections.singletonList(null) : namespaces;
     for (String namespace : targets) {
       SharedIndexInformer<T> informer = source.apply(namespace).runnableInformer(resyncMillis);
       informer.addEventHandler(handler);

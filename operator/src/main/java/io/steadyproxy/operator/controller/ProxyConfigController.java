@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -189,7 +190,7 @@ public final class ProxyConfigController implements AutoCloseable {
       } finally {
         queue.done(key);
       }
-      metrics.reconciled(result.name().toLowerCase(java.util.Locale.ROOT), Duration.ofNanos(System.nanoTime() - start));
+      metrics.reconciled(result.name().toLowerCase(Locale.ROOT), Duration.ofNanos(System.nanoTime() - start));
       if (result == ProxyConfigReconciler.Result.ERROR) {
         queue.addRateLimited(key);
       } else {

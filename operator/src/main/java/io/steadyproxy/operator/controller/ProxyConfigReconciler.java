@@ -20,8 +20,10 @@ import io.steadyproxy.operator.reconcile.SpecProblem;
 import io.steadyproxy.operator.reconcile.SpecValidator;
 import java.net.HttpURLConnection;
 import java.time.Clock;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -111,7 +113,7 @@ public final class ProxyConfigReconciler {
       return Result.ERROR;
     } catch (RuntimeException e) {
       // A bug or an unexpected object must not kill the worker; retry with backoff and say so.
-      LOG.log(java.util.logging.Level.SEVERE, "reconcile of " + namespace + "/" + name + " failed", e);
+      LOG.log(Level.SEVERE, "reconcile of " + namespace + "/" + name + " failed", e);
       return Result.ERROR;
     }
   }
@@ -166,7 +168,9 @@ public final class ProxyConfigReconciler {
         }
         last = e;
         proxy = client.resource(cached).get();
-        if (proxy == null || !java.util.Objects.equals(proxy.getMetadata().getGeneration(), cached.getMetadata().getGeneration())) {
+        boolean specChanged = proxy != null
+            && !Objects.equals(proxy.getMetadata().getGeneration(), cached.getMetadata().getGeneration());
+        if (proxy == null || specChanged) {
           // Gone, or the spec changed: this status describes an old spec. The change's own
           // event brings a fresh reconcile.
           return;

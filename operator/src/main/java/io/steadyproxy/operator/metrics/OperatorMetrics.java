@@ -3,7 +3,9 @@ package io.steadyproxy.operator.metrics;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntSupplier;
 
@@ -34,7 +36,7 @@ public final class OperatorMetrics {
   private final Map<String, LongAdder> restarts = new ConcurrentHashMap<>();
   private final LongAdder[] bucketCounts = new LongAdder[BUCKETS.length];
   private final LongAdder durationCount = new LongAdder();
-  private final java.util.concurrent.atomic.DoubleAdder durationSum = new java.util.concurrent.atomic.DoubleAdder();
+  private final DoubleAdder durationSum = new DoubleAdder();
   private volatile IntSupplier queueDepth = () -> 0;
   private volatile boolean leader;
 
@@ -131,7 +133,7 @@ public final class OperatorMetrics {
   private static void counter(StringBuilder out, String name, String help, Map<String, LongAdder> byResult) {
     out.append("# HELP ").append(name).append(' ').append(help).append('\n');
     out.append("# TYPE ").append(name).append(" counter\n");
-    new java.util.TreeMap<>(byResult).forEach((result, count) ->
+    new TreeMap<>(byResult).forEach((result, count) ->
         out.append(name).append("{result=\"").append(result).append("\"} ").append(count.sum()).append('\n'));
   }
 

@@ -15,6 +15,7 @@ import java.net.HttpURLConnection;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.logging.Logger;
 
@@ -90,7 +91,7 @@ public final class KubernetesWatchdogActions implements WatchdogActions {
         }
       }
       cleanups.add(cleanup);
-      cleanups.sort(java.util.Comparator.comparing(PodCleanup::getPod));
+      cleanups.sort(Comparator.comparing(PodCleanup::getPod));
       status.setLastCleanups(cleanups);
       copy.setStatus(status);
       try {

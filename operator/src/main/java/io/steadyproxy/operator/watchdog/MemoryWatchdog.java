@@ -49,6 +49,9 @@ import java.util.logging.Logger;
  */
 public final class MemoryWatchdog implements AutoCloseable {
 
+  /** How often {@link #tick()} should run: fine enough for the shortest allowed interval. */
+  public static final Duration TICK = Duration.ofSeconds(1);
+
   private static final Logger LOG = Logger.getLogger(MemoryWatchdog.class.getName());
 
   private final Supplier<List<ProxyConfig>> proxies;
@@ -270,7 +273,4 @@ public final class MemoryWatchdog implements AutoCloseable {
   public void close() {
     checks.shutdownNow();
   }
-
-  /** How often {@link #tick()} should run: fine enough for the shortest allowed interval. */
-  public static final Duration TICK = Duration.ofSeconds(1);
 }
