@@ -163,6 +163,9 @@ public final class ProxyConfigReconciler {
         client.resource(copy).updateStatus();
         return;
       } catch (KubernetesClientException e) {
+        if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+          return; // deleted while we reconciled: nothing left to report on
+        }
         if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
           throw e;
         }
