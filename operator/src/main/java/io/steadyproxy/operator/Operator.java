@@ -148,7 +148,8 @@ public final class Operator implements AutoCloseable {
     }
     LOG.info(config.identity() + " is leading");
     ProxyConfigController started =
-        new ProxyConfigController(client, config.namespaces(), config.workers(), config.resync(), metrics, clock);
+        new ProxyConfigController(
+            client, config.namespaces(), config.workers(), config.resync(), metrics, clock, config.identity());
     started.start();
     controller = started;
     MemoryWatchdog memory = new MemoryWatchdog(

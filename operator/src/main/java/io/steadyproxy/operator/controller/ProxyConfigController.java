@@ -54,6 +54,7 @@ public final class ProxyConfigController implements AutoCloseable {
    *     whose event was missed); zero for never
    * @param metrics where reconciles are counted
    * @param clock the time written into conditions
+   * @param instance this operator instance's name, reported on Events
    */
   public ProxyConfigController(
       KubernetesClient client,
@@ -61,7 +62,8 @@ public final class ProxyConfigController implements AutoCloseable {
       int workerCount,
       Duration resync,
       OperatorMetrics metrics,
-      Clock clock) {
+      Clock clock,
+      String instance) {
     this.metrics = metrics;
     this.workerCount = workerCount;
     this.delayer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -101,7 +103,8 @@ public final class ProxyConfigController implements AutoCloseable {
             .withLabel(Ownership.MANAGED_BY_LABEL, Ownership.MANAGED_BY),
         0,
         ownedHandler);
-    this.reconciler = new ProxyConfigReconciler(client, proxyConfigs, configMaps, deployments, services, clock);
+    this.reconciler = new ProxyConfigReconciler(
+        client, proxyConfigs, configMaps, deployments, services, clock, new ProxyConfigEvents(client, clock, instance));
   }
 
   /** Starts the informers and the workers. */

@@ -1,5 +1,6 @@
 package io.steadyproxy.operator.controller;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -54,6 +55,7 @@ public final class ProxyConfigReconciler {
   private final InformerSet<Deployment> deployments;
   private final InformerSet<Service> services;
   private final Clock clock;
+  private final ProxyConfigEvents events;
 
   public ProxyConfigReconciler(
       KubernetesClient client,
@@ -61,8 +63,10 @@ public final class ProxyConfigReconciler {
       InformerSet<ConfigMap> configMaps,
       InformerSet<Deployment> deployments,
       InformerSet<Service> services,
-      Clock clock) {
+      Clock clock,
+      ProxyConfigEvents events) {
     this.client = client;
+    this.events = events;
     this.applier = new ObjectApplier(client);
     this.proxyConfigs = proxyConfigs;
     this.configMaps = configMaps;
@@ -119,6 +123,27 @@ public final class ProxyConfigReconciler {
   }
 
   /**
+   * Events for the transitions a person wants in {@code kubectl describe pxc}: the spec became
+   * unusable, or a new config started rolling out.
+   */
+  private void announce(ProxyConfig proxy, ProxyConfigStatus before, ProxyConfigStatus after) {
+    Optional<Condition> wasDegraded = before == null ? Optional.empty() : before.condition(ProxyConfigStatus.DEGRADED);
+    Optional<Condition> degraded = after.condition(ProxyConfigStatus.DEGRADED);
+    boolean newlyDegraded = degraded.filter(c -> "True".equals(c.getStatus())).isPresent()
+        && !wasDegraded
+            .map(c -> "True".equals(c.getStatus()) && Objects.equals(c.getReason(), degraded.get().getReason()))
+            .orElse(false);
+    if (newlyDegraded) {
+      events.record(proxy, ProxyConfigEvents.WARNING, degraded.get().getReason(), degraded.get().getMessage());
+    }
+    String oldChecksum = before == null ? null : before.getConfigChecksum();
+    if (oldChecksum != null && after.getConfigChecksum() != null && !oldChecksum.equals(after.getConfigChecksum())) {
+      events.record(proxy, ProxyConfigEvents.NORMAL, "ConfigChanged",
+          "proxy_config.json changed (sha256 " + after.getConfigChecksum().substring(0, 12) + "…); rolling the pods");
+    }
+  }
+
+  /**
    * The pods can't start while the admin token Secret or its key is missing (the kubelet reports
    * CreateContainerConfigError); say so on the ProxyConfig, where the user looks. The objects are
    * applied anyway, so the pods start as soon as the Secret appears.
@@ -161,6 +186,7 @@ public final class ProxyConfigReconciler {
       copy.setStatus(next);
       try {
         client.resource(copy).updateStatus();
+        announce(proxy, proxy.getStatus(), next);
         return;
       } catch (KubernetesClientException e) {
         if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {

@@ -1,19 +1,16 @@
 package io.steadyproxy.operator.watchdog;
 
-import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.EventBuilder;
-import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.steadyproxy.operator.controller.ProxyConfigEvents;
 import io.steadyproxy.operator.crd.PodCleanup;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.crd.ProxyConfigStatus;
 import io.steadyproxy.operator.reconcile.Ownership;
 import java.net.HttpURLConnection;
 import java.time.InstantSource;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -29,50 +26,19 @@ public final class KubernetesWatchdogActions implements WatchdogActions {
   private static final int MAX_ATTEMPTS = 5;
 
   private final KubernetesClient client;
-  private final InstantSource clock;
-  private final String instance;
+  private final ProxyConfigEvents events;
 
   /**
    * @param instance this operator instance's name, reported on Events
    */
   public KubernetesWatchdogActions(KubernetesClient client, InstantSource clock, String instance) {
     this.client = client;
-    this.clock = clock;
-    this.instance = instance;
+    this.events = new ProxyConfigEvents(client, clock, instance);
   }
 
   @Override
   public void event(ProxyConfig proxy, String type, String reason, String message) {
-    String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
-    Event event = new EventBuilder()
-        .withNewMetadata()
-        // Events are named <object>.<unique suffix>, as kubectl and client-go do.
-        .withName(proxy.getMetadata().getName() + "." + Long.toHexString(System.nanoTime()))
-        .withNamespace(proxy.getMetadata().getNamespace())
-        .endMetadata()
-        .withInvolvedObject(new ObjectReferenceBuilder()
-            .withApiVersion(proxy.getApiVersion())
-            .withKind(proxy.getKind())
-            .withName(proxy.getMetadata().getName())
-            .withNamespace(proxy.getMetadata().getNamespace())
-            .withUid(proxy.getMetadata().getUid())
-            .build())
-        .withType(type)
-        .withReason(reason)
-        .withMessage(message)
-        .withCount(1)
-        .withFirstTimestamp(now)
-        .withLastTimestamp(now)
-        .withNewSource().withComponent(Ownership.MANAGED_BY).endSource()
-        .withReportingComponent(Ownership.MANAGED_BY)
-        .withReportingInstance(instance)
-        .build();
-    try {
-      client.v1().events().inNamespace(proxy.getMetadata().getNamespace()).resource(event).create();
-    } catch (KubernetesClientException e) {
-      // An Event is a courtesy; losing one must not stop the watchdog.
-      LOG.warning(() -> "could not record event " + reason + ": " + e.getMessage());
-    }
+    events.record(proxy, type, reason, message);
   }
 
   @Override

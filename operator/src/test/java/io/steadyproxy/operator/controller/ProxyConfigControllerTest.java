@@ -47,7 +47,7 @@ class ProxyConfigControllerTest {
   @BeforeEach
   void startController() {
     MockCluster.installCrd(client);
-    controller = new ProxyConfigController(client, List.of(), 2, Duration.ZERO, metrics, Clock.systemUTC());
+    controller = new ProxyConfigController(client, List.of(), 2, Duration.ZERO, metrics, Clock.systemUTC(), "test");
     controller.start();
   }
 
@@ -118,6 +118,7 @@ class ProxyConfigControllerTest {
     assertThat(newChecksum, not(is(oldChecksum)));
     assertThat(configMap("edge-config").getData().get(ProxyConfigFile.FILE_NAME),
         is(ProxyConfigFile.render(updated.getSpec())));
+    await("a ConfigChanged Event", () -> events().stream().anyMatch(e -> "ConfigChanged".equals(e.getReason())));
     await("status observes the new generation",
         () -> updated.getMetadata().getGeneration().equals(get("edge").getStatus().getObservedGeneration()));
   }
@@ -199,6 +200,8 @@ class ProxyConfigControllerTest {
     await("Degraded=True", () -> "True".equals(condition(get("edge"), "Degraded").getStatus()));
     Condition degraded = condition(get("edge"), "Degraded");
     assertThat(degraded.getReason(), is("ThresholdsInverted"));
+    await("a Warning Event says why", () -> events().stream()
+        .anyMatch(e -> "Warning".equals(e.getType()) && "ThresholdsInverted".equals(e.getReason())));
     assertThat(checksum(deployment("edge")), is(checksum(running)));
     assertThat(metrics.reconciles("invalid") >= 1, is(true));
   }
@@ -310,6 +313,10 @@ class ProxyConfigControllerTest {
   private ProxyConfig withStatus(String name) {
     ProxyConfig proxy = get(name);
     return proxy != null && proxy.getStatus() != null && proxy.getStatus().getObservedGeneration() != null ? proxy : null;
+  }
+
+  private List<io.fabric8.kubernetes.api.model.Event> events() {
+    return client.v1().events().inNamespace(NS).list().getItems();
   }
 
   private Deployment deployment(String name) {

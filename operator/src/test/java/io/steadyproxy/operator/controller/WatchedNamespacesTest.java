@@ -28,7 +28,7 @@ class WatchedNamespacesTest {
     MockCluster.installCrd(client);
     OperatorMetrics metrics = new OperatorMetrics();
     try (ProxyConfigController controller =
-        new ProxyConfigController(client, List.of("shop", "blog"), 1, Duration.ZERO, metrics, Clock.systemUTC())) {
+        new ProxyConfigController(client, List.of("shop", "blog"), 1, Duration.ZERO, metrics, Clock.systemUTC(), "test")) {
       controller.start();
       create("other", "edge");
       create("shop", "edge");
@@ -48,7 +48,7 @@ class WatchedNamespacesTest {
     MockCluster.installCrd(client);
     OperatorMetrics metrics = new OperatorMetrics();
     try (ProxyConfigController controller =
-        new ProxyConfigController(client, List.of(), 1, Duration.ZERO, metrics, Clock.systemUTC())) {
+        new ProxyConfigController(client, List.of(), 1, Duration.ZERO, metrics, Clock.systemUTC(), "test")) {
       controller.start();
       ProxyConfig proxy = create("shop", "edge");
       awaitValue("reconciled", () -> client.apps().deployments().inNamespace("shop").withName("edge").get());
