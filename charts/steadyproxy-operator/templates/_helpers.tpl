@@ -1,0 +1,114 @@
+{{/*
+Names, labels and the operator's RBAC rules, shared by the templates.
+Nothing here is random or time-based: the same values always render the same bytes.
+*/}}
+
+{{/* The chart name, or nameOverride. */}}
+{{- define "steadyproxy-operator.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The object name prefix: fullnameOverride, or the release name plus the chart name. */}}
+{{- define "steadyproxy-operator.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 52 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 52 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 52 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Labels on every object of the operator. */}}
+{{- define "steadyproxy-operator.labels" -}}
+{{ include "steadyproxy-operator.selectorLabels" . }}
+{{ include "steadyproxy-operator.commonLabels" . }}
+{{- end }}
+
+{{/* Labels on every object of the release, the operator's and the test Pod's. */}}
+{{- define "steadyproxy-operator.commonLabels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: steadyproxy
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Labels that select the operator pods; never change them in an upgrade. */}}
+{{- define "steadyproxy-operator.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "steadyproxy-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: operator
+{{- end }}
+
+{{/* The ServiceAccount the operator runs as. */}}
+{{- define "steadyproxy-operator.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "steadyproxy-operator.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The operator image: repository, then @digest or :tag (the chart's appVersion by default). */}}
+{{- define "steadyproxy-operator.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* The Lease's namespace. */}}
+{{- define "steadyproxy-operator.leaseNamespace" -}}
+{{- default .Release.Namespace .Values.leaderElection.namespace }}
+{{- end }}
+
+{{/*
+The rules the controller and the watchdog need in every watched namespace. Each verb is
+justified by a call in operator/src/main/java (src-docs/operator.md, section RBAC, names it);
+charts-test's RbacRulesTest pins this exact set.
+*/}}
+{{- define "steadyproxy-operator.rules" -}}
+# ProxyConfig informer (list, watch); re-read after a 409 and before recording a cleanup (get).
+- apiGroups: ["steadyproxy.io"]
+  resources: ["proxyconfigs"]
+  verbs: ["get", "list", "watch"]
+# Conditions, replicas and lastCleanups through the status subresource.
+- apiGroups: ["steadyproxy.io"]
+  resources: ["proxyconfigs/status"]
+  verbs: ["update"]
+# Owner references with blockOwnerDeletion where OwnerReferencesPermissionEnforcement is on.
+- apiGroups: ["steadyproxy.io"]
+  resources: ["proxyconfigs/finalizers"]
+  verbs: ["update"]
+# Owned ConfigMaps and Services: informers (list, watch) and ObjectApplier (get, create, update).
+- apiGroups: [""]
+  resources: ["configmaps", "services"]
+  verbs: ["get", "list", "watch", "create", "update"]
+# Owned Deployments: informer and ObjectApplier.
+- apiGroups: ["apps"]
+  resources: ["deployments"]
+  verbs: ["get", "list", "watch", "create", "update"]
+# The admin token Secret named by spec.adminTokenSecretRef: read by name only, never listed.
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get"]
+# Watchdog: the proxy pods (list) and a restart of one pod above the memory maximum (delete).
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["list", "delete"]
+# Watchdog Events on the ProxyConfig (MemoryCleanup, MemoryRestart, ...).
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create"]
+# Watchdog: PodDisruptionBudgets that bound a restart.
+- apiGroups: ["policy"]
+  resources: ["poddisruptionbudgets"]
+  verbs: ["list"]
+{{- end }}
