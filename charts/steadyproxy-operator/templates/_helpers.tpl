@@ -103,7 +103,7 @@ charts-test's RbacRulesTest pins this exact set.
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["list", "delete"]
-# Watchdog Events on the ProxyConfig (MemoryCleanup, MemoryRestart, ...).
+# Events on ProxyConfigs (ProxyConfigEvents.record, from the reconciler and the watchdog).
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]

@@ -1,0 +1,80 @@
+package io.steadyproxy.charts;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import tools.jackson.databind.JsonNode;
+
+/** The chart's examples/ are ProxyConfigs the API server accepts, and the kustomization finds them. */
+class ExamplesTest {
+
+  private static final CrdSchema SCHEMA = new CrdSchema(ChartRenderer.YAML.readTree(Repo.generatedCrd()));
+
+  static Stream<String> examples() throws IOException {
+    try (Stream<Path> files = Files.list(Repo.examples())) {
+      return files.map(file -> file.getFileName().toString())
+          .filter(name -> name.startsWith("proxyconfig-") && name.endsWith(".yaml"))
+          .sorted().toList().stream();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("examples")
+  void shouldValidateEveryExampleAgainstTheCrdSchema(String example) {
+    JsonNode manifest = ChartRenderer.YAML.readTree(Repo.read(Repo.examples().resolve(example)));
+    assertThat(SCHEMA.validate(manifest), is(empty()));
+  }
+
+  @Test
+  void shouldShipMinimalProductionAndMultiRouteExamples() throws IOException {
+    assertThat(examples().toList(), containsInAnyOrder(
+        "proxyconfig-minimal.yaml", "proxyconfig-production.yaml", "proxyconfig-multi-route.yaml"));
+    JsonNode multiRoute = ChartRenderer.YAML.readTree(Repo.read(Repo.examples().resolve("proxyconfig-multi-route.yaml")));
+    assertThat(multiRoute.at("/spec/routes").size() > 1, is(true));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      missing upstreamUrl         | {replicas: 1}                                             | upstreamUrl
+      upstream without scheme     | {upstreamUrl: backend:8080}                               | upstreamUrl
+      thresholds inverted         | {upstreamUrl: 'http://a', cleanupThresholdMb: 600}        | cleanupThresholdMb must be less than maxMemoryUsageMb
+      unknown field               | {upstreamUrl: 'http://a', upstream: 'http://b'}           | upstream
+      route without slash         | {upstreamUrl: 'http://a', routes: [{prefix: api, upstream: 'http://b'}]} | prefix
+      too many connections        | {upstreamUrl: 'http://a', maxConnections: 0}              | maxConnections
+      bad service type            | {upstreamUrl: 'http://a', service: {type: ExternalName}}  | type
+      """)
+  void shouldRejectInvalidProxyConfigs(String what, String spec, String expected) {
+    JsonNode manifest = ChartRenderer.YAML.readTree(
+        "apiVersion: steadyproxy.io/v1alpha1\nkind: ProxyConfig\nmetadata: {name: bad}\nspec: " + spec + "\n");
+    List<String> problems = SCHEMA.validate(manifest);
+    assertThat(problems, not(empty()));
+    assertThat(String.join("\n", problems).contains(expected), is(true));
+  }
+
+  @Test
+  void shouldListOnlyExistingExamplesInTheKustomization() {
+    JsonNode kustomization = ChartRenderer.YAML.readTree(Repo.read(Repo.examples().resolve("kustomization.yaml")));
+    assertThat(kustomization.path("kind").asString(), is("Kustomization"));
+    List<String> resources = new ArrayList<>();
+    kustomization.path("resources").forEach(r -> resources.add(r.asString()));
+    assertThat(resources, not(empty()));
+    for (String resource : resources) {
+      assertThat(resource, Files.isRegularFile(Repo.examples().resolve(resource)), is(true));
+    }
+    assertThat(resources, hasItem("proxyconfig-multi-route.yaml"));
+  }
+}
