@@ -10,13 +10,17 @@ import java.util.concurrent.CountDownLatch;
  * {@link OperatorConfig} for the flags and environment variables.
  *
  * <p>Exit status: 2 for a configuration mistake, 1 when leadership is lost (the pod restarts as a
- * clean candidate), 0 after SIGTERM.
+ * clean candidate), 143 after SIGTERM (once the Lease is released and the workers stopped).
  */
 public final class Main {
 
   private Main() {}
 
   public static void main(String[] args) throws Exception {
+    // One line per record (time, level, logger, message), unless the user configured JUL.
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL%1$tz %4$s %3$s: %5$s%6$s%n");
+    }
     OperatorConfig config;
     try {
       config = OperatorConfig.parse(args, System.getenv());
