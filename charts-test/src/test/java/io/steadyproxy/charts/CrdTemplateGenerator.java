@@ -40,10 +40,15 @@ final class CrdTemplateGenerator {
           name: "proxyconfigs.steadyproxy.io"
           labels:
             {{- include "steadyproxy-operator.labels" . | nindent 4 }}
-          {{- if .Values.crds.keep }}
+          {{- if or .Values.crds.keep .Values.crds.annotations }}
           annotations:
+            {{- if .Values.crds.keep }}
             # Uninstalling the release keeps the CRD, and so every ProxyConfig and its proxy.
             helm.sh/resource-policy: keep
+            {{- end }}
+            {{- with .Values.crds.annotations }}
+            {{- toYaml . | nindent 4 }}
+            {{- end }}
           {{- end }}
         """;
     return "{{- /*\n"

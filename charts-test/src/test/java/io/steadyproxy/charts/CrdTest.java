@@ -44,7 +44,10 @@ class CrdTest {
   @Test
   void shouldKeepTheCrdOnUninstallOnlyWhenCrdsKeep() {
     assertThat(crds(ValuesSets.DEFAULTS).get(0).at("/metadata/annotations/helm.sh~1resource-policy").asString(), is("keep"));
-    assertThat(crds(ValuesSets.namespaced()).get(0).at("/metadata/annotations").isMissingNode(), is(true));
+    JsonNode namespaced = crds(ValuesSets.namespaced()).get(0).at("/metadata/annotations");
+    assertThat(namespaced.has("helm.sh/resource-policy"), is(false));
+    assertThat(namespaced.path("argocd.argoproj.io/sync-options").asString(), is("Prune=false"));
+    assertThat(crds("crds:\n  keep: false\n").get(0).at("/metadata/annotations").isMissingNode(), is(true));
   }
 
   @Test
