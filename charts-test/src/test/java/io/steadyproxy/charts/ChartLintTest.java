@@ -17,6 +17,7 @@ class ChartLintTest {
   @TempDir
   Path work;
 
+  /** The named values sets of {@link ValuesSets#all()}, sorted by name. */
   static Stream<Arguments> valueSets() {
     return ValuesSets.all().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
         .map(set -> Arguments.of(set.getKey(), set.getValue()));

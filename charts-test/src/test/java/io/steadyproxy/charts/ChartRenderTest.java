@@ -32,6 +32,7 @@ class ChartRenderTest {
   @TempDir
   Path work;
 
+  /** The named values sets of {@link ValuesSets#all()}, sorted by name. */
   static Stream<Arguments> valueSets() {
     return ValuesSets.all().entrySet().stream().sorted(Map.Entry.comparingByKey())
         .map(set -> Arguments.of(set.getKey(), set.getValue()));

@@ -24,6 +24,7 @@ class ExamplesTest {
 
   private static final CrdSchema SCHEMA = new CrdSchema(ChartRenderer.YAML.readTree(Repo.generatedCrd()));
 
+  /** The file names of the ProxyConfig examples in the chart's examples/ folder. */
   static Stream<String> examples() throws IOException {
     try (Stream<Path> files = Files.list(Repo.examples())) {
       return files.map(file -> file.getFileName().toString())

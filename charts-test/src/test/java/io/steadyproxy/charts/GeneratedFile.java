@@ -56,6 +56,7 @@ final class GeneratedFile {
 
   private static String message(Path file) {
     return Repo.root().relativize(file) + " drifted from its generator; rewrite it with"
-        + " `mvn -pl charts-test test -Dsteadyproxy.regenerate=true` and review the diff";
+        + " `mvn -pl service,operator -am install -DskipTests && mvn -pl charts-test test -Dsteadyproxy.regenerate=true`,"
+        + " run the tests again without the flag and review the diff";
   }
 }
