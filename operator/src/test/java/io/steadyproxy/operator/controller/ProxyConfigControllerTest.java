@@ -250,6 +250,7 @@ class ProxyConfigControllerTest {
 
     awaitValue("status written", () -> withStatus("edge"));
     assertThat(metrics.reconciles("error"), is(0L));
+    assertThat("the 409 was served, then the retry", requests("PUT", "/proxyconfigs/edge/status") >= 2, is(true));
   }
 
   @Test
@@ -272,6 +273,7 @@ class ProxyConfigControllerTest {
     await("drift reverted despite the conflict", () -> "steadyproxy/proxy:0.1.0".equals(
         deployment("edge").getSpec().getTemplate().getSpec().getContainers().get(0).getImage()));
     assertThat(metrics.reconciles("error"), is(0L));
+    assertThat("the 409 was served, then the retry", requests("PUT", "/deployments/edge") >= 2, is(true));
   }
 
   @Test
@@ -314,6 +316,23 @@ class ProxyConfigControllerTest {
   private ProxyConfig withStatus(String name) {
     ProxyConfig proxy = get(name);
     return proxy != null && proxy.getStatus() != null && proxy.getStatus().getObservedGeneration() != null ? proxy : null;
+  }
+
+  /** How many requests the mock server recorded with that method and a path ending so. */
+  private int requests(String method, String pathSuffix) {
+    int count = 0;
+    try {
+      for (var request = server.takeRequest(1, java.util.concurrent.TimeUnit.SECONDS); request != null;
+          request = server.takeRequest(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        String path = request.getPath().split("\\?")[0];
+        if (method.equals(request.getMethod()) && path.endsWith(pathSuffix)) {
+          count++;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return count;
   }
 
   private List<io.fabric8.kubernetes.api.model.Event> events() {
