@@ -40,10 +40,16 @@ public final class Main {
             return;
         }
         SteadyProxy proxy = SteadyProxy.start(inputs, MemoryReader.system());
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Thread shutdown = new Thread(() -> {
             proxy.close();
             log.close();
-        }, "steadyproxy-shutdown"));
+        }, "steadyproxy-shutdown");
+        try {
+            Runtime.getRuntime().addShutdownHook(shutdown);
+        } catch (IllegalStateException signalledWhileStarting) {
+            shutdown.run(); // SIGTERM arrived during start-up: stop just as gracefully
+            return;
+        }
         System.getLogger("steadyproxy").log(System.Logger.Level.INFO, "SteadyProxy listening on http://"
                 + settings.host() + ":" + proxy.port() + " (admin and health on port " + proxy.adminPort() + ")");
     }

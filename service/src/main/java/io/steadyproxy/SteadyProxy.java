@@ -35,6 +35,8 @@ import io.steadyproxy.observe.MemoryPolicy;
 import io.steadyproxy.observe.MemoryReader;
 import io.steadyproxy.observe.ProxyLog;
 import io.steadyproxy.observe.ProxyMetrics;
+import io.steadyproxy.proxy.DirectErrors;
+import io.steadyproxy.proxy.DotSegmentFilter;
 import io.steadyproxy.proxy.ErrorResponses;
 import io.steadyproxy.proxy.ExchangeRecord;
 import io.steadyproxy.proxy.PoolStats;
@@ -139,11 +141,13 @@ public final class SteadyProxy implements AutoCloseable {
                 .host(effective.host())
                 .port(effective.port())
                 .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
+                .directHandlers(DirectErrors.handlers())
                 .shutdownGracePeriod(effective.shutdownGracePeriod())
                 .shutdownHook(false)
                 .featuresDiscoverServices(false)
                 .addFeature(observe(monitor, lifecycle, adminSocket ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME))
                 .routing(r -> {
+                    r.addFilter(new DotSegmentFilter());
                     r.error(UpstreamException.class, (req, res, e) -> ErrorResponses.send(res, e));
                     if (!adminSocket) {
                         r.register("/health", health).register("/admin", admin);
@@ -159,7 +163,11 @@ public final class SteadyProxy implements AutoCloseable {
             builder.putSocket(ADMIN_SOCKET, socket -> socket
                     .host(host)
                     .port(port)
-                    .routing(HttpRouting.builder().register("/health", health).register("/admin", admin)));
+                    .directHandlers(DirectErrors.handlers())
+                    .routing(HttpRouting.builder()
+                                     .addFilter(new DotSegmentFilter())
+                                     .register("/health", health)
+                                     .register("/admin", admin)));
         }
         WebServer server = builder.build().start();
         monitor.start(effective.memoryCheckInterval());

@@ -109,7 +109,7 @@ public final class MemoryMonitor implements AutoCloseable {
         MemorySample sample = memory.read();
         MemoryPolicy.Action action = p.actionFor(sample.rssMb());
         metrics.memoryCheck(action.name().toLowerCase(java.util.Locale.ROOT));
-        LOG.log(action == MemoryPolicy.Action.NONE ? System.Logger.Level.DEBUG : System.Logger.Level.INFO,
+        LOG.log(System.Logger.Level.INFO,
                 "memory check rss_mb=" + sample.rssMb() + " heap_used_mb=" + sample.heapUsedMb()
                         + " cleanup_threshold_mb=" + p.cleanupThresholdMb() + " max_memory_usage_mb="
                         + p.maxMemoryUsageMb() + " action=" + action.name().toLowerCase(java.util.Locale.ROOT));

@@ -11,7 +11,9 @@ import java.util.function.BooleanSupplier;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpException;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpPrologue;
+import io.helidon.http.Method;
 import io.helidon.http.RequestException;
 import io.helidon.http.ServerRequestHeaders;
 import io.helidon.http.Status;
@@ -113,6 +115,17 @@ public final class ProxyHandler implements Handler {
                 return;
             }
             String rawPath = prologue.uriPath().rawPath();
+            if (prologue.method() == Method.CONNECT) {
+                res.header(HeaderNames.ALLOW, "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+                answer(405, "method_not_allowed", "CONNECT is not supported: SteadyProxy is a reverse proxy, "
+                        + "not a forward proxy", null);
+                return;
+            }
+            if (rawPath.isEmpty() || rawPath.charAt(0) != '/') {
+                answer(400, "bad_request_target", "only origin-form request-targets (/path?query) are accepted: "
+                        + "SteadyProxy is a reverse proxy, not a forward proxy", null);
+                return;
+            }
             target = routes.match(rawPath);
             if (target == null) {
                 answer(404, "no_route", "no route matches " + rawPath, null);
@@ -123,6 +136,14 @@ public final class ProxyHandler implements Handler {
             byte[] head = requestHead(method, target.upstreamTarget(rawPath, query));
             try {
                 forward(method, head);
+            } catch (BadRequestBody e) {
+                if (res.isSent() || status != 0) {
+                    throw new CloseConnectionException("bad request body after the response started", e);
+                }
+                // the rest of the body cannot be trusted to end anywhere: answer, then close the connection
+                res.header(HeaderValues.CONNECTION_CLOSE);
+                answer(e.status, error, e.getMessage(), null);
+                throw new CloseConnectionException("request body framing broken; connection closed after the answer");
             } catch (UpstreamException e) {
                 error = e.kind().code();
                 if (res.isSent() || status != 0) {
@@ -205,9 +226,16 @@ public final class ProxyHandler implements Handler {
                         bytesIn += n;
                     }
                 }
-            } catch (RequestException | HttpException e) {
+            } catch (RequestException e) {
+                error = e.status().code() == 413 ? "payload_too_large" : "bad_request_body";
+                throw new BadRequestBody(e.status().code(), e.getMessage());
+            } catch (HttpException e) {
+                error = e.status().code() == 413 ? "payload_too_large" : "bad_request_body";
+                throw new BadRequestBody(e.status().code(), e.getMessage());
+            } catch (IllegalArgumentException e) {
+                // Helidon 4.5.0 reports a malformed chunk size as a NumberFormatException
                 error = "bad_request_body";
-                throw e; // e.g. 413 from the server's payload limit: Helidon answers it
+                throw new BadRequestBody(400, "malformed chunked request body: " + e.getMessage());
             } catch (UncheckedIOException | IllegalStateException e) {
                 error = "client_abort";
                 throw new CloseConnectionException("client stopped sending the request body", e);
@@ -331,8 +359,19 @@ public final class ProxyHandler implements Handler {
                                       System.nanoTime() - start,
                                       bytesIn,
                                       bytesOut,
-                                      target == null ? "-" : target.endpoint().toString(),
+                                      target == null ? "-" : target.upstreamName(),
                                       error);
+        }
+    }
+
+    /** The client's request body broke its own framing (bad chunk size, over the size limit). */
+    private static final class BadRequestBody extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final int status;
+
+        BadRequestBody(int status, String message) {
+            super(message, null, false, false);
+            this.status = status;
         }
     }
 

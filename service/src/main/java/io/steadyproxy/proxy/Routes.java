@@ -14,8 +14,11 @@ import io.steadyproxy.config.Route;
 public final class Routes {
     private final List<Target> targets;
 
-    /** A route with its endpoint and the base path of its upstream URL. */
-    record Target(Route route, UpstreamEndpoint endpoint, String basePath) {
+    /**
+     * A route with its endpoint, the base path of its upstream URL, and the endpoint's name (computed
+     * once: every request records it).
+     */
+    record Target(Route route, UpstreamEndpoint endpoint, String basePath, String upstreamName) {
         /** The request-target to send upstream for a raw path and raw query (null when absent). */
         String upstreamTarget(String rawPath, String rawQuery) {
             String path = rawPath;
@@ -34,7 +37,10 @@ public final class Routes {
     public Routes(List<Route> routes) {
         this.targets = routes.stream()
                 .sorted(Comparator.comparingInt((Route r) -> r.prefix().length()).reversed())
-                .map(r -> new Target(r, UpstreamEndpoint.of(r.upstream()), basePath(r)))
+                .map(r -> {
+                    UpstreamEndpoint endpoint = UpstreamEndpoint.of(r.upstream());
+                    return new Target(r, endpoint, basePath(r), endpoint.toString());
+                })
                 .toList();
     }
 

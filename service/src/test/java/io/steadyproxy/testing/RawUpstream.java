@@ -86,15 +86,22 @@ public final class RawUpstream implements AutoCloseable {
         }
     }
 
-    private RawUpstream(Behavior behavior) throws IOException {
-        this.server = new ServerSocket(0, 1000, InetAddress.getLoopbackAddress());
+    private RawUpstream(int port, Behavior behavior) throws IOException {
+        this.server = new ServerSocket();
+        server.setReuseAddress(true);
+        server.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
         this.behavior = behavior;
         this.acceptor = Thread.ofVirtual().name("raw-upstream-acceptor").start(this::acceptLoop);
     }
 
     /** Starts an upstream with the given behaviour per connection. */
     public static RawUpstream start(Behavior behavior) throws IOException {
-        return new RawUpstream(behavior);
+        return new RawUpstream(0, behavior);
+    }
+
+    /** Starts an upstream on a given port (to restart one where the proxy expects it). */
+    public static RawUpstream startOn(int port, Behavior behavior) throws IOException {
+        return new RawUpstream(port, behavior);
     }
 
     /** An upstream that answers every request on a keep-alive connection with {@code 200} and {@code body}. */
