@@ -108,10 +108,15 @@ public final class Operator implements AutoCloseable {
     return leading;
   }
 
-  /** Liveness: false once an informer of the running controller stopped. */
+  /**
+   * Liveness: false once an informer of the running controller stopped, or the election loop
+   * ended on its own (this instance could never lead again).
+   */
   public boolean isLive() {
     ProxyConfigController current = controller;
-    return current == null || current.isHealthy();
+    CompletableFuture<?> campaign = election;
+    boolean campaigning = campaign == null || !campaign.isDone() || closing;
+    return campaigning && (current == null || current.isHealthy());
   }
 
   /** Readiness: a standby is ready; a leader once its caches are synced. */
