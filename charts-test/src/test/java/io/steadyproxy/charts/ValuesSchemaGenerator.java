@@ -61,6 +61,39 @@ final class ValuesSchemaGenerator {
     return JSON.writeValueAsString(root) + "\n";
   }
 
+  /**
+   * The Markdown table of every values key for the chart's README: key, type, default and the
+   * comment, from the same parse as the schema, so the README can't drift from values.yaml.
+   *
+   * @param valuesYaml the text of values.yaml
+   * @return one row per leaf key (and per empty map or list), in file order
+   */
+  static String markdownTable(String valuesYaml) {
+    Map<String, KeyDoc> docs = keyDocs(valuesYaml);
+    JsonNode values = ChartRenderer.YAML.readTree(valuesYaml);
+    StringBuilder table = new StringBuilder("| key | type | default | description |\n|---|---|---|---|\n");
+    for (Map.Entry<String, JsonNode> entry : values.properties()) {
+      rows(table, entry.getKey(), entry.getValue(), docs);
+    }
+    return table.toString();
+  }
+
+  private static void rows(StringBuilder table, String path, JsonNode value, Map<String, KeyDoc> docs) {
+    if (value.isObject() && !value.isEmpty()) {
+      for (Map.Entry<String, JsonNode> child : value.properties()) {
+        rows(table, path + "." + child.getKey(), child.getValue(), docs);
+      }
+      return;
+    }
+    KeyDoc doc = docs.get(path);
+    if (doc == null) {
+      throw new IllegalArgumentException("values.yaml: no comment found for key " + path);
+    }
+    table.append("| `").append(path).append("` | ").append(typeOf(path, value)).append(" | `")
+        .append(value.toString().replace("|", "\\|")).append("` | ")
+        .append(doc.description().replace("|", "\\|")).append(" |\n");
+  }
+
   private static ObjectNode schemaFor(String path, JsonNode value, Map<String, KeyDoc> docs) {
     KeyDoc doc = docs.get(path);
     if (doc == null) {

@@ -24,6 +24,12 @@ class ValuesSchemaTest {
   }
 
   @Test
+  void shouldKeepTheChartReadmeValuesTableInStepWithValuesYaml() {
+    GeneratedFile.checkSection(Repo.chart().resolve("README.md"), "values",
+        ValuesSchemaGenerator.markdownTable(Repo.read(Repo.chart().resolve("values.yaml"))));
+  }
+
+  @Test
   void shouldRefuseAValuesKeyWithoutAComment() {
     IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
         () -> ValuesSchemaGenerator.generate("# Documented.\nreplicaCount: 1\nworkers: 2\n"));
