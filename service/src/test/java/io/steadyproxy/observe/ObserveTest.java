@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import io.steadyproxy.SteadyProxy;
 import io.steadyproxy.testing.FakeMemory;
+import io.steadyproxy.testing.PrometheusText;
 import io.steadyproxy.testing.RawHttp;
 import io.steadyproxy.testing.RawUpstream;
 import io.steadyproxy.testing.TestProxies;

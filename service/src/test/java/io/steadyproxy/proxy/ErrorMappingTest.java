@@ -12,6 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import io.steadyproxy.SteadyProxy;
+import io.steadyproxy.testing.Observed;
 import io.steadyproxy.testing.RawHttp;
 import io.steadyproxy.testing.RawUpstream;
 import io.steadyproxy.testing.TestProxies;
@@ -20,12 +21,24 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
 /** Each upstream failure class, with the status and JSON body a client gets, and the pool left clean. */
 class ErrorMappingTest {
     private static final String GET = "GET /x HTTP/1.1\r\nHost: x\r\n\r\n";
 
-    private static void assertError(SteadyProxy proxy, int status, String code) throws IOException {
+    private static void assertError(SteadyProxy proxy, int status, String code) throws Exception {
+        try (Observed observed = Observed.start()) {
+            assertErrorAnswer(proxy, status, code);
+            PoolTest.eventually("the request is logged", () -> !observed.accessLines().isEmpty());
+            assertThat(observed.accessLines().getLast(), containsString("status=" + status));
+            assertThat(observed.accessLines().getLast(), containsString("error=" + code));
+            assertThat(Observed.metrics(proxy).value("steadyproxy_upstream_errors_total", "class", code), is(1.0));
+            assertThat("no platform thread outlives the request", observed.platformThreadGrowth(), lessThanOrEqualTo(0));
+        }
+    }
+
+    private static void assertErrorAnswer(SteadyProxy proxy, int status, String code) throws IOException {
         var res = RawHttp.exchange(proxy.port(), GET);
         assertThat(res.text(), res.status(), is(status));
         assertThat(res.head().header("Content-Type"), containsString("application/json"));

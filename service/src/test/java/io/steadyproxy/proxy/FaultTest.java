@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 import io.steadyproxy.SteadyProxy;
+import io.steadyproxy.testing.Observed;
 import io.steadyproxy.testing.RawHttp;
 import io.steadyproxy.testing.RawUpstream;
 import io.steadyproxy.testing.TestProxies;
@@ -27,6 +28,7 @@ import io.steadyproxy.testing.TestProxies;
 import static io.steadyproxy.proxy.PoolTest.eventually;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.anyOf;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
@@ -43,7 +45,8 @@ class FaultTest {
             conn.write("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + "x".repeat(100));
             conn.awaitPeerClose(); // then silence
         });
-                SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString(), "--read-timeout", "0.3")) {
+                SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString(), "--read-timeout", "0.3");
+                Observed observed = Observed.start()) {
             try {
                 var res = RawHttp.exchange(proxy.port(), GET);
                 assertThat("a stalled body is never presented as complete", res.complete(), is(false));
@@ -53,6 +56,10 @@ class FaultTest {
             eventually("the upstream socket is closed", () -> upstream.openNow() == 0);
             eventually("the slot is free", () -> proxy.pool().inUse() == 0);
             assertThat(proxy.pool().open(), is(0));
+            eventually("the request is logged", () -> !observed.accessLines().isEmpty());
+            assertThat(observed.accessLines().getLast(), containsString("error=read_timeout"));
+            assertThat(Observed.metrics(proxy).value("steadyproxy_upstream_errors_total", "class", "read_timeout"), is(1.0));
+            assertThat(observed.platformThreadGrowth(), lessThanOrEqualTo(0));
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 import io.steadyproxy.SteadyProxy;
+import io.steadyproxy.testing.Observed;
 import io.steadyproxy.testing.RawHttp;
 import io.steadyproxy.testing.RawUpstream;
 import io.steadyproxy.testing.TestProxies;
@@ -164,7 +165,8 @@ public class PoolTest {
                 conn.out().write(chunk);
             }
         });
-                SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString())) {
+                SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString());
+                Observed observed = Observed.start()) {
             try (Socket client = new Socket("127.0.0.1", proxy.port())) {
                 client.getOutputStream().write(GET.getBytes(StandardCharsets.US_ASCII));
                 InputStream in = client.getInputStream();
@@ -178,6 +180,11 @@ public class PoolTest {
             eventually("the upstream connection is closed", () -> upstream.openNow() == 0);
             eventually("the slot is free", () -> proxy.pool().inUse() == 0);
             assertThat(proxy.pool().open(), is(0));
+            eventually("the abort is logged", () -> !observed.accessLines().isEmpty());
+            assertThat(observed.accessLines().getLast(), containsString("error=client_abort"));
+            assertThat(io.steadyproxy.testing.Observed.metrics(proxy)
+                               .value("steadyproxy_upstream_errors_total", "class", "client_abort"), is(1.0));
+            assertThat(observed.platformThreadGrowth(), lessThanOrEqualTo(0));
         }
     }
 

@@ -1,4 +1,4 @@
-package io.steadyproxy.observe;
+package io.steadyproxy.testing;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** Parses Prometheus text exposition into samples, so tests assert values, not formatting. */
-final class PrometheusText {
-    record Sample(String name, Map<String, String> labels, double value) {
+public final class PrometheusText {
+    public record Sample(String name, Map<String, String> labels, double value) {
     }
 
     private final List<Sample> samples;
@@ -16,7 +16,7 @@ final class PrometheusText {
         this.samples = samples;
     }
 
-    static PrometheusText parse(String text) {
+    public static PrometheusText parse(String text) {
         List<Sample> samples = new ArrayList<>();
         for (String line : text.split("\n")) {
             if (line.isBlank() || line.startsWith("#")) {
@@ -41,12 +41,12 @@ final class PrometheusText {
         return new PrometheusText(samples);
     }
 
-    boolean has(String name) {
+    public boolean has(String name) {
         return samples.stream().anyMatch(s -> s.name().equals(name));
     }
 
     /** The value of the one sample with this name whose labels include the given pairs. */
-    double value(String name, String... labelPairs) {
+    public double value(String name, String... labelPairs) {
         List<Sample> found = samples.stream().filter(s -> s.name().equals(name)).filter(s -> {
             for (int i = 0; i < labelPairs.length; i += 2) {
                 if (!labelPairs[i + 1].equals(s.labels().get(labelPairs[i]))) {
