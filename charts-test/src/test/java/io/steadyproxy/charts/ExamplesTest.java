@@ -12,7 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.steadyproxy.operator.crd.ProxyConfig;
+import io.steadyproxy.operator.reconcile.SpecProblem;
+import io.steadyproxy.operator.reconcile.SpecValidator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -38,6 +43,16 @@ class ExamplesTest {
   void shouldValidateEveryExampleAgainstTheCrdSchema(String example) {
     JsonNode manifest = ChartRenderer.YAML.readTree(Repo.read(Repo.examples().resolve(example)));
     assertThat(SCHEMA.validate(manifest), is(empty()));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("examples")
+  void shouldPassTheOperatorsOwnSpecChecks(String example) {
+    // What a schema can't express (a memory limit below maxMemoryUsageMb, pool limits inverted)
+    // the operator checks itself and would report as Degraded: the examples pass those too.
+    ProxyConfig proxy = Serialization.unmarshal(Repo.read(Repo.examples().resolve(example)), ProxyConfig.class);
+    Optional<SpecProblem> problem = SpecValidator.check(proxy);
+    assertThat(problem.map(SpecProblem::message).orElse("none"), is("none"));
   }
 
   @Test
