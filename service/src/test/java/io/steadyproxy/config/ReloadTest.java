@@ -27,13 +27,7 @@ class ReloadTest {
     void aRouteAndATimeoutChangeLive() throws Exception {
         try (RawUpstream a = RawUpstream.keepAlive("from-a");
                 RawUpstream b = RawUpstream.keepAlive("from-b");
-                RawUpstream slow = RawUpstream.start(conn -> {
-                    RawHttp.Head head;
-                    while ((head = conn.readHead()) != null) {
-                        Thread.sleep(600);
-                        conn.write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nslow");
-                    }
-                })) {
+                RawUpstream slow = RawUpstream.answering("slow", () -> Thread.sleep(600))) {
             Path file = dir.resolve("proxy_config.json");
             Files.writeString(file, "{\"upstream_url\": \"" + a.url() + "\", \"routes\": [{\"prefix\": \"/slow\", "
                     + "\"upstream\": \"" + slow.url() + "\"}], \"read_timeout\": 5}");

@@ -113,13 +113,7 @@ class FaultTest {
 
     @Test
     void aThousandConcurrentRequestsNeverOpenMoreThanMaxConnections() throws Exception {
-        try (RawUpstream upstream = RawUpstream.start(conn -> {
-            RawHttp.Head head;
-            while ((head = conn.readHead()) != null) {
-                Thread.sleep(20);
-                conn.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-            }
-        });
+        try (RawUpstream upstream = RawUpstream.answering("ok", () -> Thread.sleep(20));
                 SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString(), "--max-connections", "100",
                                                       "--pool-timeout", "0.5");
                 ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {

@@ -31,13 +31,9 @@ class LifecycleTest {
     @Test
     void shutdownLetsInFlightRequestsFinishThenRefusesNewOnes() throws Exception {
         CountDownLatch requestArrived = new CountDownLatch(1);
-        try (RawUpstream upstream = RawUpstream.start(conn -> {
-            RawHttp.Head head;
-            while ((head = conn.readHead()) != null) {
-                requestArrived.countDown();
-                Thread.sleep(700);
-                conn.write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone");
-            }
+        try (RawUpstream upstream = RawUpstream.answering("done", () -> {
+            requestArrived.countDown();
+            Thread.sleep(700);
         })) {
             SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString(),
                                                   "--shutdown-grace-period", "10");
@@ -81,13 +77,9 @@ class LifecycleTest {
     @Test
     void sigtermStopsTheRealProcessGracefully() throws Exception {
         CountDownLatch requestArrived = new CountDownLatch(1);
-        try (RawUpstream upstream = RawUpstream.start(conn -> {
-            RawHttp.Head head;
-            while ((head = conn.readHead()) != null) {
-                requestArrived.countDown();
-                Thread.sleep(700);
-                conn.write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone");
-            }
+        try (RawUpstream upstream = RawUpstream.answering("done", () -> {
+            requestArrived.countDown();
+            Thread.sleep(700);
         })) {
             int port;
             try (var s = new java.net.ServerSocket(0)) {

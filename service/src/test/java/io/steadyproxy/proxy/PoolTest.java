@@ -54,13 +54,7 @@ public class PoolTest {
     @Test
     void exhaustedPoolAnswers503AfterThePoolTimeoutAndNeverOpensMoreThanTheLimit() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        try (RawUpstream upstream = RawUpstream.start(conn -> {
-            RawHttp.Head head;
-            while ((head = conn.readHead()) != null) {
-                release.await(30, TimeUnit.SECONDS);
-                conn.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-            }
-        });
+        try (RawUpstream upstream = RawUpstream.answering("ok", () -> release.await(30, TimeUnit.SECONDS));
                 SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString(),
                                                       "--max-connections", "2", "--max-keepalive-connections", "2",
                                                       "--pool-timeout", "0.3");
@@ -84,13 +78,7 @@ public class PoolTest {
 
     @Test
     void manyConcurrentRequestsShareAtMostMaxConnectionsSockets() throws Exception {
-        try (RawUpstream upstream = RawUpstream.start(conn -> {
-            RawHttp.Head head;
-            while ((head = conn.readHead()) != null) {
-                Thread.sleep(5);
-                conn.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-            }
-        });
+        try (RawUpstream upstream = RawUpstream.answering("ok", () -> Thread.sleep(5));
                 SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString(),
                                                       "--max-connections", "4", "--max-keepalive-connections", "4",
                                                       "--pool-timeout", "30");
@@ -110,12 +98,7 @@ public class PoolTest {
 
     @Test
     void idleConnectionsAreReallyClosedAfterTheExpiry() throws Exception {
-        try (RawUpstream upstream = RawUpstream.start(conn -> {
-            RawHttp.Head head;
-            while ((head = conn.readHead()) != null) {
-                conn.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-            }
-        });
+        try (RawUpstream upstream = RawUpstream.keepAlive("ok");
                 SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString(),
                                                       "--keepalive-expiry", "0.2")) {
             assertThat(RawHttp.exchange(proxy.port(), GET).status(), is(200));
@@ -129,13 +112,7 @@ public class PoolTest {
     @Test
     void idleConnectionsBeyondTheKeepAliveLimitAreClosed() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        try (RawUpstream upstream = RawUpstream.start(conn -> {
-            RawHttp.Head head;
-            while ((head = conn.readHead()) != null) {
-                release.await(30, TimeUnit.SECONDS);
-                conn.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-            }
-        });
+        try (RawUpstream upstream = RawUpstream.answering("ok", () -> release.await(30, TimeUnit.SECONDS));
                 SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString(),
                                                       "--max-connections", "5", "--max-keepalive-connections", "1");
                 ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {

@@ -106,10 +106,22 @@ public final class RawUpstream implements AutoCloseable {
 
     /** An upstream that answers every request on a keep-alive connection with {@code 200} and {@code body}. */
     public static RawUpstream keepAlive(String body) throws IOException {
+        return answering(body, () -> { });
+    }
+
+    /** A step an upstream takes before answering (wait for a latch, sleep, count). */
+    @FunctionalInterface
+    public interface Step {
+        void run() throws Exception;
+    }
+
+    /** Like {@link #keepAlive(String)}, running {@code beforeAnswer} after reading each request. */
+    public static RawUpstream answering(String body, Step beforeAnswer) throws IOException {
         return start(conn -> {
             RawHttp.Head head;
             while ((head = conn.readHead()) != null) {
                 RawHttp.drainBody(conn.in(), head);
+                beforeAnswer.run();
                 conn.write("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
             }
         });
