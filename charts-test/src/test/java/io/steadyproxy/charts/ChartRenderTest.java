@@ -88,6 +88,18 @@ class ChartRenderTest {
     assertThat(second, equalTo(first));
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("valueSets")
+  void shouldRenderOnlyStableApiVersions(String name, String values) {
+    // GA APIs served by every Kubernetes the chart supports (kubeVersion >= 1.25).
+    java.util.Set<String> stable = java.util.Set.of("v1", "apps/v1", "policy/v1", "rbac.authorization.k8s.io/v1",
+        "apiextensions.k8s.io/v1", "monitoring.coreos.com/v1");
+    for (JsonNode document : render(values)) {
+      String apiVersion = document.path("apiVersion").asString();
+      assertThat(document.path("kind").asString() + " " + apiVersion, stable.contains(apiVersion), is(true));
+    }
+  }
+
   @Test
   void shouldUseNoRandomTimeOrClusterDependentFunctions() throws IOException {
     // Argo CD re-renders the chart on every sync: any of these would show a perpetual diff.
