@@ -24,9 +24,6 @@ import java.util.List;
 @ValidationRule(
     value = "self.cleanupThresholdMb < self.maxMemoryUsageMb",
     message = "cleanupThresholdMb must be less than maxMemoryUsageMb")
-@ValidationRule(
-    value = "self.maxKeepaliveConnections <= self.maxConnections",
-    message = "maxKeepaliveConnections must not exceed maxConnections")
 public class ProxyConfigSpec {
 
   /** An absolute http(s) URL with a host and an optional path; no query or fragment. */
