@@ -211,6 +211,9 @@ class ChartRenderTest {
   void shouldTellTheNextStepInNotes() {
     String notes = new ChartRenderer(work).dryRunInstall(ValuesSets.DEFAULTS).getOutput();
     assertThat(notes, containsString("kind: ProxyConfig"));
+    // A here-document only ends at an unindented terminator, so the block is pasted as is.
+    assertThat(notes, containsString("\nkubectl -n default apply -f - <<'YAML'\napiVersion: steadyproxy.io/v1alpha1\n"));
+    assertThat(notes, containsString("\nYAML\n"));
     assertThat(notes, containsString("kubectl -n default wait proxyconfig/edge --for=condition=Ready"));
     assertThat(notes, containsString("curl -i http://127.0.0.1:8000/"));
     assertThat(notes, containsString("helm test steadyproxy-operator -n " + ChartRenderer.NAMESPACE));
