@@ -35,6 +35,7 @@ public final class ProxyHandler implements Handler {
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final int CHUNK_HEADER_ROOM = 10; // up to 8 hex digits and CRLF before each chunk
+    private static final int SMALL_BODY = 16 * 1024; // sent with the head in one write, not streamed
 
     private final BooleanSupplier shedding;
     private final ExchangeRecord.Observer observer;
@@ -133,7 +134,7 @@ public final class ProxyHandler implements Handler {
             }
             String method = prologue.method().text();
             String query = prologue.hasQuery() ? prologue.query().rawValue() : null;
-            byte[] head = requestHead(method, target.upstreamTarget(rawPath, query));
+            RequestHead head = requestHead(method, target.upstreamTarget(rawPath, query));
             try {
                 forward(method, head);
             } catch (BadRequestBody e) {
@@ -154,7 +155,7 @@ public final class ProxyHandler implements Handler {
             }
         }
 
-        private void forward(String method, byte[] head) {
+        private void forward(String method, RequestHead head) {
             boolean retryable = isIdempotent(method) && !hasBody();
             UpstreamConnection c = pool.acquire(target.endpoint(), false);
             ResponseHead response;
@@ -190,8 +191,8 @@ public final class ProxyHandler implements Handler {
         }
 
         /** Sends the head and body; returns the response head. */
-        private ResponseHead send(UpstreamConnection c, byte[] head) {
-            c.write(head, 0, head.length);
+        private ResponseHead send(UpstreamConnection c, RequestHead head) {
+            head.writeTo(c);
             if (hasBody()) {
                 sendBody(c);
             }
@@ -247,39 +248,29 @@ public final class ProxyHandler implements Handler {
 
         /** Streams the response to the client; true when it ended at a message boundary. */
         private boolean relayResponse(UpstreamConnection c, ResponseHead response, String method) {
+            UpstreamBody body = UpstreamBody.of(c, response, method);
+            // A small body of known length is read first and sent with the head in one write. Until
+            // then nothing is committed, so an upstream failure while reading it is still a 502.
+            byte[] small = body instanceof UpstreamBody.Fixed && response.contentLength() <= SMALL_BODY
+                    ? readFully(body, (int) response.contentLength()) : null;
             status = response.status();
             res.status(Status.create(response.status(), response.reason()));
-            Set<String> tokens = HopByHop.connectionTokens(valuesOf(response, "connection"));
-            List<String> names = response.names();
-            for (int i = 0; i < names.size(); i++) {
-                String name = names.get(i);
-                String lower = name.toLowerCase(java.util.Locale.ROOT);
-                if (!HopByHop.isHopByHop(lower, tokens) && !lower.equals("content-length")) {
-                    res.headers().add(HeaderNames.create(name), response.values().get(i));
-                }
-            }
-            UpstreamBody body = UpstreamBody.of(c, response, method);
+            copyHeaders(response);
             boolean noEntity = response.status() == 204 || response.status() == 304 || response.status() < 200;
             if (response.contentLength() >= 0 && !noEntity) {
                 res.headers().contentLength(response.contentLength());
             }
-            if (body instanceof UpstreamBody.Empty) {
-                res.send();
-                return true;
-            }
-            byte[] buf = c.relayBuffer();
-            boolean flushEach = body.streaming();
-            OutputStream out = res.outputStream();
             try {
-                int n;
-                while ((n = body.read(buf, 0, buf.length)) >= 0) {
-                    out.write(buf, 0, n);
-                    bytesOut += n;
-                    if (flushEach) {
-                        out.flush();
-                    }
+                if (body instanceof UpstreamBody.Empty) {
+                    res.send();
+                    return true;
                 }
-                out.close();
+                if (small != null) {
+                    res.send(small);
+                    bytesOut = small.length;
+                    return true;
+                }
+                stream(body, c.relayBuffer());
             } catch (UpstreamException e) {
                 throw e;
             } catch (java.io.IOException | RuntimeException e) {
@@ -289,15 +280,40 @@ public final class ProxyHandler implements Handler {
             return body.complete();
         }
 
-        private byte[] requestHead(String method, String requestTarget) {
+        private void stream(UpstreamBody body, byte[] buf) throws java.io.IOException {
+            boolean flushEach = body.streaming();
+            OutputStream out = res.outputStream();
+            int n;
+            while ((n = body.read(buf, 0, buf.length)) >= 0) {
+                out.write(buf, 0, n);
+                bytesOut += n;
+                if (flushEach) {
+                    out.flush(); // no length: the client sees each piece as it comes (SSE)
+                }
+            }
+            out.close();
+        }
+
+        private void copyHeaders(ResponseHead response) {
+            Set<String> tokens = HopByHop.connectionTokens(valuesOf(response, "connection"));
+            List<String> names = response.names();
+            for (int i = 0; i < names.size(); i++) {
+                String name = names.get(i);
+                String lower = name.toLowerCase(java.util.Locale.ROOT);
+                if (!HopByHop.isHopByHop(lower, tokens) && !lower.equals("content-length")) {
+                    res.headers().add(HeaderNames.create(name), response.values().get(i));
+                }
+            }
+        }
+
+        private RequestHead requestHead(String method, String requestTarget) {
             ServerRequestHeaders headers = req.headers();
             Set<String> tokens = headers.contains(HeaderNames.CONNECTION)
                     ? HopByHop.connectionTokens(headers.get(HeaderNames.CONNECTION).allValues()) : Set.of();
-            StringBuilder sb = new StringBuilder(512);
-            sb.append(method).append(' ').append(requestTarget).append(" HTTP/1.1\r\n");
+            RequestHead head = new RequestHead();
+            head.append(method).append(" ").append(requestTarget).append(" HTTP/1.1").crlf();
             String clientHost = req.authority();
-            sb.append("Host: ").append(preserveHost && clientHost != null ? clientHost : target.endpoint().authority())
-                    .append("\r\n");
+            head.field("Host", preserveHost && clientHost != null ? clientHost : target.endpoint().authority());
             String forwardedFor = null;
             String via = null;
             boolean hasProto = false;
@@ -315,28 +331,30 @@ public final class ProxyHandler implements Handler {
                     hasProto |= lower.equals("x-forwarded-proto");
                     hasForwardedHost |= lower.equals("x-forwarded-host");
                     for (String value : h.allValues()) {
-                        sb.append(h.name()).append(": ").append(value).append("\r\n");
+                        head.field(h.name(), value);
                     }
                 }
                 }
             }
             String clientIp = req.remotePeer().address() instanceof java.net.InetSocketAddress isa
                     ? isa.getAddress().getHostAddress() : req.remotePeer().host();
-            sb.append("X-Forwarded-For: ").append(forwardedFor == null ? clientIp : forwardedFor + ", " + clientIp)
-                    .append("\r\n");
+            head.field("X-Forwarded-For", forwardedFor == null ? clientIp : forwardedFor + ", " + clientIp);
             if (!hasProto) {
-                sb.append("X-Forwarded-Proto: ").append(req.isSecure() ? "https" : "http").append("\r\n");
+                head.field("X-Forwarded-Proto", req.isSecure() ? "https" : "http");
             }
             if (!hasForwardedHost && clientHost != null) {
-                sb.append("X-Forwarded-Host: ").append(clientHost).append("\r\n");
+                head.field("X-Forwarded-Host", clientHost);
             }
-            sb.append("Via: ").append(via == null ? "" : via + ", ").append("1.1 steadyproxy\r\n");
+            head.field("Via", via == null ? "1.1 steadyproxy" : via + ", 1.1 steadyproxy");
             if (hasBody()) {
                 long length = headers.contentLength().orElse(-1);
-                sb.append(length >= 0 ? "Content-Length: " + length : "Transfer-Encoding: chunked").append("\r\n");
+                if (length >= 0) {
+                    head.append("Content-Length: ").append(length).crlf();
+                } else {
+                    head.field("Transfer-Encoding", "chunked");
+                }
             }
-            sb.append("\r\n");
-            return sb.toString().getBytes(StandardCharsets.ISO_8859_1);
+            return head.crlf();
         }
 
         private boolean hasBody() {
@@ -373,6 +391,19 @@ public final class ProxyHandler implements Handler {
             super(message, null, false, false);
             this.status = status;
         }
+    }
+
+    private static byte[] readFully(UpstreamBody body, int length) {
+        byte[] bytes = new byte[length];
+        int off = 0;
+        while (off < length) {
+            int n = body.read(bytes, off, length - off);
+            if (n < 0) {
+                break; // Fixed.read throws on a short body; this only ends a zero-length read loop
+            }
+            off += n;
+        }
+        return bytes;
     }
 
     private static List<String> valuesOf(ResponseHead head, String lowerName) {

@@ -38,7 +38,7 @@ public final class UpstreamConnection {
     private final OutputStream out;
     private final long writeTimeoutNanos;
     private final byte[] buf = new byte[READ_BUFFER];
-    private final byte[] relay = new byte[RELAY_BUFFER];
+    private byte[] relay; // allocated on first streamed body: most responses are small and never need it
     private int pos;
     private int limit;
 
@@ -111,6 +111,9 @@ public final class UpstreamConnection {
 
     /** A 64 KiB buffer this connection's request may use to relay bodies. */
     byte[] relayBuffer() {
+        if (relay == null) {
+            relay = new byte[RELAY_BUFFER];
+        }
         return relay;
     }
 

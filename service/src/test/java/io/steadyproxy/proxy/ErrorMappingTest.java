@@ -174,6 +174,24 @@ class ErrorMappingTest {
         }
     }
 
+    @Test
+    void aSmallBodyCutShortIsStillA502BecauseNothingWasCommitted() throws Exception {
+        try (RawUpstream upstream = RawUpstream.start(conn -> {
+            conn.readHead();
+            conn.write("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nX-From-Upstream: 1\r\n\r\n0123456789");
+            Thread.sleep(50);
+            conn.socket().setSoLinger(true, 0);
+            conn.socket().close();
+        });
+                SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString())) {
+            var res = RawHttp.exchange(proxy.port(), GET);
+            assertThat(res.status(), is(502));
+            assertThat(res.text(), containsString("\"error\":\"upstream_reset\""));
+            assertThat("no upstream header leaks into the error answer", res.head().header("X-From-Upstream"),
+                       org.hamcrest.Matchers.nullValue());
+        }
+    }
+
     static void waitForInUse(SteadyProxy proxy, int expected) throws InterruptedException {
         for (int i = 0; i < 300 && proxy.pool().inUse() != expected; i++) {
             Thread.sleep(50);
