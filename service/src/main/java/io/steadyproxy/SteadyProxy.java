@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 import javax.net.ssl.SSLSocketFactory;
 
@@ -56,7 +57,7 @@ public final class SteadyProxy implements AutoCloseable {
     private static final String ADMIN_SOCKET = "admin";
 
     private final WebServer server;
-    private final ProxyHandler handler;
+    private final AtomicReference<ProxyHandler.Dispatch> upstreams;
     private final MemoryMonitor monitor;
     private final ProxyMetrics metrics;
     private final Optional<ConfigReloader> reloader;
@@ -69,11 +70,11 @@ public final class SteadyProxy implements AutoCloseable {
         private volatile boolean stopping;
     }
 
-    private SteadyProxy(WebServer server, ProxyHandler handler, MemoryMonitor monitor, ProxyMetrics metrics,
+    private SteadyProxy(WebServer server, AtomicReference<ProxyHandler.Dispatch> upstreams, MemoryMonitor monitor, ProxyMetrics metrics,
                         Optional<ConfigReloader> reloader, Optional<DemoUpstream> demo, Lifecycle lifecycle,
                         Duration shutdownDelay) {
         this.server = server;
-        this.handler = handler;
+        this.upstreams = upstreams;
         this.monitor = monitor;
         this.metrics = metrics;
         this.reloader = reloader;
@@ -116,24 +117,22 @@ public final class SteadyProxy implements AutoCloseable {
         }
         InstantSource clock = InstantSource.system();
         Lifecycle lifecycle = new Lifecycle();
-        AtomicReference<ProxyHandler> handlerRef = new AtomicReference<>();
-        AtomicReference<MemoryMonitor> monitorRef = new AtomicReference<>();
+        // Where requests go now; a reload swaps it, and everything that needs the pool reads it here.
+        AtomicReference<ProxyHandler.Dispatch> upstreams = new AtomicReference<>();
+        Supplier<PoolStats> poolStats = () -> upstreams.get().pool().stats();
 
-        MeterRegistry registry = Services.get(MeterRegistry.class);
-        ProxyMetrics metrics = new ProxyMetrics(registry, () -> handlerRef.get().dispatch().pool().stats(), memory,
-                                                () -> monitorRef.get().shedding());
+        ProxyMetrics metrics = new ProxyMetrics(Services.get(MeterRegistry.class), poolStats, memory);
+        upstreams.set(dispatch(effective, metrics));
         MemoryMonitor monitor = new MemoryMonitor(memory, clock, MemoryMonitor.Cleaners.of(all -> {
-            UpstreamPool pool = handlerRef.get().dispatch().pool();
+            UpstreamPool pool = upstreams.get().pool();
             return all == 1 ? pool.evictAllIdle() : pool.evictExpired();
         }), metrics, policy(effective));
-        monitorRef.set(monitor);
 
         ExchangeRecord.Observer observer = effective.accessLog()
                 ? both(metrics::exchange, ProxyLog.accessLog()) : metrics::exchange;
-        ProxyHandler handler = new ProxyHandler(dispatch(effective, metrics), monitor::shedding, observer);
-        handlerRef.set(handler);
+        ProxyHandler handler = new ProxyHandler(upstreams::get, monitor::shedding, observer);
 
-        HealthService health = new HealthService(memory, () -> handlerRef.get().dispatch().pool().stats(), monitor, clock);
+        HealthService health = new HealthService(memory, poolStats, monitor, clock);
         AdminService admin = new AdminService(effective.adminToken(), monitor);
         boolean adminSocket = effective.adminPort().isPresent();
 
@@ -177,16 +176,17 @@ public final class SteadyProxy implements AutoCloseable {
             Optional<DemoUpstream> demoNow = demo;
             ConfigReloader r = new ConfigReloader(inputs.get(), settings,
                                                   next -> apply(demoNow.map(d -> withDemo(next, d)).orElse(next),
-                                                                handler, monitor, metrics));
+                                                                upstreams, monitor, metrics));
             r.start(Duration.ofSeconds(2));
             reloader = Optional.of(r);
         }
-        return new SteadyProxy(server, handler, monitor, metrics, reloader, demo, lifecycle, effective.shutdownDelay());
+        return new SteadyProxy(server, upstreams, monitor, metrics, reloader, demo, lifecycle, effective.shutdownDelay());
     }
 
     /** Applies reloaded settings: new requests use new routes and a new pool; old requests finish on the old. */
-    private static void apply(ProxySettings next, ProxyHandler handler, MemoryMonitor monitor, ProxyMetrics metrics) {
-        ProxyHandler.Dispatch previous = handler.dispatch(dispatch(next, metrics));
+    private static void apply(ProxySettings next, AtomicReference<ProxyHandler.Dispatch> upstreams, MemoryMonitor monitor,
+                              ProxyMetrics metrics) {
+        ProxyHandler.Dispatch previous = upstreams.getAndSet(dispatch(next, metrics));
         previous.pool().close(); // idle sockets close now; lent ones close as their requests end
         monitor.policy(policy(next));
         monitor.start(next.memoryCheckInterval());
@@ -274,7 +274,7 @@ public final class SteadyProxy implements AutoCloseable {
 
     /** The upstream pool's counts. */
     public PoolStats pool() {
-        return handler.dispatch().pool().stats();
+        return upstreams.get().pool().stats();
     }
 
     /** The memory monitor (tests drive its checks). */
@@ -310,7 +310,7 @@ public final class SteadyProxy implements AutoCloseable {
         reloader.ifPresent(ConfigReloader::close);
         server.stop();
         monitor.close();
-        handler.dispatch().pool().close();
+        upstreams.get().pool().close();
         metrics.close();
         demo.ifPresent(DemoUpstream::close);
     }

@@ -36,15 +36,14 @@ public final class ProxyMetrics implements AutoCloseable {
     private final Counter shed;
     private final Counter sheddingTransitions;
     private final Timer poolWait;
+    private volatile boolean shedding;
 
     /**
      * @param registry the registry ({@code Services.get(MeterRegistry.class)} in production)
      * @param pool     pool counts for the gauges
      * @param memory   memory readings for the gauges
-     * @param shedding whether load is shed now
      */
-    public ProxyMetrics(MeterRegistry registry, Supplier<PoolStats> pool, MemoryReader memory,
-                        java.util.function.BooleanSupplier shedding) {
+    public ProxyMetrics(MeterRegistry registry, Supplier<PoolStats> pool, MemoryReader memory) {
         this.registry = registry;
         bytesIn = keep(Counter.builder("steadyproxy_bytes_in").description("Request body bytes read from clients"));
         bytesOut = keep(Counter.builder("steadyproxy_bytes_out").description("Response body bytes written to clients"));
@@ -60,7 +59,7 @@ public final class ProxyMetrics implements AutoCloseable {
         gauge("steadyproxy_memory_rss_bytes", "Process resident set size", () -> memory.read().rssBytes());
         gauge("steadyproxy_memory_heap_used_bytes", "JVM heap in use", () -> memory.read().heapUsedBytes());
         gauge("steadyproxy_memory_heap_max_bytes", "JVM heap limit", () -> memory.read().heapMaxBytes());
-        gauge("steadyproxy_shedding", "1 while load is shed", () -> shedding.getAsBoolean() ? 1 : 0);
+        gauge("steadyproxy_shedding", "1 while load is shed", () -> shedding ? 1 : 0);
     }
 
     /** Records one finished request. */
@@ -107,8 +106,9 @@ public final class ProxyMetrics implements AutoCloseable {
                 .description("Memory checks by action").tags(List.of(Tag.create("action", a))))).increment();
     }
 
-    /** Counts a shedding transition. */
+    /** Counts a shedding transition and sets the shedding gauge. */
     public void sheddingChanged(boolean on) {
+        shedding = on;
         sheddingTransitions.increment();
     }
 

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
@@ -37,9 +38,9 @@ public final class ProxyHandler implements Handler {
     private static final int CHUNK_HEADER_ROOM = 10; // up to 8 hex digits and CRLF before each chunk
     private static final int SMALL_BODY = 16 * 1024; // sent with the head in one write, not streamed
 
+    private final Supplier<Dispatch> dispatch;
     private final BooleanSupplier shedding;
     private final ExchangeRecord.Observer observer;
-    private volatile Dispatch dispatch;
 
     /**
      * Where requests go: the routes, the pool they borrow from, and the Host policy. A reload swaps
@@ -53,31 +54,19 @@ public final class ProxyHandler implements Handler {
     }
 
     /**
-     * @param dispatch where requests go
+     * @param dispatch where requests go now (read once per request)
      * @param shedding true while the memory monitor sheds load
      * @param observer receives a record of every request
      */
-    public ProxyHandler(Dispatch dispatch, BooleanSupplier shedding, ExchangeRecord.Observer observer) {
+    public ProxyHandler(Supplier<Dispatch> dispatch, BooleanSupplier shedding, ExchangeRecord.Observer observer) {
         this.dispatch = dispatch;
         this.shedding = shedding;
         this.observer = observer;
     }
 
-    /** Where requests go now. */
-    public Dispatch dispatch() {
-        return dispatch;
-    }
-
-    /** Sends new requests by {@code next}; returns the previous dispatch, whose requests carry on. */
-    public Dispatch dispatch(Dispatch next) {
-        Dispatch previous = dispatch;
-        dispatch = next;
-        return previous;
-    }
-
     @Override
     public void handle(ServerRequest req, ServerResponse res) {
-        Exchange x = new Exchange(req, res, dispatch);
+        Exchange x = new Exchange(req, res, dispatch.get());
         try {
             x.run();
         } finally {

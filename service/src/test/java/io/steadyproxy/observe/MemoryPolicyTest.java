@@ -49,8 +49,7 @@ class MemoryPolicyTest {
             }
         };
         try (ProxyMetrics metrics = new ProxyMetrics(io.helidon.metrics.api.MeterRegistry.create(),
-                                                     () -> new io.steadyproxy.proxy.PoolStats(0, 0, 0, 0, 1), memory,
-                                                     () -> false);
+                                                     () -> new io.steadyproxy.proxy.PoolStats(0, 0, 0, 0, 1), memory);
                 MemoryMonitor monitor = new MemoryMonitor(memory, java.time.InstantSource.system(), cleaners, metrics,
                                                           policy)) {
             memory.rssMb(400);
