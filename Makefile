@@ -14,7 +14,7 @@ MVN_FLAGS ?= -B -ntp
 SERVICE_JAR := service/target/steadyproxy-service.jar
 ARGS ?=
 
-.PHONY: help build run test bench bench-operator clean lint image
+.PHONY: help build run test bench bench-operator soak clean lint image
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ test: lint ## every test suite (unit, integration, chart, lint)
 
 bench: $(SERVICE_JAR) ## wrk against SteadyProxy, nginx and HAProxy side by side; writes src-docs/performance.md
 	bench/run-bench
+
+soak: $(SERVICE_JAR) ## soak (1M mixed requests), connection storm and memory pressure (~10 min); writes src-docs/performance.md
+	bench/run-soak
 
 bench-operator: ## the operator against the mock API server: 100 and 500 ProxyConfigs to Ready, time and RSS; writes src-docs/performance.md
 	$(MVN) $(MVN_FLAGS) -q -pl service,operator -am install -DskipTests && $(MVN) $(MVN_FLAGS) -q -pl operator dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test && cd operator && java -cp "target/test-classes:target/classes:$$(cat target/bench.classpath)" io.steadyproxy.operator.bench.ScaleBenchmark --counts 100,500 --write $(ARGS)
