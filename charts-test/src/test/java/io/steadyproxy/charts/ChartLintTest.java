@@ -14,12 +14,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** {@code helm lint --strict}: warnings fail too, and the values are checked against the schema. */
 class ChartLintTest {
 
-  @TempDir
-  Path work;
+  @TempDir Path work;
 
   /** The named values sets of {@link ValuesSets#all()}, sorted by name. */
   static Stream<Arguments> valueSets() {
-    return ValuesSets.all().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+    return ValuesSets.all().entrySet().stream()
+        .sorted(java.util.Map.Entry.comparingByKey())
         .map(set -> Arguments.of(set.getKey(), set.getValue()));
   }
 

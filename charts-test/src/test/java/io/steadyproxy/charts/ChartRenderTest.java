@@ -29,12 +29,12 @@ import tools.jackson.databind.JsonNode;
 /** {@code helm template} of the chart, parsed and checked object by object. */
 class ChartRenderTest {
 
-  @TempDir
-  Path work;
+  @TempDir Path work;
 
   /** The named values sets of {@link ValuesSets#all()}, sorted by name. */
   static Stream<Arguments> valueSets() {
-    return ValuesSets.all().entrySet().stream().sorted(Map.Entry.comparingByKey())
+    return ValuesSets.all().entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
         .map(set -> Arguments.of(set.getKey(), set.getValue()));
   }
 
@@ -50,18 +50,22 @@ class ChartRenderTest {
 
   private static List<String> args(List<JsonNode> documents) {
     List<String> args = new ArrayList<>();
-    only(documents, "Deployment").at("/spec/template/spec/containers/0/args").forEach(a -> args.add(a.asString()));
+    only(documents, "Deployment")
+        .at("/spec/template/spec/containers/0/args")
+        .forEach(a -> args.add(a.asString()));
     return args;
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("valueSets")
   void shouldRenderRestrictedPods(String name, String values) {
-    List<JsonNode> documents = ChartRenderer.documents(new ChartRenderer(work).templateWithTestHooks(values));
+    List<JsonNode> documents =
+        ChartRenderer.documents(new ChartRenderer(work).templateWithTestHooks(values));
     List<String> problems = new ArrayList<>();
     int pods = 0;
     for (JsonNode document : documents) {
-      String owner = document.path("kind").asString() + "/" + document.at("/metadata/name").asString();
+      String owner =
+          document.path("kind").asString() + "/" + document.at("/metadata/name").asString();
       switch (document.path("kind").asString()) {
         case "Deployment", "StatefulSet", "DaemonSet", "Job" -> {
           problems.addAll(PodSecurity.violations(owner, document.at("/spec/template/spec")));
@@ -71,7 +75,7 @@ class ChartRenderTest {
           problems.addAll(PodSecurity.violations(owner, document.path("spec")));
           pods++;
         }
-        default -> { }
+        default -> {}
       }
     }
     assertThat(problems, is(empty()));
@@ -92,11 +96,20 @@ class ChartRenderTest {
   @MethodSource("valueSets")
   void shouldRenderOnlyStableApiVersions(String name, String values) {
     // GA APIs served by every Kubernetes the chart supports (kubeVersion >= 1.25).
-    java.util.Set<String> stable = java.util.Set.of("v1", "apps/v1", "policy/v1", "rbac.authorization.k8s.io/v1",
-        "apiextensions.k8s.io/v1", "monitoring.coreos.com/v1");
+    java.util.Set<String> stable =
+        java.util.Set.of(
+            "v1",
+            "apps/v1",
+            "policy/v1",
+            "rbac.authorization.k8s.io/v1",
+            "apiextensions.k8s.io/v1",
+            "monitoring.coreos.com/v1");
     for (JsonNode document : render(values)) {
       String apiVersion = document.path("apiVersion").asString();
-      assertThat(document.path("kind").asString() + " " + apiVersion, stable.contains(apiVersion), is(true));
+      assertThat(
+          document.path("kind").asString() + " " + apiVersion,
+          stable.contains(apiVersion),
+          is(true));
     }
   }
 
@@ -104,9 +117,11 @@ class ChartRenderTest {
   void shouldUseNoRandomTimeOrClusterDependentFunctions() throws IOException {
     // Argo CD re-renders the chart on every sync: any of these would show a perpetual diff.
     Pattern action = Pattern.compile("\\{\\{(.*?)}}", Pattern.DOTALL);
-    Pattern forbidden = Pattern.compile("\\b(randAlphaNum|randAlpha|randNumeric|randAscii|randInt|randBytes|uuidv4|now|date|dateInZone"
-        + "|unixEpoch|lookup|genCA|genCAWithKey|genSelfSignedCert|genSelfSignedCertWithKey|genSignedCert"
-        + "|genSignedCertWithKey|genPrivateKey|htpasswd|derivePassword)\\b");
+    Pattern forbidden =
+        Pattern.compile(
+            "\\b(randAlphaNum|randAlpha|randNumeric|randAscii|randInt|randBytes|uuidv4|now|date|dateInZone"
+                + "|unixEpoch|lookup|genCA|genCAWithKey|genSelfSignedCert|genSelfSignedCertWithKey|genSignedCert"
+                + "|genSignedCertWithKey|genPrivateKey|htpasswd|derivePassword)\\b");
     List<String> uses = new ArrayList<>();
     try (Stream<Path> files = Files.walk(Repo.chart().resolve("templates"))) {
       for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
@@ -125,18 +140,22 @@ class ChartRenderTest {
   @Test
   void shouldPassTheOperatorsFlagsForDefaults() {
     List<JsonNode> documents = render(ValuesSets.DEFAULTS);
-    assertThat(args(documents), contains(
-        "--namespaces=*",
-        "--leader-election=true",
-        "--lease-name=steadyproxy-operator",
-        "--lease-namespace=" + ChartRenderer.NAMESPACE,
-        "--lease-duration-seconds=15",
-        "--http-port=8080",
-        "--workers=2",
-        "--resync-seconds=600"));
+    assertThat(
+        args(documents),
+        contains(
+            "--namespaces=*",
+            "--leader-election=true",
+            "--lease-name=steadyproxy-operator",
+            "--lease-namespace=" + ChartRenderer.NAMESPACE,
+            "--lease-duration-seconds=15",
+            "--http-port=8080",
+            "--workers=2",
+            "--resync-seconds=600"));
     JsonNode deployment = only(documents, "Deployment");
     assertThat(deployment.at("/spec/replicas").asInt(), is(2));
-    assertThat(deployment.at("/spec/template/spec/containers/0/image").asString(), is("steadyproxy/operator:0.1.0"));
+    assertThat(
+        deployment.at("/spec/template/spec/containers/0/image").asString(),
+        is("steadyproxy/operator:0.1.0"));
     JsonNode env = deployment.at("/spec/template/spec/containers/0/env/0");
     assertThat(env.path("name").asString(), is("POD_NAME"));
     assertThat(env.at("/valueFrom/fieldRef/fieldPath").asString(), is("metadata.name"));
@@ -149,18 +168,22 @@ class ChartRenderTest {
   @Test
   void shouldPassTheOperatorsFlagsForANamespaceList() {
     List<JsonNode> documents = render(ValuesSets.namespaced());
-    assertThat(args(documents), contains(
-        "--namespaces=shop,payments",
-        "--leader-election=true",
-        "--lease-name=edge-operator-leader",
-        "--lease-namespace=ops",
-        "--lease-duration-seconds=30",
-        "--http-port=9100",
-        "--workers=4",
-        "--resync-seconds=300"));
+    assertThat(
+        args(documents),
+        contains(
+            "--namespaces=shop,payments",
+            "--leader-election=true",
+            "--lease-name=edge-operator-leader",
+            "--lease-namespace=ops",
+            "--lease-duration-seconds=30",
+            "--http-port=9100",
+            "--workers=4",
+            "--resync-seconds=300"));
     JsonNode pod = only(documents, "Deployment").at("/spec/template/spec");
-    assertThat(pod.at("/containers/0/image").asString(),
-        is("registry.example.com/steadyproxy/operator@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
+    assertThat(
+        pod.at("/containers/0/image").asString(),
+        is(
+            "registry.example.com/steadyproxy/operator@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
     assertThat(pod.path("serviceAccountName").asString(), is("edge-operator-sa"));
     assertThat(pod.path("priorityClassName").asString(), is("system-cluster-critical"));
     assertThat(pod.at("/nodeSelector/kubernetes.io~1os").asString(), is("linux"));
@@ -168,16 +191,25 @@ class ChartRenderTest {
 
   @Test
   void shouldLeaveLeaderElectionOutWhenDisabled() {
-    assertThat(args(render(ValuesSets.single())), contains(
-        "--namespaces=*", "--leader-election=false", "--http-port=8080", "--workers=2", "--resync-seconds=600"));
+    assertThat(
+        args(render(ValuesSets.single())),
+        contains(
+            "--namespaces=*",
+            "--leader-election=false",
+            "--http-port=8080",
+            "--workers=2",
+            "--resync-seconds=600"));
   }
 
   @Test
   void shouldRenderPodDisruptionBudgetOnlyWithSeveralReplicas() {
     JsonNode budget = only(render(ValuesSets.DEFAULTS), "PodDisruptionBudget");
     assertThat(budget.at("/spec/minAvailable").asInt(), is(1));
-    assertThat(budget.at("/spec/selector/matchLabels/app.kubernetes.io~1component").asString(), is("operator"));
-    assertThat(ChartRenderer.ofKind(render(ValuesSets.single()), "PodDisruptionBudget"), is(empty()));
+    assertThat(
+        budget.at("/spec/selector/matchLabels/app.kubernetes.io~1component").asString(),
+        is("operator"));
+    assertThat(
+        ChartRenderer.ofKind(render(ValuesSets.single()), "PodDisruptionBudget"), is(empty()));
   }
 
   @Test
@@ -195,16 +227,28 @@ class ChartRenderTest {
 
   @Test
   void shouldRefuseSeveralReplicasWithoutLeaderElection() {
-    IllegalStateException error = assertThrows(IllegalStateException.class,
-        () -> new ChartRenderer(work).template("replicaCount: 2\nleaderElection:\n  enabled: false\n"));
-    assertThat(error.getMessage(), containsString("replicaCount > 1 needs leaderElection.enabled=true"));
+    IllegalStateException error =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                new ChartRenderer(work)
+                    .template("replicaCount: 2\nleaderElection:\n  enabled: false\n"));
+    assertThat(
+        error.getMessage(), containsString("replicaCount > 1 needs leaderElection.enabled=true"));
   }
 
   @Test
   void shouldRefuseServiceMonitorWithoutMetricsService() {
-    IllegalStateException error = assertThrows(IllegalStateException.class, () -> new ChartRenderer(work)
-        .template("metrics:\n  service:\n    enabled: false\n  serviceMonitor:\n    enabled: true\n"));
-    assertThat(error.getMessage(), containsString("metrics.serviceMonitor.enabled needs metrics.service.enabled=true"));
+    IllegalStateException error =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                new ChartRenderer(work)
+                    .template(
+                        "metrics:\n  service:\n    enabled: false\n  serviceMonitor:\n    enabled: true\n"));
+    assertThat(
+        error.getMessage(),
+        containsString("metrics.serviceMonitor.enabled needs metrics.service.enabled=true"));
   }
 
   @Test
@@ -212,22 +256,30 @@ class ChartRenderTest {
     String notes = new ChartRenderer(work).dryRunInstall(ValuesSets.DEFAULTS).getOutput();
     assertThat(notes, containsString("kind: ProxyConfig"));
     // A here-document only ends at an unindented terminator, so the block is pasted as is.
-    assertThat(notes, containsString("\nkubectl -n default apply -f - <<'YAML'\napiVersion: steadyproxy.io/v1alpha1\n"));
+    assertThat(
+        notes,
+        containsString(
+            "\nkubectl -n default apply -f - <<'YAML'\napiVersion: steadyproxy.io/v1alpha1\n"));
     assertThat(notes, containsString("\nYAML\n"));
-    assertThat(notes, containsString("kubectl -n default wait proxyconfig/edge --for=condition=Ready"));
+    assertThat(
+        notes, containsString("kubectl -n default wait proxyconfig/edge --for=condition=Ready"));
     assertThat(notes, containsString("curl -i http://127.0.0.1:8000/"));
-    assertThat(notes, containsString("helm test steadyproxy-operator -n " + ChartRenderer.NAMESPACE));
+    assertThat(
+        notes, containsString("helm test steadyproxy-operator -n " + ChartRenderer.NAMESPACE));
   }
 
   @Test
   void shouldLabelEveryObjectForTheRelease() {
     for (JsonNode document : render(ValuesSets.namespaced())) {
       JsonNode labels = document.at("/metadata/labels");
-      String what = document.path("kind").asString() + "/" + document.at("/metadata/name").asString();
-      assertThat(what, labels.path("app.kubernetes.io/instance").asString(), is(ChartRenderer.RELEASE));
+      String what =
+          document.path("kind").asString() + "/" + document.at("/metadata/name").asString();
+      assertThat(
+          what, labels.path("app.kubernetes.io/instance").asString(), is(ChartRenderer.RELEASE));
       assertThat(what, labels.path("team").asString(), is("platform"));
     }
-    assertThat(render(ValuesSets.DEFAULTS).stream().map(d -> d.path("kind").asString()).toList(),
+    assertThat(
+        render(ValuesSets.DEFAULTS).stream().map(d -> d.path("kind").asString()).toList(),
         hasItem("ServiceAccount"));
   }
 }

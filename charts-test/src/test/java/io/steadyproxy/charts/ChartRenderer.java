@@ -17,8 +17,8 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
  * The chart, driven by real Helm 3 in-process (helm-java, a native build of Helm loaded through
- * JNA): {@code helm lint --strict}, {@code helm template} and a client-only dry-run
- * {@code helm install}. Values come from YAML text, as a user's {@code -f values.yaml} would.
+ * JNA): {@code helm lint --strict}, {@code helm template} and a client-only dry-run {@code helm
+ * install}. Values come from YAML text, as a user's {@code -f values.yaml} would.
  */
 final class ChartRenderer {
 
@@ -28,7 +28,10 @@ final class ChartRenderer {
   /** The release namespace every test renders with. */
   static final String NAMESPACE = "steadyproxy-system";
 
-  /** The Kubernetes version rendered against (Helm's client-only default, 1.20, is too old for the chart). */
+  /**
+   * The Kubernetes version rendered against (Helm's client-only default, 1.20, is too old for the
+   * chart).
+   */
   static final String KUBE_VERSION = "v1.31.0";
 
   static final YAMLMapper YAML = YAMLMapper.builder().build();
@@ -60,7 +63,8 @@ final class ChartRenderer {
    * @param valuesYaml a values file's content; empty for the chart's defaults
    */
   String template(Path chart, String valuesYaml) {
-    return new Helm(chart).template()
+    return new Helm(chart)
+        .template()
         .withName(RELEASE)
         .withNamespace(NAMESPACE)
         .withKubeVersion(KUBE_VERSION)
@@ -69,9 +73,9 @@ final class ChartRenderer {
   }
 
   /**
-   * {@code helm template} with the test hooks rendered as ordinary manifests: {@code helm
-   * template} (and helm-java) leave hooks out, so the hook annotation is dropped from a copy of
-   * the chart to let the tests check the {@code helm test} Pod like any other pod.
+   * {@code helm template} with the test hooks rendered as ordinary manifests: {@code helm template}
+   * (and helm-java) leave hooks out, so the hook annotation is dropped from a copy of the chart to
+   * let the tests check the {@code helm test} Pod like any other pod.
    *
    * @param valuesYaml a values file's content
    */
@@ -79,7 +83,8 @@ final class ChartRenderer {
     Path copy = copyChart("with-hooks");
     try (Stream<Path> files = Files.walk(copy.resolve("templates/tests"))) {
       for (Path file : files.filter(Files::isRegularFile).toList()) {
-        Repo.write(file, Repo.read(file).replace("helm.sh/hook: test", "steadyproxy.io/was-hook: test"));
+        Repo.write(
+            file, Repo.read(file).replace("helm.sh/hook: test", "steadyproxy.io/was-hook: test"));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -88,9 +93,9 @@ final class ChartRenderer {
   }
 
   /**
-   * {@code helm lint --strict} with the given values. helm-java's lint takes no values file, so
-   * the values are merged into a copy of the chart's {@code values.yaml}, which is what Helm
-   * does with {@code -f} before it lints.
+   * {@code helm lint --strict} with the given values. helm-java's lint takes no values file, so the
+   * values are merged into a copy of the chart's {@code values.yaml}, which is what Helm does with
+   * {@code -f} before it lints.
    *
    * @param valuesYaml values to merge over the defaults; empty for the defaults
    */
@@ -111,7 +116,8 @@ final class ChartRenderer {
    * @param valuesYaml a values file's content
    */
   Release dryRunInstall(String valuesYaml) {
-    return new Helm(Repo.chart()).install()
+    return new Helm(Repo.chart())
+        .install()
         .withName(RELEASE)
         .withNamespace(NAMESPACE)
         .withKubeVersion(KUBE_VERSION)
@@ -166,7 +172,8 @@ final class ChartRenderer {
 
   private Path copyChart(String purpose) {
     try {
-      Path target = Files.createTempDirectory(workDir, purpose + "-").resolve("steadyproxy-operator");
+      Path target =
+          Files.createTempDirectory(workDir, purpose + "-").resolve("steadyproxy-operator");
       Path source = Repo.chart();
       try (Stream<Path> files = Files.walk(source)) {
         for (Path file : files.toList()) {

@@ -20,17 +20,19 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Validates ProxyConfig manifests against the generated CRD the way {@code kubectl apply} with
- * strict field validation meets the API server: schema defaults applied first, then the OpenAPI
- * v3 schema (types, required, bounds, patterns; unknown fields rejected) checked with networknt's
- * JSON Schema validator, then the {@code x-kubernetes-validations} CEL rules evaluated with
- * Google's CEL for Java.
+ * strict field validation meets the API server: schema defaults applied first, then the OpenAPI v3
+ * schema (types, required, bounds, patterns; unknown fields rejected) checked with networknt's JSON
+ * Schema validator, then the {@code x-kubernetes-validations} CEL rules evaluated with Google's CEL
+ * for Java.
  */
 final class CrdSchema {
 
-  private static final CelCompiler CEL = CelCompilerFactory.standardCelCompilerBuilder()
-      .addVar("self", MapType.create(SimpleType.STRING, SimpleType.DYN))
-      .build();
-  private static final CelRuntime CEL_RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
+  private static final CelCompiler CEL =
+      CelCompilerFactory.standardCelCompilerBuilder()
+          .addVar("self", MapType.create(SimpleType.STRING, SimpleType.DYN))
+          .build();
+  private static final CelRuntime CEL_RUNTIME =
+      CelRuntimeFactory.standardCelRuntimeBuilder().build();
 
   private final JsonNode crd;
   private final JsonNode openApi;
@@ -52,21 +54,25 @@ final class CrdSchema {
   }
 
   /**
-   * Every problem with a manifest, as {@code location: message}; empty when the API server
-   * would accept it.
+   * Every problem with a manifest, as {@code location: message}; empty when the API server would
+   * accept it.
    *
    * @param manifest a parsed ProxyConfig
    */
   List<String> validate(JsonNode manifest) {
     List<String> problems = new ArrayList<>();
-    String apiVersion = crd.at("/spec/group").asString() + "/" + crd.at("/spec/versions/0/name").asString();
+    String apiVersion =
+        crd.at("/spec/group").asString() + "/" + crd.at("/spec/versions/0/name").asString();
     if (!manifest.path("apiVersion").asString("").equals(apiVersion)) {
       problems.add("apiVersion: must be " + apiVersion);
     }
     if (!manifest.path("kind").asString("").equals(crd.at("/spec/names/kind").asString())) {
       problems.add("kind: must be " + crd.at("/spec/names/kind").asString());
     }
-    if (!manifest.at("/metadata/name").asString("").matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
+    if (!manifest
+        .at("/metadata/name")
+        .asString("")
+        .matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
       problems.add("metadata.name: must be a DNS subdomain");
     }
     JsonNode defaulted = manifest.deepCopy();
@@ -82,7 +88,8 @@ final class CrdSchema {
 
   /** Structural schemas prune unknown fields, strict validation rejects them: so do we. */
   private static void rejectUnknownFields(ObjectNode schema) {
-    if (schema.has("properties") && !schema.has("additionalProperties")
+    if (schema.has("properties")
+        && !schema.has("additionalProperties")
         && !schema.path("x-kubernetes-preserve-unknown-fields").asBoolean(false)) {
       schema.put("additionalProperties", false);
     }
@@ -110,7 +117,8 @@ final class CrdSchema {
     }
   }
 
-  private static void evaluateRules(JsonNode schema, JsonNode value, String path, List<String> problems) {
+  private static void evaluateRules(
+      JsonNode schema, JsonNode value, String path, List<String> problems) {
     if (value == null || value.isMissingNode()) {
       return;
     }
@@ -120,7 +128,11 @@ final class CrdSchema {
       }
     }
     for (Map.Entry<String, JsonNode> property : schema.path("properties").properties()) {
-      evaluateRules(property.getValue(), value.get(property.getKey()), path + "/" + property.getKey(), problems);
+      evaluateRules(
+          property.getValue(),
+          value.get(property.getKey()),
+          path + "/" + property.getKey(),
+          problems);
     }
   }
 
@@ -128,9 +140,11 @@ final class CrdSchema {
     try {
       CelValidationResult compiled = CEL.compile(rule);
       if (compiled.hasError()) {
-        throw new IllegalArgumentException("CEL rule does not compile: " + compiled.getErrorString());
+        throw new IllegalArgumentException(
+            "CEL rule does not compile: " + compiled.getErrorString());
       }
-      return Boolean.TRUE.equals(CEL_RUNTIME.createProgram(compiled.getAst()).eval(Map.of("self", toCel(value))));
+      return Boolean.TRUE.equals(
+          CEL_RUNTIME.createProgram(compiled.getAst()).eval(Map.of("self", toCel(value))));
     } catch (dev.cel.common.CelValidationException | dev.cel.runtime.CelEvaluationException e) {
       throw new IllegalArgumentException("CEL rule " + rule + " failed: " + e.getMessage(), e);
     }

@@ -16,16 +16,19 @@ import tools.jackson.databind.node.ObjectNode;
 /** The chart's CRD is the one the operator build generates, and nothing else. */
 class CrdTest {
 
-  @TempDir
-  Path work;
+  @TempDir Path work;
 
   private List<JsonNode> crds(String values) {
-    return ChartRenderer.ofKind(ChartRenderer.documents(new ChartRenderer(work).template(values)), "CustomResourceDefinition");
+    return ChartRenderer.ofKind(
+        ChartRenderer.documents(new ChartRenderer(work).template(values)),
+        "CustomResourceDefinition");
   }
 
   @Test
   void shouldKeepTheCrdTemplateInStepWithTheGeneratedCrd() {
-    GeneratedFile.check(Repo.chart().resolve(CrdTemplateGenerator.TEMPLATE), CrdTemplateGenerator.template(Repo.generatedCrd()));
+    GeneratedFile.check(
+        Repo.chart().resolve(CrdTemplateGenerator.TEMPLATE),
+        CrdTemplateGenerator.template(Repo.generatedCrd()));
   }
 
   @Test
@@ -34,7 +37,8 @@ class CrdTest {
     assertThat(rendered, hasSize(1));
     ObjectNode chartCrd = (ObjectNode) rendered.get(0).deepCopy();
     ObjectNode metadata = (ObjectNode) chartCrd.get("metadata");
-    assertThat(metadata.at("/labels/app.kubernetes.io~1instance").asString(), is(ChartRenderer.RELEASE));
+    assertThat(
+        metadata.at("/labels/app.kubernetes.io~1instance").asString(), is(ChartRenderer.RELEASE));
     metadata.remove("labels");
     metadata.remove("annotations");
     JsonNode generated = ChartRenderer.YAML.readTree(Repo.generatedCrd());
@@ -43,11 +47,18 @@ class CrdTest {
 
   @Test
   void shouldKeepTheCrdOnUninstallOnlyWhenCrdsKeep() {
-    assertThat(crds(ValuesSets.DEFAULTS).get(0).at("/metadata/annotations/helm.sh~1resource-policy").asString(), is("keep"));
+    assertThat(
+        crds(ValuesSets.DEFAULTS)
+            .get(0)
+            .at("/metadata/annotations/helm.sh~1resource-policy")
+            .asString(),
+        is("keep"));
     JsonNode namespaced = crds(ValuesSets.namespaced()).get(0).at("/metadata/annotations");
     assertThat(namespaced.has("helm.sh/resource-policy"), is(false));
     assertThat(namespaced.path("argocd.argoproj.io/sync-options").asString(), is("Prune=false"));
-    assertThat(crds("crds:\n  keep: false\n").get(0).at("/metadata/annotations").isMissingNode(), is(true));
+    assertThat(
+        crds("crds:\n  keep: false\n").get(0).at("/metadata/annotations").isMissingNode(),
+        is(true));
   }
 
   @Test
@@ -58,8 +69,10 @@ class CrdTest {
   @Test
   void shouldFailTheGeneratorOnTemplateDelimiters() {
     String tricky = Repo.generatedCrd().replace("Container image of the proxy.", "{{ .Values }}");
-    IllegalArgumentException error = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-        () -> CrdTemplateGenerator.template(tricky));
-    assertThat(error.getMessage(), is("the generated CRD contains {{ or }}, which Helm would evaluate"));
+    IllegalArgumentException error =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class, () -> CrdTemplateGenerator.template(tricky));
+    assertThat(
+        error.getMessage(), is("the generated CRD contains {{ or }}, which Helm would evaluate"));
   }
 }

@@ -5,10 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.nio.file.Path;
 
 /**
- * A committed file (or a marked part of one) that a generator owns. The test compares the
- * committed text with what the generator produces now and fails on any difference, naming the
- * command that rewrites it; with {@code -Dsteadyproxy.regenerate=true} it rewrites the file
- * instead.
+ * A committed file (or a marked part of one) that a generator owns. The test compares the committed
+ * text with what the generator produces now and fails on any difference, naming the command that
+ * rewrites it; with {@code -Dsteadyproxy.regenerate=true} it rewrites the file instead.
  */
 final class GeneratedFile {
 
@@ -30,8 +29,8 @@ final class GeneratedFile {
   }
 
   /**
-   * Checks (or rewrites) the part of a file between {@code <!-- BEGIN GENERATED: id -->} and
-   * {@code <!-- END GENERATED: id -->}; the rest of the file is prose and left alone.
+   * Checks (or rewrites) the part of a file between {@code <!-- BEGIN GENERATED: id -->} and {@code
+   * <!-- END GENERATED: id -->}; the rest of the file is prose and left alone.
    *
    * @param file the committed file
    * @param id the marker id
@@ -55,7 +54,8 @@ final class GeneratedFile {
   }
 
   private static String message(Path file) {
-    return Repo.root().relativize(file) + " drifted from its generator; rewrite it with"
+    return Repo.root().relativize(file)
+        + " drifted from its generator; rewrite it with"
         + " `mvn -pl service,operator -am install -DskipTests && mvn -pl charts-test test -Dsteadyproxy.regenerate=true`,"
         + " run the tests again without the flag and review the diff";
   }

@@ -10,7 +10,9 @@ class KubernetesDocsTest {
 
   @Test
   void shouldKeepTheProxyConfigReferenceInStepWithTheGeneratedCrd() {
-    GeneratedFile.checkSection(Repo.kubernetesDocs(), ProxyConfigReferenceGenerator.SECTION,
+    GeneratedFile.checkSection(
+        Repo.kubernetesDocs(),
+        ProxyConfigReferenceGenerator.SECTION,
         ProxyConfigReferenceGenerator.markdown(ChartRenderer.YAML.readTree(Repo.generatedCrd())));
   }
 

@@ -22,20 +22,21 @@ import tools.jackson.databind.JsonNode;
  */
 class OperatorFlagsTest {
 
-  @TempDir
-  Path work;
+  @TempDir Path work;
 
   /** The operator's settings as the rendered Deployment's container would start it. */
   private OperatorConfig operatorConfig(String values) {
     List<JsonNode> documents = ChartRenderer.documents(new ChartRenderer(work).template(values));
-    JsonNode container = ChartRenderer.ofKind(documents, "Deployment").get(0).at("/spec/template/spec/containers/0");
+    JsonNode container =
+        ChartRenderer.ofKind(documents, "Deployment").get(0).at("/spec/template/spec/containers/0");
     List<String> args = new ArrayList<>();
     container.path("args").forEach(arg -> args.add(arg.asString()));
     List<String> env = new ArrayList<>();
     container.path("env").forEach(variable -> env.add(variable.path("name").asString()));
     // POD_NAME comes from the downward API; the kubelet fills in the pod's name.
     assertThat(env, contains("POD_NAME"));
-    return OperatorConfig.parse(args.toArray(String[]::new), Map.of("POD_NAME", "steadyproxy-operator-7d9f-abcde"));
+    return OperatorConfig.parse(
+        args.toArray(String[]::new), Map.of("POD_NAME", "steadyproxy-operator-7d9f-abcde"));
   }
 
   @Test

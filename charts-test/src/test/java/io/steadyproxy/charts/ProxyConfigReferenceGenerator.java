@@ -6,10 +6,10 @@ import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Writes the ProxyConfig field reference of {@code src-docs/kubernetes.md} from the generated
- * CRD's OpenAPI v3 schema: one row per field with its type, default and validation (required,
- * bounds, pattern, CEL rules) and the description from the Java types. The docs can't promise a
- * default or a limit the API server doesn't enforce.
+ * Writes the ProxyConfig field reference of {@code src-docs/kubernetes.md} from the generated CRD's
+ * OpenAPI v3 schema: one row per field with its type, default and validation (required, bounds,
+ * pattern, CEL rules) and the description from the Java types. The docs can't promise a default or
+ * a limit the API server doesn't enforce.
  */
 final class ProxyConfigReferenceGenerator {
 
@@ -27,10 +27,17 @@ final class ProxyConfigReferenceGenerator {
     JsonNode version = crd.at("/spec/versions/0");
     JsonNode schema = version.at("/schema/openAPIV3Schema/properties");
     StringBuilder out = new StringBuilder();
-    out.append("`").append(crd.at("/spec/group").asString()).append("/").append(version.path("name").asString())
-        .append("`, kind `").append(crd.at("/spec/names/kind").asString()).append("` (short name `")
-        .append(crd.at("/spec/names/shortNames/0").asString()).append("`), ")
-        .append(crd.at("/spec/scope").asString().toLowerCase(java.util.Locale.ROOT)).append(".\n\n");
+    out.append("`")
+        .append(crd.at("/spec/group").asString())
+        .append("/")
+        .append(version.path("name").asString())
+        .append("`, kind `")
+        .append(crd.at("/spec/names/kind").asString())
+        .append("` (short name `")
+        .append(crd.at("/spec/names/shortNames/0").asString())
+        .append("`), ")
+        .append(crd.at("/spec/scope").asString().toLowerCase(java.util.Locale.ROOT))
+        .append(".\n\n");
     out.append("#### spec\n\n");
     table(out, schema.path("spec"), true);
     out.append("\n#### status\n\nWritten by the operator; read-only for users.\n\n");
@@ -39,18 +46,31 @@ final class ProxyConfigReferenceGenerator {
   }
 
   private static void table(StringBuilder out, JsonNode schema, boolean withValidation) {
-    out.append(withValidation ? "| field | type | default | validation | description |\n|---|---|---|---|---|\n"
-        : "| field | type | description |\n|---|---|---|\n");
+    out.append(
+        withValidation
+            ? "| field | type | default | validation | description |\n|---|---|---|---|---|\n"
+            : "| field | type | description |\n|---|---|---|\n");
     List<String> rules = new ArrayList<>();
-    schema.path("x-kubernetes-validations").forEach(rule -> rules.add(
-        "`" + rule.path("rule").asString() + "` (\"" + rule.path("message").asString() + "\")"));
+    schema
+        .path("x-kubernetes-validations")
+        .forEach(
+            rule ->
+                rules.add(
+                    "`"
+                        + rule.path("rule").asString()
+                        + "` (\""
+                        + rule.path("message").asString()
+                        + "\")"));
     rows(out, "", schema, withValidation);
     if (!rules.isEmpty()) {
-      out.append("\nRules on the whole spec, checked by the API server (CEL): ").append(String.join("; ", rules)).append(".\n");
+      out.append("\nRules on the whole spec, checked by the API server (CEL): ")
+          .append(String.join("; ", rules))
+          .append(".\n");
     }
   }
 
-  private static void rows(StringBuilder out, String prefix, JsonNode schema, boolean withValidation) {
+  private static void rows(
+      StringBuilder out, String prefix, JsonNode schema, boolean withValidation) {
     List<String> required = new ArrayList<>();
     schema.path("required").forEach(name -> required.add(name.asString()));
     for (Map.Entry<String, JsonNode> property : schema.path("properties").properties()) {
@@ -58,8 +78,13 @@ final class ProxyConfigReferenceGenerator {
       JsonNode field = property.getValue();
       out.append("| `").append(path).append("` | ").append(type(field)).append(" | ");
       if (withValidation) {
-        out.append(field.has("default") ? "`" + field.get("default").toString().replace("\"", "") + "`" : "").append(" | ")
-            .append(validation(field, required.contains(property.getKey()))).append(" | ");
+        out.append(
+                field.has("default")
+                    ? "`" + field.get("default").toString().replace("\"", "") + "`"
+                    : "")
+            .append(" | ")
+            .append(validation(field, required.contains(property.getKey())))
+            .append(" | ");
       }
       out.append(cell(field.path("description").asString(""))).append(" |\n");
       if (field.has("properties")) {
@@ -77,7 +102,11 @@ final class ProxyConfigReferenceGenerator {
     }
     if (type.equals("object") && field.has("additionalProperties")) {
       JsonNode values = field.get("additionalProperties");
-      return "map of " + (values.path("x-kubernetes-int-or-string").asBoolean(false) ? "int-or-string" : values.path("type").asString("")) + "s";
+      return "map of "
+          + (values.path("x-kubernetes-int-or-string").asBoolean(false)
+              ? "int-or-string"
+              : values.path("type").asString(""))
+          + "s";
     }
     return type;
   }

@@ -19,8 +19,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The chart grants the operator exactly the verbs its code uses (src-docs/operator.md, section
- * RBAC, names the call behind each) and nothing else: cluster-wide only in all-namespace mode,
- * only in the watched namespaces otherwise, and the Lease by name.
+ * RBAC, names the call behind each) and nothing else: cluster-wide only in all-namespace mode, only
+ * in the watched namespaces otherwise, and the Lease by name.
  */
 class RbacRulesTest {
 
@@ -29,30 +29,44 @@ class RbacRulesTest {
    * Changing this set means changing the operator's client calls, src-docs/operator.md and the
    * chart's rules together.
    */
-  static final Set<String> OPERATOR_PERMISSIONS = Set.of(
-      // ProxyConfigController/InformerSet: the ProxyConfig informer.
-      "steadyproxy.io/proxyconfigs:list", "steadyproxy.io/proxyconfigs:watch",
-      // ProxyConfigReconciler.writeStatus re-reads after a 409; cleanupRecorded re-reads too.
-      "steadyproxy.io/proxyconfigs:get",
-      // ProxyConfigReconciler.writeStatus, KubernetesWatchdogActions.cleanupRecorded.
-      "steadyproxy.io/proxyconfigs/status:update",
-      // blockOwnerDeletion on clusters with OwnerReferencesPermissionEnforcement.
-      "steadyproxy.io/proxyconfigs/finalizers:update",
-      // Owned-object informers and ObjectApplier.apply.
-      "core/configmaps:get", "core/configmaps:list", "core/configmaps:watch", "core/configmaps:create", "core/configmaps:update",
-      "core/services:get", "core/services:list", "core/services:watch", "core/services:create", "core/services:update",
-      "apps/deployments:get", "apps/deployments:list", "apps/deployments:watch", "apps/deployments:create", "apps/deployments:update",
-      // SecretTokenSource.token, ProxyConfigReconciler.adminTokenSecretProblem: by name only.
-      "core/secrets:get",
-      // KubernetesPodLister.pods, KubernetesWatchdogActions.deletePod.
-      "core/pods:list", "core/pods:delete",
-      // ProxyConfigEvents.record (core v1 Events), from the reconciler and the watchdog.
-      "core/events:create",
-      // KubernetesWatchdogActions.minReadyPods.
-      "policy/poddisruptionbudgets:list");
+  static final Set<String> OPERATOR_PERMISSIONS =
+      Set.of(
+          // ProxyConfigController/InformerSet: the ProxyConfig informer.
+          "steadyproxy.io/proxyconfigs:list",
+          "steadyproxy.io/proxyconfigs:watch",
+          // ProxyConfigReconciler.writeStatus re-reads after a 409; cleanupRecorded re-reads too.
+          "steadyproxy.io/proxyconfigs:get",
+          // ProxyConfigReconciler.writeStatus, KubernetesWatchdogActions.cleanupRecorded.
+          "steadyproxy.io/proxyconfigs/status:update",
+          // blockOwnerDeletion on clusters with OwnerReferencesPermissionEnforcement.
+          "steadyproxy.io/proxyconfigs/finalizers:update",
+          // Owned-object informers and ObjectApplier.apply.
+          "core/configmaps:get",
+          "core/configmaps:list",
+          "core/configmaps:watch",
+          "core/configmaps:create",
+          "core/configmaps:update",
+          "core/services:get",
+          "core/services:list",
+          "core/services:watch",
+          "core/services:create",
+          "core/services:update",
+          "apps/deployments:get",
+          "apps/deployments:list",
+          "apps/deployments:watch",
+          "apps/deployments:create",
+          "apps/deployments:update",
+          // SecretTokenSource.token, ProxyConfigReconciler.adminTokenSecretProblem: by name only.
+          "core/secrets:get",
+          // KubernetesPodLister.pods, KubernetesWatchdogActions.deletePod.
+          "core/pods:list",
+          "core/pods:delete",
+          // ProxyConfigEvents.record (core v1 Events), from the reconciler and the watchdog.
+          "core/events:create",
+          // KubernetesWatchdogActions.minReadyPods.
+          "policy/poddisruptionbudgets:list");
 
-  @TempDir
-  Path work;
+  @TempDir Path work;
 
   private List<JsonNode> render(String values) {
     return ChartRenderer.documents(new ChartRenderer(work).template(values));
@@ -65,11 +79,17 @@ class RbacRulesTest {
       for (JsonNode group : rule.path("apiGroups")) {
         for (JsonNode resource : rule.path("resources")) {
           for (JsonNode verb : rule.path("verbs")) {
-            String permission = (group.asString().isEmpty() ? "core" : group.asString()) + "/" + resource.asString() + ":" + verb.asString();
+            String permission =
+                (group.asString().isEmpty() ? "core" : group.asString())
+                    + "/"
+                    + resource.asString()
+                    + ":"
+                    + verb.asString();
             if (rule.path("resourceNames").isEmpty()) {
               permissions.add(permission);
             } else {
-              rule.path("resourceNames").forEach(name -> permissions.add(permission + "@" + name.asString()));
+              rule.path("resourceNames")
+                  .forEach(name -> permissions.add(permission + "@" + name.asString()));
             }
           }
         }
@@ -80,7 +100,13 @@ class RbacRulesTest {
 
   private static List<String> names(List<JsonNode> documents, String kind) {
     List<String> names = new ArrayList<>();
-    ChartRenderer.ofKind(documents, kind).forEach(d -> names.add(d.at("/metadata/namespace").asString("") + "/" + d.at("/metadata/name").asString()));
+    ChartRenderer.ofKind(documents, kind)
+        .forEach(
+            d ->
+                names.add(
+                    d.at("/metadata/namespace").asString("")
+                        + "/"
+                        + d.at("/metadata/name").asString()));
     return names;
   }
 
@@ -91,12 +117,16 @@ class RbacRulesTest {
     assertThat(clusterRoles.size(), is(1));
     assertThat(permissions(clusterRoles.get(0)), equalTo(new TreeSet<>(OPERATOR_PERMISSIONS)));
     JsonNode binding = ChartRenderer.ofKind(documents, "ClusterRoleBinding").get(0);
-    assertThat(binding.at("/roleRef/name").asString(), is(clusterRoles.get(0).at("/metadata/name").asString()));
+    assertThat(
+        binding.at("/roleRef/name").asString(),
+        is(clusterRoles.get(0).at("/metadata/name").asString()));
     assertThat(binding.at("/subjects/0/kind").asString(), is("ServiceAccount"));
     assertThat(binding.at("/subjects/0/name").asString(), is("steadyproxy-operator"));
     assertThat(binding.at("/subjects/0/namespace").asString(), is(ChartRenderer.NAMESPACE));
     // Only the leader-election Role besides the ClusterRole.
-    assertThat(names(documents, "Role"), contains(ChartRenderer.NAMESPACE + "/steadyproxy-operator-leader-election"));
+    assertThat(
+        names(documents, "Role"),
+        contains(ChartRenderer.NAMESPACE + "/steadyproxy-operator-leader-election"));
   }
 
   @Test
@@ -104,8 +134,10 @@ class RbacRulesTest {
     List<JsonNode> documents = render(ValuesSets.namespaced());
     assertThat(ChartRenderer.ofKind(documents, "ClusterRole"), is(empty()));
     assertThat(ChartRenderer.ofKind(documents, "ClusterRoleBinding"), is(empty()));
-    assertThat(names(documents, "Role"), containsInAnyOrder(
-        "shop/edge-operator", "payments/edge-operator", "ops/edge-operator-leader-election"));
+    assertThat(
+        names(documents, "Role"),
+        containsInAnyOrder(
+            "shop/edge-operator", "payments/edge-operator", "ops/edge-operator-leader-election"));
     for (JsonNode role : ChartRenderer.ofKind(documents, "Role")) {
       if (!role.at("/metadata/name").asString().endsWith("-leader-election")) {
         assertThat(permissions(role), equalTo(new TreeSet<>(OPERATOR_PERMISSIONS)));
@@ -113,24 +145,34 @@ class RbacRulesTest {
     }
     for (JsonNode binding : ChartRenderer.ofKind(documents, "RoleBinding")) {
       assertThat(binding.at("/roleRef/kind").asString(), is("Role"));
-      assertThat(binding.at("/roleRef/name").asString(), is(binding.at("/metadata/name").asString()));
+      assertThat(
+          binding.at("/roleRef/name").asString(), is(binding.at("/metadata/name").asString()));
       assertThat(binding.at("/subjects/0/name").asString(), is("edge-operator-sa"));
       assertThat(binding.at("/subjects/0/namespace").asString(), is(ChartRenderer.NAMESPACE));
     }
-    assertThat(names(documents, "RoleBinding"), containsInAnyOrder(
-        "shop/edge-operator", "payments/edge-operator", "ops/edge-operator-leader-election"));
+    assertThat(
+        names(documents, "RoleBinding"),
+        containsInAnyOrder(
+            "shop/edge-operator", "payments/edge-operator", "ops/edge-operator-leader-election"));
   }
 
   @Test
   void shouldLimitLeasePermissionsToTheLeaseName() {
-    JsonNode leaseRole = ChartRenderer.ofKind(render(ValuesSets.namespaced()), "Role").stream()
-        .filter(role -> role.at("/metadata/name").asString().endsWith("-leader-election")).findFirst().orElseThrow();
+    JsonNode leaseRole =
+        ChartRenderer.ofKind(render(ValuesSets.namespaced()), "Role").stream()
+            .filter(role -> role.at("/metadata/name").asString().endsWith("-leader-election"))
+            .findFirst()
+            .orElseThrow();
     // fabric8's LeaderElector with a LeaseLock: get, create, then JSON merge patch to renew.
     // create can't be limited to a name: Kubernetes RBAC doesn't know the name before it exists.
-    assertThat(permissions(leaseRole), equalTo(new TreeSet<>(Set.of(
-        "coordination.k8s.io/leases:create",
-        "coordination.k8s.io/leases:get@edge-operator-leader",
-        "coordination.k8s.io/leases:patch@edge-operator-leader"))));
+    assertThat(
+        permissions(leaseRole),
+        equalTo(
+            new TreeSet<>(
+                Set.of(
+                    "coordination.k8s.io/leases:create",
+                    "coordination.k8s.io/leases:get@edge-operator-leader",
+                    "coordination.k8s.io/leases:patch@edge-operator-leader"))));
   }
 
   @Test
@@ -146,7 +188,8 @@ class RbacRulesTest {
     for (String values : ValuesSets.all().values()) {
       for (JsonNode document : render(values)) {
         if (document.path("kind").asString().endsWith("Role")) {
-          assertThat(permissions(document).toString(), not(org.hamcrest.Matchers.containsString("*")));
+          assertThat(
+              permissions(document).toString(), not(org.hamcrest.Matchers.containsString("*")));
         }
       }
     }

@@ -11,7 +11,8 @@ import java.nio.file.Path;
 final class Repo {
 
   /** The generated CRD, on the classpath through the operator module. */
-  static final String GENERATED_CRD_RESOURCE = "META-INF/fabric8/proxyconfigs.steadyproxy.io-v1.yml";
+  static final String GENERATED_CRD_RESOURCE =
+      "META-INF/fabric8/proxyconfigs.steadyproxy.io-v1.yml";
 
   /** Set to {@code true} ({@code -Dsteadyproxy.regenerate=true}) to rewrite generated files. */
   static final boolean REGENERATE = Boolean.getBoolean("steadyproxy.regenerate");
@@ -42,7 +43,8 @@ final class Repo {
   static String generatedCrd() {
     try (InputStream in = Repo.class.getClassLoader().getResourceAsStream(GENERATED_CRD_RESOURCE)) {
       if (in == null) {
-        throw new IllegalStateException(GENERATED_CRD_RESOURCE + " is not on the classpath: build the operator module first");
+        throw new IllegalStateException(
+            GENERATED_CRD_RESOURCE + " is not on the classpath: build the operator module first");
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {

@@ -16,18 +16,22 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Generates the chart's {@code values.schema.json} from its {@code values.yaml}, the way
- * cert-manager's helm-tool does: every key's type comes from its default value, its
- * {@code description} from the comment above it, and a {@code +schema: {...}} line in that
- * comment adds JSON Schema keywords (enums, bounds, patterns, item schemas). Objects with
- * default keys reject unknown keys, so a typo in a user's values fails the install instead of
- * being ignored. A key without a comment is an error: the comment is the documentation.
+ * cert-manager's helm-tool does: every key's type comes from its default value, its {@code
+ * description} from the comment above it, and a {@code +schema: {...}} line in that comment adds
+ * JSON Schema keywords (enums, bounds, patterns, item schemas). Objects with default keys reject
+ * unknown keys, so a typo in a user's values fails the install instead of being ignored. A key
+ * without a comment is an error: the comment is the documentation.
  */
 final class ValuesSchemaGenerator {
 
-  /** A key line of the values.yaml subset the chart uses: {@code key: value} at some indentation. */
+  /**
+   * A key line of the values.yaml subset the chart uses: {@code key: value} at some indentation.
+   */
   private static final Pattern KEY = Pattern.compile("^( *)([A-Za-z][A-Za-z0-9_]*):(?: .*)?$");
+
   private static final String SCHEMA_MARK = "+schema:";
-  private static final JsonMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+  private static final JsonMapper JSON =
+      JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 
   /** A key's documentation from values.yaml. */
   private record KeyDoc(String description, ObjectNode schema) {}
@@ -39,8 +43,8 @@ final class ValuesSchemaGenerator {
    *
    * @param valuesYaml the text of values.yaml
    * @return the JSON text of values.schema.json, ending with a newline
-   * @throws IllegalArgumentException for a key without a comment, a bad {@code +schema} line or
-   *     a line this generator does not understand
+   * @throws IllegalArgumentException for a key without a comment, a bad {@code +schema} line or a
+   *     line this generator does not understand
    */
   static String generate(String valuesYaml) {
     Map<String, KeyDoc> docs = keyDocs(valuesYaml);
@@ -48,14 +52,17 @@ final class ValuesSchemaGenerator {
     ObjectNode root = JsonNodeFactory.instance.objectNode();
     root.put("$schema", "http://json-schema.org/draft-07/schema#");
     root.put("title", "Values of the steadyproxy-operator chart");
-    root.put("description", "Generated from values.yaml by charts-test (ValuesSchemaGenerator); do not edit.");
+    root.put(
+        "description",
+        "Generated from values.yaml by charts-test (ValuesSchemaGenerator); do not edit.");
     root.put("type", "object");
     ObjectNode properties = root.putObject("properties");
     for (Map.Entry<String, JsonNode> entry : values.properties()) {
       properties.set(entry.getKey(), schemaFor(entry.getKey(), entry.getValue(), docs));
     }
     ObjectNode global = properties.putObject("global");
-    global.put("description", "Values a parent chart shares with its subcharts; not used by this chart.");
+    global.put(
+        "description", "Values a parent chart shares with its subcharts; not used by this chart.");
     global.put("type", "object");
     root.put("additionalProperties", false);
     return JSON.writeValueAsString(root) + "\n";
@@ -71,14 +78,16 @@ final class ValuesSchemaGenerator {
   static String markdownTable(String valuesYaml) {
     Map<String, KeyDoc> docs = keyDocs(valuesYaml);
     JsonNode values = ChartRenderer.YAML.readTree(valuesYaml);
-    StringBuilder table = new StringBuilder("| key | type | default | description |\n|---|---|---|---|\n");
+    StringBuilder table =
+        new StringBuilder("| key | type | default | description |\n|---|---|---|---|\n");
     for (Map.Entry<String, JsonNode> entry : values.properties()) {
       rows(table, entry.getKey(), entry.getValue(), docs);
     }
     return table.toString();
   }
 
-  private static void rows(StringBuilder table, String path, JsonNode value, Map<String, KeyDoc> docs) {
+  private static void rows(
+      StringBuilder table, String path, JsonNode value, Map<String, KeyDoc> docs) {
     if (value.isObject() && !value.isEmpty()) {
       for (Map.Entry<String, JsonNode> child : value.properties()) {
         rows(table, path + "." + child.getKey(), child.getValue(), docs);
@@ -89,9 +98,16 @@ final class ValuesSchemaGenerator {
     if (doc == null) {
       throw new IllegalArgumentException("values.yaml: no comment found for key " + path);
     }
-    table.append("| `").append(path).append("` | ").append(typeOf(path, value)).append(" | `")
-        .append(value.toString().replace("|", "\\|")).append("` | ")
-        .append(doc.description().replace("|", "\\|")).append(" |\n");
+    table
+        .append("| `")
+        .append(path)
+        .append("` | ")
+        .append(typeOf(path, value))
+        .append(" | `")
+        .append(value.toString().replace("|", "\\|"))
+        .append("` | ")
+        .append(doc.description().replace("|", "\\|"))
+        .append(" |\n");
   }
 
   private static ObjectNode schemaFor(String path, JsonNode value, Map<String, KeyDoc> docs) {
@@ -108,7 +124,8 @@ final class ValuesSchemaGenerator {
     } else {
       ObjectNode properties = schema.putObject("properties");
       for (Map.Entry<String, JsonNode> child : value.properties()) {
-        properties.set(child.getKey(), schemaFor(path + "." + child.getKey(), child.getValue(), docs));
+        properties.set(
+            child.getKey(), schemaFor(path + "." + child.getKey(), child.getValue(), docs));
       }
       schema.put("additionalProperties", false);
     }
@@ -134,7 +151,8 @@ final class ValuesSchemaGenerator {
     } else if (value.isString()) {
       return "string";
     }
-    throw new IllegalArgumentException("values.yaml: " + path + " has no default value to infer its type from; give it one");
+    throw new IllegalArgumentException(
+        "values.yaml: " + path + " has no default value to infer its type from; give it one");
   }
 
   /** The comment above each key, by dotted path. */
@@ -156,8 +174,12 @@ final class ValuesSchemaGenerator {
       }
       Matcher key = KEY.matcher(line);
       if (!key.matches()) {
-        throw new IllegalArgumentException("values.yaml:" + lineNumber + ": not a 'key: value' line; the schema generator"
-            + " supports block maps with flow-style lists and maps as values: " + line);
+        throw new IllegalArgumentException(
+            "values.yaml:"
+                + lineNumber
+                + ": not a 'key: value' line; the schema generator"
+                + " supports block maps with flow-style lists and maps as values: "
+                + line);
       }
       int indent = key.group(1).length();
       while (!parents.isEmpty() && parents.peek().getKey() >= indent) {
@@ -181,7 +203,8 @@ final class ValuesSchemaGenerator {
       if (text.startsWith(SCHEMA_MARK)) {
         JsonNode parsed = JSON.readTree(text.substring(SCHEMA_MARK.length()).strip());
         if (!parsed.isObject()) {
-          throw new IllegalArgumentException("values.yaml:" + lineNumber + ": " + SCHEMA_MARK + " must be a JSON object");
+          throw new IllegalArgumentException(
+              "values.yaml:" + lineNumber + ": " + SCHEMA_MARK + " must be a JSON object");
         }
         schema = (ObjectNode) parsed;
       } else {
@@ -189,8 +212,12 @@ final class ValuesSchemaGenerator {
       }
     }
     if (prose.isEmpty()) {
-      throw new IllegalArgumentException("values.yaml:" + lineNumber + ": key " + path
-          + " has no comment; every key is documented by the comment above it");
+      throw new IllegalArgumentException(
+          "values.yaml:"
+              + lineNumber
+              + ": key "
+              + path
+              + " has no comment; every key is documented by the comment above it");
     }
     return new KeyDoc(String.join(" ", prose), schema);
   }

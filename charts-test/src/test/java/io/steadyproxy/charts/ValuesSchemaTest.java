@@ -14,31 +14,37 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** values.schema.json is generated from values.yaml, and Helm enforces it. */
 class ValuesSchemaTest {
 
-  @TempDir
-  Path work;
+  @TempDir Path work;
 
   @Test
   void shouldKeepValuesSchemaInStepWithValuesYaml() {
-    GeneratedFile.check(Repo.chart().resolve("values.schema.json"),
+    GeneratedFile.check(
+        Repo.chart().resolve("values.schema.json"),
         ValuesSchemaGenerator.generate(Repo.read(Repo.chart().resolve("values.yaml"))));
   }
 
   @Test
   void shouldKeepTheChartReadmeValuesTableInStepWithValuesYaml() {
-    GeneratedFile.checkSection(Repo.chart().resolve("README.md"), "values",
+    GeneratedFile.checkSection(
+        Repo.chart().resolve("README.md"),
+        "values",
         ValuesSchemaGenerator.markdownTable(Repo.read(Repo.chart().resolve("values.yaml"))));
   }
 
   @Test
   void shouldRefuseAValuesKeyWithoutAComment() {
-    IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
-        () -> ValuesSchemaGenerator.generate("# Documented.\nreplicaCount: 1\nworkers: 2\n"));
+    IllegalArgumentException error =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ValuesSchemaGenerator.generate("# Documented.\nreplicaCount: 1\nworkers: 2\n"));
     assertThat(error.getMessage(), containsString("key workers has no comment"));
   }
 
   @Test
   void shouldTakeTypesFromDefaultsAndKeywordsFromComments() {
-    String schema = ValuesSchemaGenerator.generate("""
+    String schema =
+        ValuesSchemaGenerator.generate(
+            """
         # How many.
         # +schema: {"minimum": 1}
         replicaCount: 2
@@ -47,15 +53,20 @@ class ValuesSchemaTest {
           # When to pull.
           pullPolicy: IfNotPresent
         """);
-    assertThat(schema, allOf(
-        containsString("\"description\" : \"How many.\""),
-        containsString("\"type\" : \"integer\""),
-        containsString("\"minimum\" : 1"),
-        containsString("\"additionalProperties\" : false")));
+    assertThat(
+        schema,
+        allOf(
+            containsString("\"description\" : \"How many.\""),
+            containsString("\"type\" : \"integer\""),
+            containsString("\"minimum\" : 1"),
+            containsString("\"additionalProperties\" : false")));
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       negative replicas          | replicaCount: -1                                  | replicaCount
       replicas as text           | replicaCount: two                                 | replicaCount
       unknown pull policy        | 'image: {pullPolicy: Sometimes}'                  | pullPolicy
@@ -71,9 +82,13 @@ class ValuesSchemaTest {
       scrape interval no unit    | 'metrics: {serviceMonitor: {interval: 30}}'       | interval
       """)
   void shouldRejectBadValuesWithAClearMessage(String what, String values, String key) {
-    IllegalStateException error = assertThrows(IllegalStateException.class, () -> new ChartRenderer(work).template(values + "\n"));
-    assertThat(error.getMessage(), allOf(
-        containsString("values don't meet the specifications of the schema"),
-        containsString(key)));
+    IllegalStateException error =
+        assertThrows(
+            IllegalStateException.class, () -> new ChartRenderer(work).template(values + "\n"));
+    assertThat(
+        error.getMessage(),
+        allOf(
+            containsString("values don't meet the specifications of the schema"),
+            containsString(key)));
   }
 }

@@ -53,7 +53,8 @@ public final class Operator implements AutoCloseable {
   /**
    * @param onLeadershipLost runs when this instance stops leading while still running
    */
-  public Operator(OperatorConfig config, KubernetesClient client, Clock clock, Runnable onLeadershipLost)
+  public Operator(
+      OperatorConfig config, KubernetesClient client, Clock clock, Runnable onLeadershipLost)
       throws IOException {
     this(config, client, clock, onLeadershipLost, AdminEndpoints.podIp());
   }
@@ -71,36 +72,49 @@ public final class Operator implements AutoCloseable {
     this.client = client;
     this.clock = clock;
     this.onLeadershipLost = onLeadershipLost;
-    this.http = new OperatorHttpServer(config.httpHost(), config.httpPort(), this::isLive, this::isReady, metrics);
+    this.http =
+        new OperatorHttpServer(
+            config.httpHost(), config.httpPort(), this::isLive, this::isReady, metrics);
   }
 
   /** Serves health and metrics, then leads (or campaigns to lead). Returns at once. */
   public void start() {
     http.start();
-    LOG.info("operator " + config.identity() + " started: " + config + ", health on port " + http.port());
+    LOG.info(
+        "operator "
+            + config.identity()
+            + " started: "
+            + config
+            + ", health on port "
+            + http.port());
     if (!config.leaderElection()) {
       startLeading();
       return;
     }
-    String leaseNamespace = config.leaseNamespace() != null ? config.leaseNamespace() : client.getNamespace();
+    String leaseNamespace =
+        config.leaseNamespace() != null ? config.leaseNamespace() : client.getNamespace();
     if (leaseNamespace == null) {
       leaseNamespace = "default";
     }
-    election = client.leaderElector()
-        .withConfig(new LeaderElectionConfigBuilder()
-            .withName(config.leaseName())
-            .withLock(new LeaseLock(leaseNamespace, config.leaseName(), config.identity()))
-            .withLeaseDuration(config.leaseDuration())
-            .withRenewDeadline(config.renewDeadline())
-            .withRetryPeriod(config.retryPeriod())
-            .withReleaseOnCancel(true)
-            .withLeaderCallbacks(new LeaderCallbacks(
-                this::startLeading,
-                this::stopLeading,
-                leader -> LOG.info("leader is now " + leader)))
-            .build())
-        .build()
-        .start();
+    election =
+        client
+            .leaderElector()
+            .withConfig(
+                new LeaderElectionConfigBuilder()
+                    .withName(config.leaseName())
+                    .withLock(new LeaseLock(leaseNamespace, config.leaseName(), config.identity()))
+                    .withLeaseDuration(config.leaseDuration())
+                    .withRenewDeadline(config.renewDeadline())
+                    .withRetryPeriod(config.retryPeriod())
+                    .withReleaseOnCancel(true)
+                    .withLeaderCallbacks(
+                        new LeaderCallbacks(
+                            this::startLeading,
+                            this::stopLeading,
+                            leader -> LOG.info("leader is now " + leader)))
+                    .build())
+            .build()
+            .start();
   }
 
   /** True while this instance holds the Lease (always, without leader election). */
@@ -109,8 +123,8 @@ public final class Operator implements AutoCloseable {
   }
 
   /**
-   * Liveness: false once an informer of the running controller stopped, or the election loop
-   * ended on its own (this instance could never lead again).
+   * Liveness: false once an informer of the running controller stopped, or the election loop ended
+   * on its own (this instance could never lead again).
    */
   public boolean isLive() {
     ProxyConfigController current = controller;
@@ -154,23 +168,32 @@ public final class Operator implements AutoCloseable {
     LOG.info(config.identity() + " is leading");
     ProxyConfigController started =
         new ProxyConfigController(
-            client, config.namespaces(), config.workers(), config.resync(), metrics, clock, config.identity());
+            client,
+            config.namespaces(),
+            config.workers(),
+            config.resync(),
+            metrics,
+            clock,
+            config.identity());
     started.start();
     controller = started;
-    MemoryWatchdog memory = new MemoryWatchdog(
-        () -> watchedProxies(started),
-        new KubernetesPodLister(client),
-        adminEndpoints,
-        ProxyAdminClient.withDefaultTimeouts(),
-        new SecretTokenSource(client),
-        new KubernetesWatchdogActions(client, clock, config.identity()),
-        clock,
-        metrics);
-    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "memory-watchdog");
-      t.setDaemon(true);
-      return t;
-    });
+    MemoryWatchdog memory =
+        new MemoryWatchdog(
+            () -> watchedProxies(started),
+            new KubernetesPodLister(client),
+            adminEndpoints,
+            ProxyAdminClient.withDefaultTimeouts(),
+            new SecretTokenSource(client),
+            new KubernetesWatchdogActions(client, clock, config.identity()),
+            clock,
+            metrics);
+    ScheduledExecutorService timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "memory-watchdog");
+              t.setDaemon(true);
+              return t;
+            });
     long tick = MemoryWatchdog.TICK.toMillis();
     timer.scheduleWithFixedDelay(memory::tick, tick, tick, TimeUnit.MILLISECONDS);
     watchdog = memory;

@@ -8,9 +8,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The operator's settings, read once at start-up from flags and environment variables (a flag
- * wins over its variable). Every mistake is a {@link InvalidConfigException} with a one-line
- * message; {@link Main} prints it and exits with status 2.
+ * The operator's settings, read once at start-up from flags and environment variables (a flag wins
+ * over its variable). Every mistake is a {@link InvalidConfigException} with a one-line message;
+ * {@link Main} prints it and exits with status 2.
  *
  * @param namespaces the watched namespaces; empty for all
  * @param leaderElection whether to elect a leader through a Lease before acting
@@ -71,19 +71,23 @@ public record OperatorConfig(
   public static OperatorConfig parse(String[] args, Map<String, String> env) {
     Map<String, String> flags = flags(args);
     Map<String, String> values = new LinkedHashMap<>();
-    SETTINGS.forEach((flag, variable) -> {
-      String value = flags.containsKey(flag) ? flags.get(flag) : env.get(variable);
-      if (value != null && !value.isBlank()) {
-        values.put(flag, value.trim());
-      }
-    });
+    SETTINGS.forEach(
+        (flag, variable) -> {
+          String value = flags.containsKey(flag) ? flags.get(flag) : env.get(variable);
+          if (value != null && !value.isBlank()) {
+            values.put(flag, value.trim());
+          }
+        });
     List<String> namespaces = new ArrayList<>();
     String watched = values.getOrDefault("namespaces", "");
     if (!watched.isEmpty() && !watched.equals("*")) {
       for (String ns : watched.split(",")) {
         String name = ns.trim();
         if (!name.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
-          throw new InvalidConfigException("--namespaces: '" + name + "' is not a namespace name (comma-separated list, or * for all)");
+          throw new InvalidConfigException(
+              "--namespaces: '"
+                  + name
+                  + "' is not a namespace name (comma-separated list, or * for all)");
         }
         namespaces.add(name);
       }
@@ -111,7 +115,8 @@ public record OperatorConfig(
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (!arg.startsWith("--")) {
-        throw new InvalidConfigException("unexpected argument '" + arg + "'; flags look like --name=value");
+        throw new InvalidConfigException(
+            "unexpected argument '" + arg + "'; flags look like --name=value");
       }
       String name = arg.substring(2);
       String value;
@@ -125,14 +130,16 @@ public record OperatorConfig(
         throw new InvalidConfigException("--" + name + " needs a value");
       }
       if (!SETTINGS.containsKey(name)) {
-        throw new InvalidConfigException("unknown flag --" + name + "; known: --" + String.join(", --", SETTINGS.keySet()));
+        throw new InvalidConfigException(
+            "unknown flag --" + name + "; known: --" + String.join(", --", SETTINGS.keySet()));
       }
       flags.put(name, value);
     }
     return flags;
   }
 
-  private static int integer(Map<String, String> values, String flag, int fallback, int min, int max) {
+  private static int integer(
+      Map<String, String> values, String flag, int fallback, int min, int max) {
     String value = values.get(flag);
     if (value == null) {
       return fallback;
@@ -140,11 +147,13 @@ public record OperatorConfig(
     try {
       int parsed = Integer.parseInt(value);
       if (parsed < min || parsed > max) {
-        throw new InvalidConfigException(describe(flag) + " must be between " + min + " and " + max + ", got " + parsed);
+        throw new InvalidConfigException(
+            describe(flag) + " must be between " + min + " and " + max + ", got " + parsed);
       }
       return parsed;
     } catch (NumberFormatException e) {
-      throw new InvalidConfigException(describe(flag) + " must be a whole number, got '" + value + "'");
+      throw new InvalidConfigException(
+          describe(flag) + " must be a whole number, got '" + value + "'");
     }
   }
 
@@ -156,7 +165,9 @@ public record OperatorConfig(
     return switch (value.toLowerCase(Locale.ROOT)) {
       case "true", "on", "yes", "1" -> true;
       case "false", "off", "no", "0" -> false;
-      default -> throw new InvalidConfigException(describe(flag) + " must be true or false, got '" + value + "'");
+      default ->
+          throw new InvalidConfigException(
+              describe(flag) + " must be true or false, got '" + value + "'");
     };
   }
 
@@ -178,9 +189,21 @@ public record OperatorConfig(
 
   @Override
   public String toString() {
-    return "namespaces=" + (namespaces.isEmpty() ? "*" : String.join(",", namespaces))
-        + " leaderElection=" + leaderElection + (leaderElection ? " lease=" + leaseNamespace + "/" + leaseName : "")
-        + " identity=" + identity + " http=" + httpHost + ":" + httpPort + " workers=" + workers
-        + " resync=" + resync.toSeconds() + "s";
+    return "namespaces="
+        + (namespaces.isEmpty() ? "*" : String.join(",", namespaces))
+        + " leaderElection="
+        + leaderElection
+        + (leaderElection ? " lease=" + leaseNamespace + "/" + leaseName : "")
+        + " identity="
+        + identity
+        + " http="
+        + httpHost
+        + ":"
+        + httpPort
+        + " workers="
+        + workers
+        + " resync="
+        + resync.toSeconds()
+        + "s";
   }
 }

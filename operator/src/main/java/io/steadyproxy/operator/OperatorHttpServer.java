@@ -15,8 +15,8 @@ import java.util.function.BooleanSupplier;
  *
  * <ul>
  *   <li>{@code GET /healthz}: 200 while every informer runs, 503 once one stopped (restart me);
- *   <li>{@code GET /readyz}: 200 once the caches are synced (or while standing by as a
- *       non-leader), 503 before;
+ *   <li>{@code GET /readyz}: 200 once the caches are synced (or while standing by as a non-leader),
+ *       503 before;
  *   <li>{@code GET /metrics}: Prometheus text.
  * </ul>
  *
@@ -33,12 +33,15 @@ public final class OperatorHttpServer implements AutoCloseable {
    * @param port the port; 0 for any free port
    */
   public OperatorHttpServer(
-      String host, int port, BooleanSupplier live, BooleanSupplier ready, OperatorMetrics metrics) throws IOException {
+      String host, int port, BooleanSupplier live, BooleanSupplier ready, OperatorMetrics metrics)
+      throws IOException {
     server = HttpServer.create(new InetSocketAddress(host, port), 16);
     server.createContext("/healthz", exchange -> probe(exchange, live));
     server.createContext("/readyz", exchange -> probe(exchange, ready));
-    server.createContext("/metrics", exchange ->
-        respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.render()));
+    server.createContext(
+        "/metrics",
+        exchange ->
+            respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.render()));
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
   }
 
@@ -62,7 +65,8 @@ public final class OperatorHttpServer implements AutoCloseable {
     respond(exchange, up ? 200 : 503, "text/plain; charset=utf-8", up ? "ok\n" : "down\n");
   }
 
-  private static void respond(HttpExchange exchange, int status, String type, String body) throws IOException {
+  private static void respond(HttpExchange exchange, int status, String type, String body)
+      throws IOException {
     try (exchange) {
       if (!"GET".equals(exchange.getRequestMethod())) {
         exchange.sendResponseHeaders(405, -1);

@@ -32,7 +32,8 @@ public final class Eventually {
         // e.g. a field read from an object that isn't there yet
       }
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for: " + what);
+        throw new AssertionError(
+            "timed out after " + timeout.toSeconds() + " s waiting for: " + what);
       }
       try {
         Thread.sleep(50);

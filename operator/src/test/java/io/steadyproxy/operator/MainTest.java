@@ -13,15 +13,20 @@ class MainTest {
 
   @Test
   void aBadFlagIsOneLineAndExitStatus2() throws Exception {
-    Process process = new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-cp", System.getProperty("java.class.path"),
-            Main.class.getName(), "--workers=zero")
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-        .start();
+    Process process =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "--workers=zero")
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
     String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(60, TimeUnit.SECONDS), is(true));
     assertThat(process.exitValue(), is(2));
-    assertThat(stderr, is("steadyproxy-operator: --workers (WORKERS) must be a whole number, got 'zero'\n"));
+    assertThat(
+        stderr,
+        is("steadyproxy-operator: --workers (WORKERS) must be a whole number, got 'zero'\n"));
   }
 }

@@ -6,12 +6,12 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.crd.SecretKeyRef;
 import io.steadyproxy.operator.reconcile.Ownership;
@@ -58,7 +58,9 @@ class OperatorTest {
     assertThat(lease.getSpec().getHolderIdentity(), is(leader == alpha ? "alpha" : "bravo"));
 
     client.resource(proxy("first")).create();
-    awaitValue("first reconciled", () -> client.apps().deployments().inNamespace("shop").withName("first").get());
+    awaitValue(
+        "first reconciled",
+        () -> client.apps().deployments().inNamespace("shop").withName("first").get());
     await("the leader counted its reconcile", () -> leader.metrics().reconciles("success") > 0);
     assertThat(standby.metrics().reconciles("success"), is(0L));
     assertThat(standby.isLeader(), is(false));
@@ -68,9 +70,12 @@ class OperatorTest {
     // WatchEventsListener waits for in-flight writes), so the takeover gets a longer bound.
     await("standby leads", TAKEOVER, standby::isLeader);
     client.resource(proxy("second")).create();
-    await("second reconciled by the new leader", TAKEOVER,
+    await(
+        "second reconciled by the new leader",
+        TAKEOVER,
         () -> client.apps().deployments().inNamespace("shop").withName("second").get() != null);
-    await("the new leader counted its reconciles", () -> standby.metrics().reconciles("success") > 0);
+    await(
+        "the new leader counted its reconciles", () -> standby.metrics().reconciles("success") > 0);
   }
 
   @Test
@@ -85,65 +90,106 @@ class OperatorTest {
     HttpResponse<String> metrics = get(http, operator, "/metrics");
     assertThat(metrics.statusCode(), is(200));
     assertThat(metrics.body(), containsString("steadyproxy_operator_leader 1"));
-    assertThat(metrics.body(), containsString("# TYPE steadyproxy_operator_reconcile_duration_seconds histogram"));
+    assertThat(
+        metrics.body(),
+        containsString("# TYPE steadyproxy_operator_reconcile_duration_seconds histogram"));
     assertThat(metrics.body(), containsString("steadyproxy_operator_queue_depth"));
   }
 
   @Test
   void theLeadersWatchdogCleansUpAProxyPodAndRecordsIt() throws Exception {
     MockCluster.installCrd(client);
-    client.resource(new SecretBuilder()
-        .withNewMetadata().withName("edge-admin").withNamespace("shop").endMetadata()
-        .addToStringData("token", "s3cret")
-        .build()).create();
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("edge-admin")
+                .withNamespace("shop")
+                .endMetadata()
+                .addToStringData("token", "s3cret")
+                .build())
+        .create();
     ProxyConfig proxy = proxy("edge");
     proxy.getSpec().setAdminTokenSecretRef(new SecretKeyRef("edge-admin", "token"));
     proxy.getSpec().getWatchdog().setEnabled(true);
     proxy.getSpec().getWatchdog().setIntervalSeconds(5);
     client.resource(proxy).create();
-    client.resource(new PodBuilder()
-        .withNewMetadata().withName("edge-7f9c-abcde").withNamespace("shop")
-        .withLabels(Ownership.labels(proxy)).endMetadata()
-        .withNewStatus().withPodIP("10.0.0.1").addNewCondition().withType("Ready").withStatus("True").endCondition()
-        .endStatus()
-        .build()).create();
+    client
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("edge-7f9c-abcde")
+                .withNamespace("shop")
+                .withLabels(Ownership.labels(proxy))
+                .endMetadata()
+                .withNewStatus()
+                .withPodIP("10.0.0.1")
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus("True")
+                .endCondition()
+                .endStatus()
+                .build())
+        .create();
 
     try (FakeProxyAdmin pod = new FakeProxyAdmin("s3cret", 450)) {
       pod.releasesTo(280);
-      OperatorConfig config = OperatorConfig.parse(
-          new String[] {"--leader-election=false", "--http-host=127.0.0.1", "--http-port=0"}, Map.of());
-      Operator operator = new Operator(config, client, Clock.systemUTC(), () -> {}, p -> pod.base());
+      OperatorConfig config =
+          OperatorConfig.parse(
+              new String[] {"--leader-election=false", "--http-host=127.0.0.1", "--http-port=0"},
+              Map.of());
+      Operator operator =
+          new Operator(config, client, Clock.systemUTC(), () -> {}, p -> pod.base());
       toClose.add(operator);
       operator.start();
 
       await("cleanup called", () -> pod.cleanups() >= 1);
       assertThat(pod.cleanupAuthorizations.get(0), is("Bearer s3cret"));
-      await("cleanup in status", () -> {
-        var cleanups = client.resources(ProxyConfig.class).inNamespace("shop").withName("edge").get()
-            .getStatus().getLastCleanups();
-        return cleanups.size() == 1 && cleanups.get(0).getPod().equals("edge-7f9c-abcde")
-            && cleanups.get(0).getAfterMb() == 280L;
-      });
-      await("event recorded", () -> client.v1().events().inNamespace("shop").list().getItems().stream()
-          .anyMatch(e -> "MemoryCleanup".equals(e.getReason())));
+      await(
+          "cleanup in status",
+          () -> {
+            var cleanups =
+                client
+                    .resources(ProxyConfig.class)
+                    .inNamespace("shop")
+                    .withName("edge")
+                    .get()
+                    .getStatus()
+                    .getLastCleanups();
+            return cleanups.size() == 1
+                && cleanups.get(0).getPod().equals("edge-7f9c-abcde")
+                && cleanups.get(0).getAfterMb() == 280L;
+          });
+      await(
+          "event recorded",
+          () ->
+              client.v1().events().inNamespace("shop").list().getItems().stream()
+                  .anyMatch(e -> "MemoryCleanup".equals(e.getReason())));
       assertThat(operator.metrics().watchdogCleanups("ok") >= 1, is(true));
     }
   }
 
-  private static HttpResponse<String> get(HttpClient http, Operator operator, String path) throws Exception {
+  private static HttpResponse<String> get(HttpClient http, Operator operator, String path)
+      throws Exception {
     return http.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + operator.httpPort() + path)).build(),
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + operator.httpPort() + path))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
   private Operator operator(String identity) {
-    OperatorConfig config = OperatorConfig.parse(
-        new String[] {"--identity=" + identity, "--lease-namespace=ops",
-            // Long enough that a busy 2-core machine never makes the leader miss a renewal;
-            // the takeover is quick anyway, since a closing leader releases the Lease.
-            "--lease-duration-seconds=10",
-            "--http-host=127.0.0.1", "--http-port=0"},
-        Map.of());
+    OperatorConfig config =
+        OperatorConfig.parse(
+            new String[] {
+              "--identity=" + identity,
+              "--lease-namespace=ops",
+              // Long enough that a busy 2-core machine never makes the leader miss a renewal;
+              // the takeover is quick anyway, since a closing leader releases the Lease.
+              "--lease-duration-seconds=10",
+              "--http-host=127.0.0.1",
+              "--http-port=0"
+            },
+            Map.of());
     KubernetesClient own = server.createClient();
     try {
       Operator operator = new Operator(config, own, Clock.systemUTC(), () -> {});

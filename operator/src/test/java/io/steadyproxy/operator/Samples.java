@@ -26,12 +26,13 @@ public final class Samples {
   /** A ProxyConfig named {@code name} in namespace {@code ns}, with the golden spec. */
   public static ProxyConfig proxy(String ns, String name) {
     ProxyConfig proxy = new ProxyConfig();
-    proxy.setMetadata(new ObjectMetaBuilder()
-        .withNamespace(ns)
-        .withName(name)
-        .withUid("uid-" + name)
-        .withGeneration(1L)
-        .build());
+    proxy.setMetadata(
+        new ObjectMetaBuilder()
+            .withNamespace(ns)
+            .withName(name)
+            .withUid("uid-" + name)
+            .withGeneration(1L)
+            .build());
     proxy.setSpec(goldenSpec());
     return proxy;
   }

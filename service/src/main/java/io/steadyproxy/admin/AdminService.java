@@ -1,92 +1,96 @@
 package io.steadyproxy.admin;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.util.Optional;
-
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-
 import io.steadyproxy.observe.CleanupResult;
 import io.steadyproxy.observe.MemoryMonitor;
 import io.steadyproxy.proxy.ErrorResponses;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Optional;
 
 /**
  * Admin routes ({@code POST /admin/cleanup}), never open to the world: with a token configured they
  * need {@code Authorization: Bearer <token>}; without one they answer loopback clients only.
  */
 public final class AdminService implements HttpService {
-    private final Optional<byte[]> token;
-    private final MemoryMonitor monitor;
+  private final Optional<byte[]> token;
+  private final MemoryMonitor monitor;
 
-    /**
-     * @param token   the bearer token, if configured
-     * @param monitor runs the cleanup
-     */
-    public AdminService(Optional<String> token, MemoryMonitor monitor) {
-        this.token = token.map(t -> t.getBytes(StandardCharsets.UTF_8));
-        this.monitor = monitor;
-    }
+  /**
+   * @param token the bearer token, if configured
+   * @param monitor runs the cleanup
+   */
+  public AdminService(Optional<String> token, MemoryMonitor monitor) {
+    this.token = token.map(t -> t.getBytes(StandardCharsets.UTF_8));
+    this.monitor = monitor;
+  }
 
-    @Override
-    public void routing(HttpRules rules) {
-        rules.any(this::authorize)
-                .post("/cleanup", this::cleanup);
-    }
+  @Override
+  public void routing(HttpRules rules) {
+    rules.any(this::authorize).post("/cleanup", this::cleanup);
+  }
 
-    private void authorize(ServerRequest req, ServerResponse res) {
-        InetAddress peer = req.remotePeer().address() instanceof InetSocketAddress isa ? isa.getAddress() : null;
-        Optional<Denial> denial = check(token, req.headers().first(HeaderNames.AUTHORIZATION), peer);
-        if (denial.isPresent()) {
-            if (denial.get().status() == 401) {
-                res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"steadyproxy-admin\"");
-            }
-            ErrorResponses.send(res, denial.get().status(), denial.get().error(), denial.get().detail(), null);
-            return;
-        }
-        res.next();
+  private void authorize(ServerRequest req, ServerResponse res) {
+    InetAddress peer =
+        req.remotePeer().address() instanceof InetSocketAddress isa ? isa.getAddress() : null;
+    Optional<Denial> denial = check(token, req.headers().first(HeaderNames.AUTHORIZATION), peer);
+    if (denial.isPresent()) {
+      if (denial.get().status() == 401) {
+        res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"steadyproxy-admin\"");
+      }
+      ErrorResponses.send(
+          res, denial.get().status(), denial.get().error(), denial.get().detail(), null);
+      return;
     }
+    res.next();
+  }
 
-    /** Why an admin request is refused. */
-    record Denial(int status, String error, String detail) {
-    }
+  /** Why an admin request is refused. */
+  record Denial(int status, String error, String detail) {}
 
-    /**
-     * The admin access rule, kept pure so every case is tested without a network.
-     *
-     * @param token         the configured token, if any
-     * @param authorization the request's Authorization header, if any
-     * @param peer          the client address (null if unknown)
-     * @return the denial, or empty to allow
-     */
-    static Optional<Denial> check(Optional<byte[]> token, Optional<String> authorization, InetAddress peer) {
-        if (token.isPresent()) {
-            if (authorization.isEmpty() || !authorization.get().regionMatches(true, 0, "Bearer ", 0, 7)) {
-                return Optional.of(new Denial(401, "unauthorized", "admin routes need Authorization: Bearer <token>"));
-            }
-            byte[] given = authorization.get().substring(7).trim().getBytes(StandardCharsets.UTF_8);
-            if (!MessageDigest.isEqual(given, token.get())) { // constant time: no timing oracle on the token
-                return Optional.of(new Denial(403, "forbidden", "wrong admin token"));
-            }
-            return Optional.empty();
-        }
-        if (peer == null || !peer.isLoopbackAddress()) {
-            return Optional.of(new Denial(403, "forbidden",
-                                          "admin routes answer loopback clients only unless PROXY_ADMIN_TOKEN is set"));
-        }
-        return Optional.empty();
+  /**
+   * The admin access rule, kept pure so every case is tested without a network.
+   *
+   * @param token the configured token, if any
+   * @param authorization the request's Authorization header, if any
+   * @param peer the client address (null if unknown)
+   * @return the denial, or empty to allow
+   */
+  static Optional<Denial> check(
+      Optional<byte[]> token, Optional<String> authorization, InetAddress peer) {
+    if (token.isPresent()) {
+      if (authorization.isEmpty() || !authorization.get().regionMatches(true, 0, "Bearer ", 0, 7)) {
+        return Optional.of(
+            new Denial(401, "unauthorized", "admin routes need Authorization: Bearer <token>"));
+      }
+      byte[] given = authorization.get().substring(7).trim().getBytes(StandardCharsets.UTF_8);
+      if (!MessageDigest.isEqual(
+          given, token.get())) { // constant time: no timing oracle on the token
+        return Optional.of(new Denial(403, "forbidden", "wrong admin token"));
+      }
+      return Optional.empty();
     }
+    if (peer == null || !peer.isLoopbackAddress()) {
+      return Optional.of(
+          new Denial(
+              403,
+              "forbidden",
+              "admin routes answer loopback clients only unless PROXY_ADMIN_TOKEN is set"));
+    }
+    return Optional.empty();
+  }
 
-    private void cleanup(ServerRequest req, ServerResponse res) {
-        CleanupResult result = monitor.fullCleanup();
-        res.header(HeaderValues.CONTENT_TYPE_JSON);
-        res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        res.send(result.toJson() + "\n");
-    }
+  private void cleanup(ServerRequest req, ServerResponse res) {
+    CleanupResult result = monitor.fullCleanup();
+    res.header(HeaderValues.CONTENT_TYPE_JSON);
+    res.header(HeaderNames.CACHE_CONTROL, "no-store");
+    res.send(result.toJson() + "\n");
+  }
 }

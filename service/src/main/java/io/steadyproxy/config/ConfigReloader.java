@@ -15,130 +15,144 @@ import java.util.function.Consumer;
 
 /**
  * Watches the config file and applies changes without a restart. The file is compared by content,
- * not by timestamp, because a mounted ConfigMap changes by swapping a symlink. A file that no longer
- * reads as valid settings is rejected with the same one-line message a start would give, and the
- * running settings stay. Settings that need a new socket or log file are reported as needing a
+ * not by timestamp, because a mounted ConfigMap changes by swapping a symlink. A file that no
+ * longer reads as valid settings is rejected with the same one-line message a start would give, and
+ * the running settings stay. Settings that need a new socket or log file are reported as needing a
  * restart; everything else (routes, timeouts, pool sizes, thresholds) applies to new requests.
  */
 public final class ConfigReloader implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger("steadyproxy.config");
+  private static final System.Logger LOG = System.getLogger("steadyproxy.config");
 
-    private final Path file;
-    private final ConfigLoader.Inputs inputs;
-    private final Consumer<ProxySettings> apply;
-    private final ScheduledExecutorService poller;
-    private ProxySettings current;
-    private byte[] lastContent;
+  private final Path file;
+  private final ConfigLoader.Inputs inputs;
+  private final Consumer<ProxySettings> apply;
+  private final ScheduledExecutorService poller;
+  private ProxySettings current;
+  private byte[] lastContent;
 
-    /**
-     * @param inputs  flags, environment and working directory the settings were first read from
-     * @param current the running settings (they name the file)
-     * @param apply   receives new settings that differ in live-reloadable keys
-     */
-    public ConfigReloader(ConfigLoader.Inputs inputs, ProxySettings current, Consumer<ProxySettings> apply) {
-        this.inputs = inputs;
-        this.current = current;
-        this.apply = apply;
-        this.file = current.configFile().orElseThrow(() -> new IllegalArgumentException("no config file to watch"));
-        this.lastContent = read(file);
-        this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "config-reloader");
-            t.setDaemon(true);
-            return t;
-        });
+  /**
+   * @param inputs flags, environment and working directory the settings were first read from
+   * @param current the running settings (they name the file)
+   * @param apply receives new settings that differ in live-reloadable keys
+   */
+  public ConfigReloader(
+      ConfigLoader.Inputs inputs, ProxySettings current, Consumer<ProxySettings> apply) {
+    this.inputs = inputs;
+    this.current = current;
+    this.apply = apply;
+    this.file =
+        current
+            .configFile()
+            .orElseThrow(() -> new IllegalArgumentException("no config file to watch"));
+    this.lastContent = read(file);
+    this.poller =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "config-reloader");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Polls the file every {@code period}. */
+  public void start(Duration period) {
+    long ms = period.toMillis();
+    poller.scheduleWithFixedDelay(
+        () -> {
+          try {
+            poll();
+          } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "config reload failed: " + e.getMessage());
+          }
+        },
+        ms,
+        ms,
+        TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Checks the file once; applies it if it changed and is valid.
+   *
+   * @return true if new settings were applied
+   */
+  public synchronized boolean poll() {
+    byte[] content = read(file);
+    if (Arrays.equals(content, lastContent)) {
+      return false;
     }
-
-    /** Polls the file every {@code period}. */
-    public void start(Duration period) {
-        long ms = period.toMillis();
-        poller.scheduleWithFixedDelay(() -> {
-            try {
-                poll();
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "config reload failed: " + e.getMessage());
-            }
-        }, ms, ms, TimeUnit.MILLISECONDS);
+    lastContent = content;
+    ProxySettings next;
+    try {
+      next = inputs.read().settings();
+    } catch (ConfigException e) {
+      LOG.log(
+          System.Logger.Level.ERROR,
+          "config reload rejected, keeping the running settings: " + e.getMessage());
+      return false;
     }
-
-    /**
-     * Checks the file once; applies it if it changed and is valid.
-     *
-     * @return true if new settings were applied
-     */
-    public synchronized boolean poll() {
-        byte[] content = read(file);
-        if (Arrays.equals(content, lastContent)) {
-            return false;
-        }
-        lastContent = content;
-        ProxySettings next;
-        try {
-            next = inputs.read().settings();
-        } catch (ConfigException e) {
-            LOG.log(System.Logger.Level.ERROR, "config reload rejected, keeping the running settings: "
-                    + e.getMessage());
-            return false;
-        }
-        List<String> restart = needRestart(current, next);
-        if (!restart.isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, "config change to " + String.join(", ", restart)
-                    + " takes effect after a restart");
-        }
-        current = next;
-        apply.accept(next);
-        LOG.log(System.Logger.Level.INFO, "config reloaded from " + file);
-        return true;
+    List<String> restart = needRestart(current, next);
+    if (!restart.isEmpty()) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "config change to " + String.join(", ", restart) + " takes effect after a restart");
     }
+    current = next;
+    apply.accept(next);
+    LOG.log(System.Logger.Level.INFO, "config reloaded from " + file);
+    return true;
+  }
 
-    /** Keys whose change the running process cannot apply. */
-    static List<String> needRestart(ProxySettings a, ProxySettings b) {
-        List<String> keys = new ArrayList<>();
-        if (!a.host().equals(b.host())) {
-            keys.add("host");
-        }
-        if (a.port() != b.port()) {
-            keys.add("port");
-        }
-        if (!a.adminPort().equals(b.adminPort())) {
-            keys.add("admin_port");
-        }
-        if (!a.adminToken().equals(b.adminToken())) {
-            keys.add("admin_token");
-        }
-        if (!a.logFile().equals(b.logFile()) || a.logMaxBytes() != b.logMaxBytes() || a.logMaxFiles() != b.logMaxFiles()) {
-            keys.add("log_file");
-        }
-        if (!a.logLevel().equals(b.logLevel())) {
-            keys.add("log_level");
-        }
-        if (a.accessLog() != b.accessLog()) {
-            keys.add("access_log");
-        }
-        if (a.maxRequestBodyBytes() != b.maxRequestBodyBytes()) {
-            keys.add("max_request_body");
-        }
-        if (!Objects.equals(a.shutdownDelay(), b.shutdownDelay())) {
-            keys.add("shutdown_delay");
-        }
-        if (!Objects.equals(a.shutdownGracePeriod(), b.shutdownGracePeriod())) {
-            keys.add("shutdown_grace_period");
-        }
-        if (a.upstreamUrl().isEmpty() != b.upstreamUrl().isEmpty()) {
-            keys.add("upstream_url (switching the demo upstream on or off)");
-        }
-        return keys;
+  /** Keys whose change the running process cannot apply. */
+  static List<String> needRestart(ProxySettings a, ProxySettings b) {
+    List<String> keys = new ArrayList<>();
+    if (!a.host().equals(b.host())) {
+      keys.add("host");
     }
+    if (a.port() != b.port()) {
+      keys.add("port");
+    }
+    if (!a.adminPort().equals(b.adminPort())) {
+      keys.add("admin_port");
+    }
+    if (!a.adminToken().equals(b.adminToken())) {
+      keys.add("admin_token");
+    }
+    if (!a.logFile().equals(b.logFile())
+        || a.logMaxBytes() != b.logMaxBytes()
+        || a.logMaxFiles() != b.logMaxFiles()) {
+      keys.add("log_file");
+    }
+    if (!a.logLevel().equals(b.logLevel())) {
+      keys.add("log_level");
+    }
+    if (a.accessLog() != b.accessLog()) {
+      keys.add("access_log");
+    }
+    if (a.maxRequestBodyBytes() != b.maxRequestBodyBytes()) {
+      keys.add("max_request_body");
+    }
+    if (!Objects.equals(a.shutdownDelay(), b.shutdownDelay())) {
+      keys.add("shutdown_delay");
+    }
+    if (!Objects.equals(a.shutdownGracePeriod(), b.shutdownGracePeriod())) {
+      keys.add("shutdown_grace_period");
+    }
+    if (a.upstreamUrl().isEmpty() != b.upstreamUrl().isEmpty()) {
+      keys.add("upstream_url (switching the demo upstream on or off)");
+    }
+    return keys;
+  }
 
-    private static byte[] read(Path file) {
-        try {
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
-            return new byte[0]; // a file mid-swap reads as missing; the next poll sees the new one
-        }
+  private static byte[] read(Path file) {
+    try {
+      return Files.readAllBytes(file);
+    } catch (IOException e) {
+      return new byte[0]; // a file mid-swap reads as missing; the next poll sees the new one
     }
+  }
 
-    @Override
-    public void close() {
-        poller.shutdownNow();
-    }
+  @Override
+  public void close() {
+    poller.shutdownNow();
+  }
 }

@@ -8,86 +8,109 @@ import java.util.Optional;
  * {@code proxy_config.json}), its environment variable and its command-line flag.
  */
 public enum Key {
-    HOST("0.0.0.0", false, "Address to bind."),
-    PORT("8000", false, "Port to bind; 0 picks a free port."),
-    ADMIN_PORT(null, false, "Separate port for /health, /admin and /observe; unset keeps them on the proxy port."),
-    UPSTREAM_URL(null, true, "Default upstream (http or https URL); unset starts the built-in demo upstream."),
-    ROUTES(null, true, "Routes: JSON/YAML list of {prefix, upstream, strip_prefix}; env and flag: "
-            + "/prefix=URL[;strip], comma-separated or repeated."),
-    PRESERVE_HOST("false", true, "Forward the client's Host header instead of the upstream's authority."),
-    MAX_CONNECTIONS("100", true, "Upstream connections open at once, across all upstreams."),
-    MAX_KEEPALIVE_CONNECTIONS("20", true, "Idle upstream connections kept for reuse."),
-    KEEPALIVE_EXPIRY("30", true, "Seconds after which an idle upstream connection is closed."),
-    CONNECT_TIMEOUT("10", true, "Seconds allowed for a TCP (and TLS) connect to an upstream."),
-    READ_TIMEOUT("60", true, "Longest silence, in seconds, between bytes from an upstream."),
-    WRITE_TIMEOUT("10", true, "Longest time, in seconds, a write to an upstream may make no progress."),
-    POOL_TIMEOUT("5", true, "Longest wait, in seconds, for a free upstream connection before 503."),
-    MEMORY_CHECK_INTERVAL("30", true, "Seconds between memory checks."),
-    MAX_MEMORY_USAGE("500", true, "MB of RSS above which a full cleanup runs, then new requests are shed."),
-    CLEANUP_THRESHOLD("400", true, "MB of RSS above which a light cleanup runs; shedding stops below it."),
-    MAX_REQUEST_BODY("0", false, "Largest request body (bytes, or 10MB); larger gets 413. 0: no limit."),
-    SHUTDOWN_DELAY("0", false, "Seconds to keep serving with readiness DOWN after SIGTERM, so load balancers "
-            + "stop sending before the listener closes."),
-    SHUTDOWN_GRACE_PERIOD("30", false, "Seconds in-flight requests may take to finish after SIGTERM."),
-    ADMIN_TOKEN(null, false, "Bearer token for /admin; unset: admin routes answer loopback clients only."),
-    LOG_FILE("proxy.log", false, "Log file (requests, memory checks, cleanups, errors); empty: stdout only."),
-    LOG_LEVEL("INFO", false, "java.util.logging level: SEVERE, WARNING, INFO, FINE, ..."),
-    LOG_MAX_SIZE("10MB", false, "Size at which the log file rotates."),
-    LOG_MAX_FILES("5", false, "Rotated log files kept (proxy.log.1 ... proxy.log.N)."),
-    ACCESS_LOG("true", false, "Write one line per request to the log.");
+  HOST("0.0.0.0", false, "Address to bind."),
+  PORT("8000", false, "Port to bind; 0 picks a free port."),
+  ADMIN_PORT(
+      null,
+      false,
+      "Separate port for /health, /admin and /observe; unset keeps them on the proxy port."),
+  UPSTREAM_URL(
+      null, true, "Default upstream (http or https URL); unset starts the built-in demo upstream."),
+  ROUTES(
+      null,
+      true,
+      "Routes: JSON/YAML list of {prefix, upstream, strip_prefix}; env and flag: "
+          + "/prefix=URL[;strip], comma-separated or repeated."),
+  PRESERVE_HOST(
+      "false", true, "Forward the client's Host header instead of the upstream's authority."),
+  MAX_CONNECTIONS("100", true, "Upstream connections open at once, across all upstreams."),
+  MAX_KEEPALIVE_CONNECTIONS("20", true, "Idle upstream connections kept for reuse."),
+  KEEPALIVE_EXPIRY("30", true, "Seconds after which an idle upstream connection is closed."),
+  CONNECT_TIMEOUT("10", true, "Seconds allowed for a TCP (and TLS) connect to an upstream."),
+  READ_TIMEOUT("60", true, "Longest silence, in seconds, between bytes from an upstream."),
+  WRITE_TIMEOUT(
+      "10", true, "Longest time, in seconds, a write to an upstream may make no progress."),
+  POOL_TIMEOUT("5", true, "Longest wait, in seconds, for a free upstream connection before 503."),
+  MEMORY_CHECK_INTERVAL("30", true, "Seconds between memory checks."),
+  MAX_MEMORY_USAGE(
+      "500", true, "MB of RSS above which a full cleanup runs, then new requests are shed."),
+  CLEANUP_THRESHOLD(
+      "400", true, "MB of RSS above which a light cleanup runs; shedding stops below it."),
+  MAX_REQUEST_BODY(
+      "0", false, "Largest request body (bytes, or 10MB); larger gets 413. 0: no limit."),
+  SHUTDOWN_DELAY(
+      "0",
+      false,
+      "Seconds to keep serving with readiness DOWN after SIGTERM, so load balancers "
+          + "stop sending before the listener closes."),
+  SHUTDOWN_GRACE_PERIOD(
+      "30", false, "Seconds in-flight requests may take to finish after SIGTERM."),
+  ADMIN_TOKEN(
+      null, false, "Bearer token for /admin; unset: admin routes answer loopback clients only."),
+  LOG_FILE(
+      "proxy.log",
+      false,
+      "Log file (requests, memory checks, cleanups, errors); empty: stdout only."),
+  LOG_LEVEL("INFO", false, "java.util.logging level: SEVERE, WARNING, INFO, FINE, ..."),
+  LOG_MAX_SIZE("10MB", false, "Size at which the log file rotates."),
+  LOG_MAX_FILES("5", false, "Rotated log files kept (proxy.log.1 ... proxy.log.N)."),
+  ACCESS_LOG("true", false, "Write one line per request to the log.");
 
-    private final String defaultValue;
-    private final boolean live;
-    private final String description;
+  private final String defaultValue;
+  private final boolean live;
+  private final String description;
 
-    Key(String defaultValue, boolean live, String description) {
-        this.defaultValue = defaultValue;
-        this.live = live;
-        this.description = description;
+  Key(String defaultValue, boolean live, String description) {
+    this.defaultValue = defaultValue;
+    this.live = live;
+    this.description = description;
+  }
+
+  /** Whether a change in the config file applies without a restart. */
+  public boolean live() {
+    return live;
+  }
+
+  /** What the setting does, one sentence (used by --help and the configuration reference). */
+  public String description() {
+    return description;
+  }
+
+  /** The JSON/YAML key, e.g. {@code max_connections}. */
+  public String key() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** The environment variable, e.g. {@code PROXY_MAX_CONNECTIONS}. */
+  public String env() {
+    return "PROXY_" + name();
+  }
+
+  /** The command-line flag, e.g. {@code --max-connections}. */
+  public String flag() {
+    return switch (this) {
+      case UPSTREAM_URL -> "--upstream";
+      case ROUTES -> "--route";
+      default -> "--" + key().replace('_', '-');
+    };
+  }
+
+  /** The default as the seed wrote it, if the setting has one. */
+  public Optional<String> defaultValue() {
+    return Optional.ofNullable(defaultValue);
+  }
+
+  /**
+   * The key for a JSON/YAML key, accepting {@code max-connections} as well as {@code
+   * max_connections}.
+   */
+  static Optional<Key> fromKey(String key) {
+    String normalized = key.trim().replace('-', '_').toUpperCase(Locale.ROOT);
+    for (Key k : values()) {
+      if (k.name().equals(normalized)) {
+        return Optional.of(k);
+      }
     }
-
-    /** Whether a change in the config file applies without a restart. */
-    public boolean live() {
-        return live;
-    }
-
-    /** What the setting does, one sentence (used by --help and the configuration reference). */
-    public String description() {
-        return description;
-    }
-
-    /** The JSON/YAML key, e.g. {@code max_connections}. */
-    public String key() {
-        return name().toLowerCase(Locale.ROOT);
-    }
-
-    /** The environment variable, e.g. {@code PROXY_MAX_CONNECTIONS}. */
-    public String env() {
-        return "PROXY_" + name();
-    }
-
-    /** The command-line flag, e.g. {@code --max-connections}. */
-    public String flag() {
-        return switch (this) {
-            case UPSTREAM_URL -> "--upstream";
-            case ROUTES -> "--route";
-            default -> "--" + key().replace('_', '-');
-        };
-    }
-
-    /** The default as the seed wrote it, if the setting has one. */
-    public Optional<String> defaultValue() {
-        return Optional.ofNullable(defaultValue);
-    }
-
-    /** The key for a JSON/YAML key, accepting {@code max-connections} as well as {@code max_connections}. */
-    static Optional<Key> fromKey(String key) {
-        String normalized = key.trim().replace('-', '_').toUpperCase(Locale.ROOT);
-        for (Key k : values()) {
-            if (k.name().equals(normalized)) {
-                return Optional.of(k);
-            }
-        }
-        return Optional.empty();
-    }
+    return Optional.empty();
+  }
 }

@@ -7,73 +7,99 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Every setting of one SteadyProxy process, read once at the edge by {@link ConfigLoader} and passed
- * down as an immutable value. Names and defaults follow the Python proxy this project replaces.
+ * Every setting of one SteadyProxy process, read once at the edge by {@link ConfigLoader} and
+ * passed down as an immutable value. Names and defaults follow the Python proxy this project
+ * replaces.
  *
- * @param host                    address to bind ({@code 0.0.0.0})
- * @param port                    port to bind (8000); 0 picks a free port
- * @param adminPort               separate port for {@code /health}, {@code /admin} and {@code /observe}, if any
- * @param upstreamUrl             default upstream; empty means "start the built-in demo upstream"
- * @param routes                  routing rules, longest prefix first; includes the default route when set
- * @param preserveHost            forward the client's {@code Host} instead of the upstream's authority
- * @param maxConnections          upstream connections open at once, across all upstreams (100)
+ * @param host address to bind ({@code 0.0.0.0})
+ * @param port port to bind (8000); 0 picks a free port
+ * @param adminPort separate port for {@code /health}, {@code /admin} and {@code /observe}, if any
+ * @param upstreamUrl default upstream; empty means "start the built-in demo upstream"
+ * @param routes routing rules, longest prefix first; includes the default route when set
+ * @param preserveHost forward the client's {@code Host} instead of the upstream's authority
+ * @param maxConnections upstream connections open at once, across all upstreams (100)
  * @param maxKeepaliveConnections idle upstream connections kept for reuse (20)
- * @param keepaliveExpiry         an idle upstream connection is closed after this (30 s)
- * @param connectTimeout          upstream TCP (and TLS) connect (10 s)
- * @param readTimeout             longest silence between bytes from the upstream (60 s)
- * @param writeTimeout            longest a write to the upstream may make no progress (10 s)
- * @param poolTimeout             longest wait for a free upstream connection before 503 (5 s)
- * @param memoryCheckInterval     period of the memory monitor (30 s)
- * @param maxMemoryUsageMb        above this RSS a full cleanup runs, then load is shed (500)
- * @param cleanupThresholdMb      above this RSS a light cleanup runs (400)
- * @param maxRequestBodyBytes     larger request bodies get 413; 0 means no limit
- * @param shutdownDelay           how long to keep serving, readiness DOWN, after SIGTERM (0 s)
- * @param shutdownGracePeriod     how long in-flight requests may finish after SIGTERM (30 s)
- * @param adminToken              bearer token for admin routes; empty means loopback-only
- * @param logFile                 request/memory/error log ({@code proxy.log}); empty means stdout only
- * @param logLevel                {@code java.util.logging} level name
- * @param logMaxBytes             size at which the log file rotates (10 MB)
- * @param logMaxFiles             rotated log files kept (5)
- * @param accessLog               whether each request is logged
- * @param configFile              the JSON file the settings were read from, watched for changes
+ * @param keepaliveExpiry an idle upstream connection is closed after this (30 s)
+ * @param connectTimeout upstream TCP (and TLS) connect (10 s)
+ * @param readTimeout longest silence between bytes from the upstream (60 s)
+ * @param writeTimeout longest a write to the upstream may make no progress (10 s)
+ * @param poolTimeout longest wait for a free upstream connection before 503 (5 s)
+ * @param memoryCheckInterval period of the memory monitor (30 s)
+ * @param maxMemoryUsageMb above this RSS a full cleanup runs, then load is shed (500)
+ * @param cleanupThresholdMb above this RSS a light cleanup runs (400)
+ * @param maxRequestBodyBytes larger request bodies get 413; 0 means no limit
+ * @param shutdownDelay how long to keep serving, readiness DOWN, after SIGTERM (0 s)
+ * @param shutdownGracePeriod how long in-flight requests may finish after SIGTERM (30 s)
+ * @param adminToken bearer token for admin routes; empty means loopback-only
+ * @param logFile request/memory/error log ({@code proxy.log}); empty means stdout only
+ * @param logLevel {@code java.util.logging} level name
+ * @param logMaxBytes size at which the log file rotates (10 MB)
+ * @param logMaxFiles rotated log files kept (5)
+ * @param accessLog whether each request is logged
+ * @param configFile the JSON file the settings were read from, watched for changes
  */
-public record ProxySettings(String host,
-                            int port,
-                            Optional<Integer> adminPort,
-                            Optional<URI> upstreamUrl,
-                            List<Route> routes,
-                            boolean preserveHost,
-                            int maxConnections,
-                            int maxKeepaliveConnections,
-                            Duration keepaliveExpiry,
-                            Duration connectTimeout,
-                            Duration readTimeout,
-                            Duration writeTimeout,
-                            Duration poolTimeout,
-                            Duration memoryCheckInterval,
-                            long maxMemoryUsageMb,
-                            long cleanupThresholdMb,
-                            long maxRequestBodyBytes,
-                            Duration shutdownDelay,
-                            Duration shutdownGracePeriod,
-                            Optional<String> adminToken,
-                            Optional<Path> logFile,
-                            String logLevel,
-                            long logMaxBytes,
-                            int logMaxFiles,
-                            boolean accessLog,
-                            Optional<Path> configFile) {
+public record ProxySettings(
+    String host,
+    int port,
+    Optional<Integer> adminPort,
+    Optional<URI> upstreamUrl,
+    List<Route> routes,
+    boolean preserveHost,
+    int maxConnections,
+    int maxKeepaliveConnections,
+    Duration keepaliveExpiry,
+    Duration connectTimeout,
+    Duration readTimeout,
+    Duration writeTimeout,
+    Duration poolTimeout,
+    Duration memoryCheckInterval,
+    long maxMemoryUsageMb,
+    long cleanupThresholdMb,
+    long maxRequestBodyBytes,
+    Duration shutdownDelay,
+    Duration shutdownGracePeriod,
+    Optional<String> adminToken,
+    Optional<Path> logFile,
+    String logLevel,
+    long logMaxBytes,
+    int logMaxFiles,
+    boolean accessLog,
+    Optional<Path> configFile) {
 
-    public ProxySettings {
-        routes = List.copyOf(routes);
-    }
+  public ProxySettings {
+    routes = List.copyOf(routes);
+  }
 
-    /** The same settings with other routes (used when the demo upstream stands in for a missing one). */
-    public ProxySettings withRoutes(List<Route> newRoutes) {
-        return new ProxySettings(host, port, adminPort, upstreamUrl, newRoutes, preserveHost, maxConnections,
-                                 maxKeepaliveConnections, keepaliveExpiry, connectTimeout, readTimeout, writeTimeout,
-                                 poolTimeout, memoryCheckInterval, maxMemoryUsageMb, cleanupThresholdMb,
-                                 maxRequestBodyBytes, shutdownDelay, shutdownGracePeriod, adminToken, logFile, logLevel, logMaxBytes,
-                                 logMaxFiles, accessLog, configFile);
-    }
+  /**
+   * The same settings with other routes (used when the demo upstream stands in for a missing one).
+   */
+  public ProxySettings withRoutes(List<Route> newRoutes) {
+    return new ProxySettings(
+        host,
+        port,
+        adminPort,
+        upstreamUrl,
+        newRoutes,
+        preserveHost,
+        maxConnections,
+        maxKeepaliveConnections,
+        keepaliveExpiry,
+        connectTimeout,
+        readTimeout,
+        writeTimeout,
+        poolTimeout,
+        memoryCheckInterval,
+        maxMemoryUsageMb,
+        cleanupThresholdMb,
+        maxRequestBodyBytes,
+        shutdownDelay,
+        shutdownGracePeriod,
+        adminToken,
+        logFile,
+        logLevel,
+        logMaxBytes,
+        logMaxFiles,
+        accessLog,
+        configFile);
+  }
 }

@@ -8,156 +8,185 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.IntSupplier;
 
 /**
- * Checks memory every {@code memory_check_interval} and protects the process before it runs out,
- * as Envoy's overload manager does:
+ * Checks memory every {@code memory_check_interval} and protects the process before it runs out, as
+ * Envoy's overload manager does:
+ *
  * <ul>
- *     <li>above the cleanup threshold, a light cleanup (expired and idle upstream sockets, GC hint);</li>
- *     <li>above the maximum, a full cleanup (every idle upstream socket, GC);</li>
- *     <li>still above the maximum after that, new requests get 503 until memory falls back under the
- *     cleanup threshold; requests already streaming are never cut.</li>
+ *   <li>above the cleanup threshold, a light cleanup (expired and idle upstream sockets, GC hint);
+ *   <li>above the maximum, a full cleanup (every idle upstream socket, GC);
+ *   <li>still above the maximum after that, new requests get 503 until memory falls back under the
+ *       cleanup threshold; requests already streaming are never cut.
  * </ul>
+ *
  * Every check, cleanup and shedding transition is logged and counted.
  */
 public final class MemoryMonitor implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger("steadyproxy.memory");
+  private static final System.Logger LOG = System.getLogger("steadyproxy.memory");
 
-    private final MemoryReader memory;
-    private final InstantSource clock;
-    private final Cleaners cleaners;
-    private final ProxyMetrics metrics;
-    private final AtomicReference<MemoryPolicy> policy;
-    private final AtomicReference<CleanupResult> lastCleanup = new AtomicReference<>();
-    private final ScheduledExecutorService scheduler;
-    private volatile ScheduledFuture<?> schedule;
-    private volatile boolean shedding;
+  private final MemoryReader memory;
+  private final InstantSource clock;
+  private final Cleaners cleaners;
+  private final ProxyMetrics metrics;
+  private final AtomicReference<MemoryPolicy> policy;
+  private final AtomicReference<CleanupResult> lastCleanup = new AtomicReference<>();
+  private final ScheduledExecutorService scheduler;
+  private volatile ScheduledFuture<?> schedule;
+  private volatile boolean shedding;
 
-    /** What a cleanup can release: upstream sockets, and a GC. */
-    public interface Cleaners {
-        /** Closes expired idle sockets (light) or all idle sockets (full); returns how many. */
-        int closeIdle(boolean all);
+  /** What a cleanup can release: upstream sockets, and a GC. */
+  public interface Cleaners {
+    /** Closes expired idle sockets (light) or all idle sockets (full); returns how many. */
+    int closeIdle(boolean all);
 
-        /** Asks the JVM to collect garbage. */
-        void gc();
+    /** Asks the JVM to collect garbage. */
+    void gc();
 
-        /** Cleaners over an idle-socket closer and {@link System#gc()}. */
-        static Cleaners of(java.util.function.IntUnaryOperator closeIdle) {
-            return new Cleaners() {
-                @Override
-                public int closeIdle(boolean all) {
-                    return closeIdle.applyAsInt(all ? 1 : 0);
-                }
-
-                @Override
-                public void gc() {
-                    System.gc();
-                }
-            };
+    /** Cleaners over an idle-socket closer and {@link System#gc()}. */
+    static Cleaners of(java.util.function.IntUnaryOperator closeIdle) {
+      return new Cleaners() {
+        @Override
+        public int closeIdle(boolean all) {
+          return closeIdle.applyAsInt(all ? 1 : 0);
         }
-    }
 
-    /**
-     * @param memory   the memory seam
-     * @param clock    the clock seam (cleanup times)
-     * @param cleaners what cleanups release
-     * @param metrics  where checks, cleanups and shedding are counted
-     * @param policy   thresholds
-     */
-    public MemoryMonitor(MemoryReader memory, InstantSource clock, Cleaners cleaners, ProxyMetrics metrics,
-                         MemoryPolicy policy) {
-        this.memory = memory;
-        this.clock = clock;
-        this.cleaners = cleaners;
-        this.metrics = metrics;
-        this.policy = new AtomicReference<>(policy);
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "memory-monitor");
-            t.setDaemon(true);
-            return t;
-        });
-    }
-
-    /** Starts periodic checks (and restarts them with a new period after a reload). */
-    public synchronized void start(Duration interval) {
-        if (schedule != null) {
-            schedule.cancel(false);
+        @Override
+        public void gc() {
+          System.gc();
         }
-        long ms = interval.toMillis();
-        schedule = scheduler.scheduleWithFixedDelay(this::checkSafely, ms, ms, TimeUnit.MILLISECONDS);
+      };
     }
+  }
 
-    /** Applies new thresholds (hot reload). */
-    public void policy(MemoryPolicy next) {
-        policy.set(next);
-    }
+  /**
+   * @param memory the memory seam
+   * @param clock the clock seam (cleanup times)
+   * @param cleaners what cleanups release
+   * @param metrics where checks, cleanups and shedding are counted
+   * @param policy thresholds
+   */
+  public MemoryMonitor(
+      MemoryReader memory,
+      InstantSource clock,
+      Cleaners cleaners,
+      ProxyMetrics metrics,
+      MemoryPolicy policy) {
+    this.memory = memory;
+    this.clock = clock;
+    this.cleaners = cleaners;
+    this.metrics = metrics;
+    this.policy = new AtomicReference<>(policy);
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "memory-monitor");
+              t.setDaemon(true);
+              return t;
+            });
+  }
 
-    /** True while new requests are refused to protect memory. */
-    public boolean shedding() {
-        return shedding;
+  /** Starts periodic checks (and restarts them with a new period after a reload). */
+  public synchronized void start(Duration interval) {
+    if (schedule != null) {
+      schedule.cancel(false);
     }
+    long ms = interval.toMillis();
+    schedule = scheduler.scheduleWithFixedDelay(this::checkSafely, ms, ms, TimeUnit.MILLISECONDS);
+  }
 
-    /** The last cleanup, if any ran. */
-    public Optional<CleanupResult> lastCleanup() {
-        return Optional.ofNullable(lastCleanup.get());
-    }
+  /** Applies new thresholds (hot reload). */
+  public void policy(MemoryPolicy next) {
+    policy.set(next);
+  }
 
-    /** One check, as the scheduler runs it; public so tests can drive checks deterministically. */
-    public void check() {
-        MemoryPolicy p = policy.get();
-        MemorySample sample = memory.read();
-        MemoryPolicy.Action action = p.actionFor(sample.rssMb());
-        metrics.memoryCheck(action.name().toLowerCase(java.util.Locale.ROOT));
-        LOG.log(System.Logger.Level.INFO,
-                "memory check rss_mb=" + sample.rssMb() + " heap_used_mb=" + sample.heapUsedMb()
-                        + " cleanup_threshold_mb=" + p.cleanupThresholdMb() + " max_memory_usage_mb="
-                        + p.maxMemoryUsageMb() + " action=" + action.name().toLowerCase(java.util.Locale.ROOT));
-        double after = sample.rssMb();
-        switch (action) {
-        case LIGHT -> after = cleanup(false, sample).afterMb();
-        case FULL -> after = cleanup(true, sample).afterMb();
-        default -> { }
-        }
-        boolean next = p.shedAfter(after, shedding);
-        if (next != shedding) {
-            shedding = next;
-            metrics.sheddingChanged(next);
-            LOG.log(next ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
-                    next ? "load shedding ON: rss_mb=" + after + " stays above max_memory_usage_mb="
-                            + p.maxMemoryUsageMb() + " after a full cleanup; new requests get 503"
-                         : "load shedding OFF: rss_mb=" + after + " is below cleanup_threshold_mb="
-                            + p.cleanupThresholdMb());
-        }
-    }
+  /** True while new requests are refused to protect memory. */
+  public boolean shedding() {
+    return shedding;
+  }
 
-    /** Runs a full cleanup now (the admin endpoint). */
-    public CleanupResult fullCleanup() {
-        return cleanup(true, memory.read());
-    }
+  /** The last cleanup, if any ran. */
+  public Optional<CleanupResult> lastCleanup() {
+    return Optional.ofNullable(lastCleanup.get());
+  }
 
-    private CleanupResult cleanup(boolean full, MemorySample before) {
-        int closed = cleaners.closeIdle(full);
-        cleaners.gc();
-        MemorySample after = memory.read();
-        CleanupResult result = new CleanupResult(full ? "full" : "light", clock.instant(), before.rssMb(),
-                                                 after.rssMb(), before.heapUsedMb(), after.heapUsedMb(), closed);
-        lastCleanup.set(result);
-        metrics.cleanup(result.kind());
-        LOG.log(System.Logger.Level.INFO, "cleanup " + result.toJson());
-        return result;
+  /** One check, as the scheduler runs it; public so tests can drive checks deterministically. */
+  public void check() {
+    MemoryPolicy p = policy.get();
+    MemorySample sample = memory.read();
+    MemoryPolicy.Action action = p.actionFor(sample.rssMb());
+    metrics.memoryCheck(action.name().toLowerCase(java.util.Locale.ROOT));
+    LOG.log(
+        System.Logger.Level.INFO,
+        "memory check rss_mb="
+            + sample.rssMb()
+            + " heap_used_mb="
+            + sample.heapUsedMb()
+            + " cleanup_threshold_mb="
+            + p.cleanupThresholdMb()
+            + " max_memory_usage_mb="
+            + p.maxMemoryUsageMb()
+            + " action="
+            + action.name().toLowerCase(java.util.Locale.ROOT));
+    double after = sample.rssMb();
+    switch (action) {
+      case LIGHT -> after = cleanup(false, sample).afterMb();
+      case FULL -> after = cleanup(true, sample).afterMb();
+      default -> {}
     }
+    boolean next = p.shedAfter(after, shedding);
+    if (next != shedding) {
+      shedding = next;
+      metrics.sheddingChanged(next);
+      LOG.log(
+          next ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
+          next
+              ? "load shedding ON: rss_mb="
+                  + after
+                  + " stays above max_memory_usage_mb="
+                  + p.maxMemoryUsageMb()
+                  + " after a full cleanup; new requests get 503"
+              : "load shedding OFF: rss_mb="
+                  + after
+                  + " is below cleanup_threshold_mb="
+                  + p.cleanupThresholdMb());
+    }
+  }
 
-    private void checkSafely() {
-        try {
-            check();
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "memory check failed", e);
-        }
-    }
+  /** Runs a full cleanup now (the admin endpoint). */
+  public CleanupResult fullCleanup() {
+    return cleanup(true, memory.read());
+  }
 
-    @Override
-    public void close() {
-        scheduler.shutdownNow();
+  private CleanupResult cleanup(boolean full, MemorySample before) {
+    int closed = cleaners.closeIdle(full);
+    cleaners.gc();
+    MemorySample after = memory.read();
+    CleanupResult result =
+        new CleanupResult(
+            full ? "full" : "light",
+            clock.instant(),
+            before.rssMb(),
+            after.rssMb(),
+            before.heapUsedMb(),
+            after.heapUsedMb(),
+            closed);
+    lastCleanup.set(result);
+    metrics.cleanup(result.kind());
+    LOG.log(System.Logger.Level.INFO, "cleanup " + result.toJson());
+    return result;
+  }
+
+  private void checkSafely() {
+    try {
+      check();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "memory check failed", e);
     }
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+  }
 }

@@ -13,29 +13,30 @@ import java.nio.file.Path;
 @FunctionalInterface
 public interface MemoryReader {
 
-    /** Reads memory now. */
-    MemorySample read();
+  /** Reads memory now. */
+  MemorySample read();
 
-    /** The real reader: RSS from {@code /proc/self/status}, heap from the memory MX bean. */
-    static MemoryReader system() {
-        return () -> {
-            MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-            return new MemorySample(rss(), heap.getUsed(), heap.getCommitted(), heap.getMax());
-        };
-    }
+  /** The real reader: RSS from {@code /proc/self/status}, heap from the memory MX bean. */
+  static MemoryReader system() {
+    return () -> {
+      MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+      return new MemorySample(rss(), heap.getUsed(), heap.getCommitted(), heap.getMax());
+    };
+  }
 
-    private static long rss() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    String kb = line.substring(6).trim().split("\\s+")[0];
-                    return Long.parseLong(kb) * 1024;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux: fall through to the JVM's own view
+  private static long rss() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          String kb = line.substring(6).trim().split("\\s+")[0];
+          return Long.parseLong(kb) * 1024;
         }
-        Runtime rt = Runtime.getRuntime();
-        return rt.totalMemory() + ManagementFactory.getMemoryMXBean().getNonHeapMemoryUsage().getCommitted();
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux: fall through to the JVM's own view
     }
+    Runtime rt = Runtime.getRuntime();
+    return rt.totalMemory()
+        + ManagementFactory.getMemoryMXBean().getNonHeapMemoryUsage().getCommitted();
+  }
 }

@@ -1,5 +1,7 @@
 package io.steadyproxy.observe;
 
+import io.steadyproxy.config.ConfigException;
+import io.steadyproxy.proxy.ExchangeRecord;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +17,6 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.logging.StreamHandler;
 
-import io.steadyproxy.config.ConfigException;
-import io.steadyproxy.proxy.ExchangeRecord;
-
 /**
  * The seed's {@code proxy.log}, done for containers: one line per event, written to the log file
  * (rotated by size, a bounded number of files kept) and to stdout. Writing happens on one
@@ -25,168 +24,196 @@ import io.steadyproxy.proxy.ExchangeRecord;
  * dropped and counted, so logging never blocks the data path.
  */
 public final class ProxyLog implements AutoCloseable {
-    private static final String ACCESS = "steadyproxy.access";
+  private static final String ACCESS = "steadyproxy.access";
 
-    private final Logger root = Logger.getLogger("");
-    private final AsyncHandler async;
+  private final Logger root = Logger.getLogger("");
+  private final AsyncHandler async;
 
-    private ProxyLog(AsyncHandler async) {
-        this.async = async;
-    }
+  private ProxyLog(AsyncHandler async) {
+    this.async = async;
+  }
 
-    /**
-     * Routes all {@code java.util.logging} output through one async handler.
-     *
-     * @param file     the log file, or empty for stdout only
-     * @param maxBytes size at which the file rotates
-     * @param files    rotated files kept
-     * @param level    level name ({@code INFO}, {@code FINE}, ...)
-     * @return the installed log, to close at shutdown
-     */
-    public static ProxyLog install(java.util.Optional<Path> file, long maxBytes, int files, String level) {
-        Formatter formatter = new LineFormatter();
-        Handler stdout = new StreamHandler(System.out, formatter) {
-            @Override
-            public synchronized void publish(LogRecord record) {
-                super.publish(record);
-                flush();
-            }
+  /**
+   * Routes all {@code java.util.logging} output through one async handler.
+   *
+   * @param file the log file, or empty for stdout only
+   * @param maxBytes size at which the file rotates
+   * @param files rotated files kept
+   * @param level level name ({@code INFO}, {@code FINE}, ...)
+   * @return the installed log, to close at shutdown
+   */
+  public static ProxyLog install(
+      java.util.Optional<Path> file, long maxBytes, int files, String level) {
+    Formatter formatter = new LineFormatter();
+    Handler stdout =
+        new StreamHandler(System.out, formatter) {
+          @Override
+          public synchronized void publish(LogRecord record) {
+            super.publish(record);
+            flush();
+          }
         };
-        Handler fileHandler = null;
-        if (file.isPresent()) {
-            try {
-                Path parent = file.get().toAbsolutePath().getParent();
-                if (parent != null) {
-                    Files.createDirectories(parent);
-                }
-                fileHandler = new RotatingFileHandler(file.get(), maxBytes, files, formatter);
-            } catch (IOException | RuntimeException e) {
-                throw new ConfigException("log_file", "settings", "cannot open " + file.get() + ": " + e.getMessage());
-            }
+    Handler fileHandler = null;
+    if (file.isPresent()) {
+      try {
+        Path parent = file.get().toAbsolutePath().getParent();
+        if (parent != null) {
+          Files.createDirectories(parent);
         }
-        AsyncHandler async = new AsyncHandler(stdout, fileHandler);
-        Level lvl = Level.parse(level);
-        Logger root = Logger.getLogger("");
-        for (Handler h : root.getHandlers()) {
-            if (h instanceof ConsoleHandler || h instanceof AsyncHandler) {
-                root.removeHandler(h);
+        fileHandler = new RotatingFileHandler(file.get(), maxBytes, files, formatter);
+      } catch (IOException | RuntimeException e) {
+        throw new ConfigException(
+            "log_file", "settings", "cannot open " + file.get() + ": " + e.getMessage());
+      }
+    }
+    AsyncHandler async = new AsyncHandler(stdout, fileHandler);
+    Level lvl = Level.parse(level);
+    Logger root = Logger.getLogger("");
+    for (Handler h : root.getHandlers()) {
+      if (h instanceof ConsoleHandler || h instanceof AsyncHandler) {
+        root.removeHandler(h);
+      }
+    }
+    root.addHandler(async);
+    root.setLevel(lvl);
+    async.setLevel(lvl);
+    // Helidon's own INFO chatter stays in, its DEBUG does not follow ours down.
+    Logger.getLogger("io.helidon")
+        .setLevel(lvl.intValue() < Level.INFO.intValue() ? Level.INFO : lvl);
+    return new ProxyLog(async);
+  }
+
+  /** An exchange observer that writes the request log line. */
+  public static ExchangeRecord.Observer accessLog() {
+    Logger access = Logger.getLogger(ACCESS);
+    return r -> {
+      if (!access.isLoggable(Level.INFO)) {
+        return;
+      }
+      access.log(
+          Level.INFO,
+          "method="
+              + r.method()
+              + " path="
+              + r.path()
+              + " status="
+              + r.status()
+              + " duration_ms="
+              + Math.round(r.nanos() / 10_000.0) / 100.0
+              + " bytes_in="
+              + r.bytesIn()
+              + " bytes_out="
+              + r.bytesOut()
+              + " upstream="
+              + r.upstream()
+              + " route="
+              + r.route()
+              + " error="
+              + (r.error() == null ? "-" : r.error()));
+    };
+  }
+
+  /** Lines dropped because the writer could not keep up. */
+  public long dropped() {
+    return async.dropped.get();
+  }
+
+  /** Writes what is queued and closes the files. */
+  @Override
+  public void close() {
+    root.removeHandler(async);
+    async.close();
+  }
+
+  /** {@code 2026-11-28T11:00:00.123Z INFO steadyproxy.access method=GET ...} */
+  static final class LineFormatter extends Formatter {
+    @Override
+    public String format(LogRecord r) {
+      StringBuilder sb =
+          new StringBuilder(160)
+              .append(Instant.ofEpochMilli(r.getMillis()))
+              .append(' ')
+              .append(r.getLevel().getName())
+              .append(' ')
+              .append(r.getLoggerName())
+              .append(' ')
+              .append(formatMessage(r));
+      if (r.getThrown() != null) {
+        // one line: the class and message, never a stack trace in the request log
+        sb.append(" exception=")
+            .append(r.getThrown().getClass().getName())
+            .append(": ")
+            .append(r.getThrown().getMessage());
+      }
+      return sb.append('\n').toString();
+    }
+  }
+
+  /** Hands records to a writer thread through a bounded queue; drops (and counts) when full. */
+  static final class AsyncHandler extends Handler {
+    private final BlockingQueue<LogRecord> queue = new ArrayBlockingQueue<>(8192);
+    private final Handler[] targets;
+    private final AtomicLong dropped = new AtomicLong();
+    private final Thread writer;
+    private volatile boolean closed;
+
+    AsyncHandler(Handler... targets) {
+      this.targets =
+          java.util.Arrays.stream(targets)
+              .filter(java.util.Objects::nonNull)
+              .toArray(Handler[]::new);
+      this.writer = new Thread(this::drain, "log-writer");
+      writer.setDaemon(true);
+      writer.start();
+    }
+
+    @Override
+    public void publish(LogRecord record) {
+      if (closed || !isLoggable(record)) {
+        return;
+      }
+      record.getSourceClassName(); // infer the caller now, not on the writer thread
+      if (!queue.offer(record)) {
+        dropped.incrementAndGet();
+      }
+    }
+
+    private void drain() {
+      try {
+        while (!closed || !queue.isEmpty()) {
+          LogRecord r = queue.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+          if (r != null) {
+            for (Handler h : targets) {
+              h.publish(r);
             }
+          } else {
+            flush();
+          }
         }
-        root.addHandler(async);
-        root.setLevel(lvl);
-        async.setLevel(lvl);
-        // Helidon's own INFO chatter stays in, its DEBUG does not follow ours down.
-        Logger.getLogger("io.helidon").setLevel(lvl.intValue() < Level.INFO.intValue() ? Level.INFO : lvl);
-        return new ProxyLog(async);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      flush();
     }
 
-    /** An exchange observer that writes the request log line. */
-    public static ExchangeRecord.Observer accessLog() {
-        Logger access = Logger.getLogger(ACCESS);
-        return r -> {
-            if (!access.isLoggable(Level.INFO)) {
-                return;
-            }
-            access.log(Level.INFO, "method=" + r.method() + " path=" + r.path() + " status=" + r.status()
-                    + " duration_ms=" + Math.round(r.nanos() / 10_000.0) / 100.0 + " bytes_in=" + r.bytesIn()
-                    + " bytes_out=" + r.bytesOut() + " upstream=" + r.upstream() + " route=" + r.route()
-                    + " error=" + (r.error() == null ? "-" : r.error()));
-        };
+    @Override
+    public void flush() {
+      for (Handler h : targets) {
+        h.flush();
+      }
     }
 
-    /** Lines dropped because the writer could not keep up. */
-    public long dropped() {
-        return async.dropped.get();
-    }
-
-    /** Writes what is queued and closes the files. */
     @Override
     public void close() {
-        root.removeHandler(async);
-        async.close();
+      closed = true;
+      try {
+        writer.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      for (Handler h : targets) {
+        h.close();
+      }
     }
-
-    /** {@code 2026-11-28T11:00:00.123Z INFO steadyproxy.access method=GET ...} */
-    static final class LineFormatter extends Formatter {
-        @Override
-        public String format(LogRecord r) {
-            StringBuilder sb = new StringBuilder(160)
-                    .append(Instant.ofEpochMilli(r.getMillis())).append(' ')
-                    .append(r.getLevel().getName()).append(' ')
-                    .append(r.getLoggerName()).append(' ')
-                    .append(formatMessage(r));
-            if (r.getThrown() != null) {
-                // one line: the class and message, never a stack trace in the request log
-                sb.append(" exception=").append(r.getThrown().getClass().getName())
-                        .append(": ").append(r.getThrown().getMessage());
-            }
-            return sb.append('\n').toString();
-        }
-    }
-
-    /** Hands records to a writer thread through a bounded queue; drops (and counts) when full. */
-    static final class AsyncHandler extends Handler {
-        private final BlockingQueue<LogRecord> queue = new ArrayBlockingQueue<>(8192);
-        private final Handler[] targets;
-        private final AtomicLong dropped = new AtomicLong();
-        private final Thread writer;
-        private volatile boolean closed;
-
-        AsyncHandler(Handler... targets) {
-            this.targets = java.util.Arrays.stream(targets).filter(java.util.Objects::nonNull).toArray(Handler[]::new);
-            this.writer = new Thread(this::drain, "log-writer");
-            writer.setDaemon(true);
-            writer.start();
-        }
-
-        @Override
-        public void publish(LogRecord record) {
-            if (closed || !isLoggable(record)) {
-                return;
-            }
-            record.getSourceClassName(); // infer the caller now, not on the writer thread
-            if (!queue.offer(record)) {
-                dropped.incrementAndGet();
-            }
-        }
-
-        private void drain() {
-            try {
-                while (!closed || !queue.isEmpty()) {
-                    LogRecord r = queue.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
-                    if (r != null) {
-                        for (Handler h : targets) {
-                            h.publish(r);
-                        }
-                    } else {
-                        flush();
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            flush();
-        }
-
-        @Override
-        public void flush() {
-            for (Handler h : targets) {
-                h.flush();
-            }
-        }
-
-        @Override
-        public void close() {
-            closed = true;
-            try {
-                writer.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            for (Handler h : targets) {
-                h.close();
-            }
-        }
-    }
-
+  }
 }

@@ -1,5 +1,13 @@
 package io.steadyproxy.observe;
 
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.Meter;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Tag;
+import io.helidon.metrics.api.Timer;
+import io.steadyproxy.proxy.ExchangeRecord;
+import io.steadyproxy.proxy.PoolStats;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -7,124 +15,173 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
-import io.helidon.metrics.api.Counter;
-import io.helidon.metrics.api.Gauge;
-import io.helidon.metrics.api.Meter;
-import io.helidon.metrics.api.MeterRegistry;
-import io.helidon.metrics.api.Tag;
-import io.helidon.metrics.api.Timer;
-
-import io.steadyproxy.proxy.ExchangeRecord;
-import io.steadyproxy.proxy.PoolStats;
-
 /**
- * SteadyProxy's meters in Helidon's registry (served as Prometheus text at {@code /observe/metrics}).
- * Meters with tags are looked up once and cached, so the data path pays a map lookup, not a
- * registry lookup. Meters this instance registered are removed on {@link #close()}, so several
- * proxies in one JVM (tests) do not report each other's gauges.
+ * SteadyProxy's meters in Helidon's registry (served as Prometheus text at {@code
+ * /observe/metrics}). Meters with tags are looked up once and cached, so the data path pays a map
+ * lookup, not a registry lookup. Meters this instance registered are removed on {@link #close()},
+ * so several proxies in one JVM (tests) do not report each other's gauges.
  */
 public final class ProxyMetrics implements AutoCloseable {
-    private final MeterRegistry registry;
-    private final List<Meter> registered = new ArrayList<>();
-    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
-    private final Map<String, Timer> durations = new ConcurrentHashMap<>();
-    private final Map<String, Counter> errors = new ConcurrentHashMap<>();
-    private final Map<String, Counter> cleanups = new ConcurrentHashMap<>();
-    private final Map<String, Counter> checks = new ConcurrentHashMap<>();
-    private final Counter bytesIn;
-    private final Counter bytesOut;
-    private final Counter shed;
-    private final Counter sheddingTransitions;
-    private final Timer poolWait;
-    private volatile boolean shedding;
+  private final MeterRegistry registry;
+  private final List<Meter> registered = new ArrayList<>();
+  private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+  private final Map<String, Timer> durations = new ConcurrentHashMap<>();
+  private final Map<String, Counter> errors = new ConcurrentHashMap<>();
+  private final Map<String, Counter> cleanups = new ConcurrentHashMap<>();
+  private final Map<String, Counter> checks = new ConcurrentHashMap<>();
+  private final Counter bytesIn;
+  private final Counter bytesOut;
+  private final Counter shed;
+  private final Counter sheddingTransitions;
+  private final Timer poolWait;
+  private volatile boolean shedding;
 
-    /**
-     * @param registry the registry ({@code Services.get(MeterRegistry.class)} in production)
-     * @param pool     pool counts for the gauges
-     * @param memory   memory readings for the gauges
-     */
-    public ProxyMetrics(MeterRegistry registry, Supplier<PoolStats> pool, MemoryReader memory) {
-        this.registry = registry;
-        bytesIn = keep(Counter.builder("steadyproxy_bytes_in").description("Request body bytes read from clients"));
-        bytesOut = keep(Counter.builder("steadyproxy_bytes_out").description("Response body bytes written to clients"));
-        shed = keep(Counter.builder("steadyproxy_shed_requests").description("Requests refused with 503 to protect memory"));
-        sheddingTransitions = keep(Counter.builder("steadyproxy_shedding_transitions")
-                                           .description("Times load shedding switched on or off"));
-        poolWait = keep(Timer.builder("steadyproxy_pool_wait").description("Time requests waited for a free upstream connection"));
-        gauge("steadyproxy_pool_open", "Upstream sockets open", () -> pool.get().open());
-        gauge("steadyproxy_pool_idle", "Upstream sockets idle", () -> pool.get().idle());
-        gauge("steadyproxy_pool_in_use", "Upstream sockets lent to requests", () -> pool.get().inUse());
-        gauge("steadyproxy_pool_waiting", "Requests waiting for an upstream socket", () -> pool.get().waiting());
-        gauge("steadyproxy_pool_max", "Upstream socket limit", () -> pool.get().max());
-        gauge("steadyproxy_memory_rss_bytes", "Process resident set size", () -> memory.read().rssBytes());
-        gauge("steadyproxy_memory_heap_used_bytes", "JVM heap in use", () -> memory.read().heapUsedBytes());
-        gauge("steadyproxy_memory_heap_max_bytes", "JVM heap limit", () -> memory.read().heapMaxBytes());
-        gauge("steadyproxy_shedding", "1 while load is shed", () -> shedding ? 1 : 0);
-    }
+  /**
+   * @param registry the registry ({@code Services.get(MeterRegistry.class)} in production)
+   * @param pool pool counts for the gauges
+   * @param memory memory readings for the gauges
+   */
+  public ProxyMetrics(MeterRegistry registry, Supplier<PoolStats> pool, MemoryReader memory) {
+    this.registry = registry;
+    bytesIn =
+        keep(
+            Counter.builder("steadyproxy_bytes_in")
+                .description("Request body bytes read from clients"));
+    bytesOut =
+        keep(
+            Counter.builder("steadyproxy_bytes_out")
+                .description("Response body bytes written to clients"));
+    shed =
+        keep(
+            Counter.builder("steadyproxy_shed_requests")
+                .description("Requests refused with 503 to protect memory"));
+    sheddingTransitions =
+        keep(
+            Counter.builder("steadyproxy_shedding_transitions")
+                .description("Times load shedding switched on or off"));
+    poolWait =
+        keep(
+            Timer.builder("steadyproxy_pool_wait")
+                .description("Time requests waited for a free upstream connection"));
+    gauge("steadyproxy_pool_open", "Upstream sockets open", () -> pool.get().open());
+    gauge("steadyproxy_pool_idle", "Upstream sockets idle", () -> pool.get().idle());
+    gauge("steadyproxy_pool_in_use", "Upstream sockets lent to requests", () -> pool.get().inUse());
+    gauge(
+        "steadyproxy_pool_waiting",
+        "Requests waiting for an upstream socket",
+        () -> pool.get().waiting());
+    gauge("steadyproxy_pool_max", "Upstream socket limit", () -> pool.get().max());
+    gauge(
+        "steadyproxy_memory_rss_bytes",
+        "Process resident set size",
+        () -> memory.read().rssBytes());
+    gauge(
+        "steadyproxy_memory_heap_used_bytes",
+        "JVM heap in use",
+        () -> memory.read().heapUsedBytes());
+    gauge(
+        "steadyproxy_memory_heap_max_bytes", "JVM heap limit", () -> memory.read().heapMaxBytes());
+    gauge("steadyproxy_shedding", "1 while load is shed", () -> shedding ? 1 : 0);
+  }
 
-    /** Records one finished request. */
-    public void exchange(ExchangeRecord r) {
-        String statusClass = r.status() == 0 ? "none" : (r.status() / 100) + "xx";
-        String key = r.route() + '\u0000' + r.method() + '\u0000' + statusClass;
-        requests.computeIfAbsent(key, k -> keep(Counter.builder("steadyproxy_requests")
-                .description("Proxied requests by route, method and status class")
-                .tags(List.of(Tag.create("route", r.route()), Tag.create("method", r.method()),
-                              Tag.create("status", statusClass))))).increment();
-        durations.computeIfAbsent(r.route(), route -> keep(Timer.builder("steadyproxy_request_duration")
-                .description("Time from request arrival to the end of the response")
-                .tags(List.of(Tag.create("route", route))))).record(r.nanos(), TimeUnit.NANOSECONDS);
-        if (r.bytesIn() > 0) {
-            bytesIn.increment(r.bytesIn());
-        }
-        if (r.bytesOut() > 0) {
-            bytesOut.increment(r.bytesOut());
-        }
-        if (r.error() != null) {
-            if ("overloaded".equals(r.error())) {
-                shed.increment();
-            }
-            errors.computeIfAbsent(r.error(), e -> keep(Counter.builder("steadyproxy_upstream_errors")
-                    .description("Failed requests by failure class")
-                    .tags(List.of(Tag.create("class", e))))).increment();
-        }
+  /** Records one finished request. */
+  public void exchange(ExchangeRecord r) {
+    String statusClass = r.status() == 0 ? "none" : (r.status() / 100) + "xx";
+    String key = r.route() + '\u0000' + r.method() + '\u0000' + statusClass;
+    requests
+        .computeIfAbsent(
+            key,
+            k ->
+                keep(
+                    Counter.builder("steadyproxy_requests")
+                        .description("Proxied requests by route, method and status class")
+                        .tags(
+                            List.of(
+                                Tag.create("route", r.route()),
+                                Tag.create("method", r.method()),
+                                Tag.create("status", statusClass)))))
+        .increment();
+    durations
+        .computeIfAbsent(
+            r.route(),
+            route ->
+                keep(
+                    Timer.builder("steadyproxy_request_duration")
+                        .description("Time from request arrival to the end of the response")
+                        .tags(List.of(Tag.create("route", route)))))
+        .record(r.nanos(), TimeUnit.NANOSECONDS);
+    if (r.bytesIn() > 0) {
+      bytesIn.increment(r.bytesIn());
     }
+    if (r.bytesOut() > 0) {
+      bytesOut.increment(r.bytesOut());
+    }
+    if (r.error() != null) {
+      if ("overloaded".equals(r.error())) {
+        shed.increment();
+      }
+      errors
+          .computeIfAbsent(
+              r.error(),
+              e ->
+                  keep(
+                      Counter.builder("steadyproxy_upstream_errors")
+                          .description("Failed requests by failure class")
+                          .tags(List.of(Tag.create("class", e)))))
+          .increment();
+    }
+  }
 
-    /** Records how long an acquisition waited for a pool slot. */
-    public void poolWait(long nanos) {
-        poolWait.record(nanos, TimeUnit.NANOSECONDS);
-    }
+  /** Records how long an acquisition waited for a pool slot. */
+  public void poolWait(long nanos) {
+    poolWait.record(nanos, TimeUnit.NANOSECONDS);
+  }
 
-    /** Counts a cleanup of a kind ({@code light}, {@code full}). */
-    public void cleanup(String kind) {
-        cleanups.computeIfAbsent(kind, k -> keep(Counter.builder("steadyproxy_cleanups")
-                .description("Memory cleanups by kind").tags(List.of(Tag.create("kind", k))))).increment();
-    }
+  /** Counts a cleanup of a kind ({@code light}, {@code full}). */
+  public void cleanup(String kind) {
+    cleanups
+        .computeIfAbsent(
+            kind,
+            k ->
+                keep(
+                    Counter.builder("steadyproxy_cleanups")
+                        .description("Memory cleanups by kind")
+                        .tags(List.of(Tag.create("kind", k)))))
+        .increment();
+  }
 
-    /** Counts a memory check by the action it took. */
-    public void memoryCheck(String action) {
-        checks.computeIfAbsent(action, a -> keep(Counter.builder("steadyproxy_memory_checks")
-                .description("Memory checks by action").tags(List.of(Tag.create("action", a))))).increment();
-    }
+  /** Counts a memory check by the action it took. */
+  public void memoryCheck(String action) {
+    checks
+        .computeIfAbsent(
+            action,
+            a ->
+                keep(
+                    Counter.builder("steadyproxy_memory_checks")
+                        .description("Memory checks by action")
+                        .tags(List.of(Tag.create("action", a)))))
+        .increment();
+  }
 
-    /** Counts a shedding transition and sets the shedding gauge. */
-    public void sheddingChanged(boolean on) {
-        shedding = on;
-        sheddingTransitions.increment();
-    }
+  /** Counts a shedding transition and sets the shedding gauge. */
+  public void sheddingChanged(boolean on) {
+    shedding = on;
+    sheddingTransitions.increment();
+  }
 
-    private void gauge(String name, String description, Supplier<Number> value) {
-        keep(Gauge.builder(name, () -> value.get().doubleValue()).description(description));
-    }
+  private void gauge(String name, String description, Supplier<Number> value) {
+    keep(Gauge.builder(name, () -> value.get().doubleValue()).description(description));
+  }
 
-    private synchronized <B extends Meter.Builder<B, M>, M extends Meter> M keep(B builder) {
-        M meter = registry.getOrCreate(builder);
-        registered.add(meter);
-        return meter;
-    }
+  private synchronized <B extends Meter.Builder<B, M>, M extends Meter> M keep(B builder) {
+    M meter = registry.getOrCreate(builder);
+    registered.add(meter);
+    return meter;
+  }
 
-    @Override
-    public synchronized void close() {
-        registered.forEach(registry::remove);
-        registered.clear();
-    }
+  @Override
+  public synchronized void close() {
+    registered.forEach(registry::remove);
+    registered.clear();
+  }
 }

@@ -13,54 +13,54 @@ import io.helidon.webserver.http.DirectHandlers;
  * section as a plain 400 without its cause, so it cannot be told apart here to answer 431.)
  */
 public final class DirectErrors implements DirectHandler {
-    private DirectErrors() {
-    }
+  private DirectErrors() {}
 
-    /** Direct handlers for every event type. */
-    public static DirectHandlers handlers() {
-        DirectHandlers.Builder builder = DirectHandlers.builder();
-        DirectErrors handler = new DirectErrors();
-        for (EventType type : EventType.values()) {
-            builder.addHandler(type, handler);
-        }
-        return builder.build();
+  /** Direct handlers for every event type. */
+  public static DirectHandlers handlers() {
+    DirectHandlers.Builder builder = DirectHandlers.builder();
+    DirectErrors handler = new DirectErrors();
+    for (EventType type : EventType.values()) {
+      builder.addHandler(type, handler);
     }
+    return builder.build();
+  }
 
-    @Override
-    public TransportResponse handle(TransportRequest request,
-                                    EventType eventType,
-                                    Status defaultStatus,
-                                    ServerResponseHeaders headers,
-                                    String message) {
-        Status status = defaultStatus;
-        String detail = message == null || message.isBlank() ? defaultStatus.reasonPhrase() : message;
-        if ("CONNECT".equals(request.method())) {
-            // authority-form targets fail Helidon's parser; the honest answer is that we do not tunnel
-            status = Status.METHOD_NOT_ALLOWED_405;
-            detail = "CONNECT is not supported: SteadyProxy is a reverse proxy, not a forward proxy";
-        }
-        StringBuilder json = new StringBuilder(96).append("{\"error\":");
-        ErrorResponses.quote(json, code(status));
-        json.append(",\"detail\":");
-        ErrorResponses.quote(json, detail);
-        json.append("}\n");
-        return TransportResponse.builder()
-                .status(status)
-                .headers(headers)
-                .header(HeaderValues.CONTENT_TYPE_JSON)
-                .entity(json.toString())
-                .build();
+  @Override
+  public TransportResponse handle(
+      TransportRequest request,
+      EventType eventType,
+      Status defaultStatus,
+      ServerResponseHeaders headers,
+      String message) {
+    Status status = defaultStatus;
+    String detail = message == null || message.isBlank() ? defaultStatus.reasonPhrase() : message;
+    if ("CONNECT".equals(request.method())) {
+      // authority-form targets fail Helidon's parser; the honest answer is that we do not tunnel
+      status = Status.METHOD_NOT_ALLOWED_405;
+      detail = "CONNECT is not supported: SteadyProxy is a reverse proxy, not a forward proxy";
     }
+    StringBuilder json = new StringBuilder(96).append("{\"error\":");
+    ErrorResponses.quote(json, code(status));
+    json.append(",\"detail\":");
+    ErrorResponses.quote(json, detail);
+    json.append("}\n");
+    return TransportResponse.builder()
+        .status(status)
+        .headers(headers)
+        .header(HeaderValues.CONTENT_TYPE_JSON)
+        .entity(json.toString())
+        .build();
+  }
 
-    private static String code(Status status) {
-        return switch (status.code()) {
-            case 400 -> "bad_request";
-            case 403 -> "forbidden";
-            case 405 -> "method_not_allowed";
-            case 413 -> "payload_too_large";
-            case 414 -> "uri_too_long";
-            case 505 -> "http_version_not_supported";
-            default -> status.code() >= 500 ? "internal_error" : "bad_request";
-        };
-    }
+  private static String code(Status status) {
+    return switch (status.code()) {
+      case 400 -> "bad_request";
+      case 403 -> "forbidden";
+      case 405 -> "method_not_allowed";
+      case 413 -> "payload_too_large";
+      case 414 -> "uri_too_long";
+      case 505 -> "http_version_not_supported";
+      default -> status.code() >= 500 ? "internal_error" : "bad_request";
+    };
+  }
 }

@@ -1,187 +1,204 @@
 package io.steadyproxy.proxy;
 
+import io.steadyproxy.proxy.UpstreamException.Kind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-
-import io.steadyproxy.proxy.UpstreamException.Kind;
 
 /**
  * The status line and header fields of an upstream response, parsed strictly (RFC 9112): a proxy
  * that accepts sloppy framing from an upstream passes request-smuggling bugs on to its clients.
  *
- * @param status        status code
- * @param reason        reason phrase (may be empty)
- * @param names         header names, in order
- * @param values        header values, parallel to {@code names}
+ * @param status status code
+ * @param reason reason phrase (may be empty)
+ * @param names header names, in order
+ * @param values header values, parallel to {@code names}
  * @param contentLength the Content-Length, or -1
- * @param chunked       whether Transfer-Encoding ends in {@code chunked}
- * @param delimited     whether the body runs until the upstream closes (no length, not chunked)
- * @param close         whether the upstream asked to close the connection after this response
+ * @param chunked whether Transfer-Encoding ends in {@code chunked}
+ * @param delimited whether the body runs until the upstream closes (no length, not chunked)
+ * @param close whether the upstream asked to close the connection after this response
  */
-record ResponseHead(int status,
-                    String reason,
-                    List<String> names,
-                    List<String> values,
-                    long contentLength,
-                    boolean chunked,
-                    boolean delimited,
-                    boolean close) {
+record ResponseHead(
+    int status,
+    String reason,
+    List<String> names,
+    List<String> values,
+    long contentLength,
+    boolean chunked,
+    boolean delimited,
+    boolean close) {
 
-    static final int MAX_LINE = 16 * 1024;
-    static final int MAX_HEAD = 64 * 1024;
-    static final int MAX_FIELDS = 200;
+  static final int MAX_LINE = 16 * 1024;
+  static final int MAX_HEAD = 64 * 1024;
+  static final int MAX_FIELDS = 200;
 
-    /** Reads the next final (non-1xx) response head from the connection. */
-    static ResponseHead read(UpstreamConnection connection) {
-        while (true) {
-            ResponseHead head = readOne(connection);
-            if (head.status() >= 200 || head.status() == 101) {
-                return head;
-            }
-            // 1xx interim responses (100 Continue, 103 Early Hints) are consumed here, not relayed.
-        }
+  /** Reads the next final (non-1xx) response head from the connection. */
+  static ResponseHead read(UpstreamConnection connection) {
+    while (true) {
+      ResponseHead head = readOne(connection);
+      if (head.status() >= 200 || head.status() == 101) {
+        return head;
+      }
+      // 1xx interim responses (100 Continue, 103 Early Hints) are consumed here, not relayed.
     }
+  }
 
-    private static ResponseHead readOne(UpstreamConnection connection) {
-        String upstream = connection.endpoint().toString();
-        String statusLine = connection.readLine(MAX_LINE);
-        // status-line = HTTP-version SP status-code SP [ reason-phrase ]
-        if (statusLine.length() < 12 || !statusLine.startsWith("HTTP/1.") || statusLine.charAt(8) != ' '
-                || (statusLine.length() > 12 && statusLine.charAt(12) != ' ')) {
-            throw new UpstreamException(Kind.PROTOCOL, upstream, "malformed status line: " + printable(statusLine));
-        }
-        int status = 0;
-        for (int i = 9; i < 12; i++) {
-            char ch = statusLine.charAt(i);
-            if (ch < '0' || ch > '9') {
-                throw new UpstreamException(Kind.PROTOCOL, upstream, "malformed status code: " + printable(statusLine));
-            }
-            status = status * 10 + (ch - '0');
-        }
-        if (status < 100) {
-            throw new UpstreamException(Kind.PROTOCOL, upstream, "status code below 100: " + status);
-        }
-        boolean http10 = statusLine.charAt(7) == '0';
-        String reason = statusLine.length() > 13 ? statusLine.substring(13) : "";
-
-        List<String> names = new ArrayList<>(16);
-        List<String> values = new ArrayList<>(16);
-        long contentLength = -1;
-        boolean chunked = false;
-        boolean hasTransferEncoding = false;
-        boolean close = http10;
-        int total = statusLine.length();
-        while (true) {
-            String line = connection.readLine(MAX_LINE);
-            total += line.length() + 2;
-            if (total > MAX_HEAD) {
-                throw new UpstreamException(Kind.PROTOCOL, upstream, "response head larger than " + MAX_HEAD + " bytes");
-            }
-            if (line.isEmpty()) {
-                break;
-            }
-            if (names.size() >= MAX_FIELDS) {
-                throw new UpstreamException(Kind.PROTOCOL, upstream, "more than " + MAX_FIELDS + " response header fields");
-            }
-            char first = line.charAt(0);
-            if (first == ' ' || first == '\t') {
-                throw new UpstreamException(Kind.PROTOCOL, upstream, "obsolete line folding in response header");
-            }
-            int colon = line.indexOf(':');
-            if (colon <= 0 || !isToken(line, colon)) {
-                throw new UpstreamException(Kind.PROTOCOL, upstream, "malformed response header: " + printable(line));
-            }
-            String name = line.substring(0, colon);
-            String value = line.substring(colon + 1).strip();
-            if (!isFieldValue(value)) {
-                throw new UpstreamException(Kind.PROTOCOL, upstream, "invalid characters in response header " + name);
-            }
-            if (name.equalsIgnoreCase("Content-Length")) {
-                long length = parseLength(value, upstream);
-                if (contentLength != -1 && contentLength != length) {
-                    throw new UpstreamException(Kind.PROTOCOL, upstream, "conflicting Content-Length values");
-                }
-                contentLength = length;
-            } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
-                hasTransferEncoding = true;
-                String lower = value.toLowerCase(Locale.ROOT).strip();
-                chunked = lower.equals("chunked") || lower.endsWith(",chunked") || lower.endsWith(" chunked");
-            } else if (name.equalsIgnoreCase("Connection")) {
-                String lower = value.toLowerCase(Locale.ROOT);
-                if (lower.contains("close")) {
-                    close = true;
-                } else if (http10 && lower.contains("keep-alive")) {
-                    close = false;
-                }
-            }
-            names.add(name);
-            values.add(value);
-        }
-        if (hasTransferEncoding) {
-            // RFC 9112 6.3: Transfer-Encoding overrides Content-Length; such a message must not be reused.
-            if (contentLength != -1) {
-                close = true;
-            }
-            contentLength = -1;
-        }
-        boolean delimited = !chunked && contentLength == -1;
-        return new ResponseHead(status, reason, names, values, contentLength, chunked, delimited, close || delimited);
+  private static ResponseHead readOne(UpstreamConnection connection) {
+    String upstream = connection.endpoint().toString();
+    String statusLine = connection.readLine(MAX_LINE);
+    // status-line = HTTP-version SP status-code SP [ reason-phrase ]
+    if (statusLine.length() < 12
+        || !statusLine.startsWith("HTTP/1.")
+        || statusLine.charAt(8) != ' '
+        || (statusLine.length() > 12 && statusLine.charAt(12) != ' ')) {
+      throw new UpstreamException(
+          Kind.PROTOCOL, upstream, "malformed status line: " + printable(statusLine));
     }
-
-    private static long parseLength(String value, String upstream) {
-        // Some servers repeat the value in one field ("10, 10"); all copies must agree.
-        long result = -1;
-        for (String part : value.split(",")) {
-            String p = part.strip();
-            if (p.isEmpty() || p.length() > 18) {
-                throw new UpstreamException(Kind.PROTOCOL, upstream, "invalid Content-Length: " + printable(value));
-            }
-            long n = 0;
-            for (int i = 0; i < p.length(); i++) {
-                char ch = p.charAt(i);
-                if (ch < '0' || ch > '9') {
-                    throw new UpstreamException(Kind.PROTOCOL, upstream, "invalid Content-Length: " + printable(value));
-                }
-                n = n * 10 + (ch - '0');
-            }
-            if (result != -1 && result != n) {
-                throw new UpstreamException(Kind.PROTOCOL, upstream, "conflicting Content-Length values");
-            }
-            result = n;
-        }
-        return result;
+    int status = 0;
+    for (int i = 9; i < 12; i++) {
+      char ch = statusLine.charAt(i);
+      if (ch < '0' || ch > '9') {
+        throw new UpstreamException(
+            Kind.PROTOCOL, upstream, "malformed status code: " + printable(statusLine));
+      }
+      status = status * 10 + (ch - '0');
     }
-
-    static boolean isToken(String s, int end) {
-        for (int i = 0; i < end; i++) {
-            char c = s.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-            if (!ok) {
-                return false;
-            }
-        }
-        return end > 0;
+    if (status < 100) {
+      throw new UpstreamException(Kind.PROTOCOL, upstream, "status code below 100: " + status);
     }
+    boolean http10 = statusLine.charAt(7) == '0';
+    String reason = statusLine.length() > 13 ? statusLine.substring(13) : "";
 
-    static boolean isFieldValue(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if ((c < 0x20 && c != '\t') || c == 0x7F) {
-                return false;
-            }
+    List<String> names = new ArrayList<>(16);
+    List<String> values = new ArrayList<>(16);
+    long contentLength = -1;
+    boolean chunked = false;
+    boolean hasTransferEncoding = false;
+    boolean close = http10;
+    int total = statusLine.length();
+    while (true) {
+      String line = connection.readLine(MAX_LINE);
+      total += line.length() + 2;
+      if (total > MAX_HEAD) {
+        throw new UpstreamException(
+            Kind.PROTOCOL, upstream, "response head larger than " + MAX_HEAD + " bytes");
+      }
+      if (line.isEmpty()) {
+        break;
+      }
+      if (names.size() >= MAX_FIELDS) {
+        throw new UpstreamException(
+            Kind.PROTOCOL, upstream, "more than " + MAX_FIELDS + " response header fields");
+      }
+      char first = line.charAt(0);
+      if (first == ' ' || first == '\t') {
+        throw new UpstreamException(
+            Kind.PROTOCOL, upstream, "obsolete line folding in response header");
+      }
+      int colon = line.indexOf(':');
+      if (colon <= 0 || !isToken(line, colon)) {
+        throw new UpstreamException(
+            Kind.PROTOCOL, upstream, "malformed response header: " + printable(line));
+      }
+      String name = line.substring(0, colon);
+      String value = line.substring(colon + 1).strip();
+      if (!isFieldValue(value)) {
+        throw new UpstreamException(
+            Kind.PROTOCOL, upstream, "invalid characters in response header " + name);
+      }
+      if (name.equalsIgnoreCase("Content-Length")) {
+        long length = parseLength(value, upstream);
+        if (contentLength != -1 && contentLength != length) {
+          throw new UpstreamException(Kind.PROTOCOL, upstream, "conflicting Content-Length values");
         }
-        return true;
+        contentLength = length;
+      } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
+        hasTransferEncoding = true;
+        String lower = value.toLowerCase(Locale.ROOT).strip();
+        chunked =
+            lower.equals("chunked") || lower.endsWith(",chunked") || lower.endsWith(" chunked");
+      } else if (name.equalsIgnoreCase("Connection")) {
+        String lower = value.toLowerCase(Locale.ROOT);
+        if (lower.contains("close")) {
+          close = true;
+        } else if (http10 && lower.contains("keep-alive")) {
+          close = false;
+        }
+      }
+      names.add(name);
+      values.add(value);
     }
+    if (hasTransferEncoding) {
+      // RFC 9112 6.3: Transfer-Encoding overrides Content-Length; such a message must not be
+      // reused.
+      if (contentLength != -1) {
+        close = true;
+      }
+      contentLength = -1;
+    }
+    boolean delimited = !chunked && contentLength == -1;
+    return new ResponseHead(
+        status, reason, names, values, contentLength, chunked, delimited, close || delimited);
+  }
 
-    private static String printable(String s) {
-        String cut = s.length() > 80 ? s.substring(0, 80) + "..." : s;
-        StringBuilder sb = new StringBuilder(cut.length());
-        for (int i = 0; i < cut.length(); i++) {
-            char c = cut.charAt(i);
-            sb.append(c < 0x20 || c == 0x7F ? '?' : c);
+  private static long parseLength(String value, String upstream) {
+    // Some servers repeat the value in one field ("10, 10"); all copies must agree.
+    long result = -1;
+    for (String part : value.split(",")) {
+      String p = part.strip();
+      if (p.isEmpty() || p.length() > 18) {
+        throw new UpstreamException(
+            Kind.PROTOCOL, upstream, "invalid Content-Length: " + printable(value));
+      }
+      long n = 0;
+      for (int i = 0; i < p.length(); i++) {
+        char ch = p.charAt(i);
+        if (ch < '0' || ch > '9') {
+          throw new UpstreamException(
+              Kind.PROTOCOL, upstream, "invalid Content-Length: " + printable(value));
         }
-        return sb.toString();
+        n = n * 10 + (ch - '0');
+      }
+      if (result != -1 && result != n) {
+        throw new UpstreamException(Kind.PROTOCOL, upstream, "conflicting Content-Length values");
+      }
+      result = n;
     }
+    return result;
+  }
+
+  static boolean isToken(String s, int end) {
+    for (int i = 0; i < end; i++) {
+      char c = s.charAt(i);
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+      if (!ok) {
+        return false;
+      }
+    }
+    return end > 0;
+  }
+
+  static boolean isFieldValue(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if ((c < 0x20 && c != '\t') || c == 0x7F) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String printable(String s) {
+    String cut = s.length() > 80 ? s.substring(0, 80) + "..." : s;
+    StringBuilder sb = new StringBuilder(cut.length());
+    for (int i = 0; i < cut.length(); i++) {
+      char c = cut.charAt(i);
+      sb.append(c < 0x20 || c == 0x7F ? '?' : c);
+    }
+    return sb.toString();
+  }
 }

@@ -1,5 +1,6 @@
 package io.steadyproxy.proxy;
 
+import io.steadyproxy.proxy.UpstreamException.Kind;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Iterator;
@@ -13,318 +14,346 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
-
 import javax.net.ssl.SSLSocketFactory;
-
-import io.steadyproxy.proxy.UpstreamException.Kind;
 
 /**
  * The one upstream connection pool of the process, with the limits the seed promised and Helidon's
  * client cache lacks (see {@code src-docs/architecture.md}):
+ *
  * <ul>
- *     <li>at most {@code maxConnections} sockets open at once, across all upstreams: a fair semaphore
- *     of in-use slots, plus an open-socket count that evicts an idle socket of another upstream
- *     before opening past the limit;</li>
- *     <li>at most {@code maxIdle} idle sockets kept, reused last-in first-out (warm sockets stay warm,
- *     cold ones age out); while requests wait for a slot a returned socket goes to them instead of
- *     being closed, and the surplus is trimmed once nobody waits;</li>
- *     <li>idle sockets really closed after {@code expiry}, by one sweeper thread, not by a timed read
- *     per connection;</li>
- *     <li>a request waits at most {@code poolTimeout} for a slot, then fails with
- *     {@link Kind#POOL_EXHAUSTED}.</li>
+ *   <li>at most {@code maxConnections} sockets open at once, across all upstreams: a fair semaphore
+ *       of in-use slots, plus an open-socket count that evicts an idle socket of another upstream
+ *       before opening past the limit;
+ *   <li>at most {@code maxIdle} idle sockets kept, reused last-in first-out (warm sockets stay
+ *       warm, cold ones age out); while requests wait for a slot a returned socket goes to them
+ *       instead of being closed, and the surplus is trimmed once nobody waits;
+ *   <li>idle sockets really closed after {@code expiry}, by one sweeper thread, not by a timed read
+ *       per connection;
+ *   <li>a request waits at most {@code poolTimeout} for a slot, then fails with {@link
+ *       Kind#POOL_EXHAUSTED}.
  * </ul>
+ *
  * The sweeper also enforces the write timeout of connections in use.
  */
 public final class UpstreamPool implements AutoCloseable {
-    private final Limits limits;
-    private final InstantSource clock;
-    private final SSLSocketFactory tls;
-    private final Semaphore slots;
-    private final Map<UpstreamEndpoint, ConcurrentLinkedDeque<UpstreamConnection>> idle = new ConcurrentHashMap<>();
-    private final Set<UpstreamConnection> inUse = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger open = new AtomicInteger();
-    private final AtomicInteger idleCount = new AtomicInteger();
-    private final AtomicInteger waiting = new AtomicInteger();
-    private final ScheduledExecutorService sweeper;
-    private volatile LongConsumer waitObserver = nanos -> { };
-    private volatile boolean closed;
+  private final Limits limits;
+  private final InstantSource clock;
+  private final SSLSocketFactory tls;
+  private final Semaphore slots;
+  private final Map<UpstreamEndpoint, ConcurrentLinkedDeque<UpstreamConnection>> idle =
+      new ConcurrentHashMap<>();
+  private final Set<UpstreamConnection> inUse = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger open = new AtomicInteger();
+  private final AtomicInteger idleCount = new AtomicInteger();
+  private final AtomicInteger waiting = new AtomicInteger();
+  private final ScheduledExecutorService sweeper;
+  private volatile LongConsumer waitObserver = nanos -> {};
+  private volatile boolean closed;
 
-    /**
-     * The pool's limits and timeouts.
-     *
-     * @param maxConnections sockets open at once
-     * @param maxIdle        idle sockets kept
-     * @param expiry         idle lifetime
-     * @param poolTimeout    longest wait for a slot
-     * @param connectTimeout TCP/TLS connect bound
-     * @param readTimeout    silence bound while reading
-     * @param writeTimeout   no-progress bound while writing
-     */
-    public record Limits(int maxConnections,
-                         int maxIdle,
-                         Duration expiry,
-                         Duration poolTimeout,
-                         Duration connectTimeout,
-                         Duration readTimeout,
-                         Duration writeTimeout) {
+  /**
+   * The pool's limits and timeouts.
+   *
+   * @param maxConnections sockets open at once
+   * @param maxIdle idle sockets kept
+   * @param expiry idle lifetime
+   * @param poolTimeout longest wait for a slot
+   * @param connectTimeout TCP/TLS connect bound
+   * @param readTimeout silence bound while reading
+   * @param writeTimeout no-progress bound while writing
+   */
+  public record Limits(
+      int maxConnections,
+      int maxIdle,
+      Duration expiry,
+      Duration poolTimeout,
+      Duration connectTimeout,
+      Duration readTimeout,
+      Duration writeTimeout) {}
+
+  /**
+   * Creates a pool and starts its sweeper.
+   *
+   * @param limits limits and timeouts
+   * @param clock the time source for idle expiry (a seam for tests)
+   * @param tls socket factory for {@code https} upstreams
+   */
+  public UpstreamPool(Limits limits, InstantSource clock, SSLSocketFactory tls) {
+    this.limits = limits;
+    this.clock = clock;
+    this.tls = tls;
+    this.slots = new Semaphore(limits.maxConnections(), true);
+    this.sweeper =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "upstream-pool-sweeper");
+              t.setDaemon(true);
+              return t;
+            });
+    // Sweep often enough to keep write-timeout and expiry errors small next to their settings.
+    long period =
+        Math.clamp(
+            Math.min(limits.expiry().toMillis(), limits.writeTimeout().toMillis()) / 4, 10, 1000);
+    sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
+  }
+
+  /** The limits this pool enforces. */
+  public Limits limits() {
+    return limits;
+  }
+
+  /** Receives how long each acquisition waited for a slot, in nanoseconds (for metrics). */
+  public void onWait(LongConsumer observer) {
+    this.waitObserver = observer;
+  }
+
+  /**
+   * Lends a connection to {@code endpoint}: a warm idle one if there is one, else a new one.
+   *
+   * @param endpoint where to connect
+   * @param fresh skip idle connections (used to retry after a stale one failed)
+   * @return a connection the caller must hand back with {@link #release} or {@link #discard}
+   * @throws UpstreamException {@link Kind#POOL_EXHAUSTED} after the pool timeout, or a connect
+   *     failure
+   */
+  public UpstreamConnection acquire(UpstreamEndpoint endpoint, boolean fresh) {
+    if (closed) {
+      throw new UpstreamException(
+          Kind.POOL_EXHAUSTED, endpoint.toString(), "the proxy is shutting down");
     }
-
-    /**
-     * Creates a pool and starts its sweeper.
-     *
-     * @param limits limits and timeouts
-     * @param clock  the time source for idle expiry (a seam for tests)
-     * @param tls    socket factory for {@code https} upstreams
-     */
-    public UpstreamPool(Limits limits, InstantSource clock, SSLSocketFactory tls) {
-        this.limits = limits;
-        this.clock = clock;
-        this.tls = tls;
-        this.slots = new Semaphore(limits.maxConnections(), true);
-        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "upstream-pool-sweeper");
-            t.setDaemon(true);
-            return t;
-        });
-        // Sweep often enough to keep write-timeout and expiry errors small next to their settings.
-        long period = Math.clamp(Math.min(limits.expiry().toMillis(), limits.writeTimeout().toMillis()) / 4, 10, 1000);
-        sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
-    }
-
-    /** The limits this pool enforces. */
-    public Limits limits() {
-        return limits;
-    }
-
-    /** Receives how long each acquisition waited for a slot, in nanoseconds (for metrics). */
-    public void onWait(LongConsumer observer) {
-        this.waitObserver = observer;
-    }
-
-    /**
-     * Lends a connection to {@code endpoint}: a warm idle one if there is one, else a new one.
-     *
-     * @param endpoint where to connect
-     * @param fresh    skip idle connections (used to retry after a stale one failed)
-     * @return a connection the caller must hand back with {@link #release} or {@link #discard}
-     * @throws UpstreamException {@link Kind#POOL_EXHAUSTED} after the pool timeout, or a connect failure
-     */
-    public UpstreamConnection acquire(UpstreamEndpoint endpoint, boolean fresh) {
-        if (closed) {
-            throw new UpstreamException(Kind.POOL_EXHAUSTED, endpoint.toString(), "the proxy is shutting down");
-        }
-        acquireSlot(endpoint);
+    acquireSlot(endpoint);
+    try {
+      UpstreamConnection connection = fresh ? null : pollIdle(endpoint);
+      if (connection == null) {
+        reserveSocket();
         try {
-            UpstreamConnection connection = fresh ? null : pollIdle(endpoint);
-            if (connection == null) {
-                reserveSocket();
-                try {
-                    connection = UpstreamConnection.open(endpoint, limits.connectTimeout(), limits.readTimeout(),
-                                                         limits.writeTimeout(), tls);
-                } catch (RuntimeException e) {
-                    open.decrementAndGet();
-                    throw e;
-                }
-            }
-            inUse.add(connection);
-            return connection;
+          connection =
+              UpstreamConnection.open(
+                  endpoint,
+                  limits.connectTimeout(),
+                  limits.readTimeout(),
+                  limits.writeTimeout(),
+                  tls);
         } catch (RuntimeException e) {
-            slots.release();
-            throw e;
+          open.decrementAndGet();
+          throw e;
         }
+      }
+      inUse.add(connection);
+      return connection;
+    } catch (RuntimeException e) {
+      slots.release();
+      throw e;
     }
+  }
 
-    /**
-     * Takes a connection back. A connection whose response was read to its end may be kept idle;
-     * anything else is closed.
-     *
-     * @param connection the connection {@link #acquire} lent
-     * @param reusable   whether the exchange ended cleanly at a message boundary
-     */
-    public void release(UpstreamConnection connection, boolean reusable) {
-        if (!inUse.remove(connection)) {
-            return; // already handed back
-        }
-        // Beyond the keep-alive cap a socket is still kept while requests wait for a slot: the next
-        // waiter takes it at once, and closing it would only make that waiter open a new one. The
-        // sweeper trims the surplus as soon as nobody waits.
-        boolean keep = reusable && !closed && !connection.isClosed() && !connection.hasBufferedBytes()
-                && (reserveIdlePlace() || handOver());
-        if (keep) {
-            connection.markIdle(clock.millis());
-            idle.computeIfAbsent(connection.endpoint(), e -> new ConcurrentLinkedDeque<>()).addFirst(connection);
-        } else {
-            closeSocket(connection);
-        }
-        // Only now may a waiter take the slot: it then finds the connection just made idle.
-        slots.release();
+  /**
+   * Takes a connection back. A connection whose response was read to its end may be kept idle;
+   * anything else is closed.
+   *
+   * @param connection the connection {@link #acquire} lent
+   * @param reusable whether the exchange ended cleanly at a message boundary
+   */
+  public void release(UpstreamConnection connection, boolean reusable) {
+    if (!inUse.remove(connection)) {
+      return; // already handed back
     }
-
-    /** Closes a connection that failed or was abandoned mid-exchange, and frees its slot. */
-    public void discard(UpstreamConnection connection) {
-        if (inUse.remove(connection)) {
-            closeSocket(connection);
-            slots.release();
-        }
+    // Beyond the keep-alive cap a socket is still kept while requests wait for a slot: the next
+    // waiter takes it at once, and closing it would only make that waiter open a new one. The
+    // sweeper trims the surplus as soon as nobody waits.
+    boolean keep =
+        reusable
+            && !closed
+            && !connection.isClosed()
+            && !connection.hasBufferedBytes()
+            && (reserveIdlePlace() || handOver());
+    if (keep) {
+      connection.markIdle(clock.millis());
+      idle.computeIfAbsent(connection.endpoint(), e -> new ConcurrentLinkedDeque<>())
+          .addFirst(connection);
+    } else {
+      closeSocket(connection);
     }
+    // Only now may a waiter take the slot: it then finds the connection just made idle.
+    slots.release();
+  }
 
-    /** Closes idle connections older than the expiry. Returns how many were closed. */
-    public int evictExpired() {
-        long cutoff = clock.millis() - limits.expiry().toMillis();
-        return evictIdle(c -> c.idleSinceMillis() <= cutoff);
+  /** Closes a connection that failed or was abandoned mid-exchange, and frees its slot. */
+  public void discard(UpstreamConnection connection) {
+    if (inUse.remove(connection)) {
+      closeSocket(connection);
+      slots.release();
     }
+  }
 
-    /** Closes every idle connection (a full cleanup). Returns how many were closed. */
-    public int evictAllIdle() {
-        return evictIdle(c -> true);
+  /** Closes idle connections older than the expiry. Returns how many were closed. */
+  public int evictExpired() {
+    long cutoff = clock.millis() - limits.expiry().toMillis();
+    return evictIdle(c -> c.idleSinceMillis() <= cutoff);
+  }
+
+  /** Closes every idle connection (a full cleanup). Returns how many were closed. */
+  public int evictAllIdle() {
+    return evictIdle(c -> true);
+  }
+
+  /** Current counts. */
+  public PoolStats stats() {
+    int inUseNow = inUse.size();
+    return new PoolStats(
+        open.get(), idleCount.get(), inUseNow, waiting.get(), limits.maxConnections());
+  }
+
+  /**
+   * Closes every idle connection now and every lent one when it comes back; new acquisitions fail.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    sweeper.shutdownNow();
+    evictAllIdle();
+  }
+
+  private void acquireSlot(UpstreamEndpoint endpoint) {
+    try {
+      // Not tryAcquire(): it barges past waiters even on a fair semaphore, starving them under
+      // load.
+      if (slots.tryAcquire(0, TimeUnit.NANOSECONDS)) {
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
-
-    /** Current counts. */
-    public PoolStats stats() {
-        int inUseNow = inUse.size();
-        return new PoolStats(open.get(), idleCount.get(), inUseNow, waiting.get(), limits.maxConnections());
+    long start = System.nanoTime();
+    waiting.incrementAndGet();
+    boolean acquired = false;
+    try {
+      acquired = slots.tryAcquire(limits.poolTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      waiting.decrementAndGet();
+      waitObserver.accept(System.nanoTime() - start);
     }
-
-    /** Closes every idle connection now and every lent one when it comes back; new acquisitions fail. */
-    @Override
-    public void close() {
-        closed = true;
-        sweeper.shutdownNow();
-        evictAllIdle();
+    if (!acquired) {
+      throw new UpstreamException(
+          Kind.POOL_EXHAUSTED,
+          endpoint.toString(),
+          "all "
+              + limits.maxConnections()
+              + " upstream connections busy for "
+              + limits.poolTimeout().toMillis()
+              + " ms");
     }
+  }
 
-    private void acquireSlot(UpstreamEndpoint endpoint) {
-        try {
-            // Not tryAcquire(): it barges past waiters even on a fair semaphore, starving them under load.
-            if (slots.tryAcquire(0, TimeUnit.NANOSECONDS)) {
-                return;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        long start = System.nanoTime();
-        waiting.incrementAndGet();
-        boolean acquired = false;
-        try {
-            acquired = slots.tryAcquire(limits.poolTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            waiting.decrementAndGet();
-            waitObserver.accept(System.nanoTime() - start);
-        }
-        if (!acquired) {
-            throw new UpstreamException(Kind.POOL_EXHAUSTED, endpoint.toString(),
-                                        "all " + limits.maxConnections() + " upstream connections busy for "
-                                                + limits.poolTimeout().toMillis() + " ms");
-        }
+  private UpstreamConnection pollIdle(UpstreamEndpoint endpoint) {
+    ConcurrentLinkedDeque<UpstreamConnection> deque = idle.get(endpoint);
+    if (deque == null) {
+      return null;
     }
-
-    private UpstreamConnection pollIdle(UpstreamEndpoint endpoint) {
-        ConcurrentLinkedDeque<UpstreamConnection> deque = idle.get(endpoint);
-        if (deque == null) {
-            return null;
-        }
-        UpstreamConnection c = deque.pollFirst();
-        if (c != null) {
-            idleCount.decrementAndGet();
-        }
-        return c;
+    UpstreamConnection c = deque.pollFirst();
+    if (c != null) {
+      idleCount.decrementAndGet();
     }
+    return c;
+  }
 
-    private boolean handOver() {
-        if (slots.hasQueuedThreads()) {
-            idleCount.incrementAndGet();
-            return true;
-        }
+  private boolean handOver() {
+    if (slots.hasQueuedThreads()) {
+      idleCount.incrementAndGet();
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Closes the oldest idle sockets above the keep-alive cap, unless requests are waiting for them.
+   */
+  private void trimIdle() {
+    while (idleCount.get() > limits.maxIdle() && !slots.hasQueuedThreads() && evictOldestIdle()) {
+      // one socket closed per turn
+    }
+  }
+
+  private boolean reserveIdlePlace() {
+    while (true) {
+      int n = idleCount.get();
+      if (n >= limits.maxIdle()) {
         return false;
+      }
+      if (idleCount.compareAndSet(n, n + 1)) {
+        return true;
+      }
     }
+  }
 
-    /** Closes the oldest idle sockets above the keep-alive cap, unless requests are waiting for them. */
-    private void trimIdle() {
-        while (idleCount.get() > limits.maxIdle() && !slots.hasQueuedThreads() && evictOldestIdle()) {
-            // one socket closed per turn
+  /**
+   * Counts one more open socket, first closing the oldest idle socket (of any upstream) while the
+   * limit is reached. The caller holds a slot, so fewer than the limit are in use and, at the
+   * limit, at least one socket is idle.
+   */
+  private void reserveSocket() {
+    while (true) {
+      int n = open.get();
+      if (n < limits.maxConnections()) {
+        if (open.compareAndSet(n, n + 1)) {
+          return;
         }
+      } else if (!evictOldestIdle()) {
+        Thread.onSpinWait(); // another thread is between taking an idle socket and counting it
+      }
     }
+  }
 
-    private boolean reserveIdlePlace() {
-        while (true) {
-            int n = idleCount.get();
-            if (n >= limits.maxIdle()) {
-                return false;
-            }
-            if (idleCount.compareAndSet(n, n + 1)) {
-                return true;
-            }
-        }
+  private boolean evictOldestIdle() {
+    UpstreamConnection oldest = null;
+    ConcurrentLinkedDeque<UpstreamConnection> from = null;
+    for (ConcurrentLinkedDeque<UpstreamConnection> deque : idle.values()) {
+      UpstreamConnection last = deque.peekLast();
+      if (last != null && (oldest == null || last.idleSinceMillis() < oldest.idleSinceMillis())) {
+        oldest = last;
+        from = deque;
+      }
     }
+    if (oldest != null && from.removeLastOccurrence(oldest)) {
+      idleCount.decrementAndGet();
+      closeSocket(oldest);
+      return true;
+    }
+    return false;
+  }
 
-    /**
-     * Counts one more open socket, first closing the oldest idle socket (of any upstream) while the
-     * limit is reached. The caller holds a slot, so fewer than the limit are in use and, at the
-     * limit, at least one socket is idle.
-     */
-    private void reserveSocket() {
-        while (true) {
-            int n = open.get();
-            if (n < limits.maxConnections()) {
-                if (open.compareAndSet(n, n + 1)) {
-                    return;
-                }
-            } else if (!evictOldestIdle()) {
-                Thread.onSpinWait(); // another thread is between taking an idle socket and counting it
-            }
+  private int evictIdle(java.util.function.Predicate<UpstreamConnection> which) {
+    int closedCount = 0;
+    for (ConcurrentLinkedDeque<UpstreamConnection> deque : idle.values()) {
+      for (Iterator<UpstreamConnection> it = deque.descendingIterator(); it.hasNext(); ) {
+        UpstreamConnection c = it.next();
+        if (which.test(c) && deque.removeLastOccurrence(c)) {
+          idleCount.decrementAndGet();
+          closeSocket(c);
+          closedCount++;
         }
+      }
     }
+    return closedCount;
+  }
 
-    private boolean evictOldestIdle() {
-        UpstreamConnection oldest = null;
-        ConcurrentLinkedDeque<UpstreamConnection> from = null;
-        for (ConcurrentLinkedDeque<UpstreamConnection> deque : idle.values()) {
-            UpstreamConnection last = deque.peekLast();
-            if (last != null && (oldest == null || last.idleSinceMillis() < oldest.idleSinceMillis())) {
-                oldest = last;
-                from = deque;
-            }
-        }
-        if (oldest != null && from.removeLastOccurrence(oldest)) {
-            idleCount.decrementAndGet();
-            closeSocket(oldest);
-            return true;
-        }
-        return false;
-    }
+  private void closeSocket(UpstreamConnection connection) {
+    connection.close();
+    open.decrementAndGet();
+  }
 
-    private int evictIdle(java.util.function.Predicate<UpstreamConnection> which) {
-        int closedCount = 0;
-        for (ConcurrentLinkedDeque<UpstreamConnection> deque : idle.values()) {
-            for (Iterator<UpstreamConnection> it = deque.descendingIterator(); it.hasNext(); ) {
-                UpstreamConnection c = it.next();
-                if (which.test(c) && deque.removeLastOccurrence(c)) {
-                    idleCount.decrementAndGet();
-                    closeSocket(c);
-                    closedCount++;
-                }
-            }
-        }
-        return closedCount;
+  private void sweep() {
+    try {
+      evictExpired();
+      trimIdle();
+      long now = System.nanoTime();
+      for (UpstreamConnection c : inUse) {
+        c.closeIfWriteStuck(now);
+      }
+    } catch (RuntimeException e) {
+      System.getLogger(UpstreamPool.class.getName())
+          .log(System.Logger.Level.WARNING, "pool sweep failed", e);
     }
-
-    private void closeSocket(UpstreamConnection connection) {
-        connection.close();
-        open.decrementAndGet();
-    }
-
-    private void sweep() {
-        try {
-            evictExpired();
-            trimIdle();
-            long now = System.nanoTime();
-            for (UpstreamConnection c : inUse) {
-                c.closeIfWriteStuck(now);
-            }
-        } catch (RuntimeException e) {
-            System.getLogger(UpstreamPool.class.getName()).log(System.Logger.Level.WARNING, "pool sweep failed", e);
-        }
-    }
+  }
 }

@@ -1,112 +1,142 @@
 package io.steadyproxy.admin;
 
-import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Optional;
-
-import org.junit.jupiter.api.Test;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
 
 import io.steadyproxy.SteadyProxy;
 import io.steadyproxy.testing.FakeMemory;
 import io.steadyproxy.testing.RawHttp;
 import io.steadyproxy.testing.RawUpstream;
 import io.steadyproxy.testing.TestProxies;
-
-import static org.hamcrest.MatcherAssert.assertThat;
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.is;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
 
 /** Admin routes: token rules, loopback-only without a token, and the admin port. */
 class AdminTest {
-    private static final Optional<byte[]> TOKEN = Optional.of("s3cret".getBytes(StandardCharsets.UTF_8));
+  private static final Optional<byte[]> TOKEN =
+      Optional.of("s3cret".getBytes(StandardCharsets.UTF_8));
 
-    private static RawHttp.Response post(int port, String path, String auth) throws Exception {
-        return RawHttp.exchange(port, "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
-                + (auth == null ? "" : "Authorization: " + auth + "\r\n") + "\r\n");
+  private static RawHttp.Response post(int port, String path, String auth) throws Exception {
+    return RawHttp.exchange(
+        port,
+        "POST "
+            + path
+            + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+            + (auth == null ? "" : "Authorization: " + auth + "\r\n")
+            + "\r\n");
+  }
+
+  @Test
+  void accessRuleCoversEveryCase() throws Exception {
+    InetAddress loopback = InetAddress.getLoopbackAddress();
+    InetAddress remote =
+        InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, 1}); // TEST-NET-1, no traffic
+    assertThat(AdminService.check(TOKEN, Optional.empty(), loopback).get().status(), is(401));
+    assertThat(
+        AdminService.check(TOKEN, Optional.of("Basic czNjcmV0"), loopback).get().status(), is(401));
+    assertThat(
+        AdminService.check(TOKEN, Optional.of("Bearer wrong"), remote).get().status(), is(403));
+    assertThat(
+        AdminService.check(TOKEN, Optional.of("Bearer s3cret"), remote), is(Optional.empty()));
+    assertThat(
+        AdminService.check(TOKEN, Optional.of("bearer s3cret"), loopback), is(Optional.empty()));
+    assertThat(
+        AdminService.check(Optional.empty(), Optional.empty(), loopback), is(Optional.empty()));
+    assertThat(
+        AdminService.check(Optional.empty(), Optional.of("Bearer x"), remote).get().status(),
+        is(403));
+    assertThat(
+        AdminService.check(Optional.empty(), Optional.empty(), null).get().status(), is(403));
+  }
+
+  @Test
+  void cleanupNeedsTheTokenAndReportsWhatItReleased() throws Exception {
+    FakeMemory memory = new FakeMemory();
+    memory.rssMb(250);
+    try (RawUpstream upstream = RawUpstream.keepAlive("ok");
+        SteadyProxy proxy =
+            SteadyProxy.start(
+                TestProxies.settings(
+                    "--upstream", upstream.url().toString(), "--admin-token", "s3cret"),
+                memory)) {
+      RawHttp.exchange(proxy.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      io.steadyproxy.proxy.PoolTest.eventually(
+          "the connection is idle", () -> proxy.pool().idle() == 1);
+
+      var missing = post(proxy.port(), "/admin/cleanup", null);
+      assertThat(missing.status(), is(401));
+      assertThat(missing.head().header("WWW-Authenticate"), containsString("Bearer"));
+      assertThat(missing.text(), containsString("\"error\":\"unauthorized\""));
+      assertThat(post(proxy.port(), "/admin/cleanup", "Bearer nope").status(), is(403));
+
+      var ok = post(proxy.port(), "/admin/cleanup", "Bearer s3cret");
+      assertThat(ok.status(), is(200));
+      assertThat(ok.text(), containsString("\"kind\":\"full\""));
+      assertThat(ok.text(), containsString("\"before_mb\":250.0"));
+      assertThat(ok.text(), containsString("\"after_mb\":250.0"));
+      assertThat(ok.text(), containsString("\"connections_closed\":1"));
+      assertThat(proxy.pool().idle(), is(0));
     }
+  }
 
-    @Test
-    void accessRuleCoversEveryCase() throws Exception {
-        InetAddress loopback = InetAddress.getLoopbackAddress();
-        InetAddress remote = InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, 1}); // TEST-NET-1, no traffic
-        assertThat(AdminService.check(TOKEN, Optional.empty(), loopback).get().status(), is(401));
-        assertThat(AdminService.check(TOKEN, Optional.of("Basic czNjcmV0"), loopback).get().status(), is(401));
-        assertThat(AdminService.check(TOKEN, Optional.of("Bearer wrong"), remote).get().status(), is(403));
-        assertThat(AdminService.check(TOKEN, Optional.of("Bearer s3cret"), remote), is(Optional.empty()));
-        assertThat(AdminService.check(TOKEN, Optional.of("bearer s3cret"), loopback), is(Optional.empty()));
-        assertThat(AdminService.check(Optional.empty(), Optional.empty(), loopback), is(Optional.empty()));
-        assertThat(AdminService.check(Optional.empty(), Optional.of("Bearer x"), remote).get().status(), is(403));
-        assertThat(AdminService.check(Optional.empty(), Optional.empty(), null).get().status(), is(403));
+  @Test
+  void withoutATokenLoopbackClientsMayCleanUp() throws Exception {
+    try (SteadyProxy proxy = TestProxies.start("--upstream", "http://127.0.0.1:9")) {
+      assertThat(post(proxy.port(), "/admin/cleanup", null).status(), is(200));
     }
+  }
 
-    @Test
-    void cleanupNeedsTheTokenAndReportsWhatItReleased() throws Exception {
-        FakeMemory memory = new FakeMemory();
-        memory.rssMb(250);
-        try (RawUpstream upstream = RawUpstream.keepAlive("ok");
-                SteadyProxy proxy = SteadyProxy.start(TestProxies.settings("--upstream", upstream.url().toString(),
-                                                                           "--admin-token", "s3cret"), memory)) {
-            RawHttp.exchange(proxy.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-            io.steadyproxy.proxy.PoolTest.eventually("the connection is idle", () -> proxy.pool().idle() == 1);
-
-            var missing = post(proxy.port(), "/admin/cleanup", null);
-            assertThat(missing.status(), is(401));
-            assertThat(missing.head().header("WWW-Authenticate"), containsString("Bearer"));
-            assertThat(missing.text(), containsString("\"error\":\"unauthorized\""));
-            assertThat(post(proxy.port(), "/admin/cleanup", "Bearer nope").status(), is(403));
-
-            var ok = post(proxy.port(), "/admin/cleanup", "Bearer s3cret");
-            assertThat(ok.status(), is(200));
-            assertThat(ok.text(), containsString("\"kind\":\"full\""));
-            assertThat(ok.text(), containsString("\"before_mb\":250.0"));
-            assertThat(ok.text(), containsString("\"after_mb\":250.0"));
-            assertThat(ok.text(), containsString("\"connections_closed\":1"));
-            assertThat(proxy.pool().idle(), is(0));
-        }
+  /** Socket x path x expected status, with an admin port: the main socket is a pure proxy. */
+  @Test
+  void adminPortCarriesHealthAdminAndObserveAndTheMainPortProxiesEverything() throws Exception {
+    try (RawUpstream upstream =
+            RawUpstream.start(
+                conn -> {
+                  RawHttp.Head head;
+                  while ((head = conn.readHead()) != null) {
+                    RawHttp.drainBody(conn.in(), head);
+                    conn.write("HTTP/1.1 299 From Upstream\r\nContent-Length: 0\r\n\r\n");
+                  }
+                });
+        SteadyProxy proxy =
+            TestProxies.start(
+                "--upstream",
+                upstream.url().toString(),
+                "--admin-port",
+                "0",
+                "--admin-token",
+                "t")) {
+      int main = proxy.port();
+      int admin = proxy.adminPort();
+      assertThat(admin != main, is(true));
+      record Case(int port, String method, String path, String auth, int status) {}
+      for (Case c :
+          List.of(
+              new Case(main, "GET", "/health", null, 299),
+              new Case(main, "POST", "/admin/cleanup", null, 299),
+              new Case(main, "GET", "/observe/health", null, 299),
+              new Case(main, "GET", "/observe/metrics", null, 299),
+              new Case(admin, "GET", "/health", null, 200),
+              new Case(admin, "POST", "/admin/cleanup", null, 401),
+              new Case(admin, "POST", "/admin/cleanup", "Bearer x", 403),
+              new Case(admin, "POST", "/admin/cleanup", "Bearer t", 200),
+              new Case(admin, "GET", "/observe/health", null, 200),
+              new Case(admin, "GET", "/observe/health/ready", null, 200),
+              new Case(admin, "GET", "/observe/metrics", null, 200),
+              new Case(admin, "GET", "/anything-else", null, 404))) {
+        var res =
+            c.method().equals("POST")
+                ? post(c.port(), c.path(), c.auth())
+                : RawHttp.exchange(c.port(), "GET " + c.path() + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(
+            (c.port() == main ? "main " : "admin ") + c.method() + " " + c.path(),
+            res.status(),
+            is(c.status()));
+      }
     }
-
-    @Test
-    void withoutATokenLoopbackClientsMayCleanUp() throws Exception {
-        try (SteadyProxy proxy = TestProxies.start("--upstream", "http://127.0.0.1:9")) {
-            assertThat(post(proxy.port(), "/admin/cleanup", null).status(), is(200));
-        }
-    }
-
-    /** Socket x path x expected status, with an admin port: the main socket is a pure proxy. */
-    @Test
-    void adminPortCarriesHealthAdminAndObserveAndTheMainPortProxiesEverything() throws Exception {
-        try (RawUpstream upstream = RawUpstream.start(conn -> {
-            RawHttp.Head head;
-            while ((head = conn.readHead()) != null) {
-                RawHttp.drainBody(conn.in(), head);
-                conn.write("HTTP/1.1 299 From Upstream\r\nContent-Length: 0\r\n\r\n");
-            }
-        });
-                SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString(), "--admin-port", "0",
-                                                      "--admin-token", "t")) {
-            int main = proxy.port();
-            int admin = proxy.adminPort();
-            assertThat(admin != main, is(true));
-            record Case(int port, String method, String path, String auth, int status) {
-            }
-            for (Case c : List.of(new Case(main, "GET", "/health", null, 299),
-                                  new Case(main, "POST", "/admin/cleanup", null, 299),
-                                  new Case(main, "GET", "/observe/health", null, 299),
-                                  new Case(main, "GET", "/observe/metrics", null, 299),
-                                  new Case(admin, "GET", "/health", null, 200),
-                                  new Case(admin, "POST", "/admin/cleanup", null, 401),
-                                  new Case(admin, "POST", "/admin/cleanup", "Bearer x", 403),
-                                  new Case(admin, "POST", "/admin/cleanup", "Bearer t", 200),
-                                  new Case(admin, "GET", "/observe/health", null, 200),
-                                  new Case(admin, "GET", "/observe/health/ready", null, 200),
-                                  new Case(admin, "GET", "/observe/metrics", null, 200),
-                                  new Case(admin, "GET", "/anything-else", null, 404))) {
-                var res = c.method().equals("POST") ? post(c.port(), c.path(), c.auth())
-                        : RawHttp.exchange(c.port(), "GET " + c.path() + " HTTP/1.1\r\nHost: x\r\n\r\n");
-                assertThat((c.port() == main ? "main " : "admin ") + c.method() + " " + c.path(), res.status(),
-                           is(c.status()));
-            }
-        }
-    }
+  }
 }

@@ -1,5 +1,19 @@
 package io.steadyproxy.proxy;
 
+import static io.steadyproxy.proxy.PoolTest.eventually;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.anyOf;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThan;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+
+import io.steadyproxy.SteadyProxy;
+import io.steadyproxy.testing.Observed;
+import io.steadyproxy.testing.RawHttp;
+import io.steadyproxy.testing.RawUpstream;
+import io.steadyproxy.testing.TestProxies;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,211 +30,232 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.junit.jupiter.api.Test;
-
-import io.steadyproxy.SteadyProxy;
-import io.steadyproxy.testing.Observed;
-import io.steadyproxy.testing.RawHttp;
-import io.steadyproxy.testing.RawUpstream;
-import io.steadyproxy.testing.TestProxies;
-
-import static io.steadyproxy.proxy.PoolTest.eventually;
-import static org.hamcrest.MatcherAssert.assertThat;
-import static org.hamcrest.Matchers.anyOf;
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.greaterThan;
-import static org.hamcrest.Matchers.is;
-import static org.hamcrest.Matchers.lessThan;
-import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
 /** Upstreams and clients that misbehave under load; the pool always returns to zero in use. */
 class FaultTest {
-    private static final String GET = "GET /f HTTP/1.1\r\nHost: x\r\n\r\n";
+  private static final String GET = "GET /f HTTP/1.1\r\nHost: x\r\n\r\n";
 
-    @Test
-    void anUpstreamStallingMidBodyPastTheReadTimeoutClosesTheClientConnection() throws Exception {
-        try (RawUpstream upstream = RawUpstream.start(conn -> {
-            conn.readHead();
-            conn.write("HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n" + "x".repeat(100_000));
-            conn.awaitPeerClose(); // then silence
-        });
-                SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString(), "--read-timeout", "0.3");
-                Observed observed = Observed.start()) {
+  @Test
+  void anUpstreamStallingMidBodyPastTheReadTimeoutClosesTheClientConnection() throws Exception {
+    try (RawUpstream upstream =
+            RawUpstream.start(
+                conn -> {
+                  conn.readHead();
+                  conn.write(
+                      "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n" + "x".repeat(100_000));
+                  conn.awaitPeerClose(); // then silence
+                });
+        SteadyProxy proxy =
+            TestProxies.start("--upstream", upstream.url().toString(), "--read-timeout", "0.3");
+        Observed observed = Observed.start()) {
+      try {
+        var res = RawHttp.exchange(proxy.port(), GET);
+        assertThat("a stalled body is never presented as complete", res.complete(), is(false));
+      } catch (IOException closedBeforeTheHead) {
+        // also acceptable: what had arrived was still buffered when the connection closed
+      }
+      eventually("the upstream socket is closed", () -> upstream.openNow() == 0);
+      eventually("the slot is free", () -> proxy.pool().inUse() == 0);
+      assertThat(proxy.pool().open(), is(0));
+      eventually("the request is logged", () -> !observed.accessLines().isEmpty());
+      assertThat(observed.accessLines().getLast(), containsString("error=read_timeout"));
+      assertThat(
+          Observed.metrics(proxy)
+              .value("steadyproxy_upstream_errors_total", "class", "read_timeout"),
+          is(1.0));
+      assertThat(observed.platformThreadGrowth(), lessThanOrEqualTo(0));
+    }
+  }
+
+  @Test
+  void aSmallBodyStallingPastTheReadTimeoutIsStillA504() throws Exception {
+    try (RawUpstream upstream =
+            RawUpstream.start(
+                conn -> {
+                  conn.readHead();
+                  conn.write("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + "x".repeat(100));
+                  conn.awaitPeerClose();
+                });
+        SteadyProxy proxy =
+            TestProxies.start("--upstream", upstream.url().toString(), "--read-timeout", "0.3")) {
+      var res = RawHttp.exchange(proxy.port(), GET);
+      assertThat(res.status(), is(504));
+      assertThat(res.text(), containsString("\"error\":\"read_timeout\""));
+      eventually("the slot is free", () -> proxy.pool().inUse() == 0);
+    }
+  }
+
+  @Test
+  void aSlowReadingClientHoldsMemoryFlatThroughBackpressure() throws Exception {
+    AtomicLong written = new AtomicLong();
+    long size = 512L * 1024 * 1024;
+    try (RawUpstream upstream =
+            RawUpstream.start(
+                conn -> {
+                  conn.readHead();
+                  conn.write("HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n");
+                  byte[] block = new byte[64 * 1024];
+                  OutputStream out = conn.out();
+                  for (long left = size; left > 0; left -= block.length) {
+                    out.write(block);
+                    written.addAndGet(block.length);
+                  }
+                });
+        SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString());
+        Socket client = new Socket()) {
+      client.setReceiveBufferSize(64 * 1024);
+      client.connect(new InetSocketAddress("127.0.0.1", proxy.port()));
+      client.getOutputStream().write(GET.getBytes(StandardCharsets.US_ASCII));
+      InputStream in = client.getInputStream();
+      RawHttp.Head head = RawHttp.readHead(in);
+      assertThat(head.status(), is(200));
+      // the client stops reading: the upstream may fill the socket buffers on the way, no more
+      eventually(
+          "the upstream is blocked by backpressure",
+          () -> {
+            long before = written.get();
             try {
-                var res = RawHttp.exchange(proxy.port(), GET);
-                assertThat("a stalled body is never presented as complete", res.complete(), is(false));
-            } catch (IOException closedBeforeTheHead) {
-                // also acceptable: what had arrived was still buffered when the connection closed
+              Thread.sleep(300);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
             }
-            eventually("the upstream socket is closed", () -> upstream.openNow() == 0);
-            eventually("the slot is free", () -> proxy.pool().inUse() == 0);
-            assertThat(proxy.pool().open(), is(0));
-            eventually("the request is logged", () -> !observed.accessLines().isEmpty());
-            assertThat(observed.accessLines().getLast(), containsString("error=read_timeout"));
-            assertThat(Observed.metrics(proxy).value("steadyproxy_upstream_errors_total", "class", "read_timeout"), is(1.0));
-            assertThat(observed.platformThreadGrowth(), lessThanOrEqualTo(0));
-        }
+            return written.get() == before;
+          });
+      assertThat(
+          "bytes in flight are bounded by socket buffers, not held by the proxy",
+          written.get(),
+          lessThan(64L * 1024 * 1024));
+      System.gc();
+      long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+      assertThat(heap, lessThan(256L * 1024 * 1024));
+      // then it reads everything: the transfer completes
+      byte[] buf = new byte[64 * 1024];
+      long total = 0;
+      int n;
+      while (total < size && (n = in.read(buf)) > 0) {
+        total += n;
+      }
+      assertThat(total, is(size));
     }
+  }
 
-    @Test
-    void aSmallBodyStallingPastTheReadTimeoutIsStillA504() throws Exception {
-        try (RawUpstream upstream = RawUpstream.start(conn -> {
-            conn.readHead();
-            conn.write("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + "x".repeat(100));
-            conn.awaitPeerClose();
-        });
-                SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString(), "--read-timeout", "0.3")) {
-            var res = RawHttp.exchange(proxy.port(), GET);
-            assertThat(res.status(), is(504));
-            assertThat(res.text(), containsString("\"error\":\"read_timeout\""));
-            eventually("the slot is free", () -> proxy.pool().inUse() == 0);
+  @Test
+  void aThousandConcurrentRequestsNeverOpenMoreThanMaxConnections() throws Exception {
+    try (RawUpstream upstream = RawUpstream.answering("ok", () -> Thread.sleep(20));
+        SteadyProxy proxy =
+            TestProxies.start(
+                "--upstream",
+                upstream.url().toString(),
+                "--max-connections",
+                "100",
+                "--pool-timeout",
+                "0.5");
+        ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<RawHttp.Response>> all = new ArrayList<>();
+      for (int i = 0; i < 1000; i++) {
+        all.add(clients.submit(() -> RawHttp.exchange(proxy.port(), GET)));
+      }
+      int ok = 0;
+      int busy = 0;
+      for (Future<RawHttp.Response> f : all) {
+        int status = f.get(120, TimeUnit.SECONDS).status();
+        assertThat(status, anyOf(is(200), is(503)));
+        if (status == 200) {
+          ok++;
+        } else {
+          busy++;
         }
+      }
+      assertThat(ok + busy, is(1000));
+      assertThat(ok, greaterThan(100));
+      assertThat(
+          "never more than max_connections upstream sockets",
+          upstream.maxOpen(),
+          lessThanOrEqualTo(100));
+      eventually("every slot returns", () -> proxy.pool().inUse() == 0);
+      assertThat(proxy.pool().open(), lessThanOrEqualTo(100));
     }
+  }
 
-    @Test
-    void aSlowReadingClientHoldsMemoryFlatThroughBackpressure() throws Exception {
-        AtomicLong written = new AtomicLong();
-        long size = 512L * 1024 * 1024;
-        try (RawUpstream upstream = RawUpstream.start(conn -> {
-            conn.readHead();
-            conn.write("HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n");
-            byte[] block = new byte[64 * 1024];
-            OutputStream out = conn.out();
-            for (long left = size; left > 0; left -= block.length) {
-                out.write(block);
-                written.addAndGet(block.length);
-            }
-        });
-                SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString());
-                Socket client = new Socket()) {
-            client.setReceiveBufferSize(64 * 1024);
-            client.connect(new InetSocketAddress("127.0.0.1", proxy.port()));
-            client.getOutputStream().write(GET.getBytes(StandardCharsets.US_ASCII));
-            InputStream in = client.getInputStream();
-            RawHttp.Head head = RawHttp.readHead(in);
-            assertThat(head.status(), is(200));
-            // the client stops reading: the upstream may fill the socket buffers on the way, no more
-            eventually("the upstream is blocked by backpressure", () -> {
-                long before = written.get();
-                try {
-                    Thread.sleep(300);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return written.get() == before;
-            });
-            assertThat("bytes in flight are bounded by socket buffers, not held by the proxy",
-                       written.get(), lessThan(64L * 1024 * 1024));
-            System.gc();
-            long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-            assertThat(heap, lessThan(256L * 1024 * 1024));
-            // then it reads everything: the transfer completes
-            byte[] buf = new byte[64 * 1024];
-            long total = 0;
-            int n;
-            while (total < size && (n = in.read(buf)) > 0) {
-                total += n;
-            }
-            assertThat(total, is(size));
-        }
+  @Test
+  void anUpstreamRestartDuringLoadRecoversWithNoStuckSlots() throws Exception {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
     }
-
-    @Test
-    void aThousandConcurrentRequestsNeverOpenMoreThanMaxConnections() throws Exception {
-        try (RawUpstream upstream = RawUpstream.answering("ok", () -> Thread.sleep(20));
-                SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString(), "--max-connections", "100",
-                                                      "--pool-timeout", "0.5");
-                ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<RawHttp.Response>> all = new ArrayList<>();
-            for (int i = 0; i < 1000; i++) {
-                all.add(clients.submit(() -> RawHttp.exchange(proxy.port(), GET)));
-            }
-            int ok = 0;
-            int busy = 0;
-            for (Future<RawHttp.Response> f : all) {
-                int status = f.get(120, TimeUnit.SECONDS).status();
-                assertThat(status, anyOf(is(200), is(503)));
-                if (status == 200) {
-                    ok++;
-                } else {
-                    busy++;
-                }
-            }
-            assertThat(ok + busy, is(1000));
-            assertThat(ok, greaterThan(100));
-            assertThat("never more than max_connections upstream sockets", upstream.maxOpen(), lessThanOrEqualTo(100));
-            eventually("every slot returns", () -> proxy.pool().inUse() == 0);
-            assertThat(proxy.pool().open(), lessThanOrEqualTo(100));
-        }
-    }
-
-    @Test
-    void anUpstreamRestartDuringLoadRecoversWithNoStuckSlots() throws Exception {
-        int port;
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort();
-        }
-        RestartableUpstream upstream = new RestartableUpstream(port);
-        upstream.start();
-        try (SteadyProxy proxy = TestProxies.start("--upstream", "http://127.0.0.1:" + port, "--connect-timeout", "1");
-                ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<Integer>> load = new ArrayList<>();
-            for (int c = 0; c < 20; c++) {
-                load.add(clients.submit(() -> {
-                    int failures = 0;
-                    for (int i = 0; i < 100; i++) {
-                        try {
-                            int status = RawHttp.exchange(proxy.port(), GET).status();
-                            if (status != 200) {
-                                failures++;
-                                assertThat(status, anyOf(is(502), is(503), is(504)));
-                            }
-                        } catch (IOException e) {
-                            failures++;
-                        }
+    RestartableUpstream upstream = new RestartableUpstream(port);
+    upstream.start();
+    try (SteadyProxy proxy =
+            TestProxies.start("--upstream", "http://127.0.0.1:" + port, "--connect-timeout", "1");
+        ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<Integer>> load = new ArrayList<>();
+      for (int c = 0; c < 20; c++) {
+        load.add(
+            clients.submit(
+                () -> {
+                  int failures = 0;
+                  for (int i = 0; i < 100; i++) {
+                    try {
+                      int status = RawHttp.exchange(proxy.port(), GET).status();
+                      if (status != 200) {
+                        failures++;
+                        assertThat(status, anyOf(is(502), is(503), is(504)));
+                      }
+                    } catch (IOException e) {
+                      failures++;
                     }
-                    return failures;
+                  }
+                  return failures;
                 }));
-            }
-            Thread.sleep(200);
-            upstream.stop();
-            Thread.sleep(300);
-            upstream.start();
-            for (Future<Integer> f : load) {
-                f.get(120, TimeUnit.SECONDS);
-            }
-            eventually("every slot returns", () -> proxy.pool().inUse() == 0);
-            for (int i = 0; i < 20; i++) {
-                assertThat("after the restart every request succeeds", RawHttp.exchange(proxy.port(), GET).status(), is(200));
-            }
-        } finally {
-            upstream.stop();
-        }
+      }
+      Thread.sleep(200);
+      upstream.stop();
+      Thread.sleep(300);
+      upstream.start();
+      for (Future<Integer> f : load) {
+        f.get(120, TimeUnit.SECONDS);
+      }
+      eventually("every slot returns", () -> proxy.pool().inUse() == 0);
+      for (int i = 0; i < 20; i++) {
+        assertThat(
+            "after the restart every request succeeds",
+            RawHttp.exchange(proxy.port(), GET).status(),
+            is(200));
+      }
+    } finally {
+      upstream.stop();
+    }
+  }
+
+  /**
+   * A keep-alive upstream on a fixed port that can be stopped (closing every socket) and started
+   * again.
+   */
+  private static final class RestartableUpstream {
+    private final int port;
+    private RawUpstream current;
+
+    RestartableUpstream(int port) {
+      this.port = port;
     }
 
-    /** A keep-alive upstream on a fixed port that can be stopped (closing every socket) and started again. */
-    private static final class RestartableUpstream {
-        private final int port;
-        private RawUpstream current;
-
-        RestartableUpstream(int port) {
-            this.port = port;
-        }
-
-        void start() throws IOException {
-            current = RawUpstream.startOn(port, conn -> {
+    void start() throws IOException {
+      current =
+          RawUpstream.startOn(
+              port,
+              conn -> {
                 RawHttp.Head head;
                 while ((head = conn.readHead()) != null) {
-                    conn.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                  conn.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
                 }
-            });
-        }
-
-        void stop() throws IOException {
-            if (current != null) {
-                current.close();
-            }
-        }
+              });
     }
+
+    void stop() throws IOException {
+      if (current != null) {
+        current.close();
+      }
+    }
+  }
 }

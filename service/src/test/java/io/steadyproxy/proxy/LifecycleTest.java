@@ -1,7 +1,16 @@
 package io.steadyproxy.proxy;
 
+import static io.steadyproxy.proxy.PoolTest.eventually;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.steadyproxy.SteadyProxy;
+import io.steadyproxy.testing.RawHttp;
+import io.steadyproxy.testing.RawUpstream;
+import io.steadyproxy.testing.TestProxies;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.Socket;
@@ -11,169 +20,204 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
-
-import io.steadyproxy.SteadyProxy;
-import io.steadyproxy.testing.RawHttp;
-import io.steadyproxy.testing.RawUpstream;
-import io.steadyproxy.testing.TestProxies;
-
-import static io.steadyproxy.proxy.PoolTest.eventually;
-import static org.hamcrest.MatcherAssert.assertThat;
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.is;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Shutdown, uploads that stop half-way, and writes the upstream does not take. */
 class LifecycleTest {
 
-    @Test
-    void shutdownLetsInFlightRequestsFinishThenRefusesNewOnes() throws Exception {
-        CountDownLatch requestArrived = new CountDownLatch(1);
-        try (RawUpstream upstream = RawUpstream.answering("done", () -> {
-            requestArrived.countDown();
-            Thread.sleep(700);
-        })) {
-            SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString(),
-                                                  "--shutdown-grace-period", "10");
-            int port = proxy.port();
-            CompletableFuture<RawHttp.Response> inFlight = CompletableFuture.supplyAsync(() -> {
+  @Test
+  void shutdownLetsInFlightRequestsFinishThenRefusesNewOnes() throws Exception {
+    CountDownLatch requestArrived = new CountDownLatch(1);
+    try (RawUpstream upstream =
+        RawUpstream.answering(
+            "done",
+            () -> {
+              requestArrived.countDown();
+              Thread.sleep(700);
+            })) {
+      SteadyProxy proxy =
+          TestProxies.start(
+              "--upstream", upstream.url().toString(), "--shutdown-grace-period", "10");
+      int port = proxy.port();
+      CompletableFuture<RawHttp.Response> inFlight =
+          CompletableFuture.supplyAsync(
+              () -> {
                 try {
-                    return RawHttp.exchange(port, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+                  return RawHttp.exchange(port, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
                 } catch (IOException e) {
-                    throw new RuntimeException(e);
+                  throw new RuntimeException(e);
                 }
-            });
-            assertThat(requestArrived.await(10, TimeUnit.SECONDS), is(true));
-            proxy.close();
-            assertThat("the request in flight at shutdown completes", inFlight.get(10, TimeUnit.SECONDS).text(), is("done"));
-            assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close());
-            assertThat(proxy.pool().open(), is(0));
-        }
+              });
+      assertThat(requestArrived.await(10, TimeUnit.SECONDS), is(true));
+      proxy.close();
+      assertThat(
+          "the request in flight at shutdown completes",
+          inFlight.get(10, TimeUnit.SECONDS).text(),
+          is("done"));
+      assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close());
+      assertThat(proxy.pool().open(), is(0));
     }
+  }
 
-    @Test
-    void duringTheShutdownDelayReadinessIsDownAndRequestsAreStillServed() throws Exception {
-        try (RawUpstream upstream = RawUpstream.keepAlive("ok")) {
-            SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString(), "--shutdown-delay", "1.5");
-            int port = proxy.port();
-            assertThat(RawHttp.exchange(port, "GET /observe/health/ready HTTP/1.1\r\nHost: x\r\n\r\n").status(), is(200));
-            CompletableFuture<Void> closing = CompletableFuture.runAsync(proxy::close);
-            eventually("readiness goes DOWN", () -> {
-                try {
-                    return RawHttp.exchange(port, "GET /observe/health/ready HTTP/1.1\r\nHost: x\r\n\r\n").status() == 503;
-                } catch (IOException e) {
-                    return false;
-                }
-            });
-            assertThat("still serving while load balancers catch up",
-                       RawHttp.exchange(port, "GET /x HTTP/1.1\r\nHost: x\r\n\r\n").text(), is("ok"));
-            closing.get(30, TimeUnit.SECONDS);
-            assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close());
-        }
-    }
-
-    @Test
-    void sigtermStopsTheRealProcessGracefully() throws Exception {
-        CountDownLatch requestArrived = new CountDownLatch(1);
-        try (RawUpstream upstream = RawUpstream.answering("done", () -> {
-            requestArrived.countDown();
-            Thread.sleep(700);
-        })) {
-            int port;
-            try (var s = new java.net.ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-            Process p = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                                                   "-cp", System.getProperty("java.class.path"), "io.steadyproxy.Main",
-                                                   "--host", "127.0.0.1", "--port", Integer.toString(port),
-                                                   "--upstream", upstream.url().toString(), "--log-file", ""))
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .start();
+  @Test
+  void duringTheShutdownDelayReadinessIsDownAndRequestsAreStillServed() throws Exception {
+    try (RawUpstream upstream = RawUpstream.keepAlive("ok")) {
+      SteadyProxy proxy =
+          TestProxies.start("--upstream", upstream.url().toString(), "--shutdown-delay", "1.5");
+      int port = proxy.port();
+      assertThat(
+          RawHttp.exchange(port, "GET /observe/health/ready HTTP/1.1\r\nHost: x\r\n\r\n").status(),
+          is(200));
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(proxy::close);
+      eventually(
+          "readiness goes DOWN",
+          () -> {
             try {
-                int finalPort = port;
-                eventually("the proxy listens", () -> {
-                    try (Socket s = new Socket("127.0.0.1", finalPort)) {
-                        return true;
-                    } catch (IOException e) {
-                        return false;
-                    }
-                });
-                CompletableFuture<RawHttp.Response> inFlight = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return RawHttp.exchange(finalPort, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
-                    } catch (IOException e) {
-                        throw new RuntimeException(e);
-                    }
-                });
-                assertThat(requestArrived.await(10, TimeUnit.SECONDS), is(true));
-                p.destroy(); // SIGTERM
-                assertThat(inFlight.get(15, TimeUnit.SECONDS).text(), is("done"));
-                assertThat(p.waitFor(15, TimeUnit.SECONDS), is(true));
-                assertThat("exit status after SIGTERM", p.exitValue(), is(143));
-            } finally {
-                p.destroyForcibly();
+              return RawHttp.exchange(port, "GET /observe/health/ready HTTP/1.1\r\nHost: x\r\n\r\n")
+                      .status()
+                  == 503;
+            } catch (IOException e) {
+              return false;
             }
-        }
+          });
+      assertThat(
+          "still serving while load balancers catch up",
+          RawHttp.exchange(port, "GET /x HTTP/1.1\r\nHost: x\r\n\r\n").text(),
+          is("ok"));
+      closing.get(30, TimeUnit.SECONDS);
+      assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close());
     }
+  }
 
-    @Test
-    void clientAbortDuringUploadClosesTheUpstreamConnection() throws Exception {
-        try (RawUpstream upstream = RawUpstream.start(conn -> {
-            conn.readHead();
-            conn.awaitPeerClose();
-        });
-                SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString())) {
-            try (Socket client = new Socket("127.0.0.1", proxy.port())) {
-                OutputStream out = client.getOutputStream();
-                out.write("PUT /up HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                out.write(new byte[256 * 1024]);
-                out.flush();
-                eventually("the upload reached the upstream", () -> upstream.accepted() == 1);
-                client.setSoLinger(true, 0);
-            }
-            eventually("the upstream sees its connection closed", () -> upstream.closedByPeer() == 1);
-            eventually("the slot is free", () -> proxy.pool().inUse() == 0);
-            assertThat(proxy.pool().open(), is(0));
-        }
-    }
-
-    @Test
-    void aWriteTheUpstreamDoesNotTakeIsAbandonedAfterTheWriteTimeout() throws Exception {
-        CountDownLatch done = new CountDownLatch(1);
-        try (RawUpstream upstream = RawUpstream.start(conn -> {
-            conn.readHead(); // reads the head, then never reads the body: its buffers fill up
-            done.await(30, TimeUnit.SECONDS);
-        });
-                SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString(), "--write-timeout", "0.5");
-                Socket client = new Socket("127.0.0.1", proxy.port())) {
-            client.setSoTimeout(30_000);
-            OutputStream out = client.getOutputStream();
-            long size = 64L * 1024 * 1024;
-            out.write(("PUT /up HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            CompletableFuture<RawHttp.Response> answer = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return RawHttp.readResponse(client.getInputStream(), false);
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
-                }
+  @Test
+  void sigtermStopsTheRealProcessGracefully() throws Exception {
+    CountDownLatch requestArrived = new CountDownLatch(1);
+    try (RawUpstream upstream =
+        RawUpstream.answering(
+            "done",
+            () -> {
+              requestArrived.countDown();
+              Thread.sleep(700);
+            })) {
+      int port;
+      try (var s = new java.net.ServerSocket(0)) {
+        port = s.getLocalPort();
+      }
+      Process p =
+          new ProcessBuilder(
+                  List.of(
+                      Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                      "-cp",
+                      System.getProperty("java.class.path"),
+                      "io.steadyproxy.Main",
+                      "--host",
+                      "127.0.0.1",
+                      "--port",
+                      Integer.toString(port),
+                      "--upstream",
+                      upstream.url().toString(),
+                      "--log-file",
+                      ""))
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      try {
+        int finalPort = port;
+        eventually(
+            "the proxy listens",
+            () -> {
+              try (Socket s = new Socket("127.0.0.1", finalPort)) {
+                return true;
+              } catch (IOException e) {
+                return false;
+              }
             });
-            byte[] block = new byte[64 * 1024];
-            try {
-                for (long sent = 0; sent < size && !answer.isDone(); sent += block.length) {
-                    out.write(block);
-                }
-            } catch (IOException closedByProxy) {
-                // the proxy may close the client connection once it has answered
-            }
-            RawHttp.Response res = answer.get(30, TimeUnit.SECONDS);
-            assertThat(res.status(), is(504));
-            assertThat(res.text(), containsString("\"error\":\"write_timeout\""));
-            eventually("the slot is free", () -> proxy.pool().inUse() == 0);
-        } finally {
-            done.countDown();
-        }
+        CompletableFuture<RawHttp.Response> inFlight =
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return RawHttp.exchange(finalPort, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+                  } catch (IOException e) {
+                    throw new RuntimeException(e);
+                  }
+                });
+        assertThat(requestArrived.await(10, TimeUnit.SECONDS), is(true));
+        p.destroy(); // SIGTERM
+        assertThat(inFlight.get(15, TimeUnit.SECONDS).text(), is("done"));
+        assertThat(p.waitFor(15, TimeUnit.SECONDS), is(true));
+        assertThat("exit status after SIGTERM", p.exitValue(), is(143));
+      } finally {
+        p.destroyForcibly();
+      }
     }
+  }
+
+  @Test
+  void clientAbortDuringUploadClosesTheUpstreamConnection() throws Exception {
+    try (RawUpstream upstream =
+            RawUpstream.start(
+                conn -> {
+                  conn.readHead();
+                  conn.awaitPeerClose();
+                });
+        SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString())) {
+      try (Socket client = new Socket("127.0.0.1", proxy.port())) {
+        OutputStream out = client.getOutputStream();
+        out.write(
+            "PUT /up HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
+        out.write(new byte[256 * 1024]);
+        out.flush();
+        eventually("the upload reached the upstream", () -> upstream.accepted() == 1);
+        client.setSoLinger(true, 0);
+      }
+      eventually("the upstream sees its connection closed", () -> upstream.closedByPeer() == 1);
+      eventually("the slot is free", () -> proxy.pool().inUse() == 0);
+      assertThat(proxy.pool().open(), is(0));
+    }
+  }
+
+  @Test
+  void aWriteTheUpstreamDoesNotTakeIsAbandonedAfterTheWriteTimeout() throws Exception {
+    CountDownLatch done = new CountDownLatch(1);
+    try (RawUpstream upstream =
+            RawUpstream.start(
+                conn -> {
+                  conn.readHead(); // reads the head, then never reads the body: its buffers fill up
+                  done.await(30, TimeUnit.SECONDS);
+                });
+        SteadyProxy proxy =
+            TestProxies.start("--upstream", upstream.url().toString(), "--write-timeout", "0.5");
+        Socket client = new Socket("127.0.0.1", proxy.port())) {
+      client.setSoTimeout(30_000);
+      OutputStream out = client.getOutputStream();
+      long size = 64L * 1024 * 1024;
+      out.write(
+          ("PUT /up HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      CompletableFuture<RawHttp.Response> answer =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return RawHttp.readResponse(client.getInputStream(), false);
+                } catch (IOException e) {
+                  throw new RuntimeException(e);
+                }
+              });
+      byte[] block = new byte[64 * 1024];
+      try {
+        for (long sent = 0; sent < size && !answer.isDone(); sent += block.length) {
+          out.write(block);
+        }
+      } catch (IOException closedByProxy) {
+        // the proxy may close the client connection once it has answered
+      }
+      RawHttp.Response res = answer.get(30, TimeUnit.SECONDS);
+      assertThat(res.status(), is(504));
+      assertThat(res.text(), containsString("\"error\":\"write_timeout\""));
+      eventually("the slot is free", () -> proxy.pool().inUse() == 0);
+    } finally {
+      done.countDown();
+    }
+  }
 }

@@ -1,5 +1,13 @@
 package io.steadyproxy.proxy;
 
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThan;
+
+import io.steadyproxy.SteadyProxy;
+import io.steadyproxy.testing.RawHttp;
+import io.steadyproxy.testing.RawUpstream;
+import io.steadyproxy.testing.TestProxies;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
@@ -9,144 +17,150 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.junit.jupiter.api.Test;
-
-import io.steadyproxy.SteadyProxy;
-import io.steadyproxy.testing.RawHttp;
-import io.steadyproxy.testing.RawUpstream;
-import io.steadyproxy.testing.TestProxies;
-
-import static org.hamcrest.MatcherAssert.assertThat;
-import static org.hamcrest.Matchers.is;
-import static org.hamcrest.Matchers.lessThan;
 
 /** Bodies stream both ways without being held whole, and events arrive as they are sent. */
 class StreamingTest {
-    private static final long GIB = 1024L * 1024 * 1024;
-    private static final long SAMPLE_EVERY = 128L * 1024 * 1024;
-    private static final long MAX_HEAP_GROWTH = 32L * 1024 * 1024;
+  private static final long GIB = 1024L * 1024 * 1024;
+  private static final long SAMPLE_EVERY = 128L * 1024 * 1024;
+  private static final long MAX_HEAP_GROWTH = 32L * 1024 * 1024;
 
-    private static long heapAfterGc() {
-        System.gc();
-        System.gc();
-        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    }
+  private static long heapAfterGc() {
+    System.gc();
+    System.gc();
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
 
-    @Test
-    void gibibyteDownloadStreamsWithAFlatHeap() throws Exception {
-        byte[] block = new byte[64 * 1024];
-        try (RawUpstream upstream = RawUpstream.start(conn -> {
-            conn.readHead();
-            conn.write("HTTP/1.1 200 OK\r\nContent-Length: " + GIB + "\r\n\r\n");
-            OutputStream out = conn.out();
-            for (long left = GIB; left > 0; left -= block.length) {
-                out.write(block, 0, (int) Math.min(block.length, left));
-            }
-            out.flush();
-            conn.readHead();
-        });
-                SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString());
-                Socket client = new Socket("127.0.0.1", proxy.port())) {
-            client.setSoTimeout(60_000);
-            client.getOutputStream().write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            InputStream in = client.getInputStream();
-            RawHttp.Head head = RawHttp.readHead(in);
-            assertThat(head.contentLength(), is(GIB));
-            long baseline = heapAfterGc();
-            long maxGrowth = 0;
-            long total = 0;
-            long nextSample = SAMPLE_EVERY;
-            byte[] buf = new byte[64 * 1024];
-            int n;
-            while (total < GIB && (n = in.read(buf)) > 0) {
-                total += n;
-                if (total >= nextSample) {
-                    maxGrowth = Math.max(maxGrowth, heapAfterGc() - baseline);
-                    nextSample += SAMPLE_EVERY;
-                }
-            }
-            assertThat(total, is(GIB));
-            assertThat("heap growth while streaming 1 GiB down", maxGrowth, lessThan(MAX_HEAP_GROWTH));
+  @Test
+  void gibibyteDownloadStreamsWithAFlatHeap() throws Exception {
+    byte[] block = new byte[64 * 1024];
+    try (RawUpstream upstream =
+            RawUpstream.start(
+                conn -> {
+                  conn.readHead();
+                  conn.write("HTTP/1.1 200 OK\r\nContent-Length: " + GIB + "\r\n\r\n");
+                  OutputStream out = conn.out();
+                  for (long left = GIB; left > 0; left -= block.length) {
+                    out.write(block, 0, (int) Math.min(block.length, left));
+                  }
+                  out.flush();
+                  conn.readHead();
+                });
+        SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString());
+        Socket client = new Socket("127.0.0.1", proxy.port())) {
+      client.setSoTimeout(60_000);
+      client
+          .getOutputStream()
+          .write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      InputStream in = client.getInputStream();
+      RawHttp.Head head = RawHttp.readHead(in);
+      assertThat(head.contentLength(), is(GIB));
+      long baseline = heapAfterGc();
+      long maxGrowth = 0;
+      long total = 0;
+      long nextSample = SAMPLE_EVERY;
+      byte[] buf = new byte[64 * 1024];
+      int n;
+      while (total < GIB && (n = in.read(buf)) > 0) {
+        total += n;
+        if (total >= nextSample) {
+          maxGrowth = Math.max(maxGrowth, heapAfterGc() - baseline);
+          nextSample += SAMPLE_EVERY;
         }
+      }
+      assertThat(total, is(GIB));
+      assertThat("heap growth while streaming 1 GiB down", maxGrowth, lessThan(MAX_HEAP_GROWTH));
     }
+  }
 
-    @Test
-    void gibibyteUploadStreamsWithAFlatHeap() throws Exception {
-        AtomicLong received = new AtomicLong();
-        try (RawUpstream upstream = RawUpstream.start(conn -> {
-            RawHttp.Head head = conn.readHead();
-            received.set(RawHttp.drainBody(conn.in(), head));
-            String body = Long.toString(received.get());
-            conn.write("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
-            conn.readHead();
-        });
-                SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString());
-                Socket client = new Socket("127.0.0.1", proxy.port())) {
-            client.setSoTimeout(60_000);
-            OutputStream out = client.getOutputStream();
-            out.write(("PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: " + GIB + "\r\n\r\n")
-                              .getBytes(StandardCharsets.US_ASCII));
-            long baseline = heapAfterGc();
-            long maxGrowth = 0;
-            byte[] block = new byte[64 * 1024];
-            for (long sent = 0; sent < GIB; sent += block.length) {
-                out.write(block);
-                if ((sent + block.length) % SAMPLE_EVERY == 0) {
-                    maxGrowth = Math.max(maxGrowth, heapAfterGc() - baseline);
-                }
-            }
-            out.flush();
-            RawHttp.Response res = RawHttp.readResponse(client.getInputStream(), false);
-            assertThat(res.status(), is(200));
-            assertThat(res.text(), is(Long.toString(GIB)));
-            assertThat(received.get(), is(GIB));
-            assertThat("heap growth while streaming 1 GiB up", maxGrowth, lessThan(MAX_HEAP_GROWTH));
+  @Test
+  void gibibyteUploadStreamsWithAFlatHeap() throws Exception {
+    AtomicLong received = new AtomicLong();
+    try (RawUpstream upstream =
+            RawUpstream.start(
+                conn -> {
+                  RawHttp.Head head = conn.readHead();
+                  received.set(RawHttp.drainBody(conn.in(), head));
+                  String body = Long.toString(received.get());
+                  conn.write(
+                      "HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+                  conn.readHead();
+                });
+        SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString());
+        Socket client = new Socket("127.0.0.1", proxy.port())) {
+      client.setSoTimeout(60_000);
+      OutputStream out = client.getOutputStream();
+      out.write(
+          ("PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: " + GIB + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      long baseline = heapAfterGc();
+      long maxGrowth = 0;
+      byte[] block = new byte[64 * 1024];
+      for (long sent = 0; sent < GIB; sent += block.length) {
+        out.write(block);
+        if ((sent + block.length) % SAMPLE_EVERY == 0) {
+          maxGrowth = Math.max(maxGrowth, heapAfterGc() - baseline);
         }
+      }
+      out.flush();
+      RawHttp.Response res = RawHttp.readResponse(client.getInputStream(), false);
+      assertThat(res.status(), is(200));
+      assertThat(res.text(), is(Long.toString(GIB)));
+      assertThat(received.get(), is(GIB));
+      assertThat("heap growth while streaming 1 GiB up", maxGrowth, lessThan(MAX_HEAP_GROWTH));
     }
+  }
 
-    @Test
-    void serverSentEventsArriveOneByOne() throws Exception {
-        CountDownLatch firstSeenByClient = new CountDownLatch(1);
-        AtomicBoolean secondSentBeforeFirstSeen = new AtomicBoolean();
-        try (RawUpstream upstream = RawUpstream.start(conn -> {
-            conn.readHead();
-            conn.write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n");
-            conn.write(chunk("data: one\n\n"));
-            // The next event is sent only once the client has the first: a buffering proxy fails here.
-            if (!firstSeenByClient.await(20, TimeUnit.SECONDS)) {
-                secondSentBeforeFirstSeen.set(true);
-            }
-            conn.write(chunk("data: two\n\n"));
-            conn.write("0\r\n\r\n");
-            conn.readHead();
-        });
-                SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString());
-                Socket client = new Socket("127.0.0.1", proxy.port())) {
-            client.setSoTimeout(30_000);
-            client.getOutputStream().write("GET /events HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            InputStream in = client.getInputStream();
-            RawHttp.Head head = RawHttp.readHead(in);
-            assertThat(head.status(), is(200));
-            assertThat(head.header("Content-Type"), is("text/event-stream"));
-            StringBuilder seen = new StringBuilder();
-            while (!seen.toString().contains("data: one")) {
-                int b = in.read();
-                assertThat("stream ended before the first event", b >= 0, is(true));
-                seen.append((char) b);
-            }
-            firstSeenByClient.countDown();
-            while (!seen.toString().contains("data: two")) {
-                int b = in.read();
-                assertThat("stream ended before the second event", b >= 0, is(true));
-                seen.append((char) b);
-            }
-            assertThat("the first event must reach the client before the upstream sends the second",
-                       secondSentBeforeFirstSeen.get(), is(false));
-        }
+  @Test
+  void serverSentEventsArriveOneByOne() throws Exception {
+    CountDownLatch firstSeenByClient = new CountDownLatch(1);
+    AtomicBoolean secondSentBeforeFirstSeen = new AtomicBoolean();
+    try (RawUpstream upstream =
+            RawUpstream.start(
+                conn -> {
+                  conn.readHead();
+                  conn.write(
+                      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n");
+                  conn.write(chunk("data: one\n\n"));
+                  // The next event is sent only once the client has the first: a buffering proxy
+                  // fails here.
+                  if (!firstSeenByClient.await(20, TimeUnit.SECONDS)) {
+                    secondSentBeforeFirstSeen.set(true);
+                  }
+                  conn.write(chunk("data: two\n\n"));
+                  conn.write("0\r\n\r\n");
+                  conn.readHead();
+                });
+        SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString());
+        Socket client = new Socket("127.0.0.1", proxy.port())) {
+      client.setSoTimeout(30_000);
+      client
+          .getOutputStream()
+          .write("GET /events HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      InputStream in = client.getInputStream();
+      RawHttp.Head head = RawHttp.readHead(in);
+      assertThat(head.status(), is(200));
+      assertThat(head.header("Content-Type"), is("text/event-stream"));
+      StringBuilder seen = new StringBuilder();
+      while (!seen.toString().contains("data: one")) {
+        int b = in.read();
+        assertThat("stream ended before the first event", b >= 0, is(true));
+        seen.append((char) b);
+      }
+      firstSeenByClient.countDown();
+      while (!seen.toString().contains("data: two")) {
+        int b = in.read();
+        assertThat("stream ended before the second event", b >= 0, is(true));
+        seen.append((char) b);
+      }
+      assertThat(
+          "the first event must reach the client before the upstream sends the second",
+          secondSentBeforeFirstSeen.get(),
+          is(false));
     }
+  }
 
-    private static String chunk(String data) {
-        return Integer.toHexString(data.length()) + "\r\n" + data + "\r\n";
-    }
+  private static String chunk(String data) {
+    return Integer.toHexString(data.length()) + "\r\n" + data + "\r\n";
+  }
 }

@@ -1,5 +1,14 @@
 package io.steadyproxy.proxy;
 
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import io.steadyproxy.SteadyProxy;
+import io.steadyproxy.testing.RawHttp;
+import io.steadyproxy.testing.TestProxies;
 import java.io.FileInputStream;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -10,108 +19,128 @@ import java.security.KeyStore;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.concurrent.TimeUnit;
-
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
-
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.steadyproxy.SteadyProxy;
-import io.steadyproxy.testing.RawHttp;
-import io.steadyproxy.testing.TestProxies;
-
-import static org.hamcrest.MatcherAssert.assertThat;
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.is;
-
 /** https upstreams: a verified handshake works, an untrusted certificate is a 502 tls_failure. */
 class TlsUpstreamTest {
-    @TempDir
-    static Path dir;
-    private static HttpsServer server;
-    private static SSLContext trusting;
+  @TempDir static Path dir;
+  private static HttpsServer server;
+  private static SSLContext trusting;
 
-    @BeforeAll
-    static void startHttpsUpstream() throws Exception {
-        Path keystore = dir.resolve("upstream.p12");
-        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                                             "-genkeypair", "-alias", "upstream", "-keyalg", "EC", "-groupname", "secp256r1",
-                                             "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1",
-                                             "-validity", "2", "-keystore", keystore.toString(), "-storetype", "PKCS12",
-                                             "-storepass", "changeit", "-keypass", "changeit")
-                .redirectErrorStream(true).start();
-        keytool.getInputStream().readAllBytes();
-        assertThat(keytool.waitFor(60, TimeUnit.SECONDS) && keytool.exitValue() == 0, is(true));
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (InputStream in = new FileInputStream(keystore.toFile())) {
-            ks.load(in, "changeit".toCharArray());
-        }
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, "changeit".toCharArray());
-        SSLContext serverContext = SSLContext.getInstance("TLS");
-        serverContext.init(kmf.getKeyManagers(), null, null);
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        trusting = SSLContext.getInstance("TLS");
-        trusting.init(null, tmf.getTrustManagers(), null);
+  @BeforeAll
+  static void startHttpsUpstream() throws Exception {
+    Path keystore = dir.resolve("upstream.p12");
+    Process keytool =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair",
+                "-alias",
+                "upstream",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=localhost",
+                "-ext",
+                "SAN=dns:localhost,ip:127.0.0.1",
+                "-validity",
+                "2",
+                "-keystore",
+                keystore.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                "changeit",
+                "-keypass",
+                "changeit")
+            .redirectErrorStream(true)
+            .start();
+    keytool.getInputStream().readAllBytes();
+    assertThat(keytool.waitFor(60, TimeUnit.SECONDS) && keytool.exitValue() == 0, is(true));
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    try (InputStream in = new FileInputStream(keystore.toFile())) {
+      ks.load(in, "changeit".toCharArray());
+    }
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, "changeit".toCharArray());
+    SSLContext serverContext = SSLContext.getInstance("TLS");
+    serverContext.init(kmf.getKeyManagers(), null, null);
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(ks);
+    trusting = SSLContext.getInstance("TLS");
+    trusting.init(null, tmf.getTrustManagers(), null);
 
-        server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        server.setHttpsConfigurator(new HttpsConfigurator(serverContext));
-        server.createContext("/", exchange -> {
-            byte[] body = ("secure " + exchange.getRequestURI()).getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
+    server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+    server.setHttpsConfigurator(new HttpsConfigurator(serverContext));
+    server.createContext(
+        "/",
+        exchange -> {
+          byte[] body = ("secure " + exchange.getRequestURI()).getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
         });
-        server.start();
-    }
+    server.start();
+  }
 
-    @AfterAll
-    static void stop() {
-        server.stop(0);
-    }
+  @AfterAll
+  static void stop() {
+    server.stop(0);
+  }
 
-    @Test
-    void aTrustedHttpsUpstreamIsReachedThroughThePool() {
-        UpstreamPool pool = new UpstreamPool(new UpstreamPool.Limits(2, 2, Duration.ofSeconds(30), Duration.ofSeconds(1),
-                                                                     Duration.ofSeconds(5), Duration.ofSeconds(5),
-                                                                     Duration.ofSeconds(5)),
-                                             InstantSource.system(), trusting.getSocketFactory());
-        try (pool) {
-            var endpoint = UpstreamEndpoint.of(java.net.URI.create("https://localhost:" + server.getAddress().getPort()));
-            for (int i = 0; i < 2; i++) {
-                UpstreamConnection c = pool.acquire(endpoint, false);
-                byte[] head = ("GET /tls?x=" + i + " HTTP/1.1\r\nHost: " + endpoint.authority() + "\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII);
-                c.write(head, 0, head.length);
-                ResponseHead response = ResponseHead.read(c);
-                UpstreamBody body = UpstreamBody.of(c, response, "GET");
-                byte[] buf = new byte[1024];
-                int n = body.read(buf, 0, buf.length);
-                assertThat(response.status(), is(200));
-                assertThat(new String(buf, 0, n, StandardCharsets.UTF_8), is("secure /tls?x=" + i));
-                assertThat(body.read(buf, 0, buf.length), is(-1));
-                pool.release(c, body.complete() && !response.close());
-            }
-            assertThat("the TLS connection was reused", pool.stats().open(), is(1));
-        }
+  @Test
+  void aTrustedHttpsUpstreamIsReachedThroughThePool() {
+    UpstreamPool pool =
+        new UpstreamPool(
+            new UpstreamPool.Limits(
+                2,
+                2,
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(5)),
+            InstantSource.system(),
+            trusting.getSocketFactory());
+    try (pool) {
+      var endpoint =
+          UpstreamEndpoint.of(
+              java.net.URI.create("https://localhost:" + server.getAddress().getPort()));
+      for (int i = 0; i < 2; i++) {
+        UpstreamConnection c = pool.acquire(endpoint, false);
+        byte[] head =
+            ("GET /tls?x=" + i + " HTTP/1.1\r\nHost: " + endpoint.authority() + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        c.write(head, 0, head.length);
+        ResponseHead response = ResponseHead.read(c);
+        UpstreamBody body = UpstreamBody.of(c, response, "GET");
+        byte[] buf = new byte[1024];
+        int n = body.read(buf, 0, buf.length);
+        assertThat(response.status(), is(200));
+        assertThat(new String(buf, 0, n, StandardCharsets.UTF_8), is("secure /tls?x=" + i));
+        assertThat(body.read(buf, 0, buf.length), is(-1));
+        pool.release(c, body.complete() && !response.close());
+      }
+      assertThat("the TLS connection was reused", pool.stats().open(), is(1));
     }
+  }
 
-    @Test
-    void anUntrustedCertificateIs502TlsFailure() throws Exception {
-        try (SteadyProxy proxy = TestProxies.start("--upstream", "https://localhost:" + server.getAddress().getPort())) {
-            var res = RawHttp.exchange(proxy.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-            assertThat(res.status(), is(502));
-            assertThat(res.text(), containsString("\"error\":\"tls_failure\""));
-            assertThat(proxy.pool().open(), is(0));
-        }
+  @Test
+  void anUntrustedCertificateIs502TlsFailure() throws Exception {
+    try (SteadyProxy proxy =
+        TestProxies.start("--upstream", "https://localhost:" + server.getAddress().getPort())) {
+      var res = RawHttp.exchange(proxy.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      assertThat(res.status(), is(502));
+      assertThat(res.text(), containsString("\"error\":\"tls_failure\""));
+      assertThat(proxy.pool().open(), is(0));
     }
-
+  }
 }

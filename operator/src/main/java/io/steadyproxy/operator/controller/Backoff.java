@@ -3,9 +3,9 @@ package io.steadyproxy.operator.controller;
 import java.time.Duration;
 
 /**
- * Exponential retry delays: {@code base * 2^(failures-1)}, capped at {@code max}. A spec that
- * keeps failing (an API server that keeps refusing) is retried ever more slowly instead of
- * hammering the server.
+ * Exponential retry delays: {@code base * 2^(failures-1)}, capped at {@code max}. A spec that keeps
+ * failing (an API server that keeps refusing) is retried ever more slowly instead of hammering the
+ * server.
  *
  * @param base the delay after the first failure
  * @param max the longest delay

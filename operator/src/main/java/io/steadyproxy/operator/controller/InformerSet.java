@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * The informers for one kind: one over all namespaces, or one per watched namespace. Lookups go
- * to the local caches; {@link #allRunning()} feeds the operator's liveness.
+ * The informers for one kind: one over all namespaces, or one per watched namespace. Lookups go to
+ * the local caches; {@link #allRunning()} feeds the operator's liveness.
  *
  * @param <T> the kind
  */

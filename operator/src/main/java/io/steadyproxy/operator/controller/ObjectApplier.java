@@ -13,8 +13,8 @@ import java.util.function.BiPredicate;
  * computed from (optimistic locking); on a 409 the object is read again and the correction
  * recomputed, so a concurrent writer's changes are never overwritten blindly.
  *
- * <p>No server-side apply and no strategic merge patch: plain create and update work on every
- * API server, including the mock server the tests use.
+ * <p>No server-side apply and no strategic merge patch: plain create and update work on every API
+ * server, including the mock server the tests use.
  */
 public final class ObjectApplier {
 
@@ -63,9 +63,11 @@ public final class ObjectApplier {
         if (!drifted.test(desired, actual)) {
           return new Applied<>(actual, Outcome.UNCHANGED);
         }
-        return new Applied<>(client.resource(corrected.apply(desired, actual)).update(), Outcome.UPDATED);
+        return new Applied<>(
+            client.resource(corrected.apply(desired, actual)).update(), Outcome.UPDATED);
       } catch (KubernetesClientException e) {
-        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT && e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
+        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT
+            && e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
           throw e;
         }
         // 409: it exists already, or changed since we read it. 404: deleted since we read it.

@@ -22,13 +22,12 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.logging.Logger;
 
 /**
- * The control loop: informers feed ProxyConfig keys into a {@link WorkQueue}, workers take keys
- * and run the {@link ProxyConfigReconciler}, failures come back with backoff.
+ * The control loop: informers feed ProxyConfig keys into a {@link WorkQueue}, workers take keys and
+ * run the {@link ProxyConfigReconciler}, failures come back with backoff.
  *
- * <p>Events on owned objects (only those labelled {@code managed-by=steadyproxy-operator}, so
- * the caches stay small) queue their controlling ProxyConfig: deleting or editing a Deployment
- * brings a reconcile that recreates or corrects it, and a Deployment's status change brings a
- * status update.
+ * <p>Events on owned objects (only those labelled {@code managed-by=steadyproxy-operator}, so the
+ * caches stay small) queue their controlling ProxyConfig: deleting or editing a Deployment brings a
+ * reconcile that recreates or corrects it, and a Deployment's status change brings a status update.
  */
 public final class ProxyConfigController implements AutoCloseable {
 
@@ -66,45 +65,68 @@ public final class ProxyConfigController implements AutoCloseable {
       String instance) {
     this.metrics = metrics;
     this.workerCount = workerCount;
-    this.delayer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "workqueue-delays");
-      t.setDaemon(true);
-      return t;
-    });
+    this.delayer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "workqueue-delays");
+              t.setDaemon(true);
+              return t;
+            });
     this.queue = new WorkQueue(delayer, Backoff.DEFAULT);
     metrics.queueDepth(queue::depth);
     ResourceEventHandler<HasMetadata> ownedHandler = new OwnedObjectHandler();
-    this.proxyConfigs = new InformerSet<>(
-        "ProxyConfig",
-        namespaces,
-        ns -> ns == null
-            ? client.resources(ProxyConfig.class).inAnyNamespace()
-            : client.resources(ProxyConfig.class).inNamespace(ns),
-        resync.toMillis(),
-        new ProxyConfigHandler());
-    this.configMaps = new InformerSet<>(
-        "ConfigMap",
-        namespaces,
-        ns -> (ns == null ? client.configMaps().inAnyNamespace() : client.configMaps().inNamespace(ns))
-            .withLabel(Ownership.MANAGED_BY_LABEL, Ownership.MANAGED_BY),
-        0,
-        ownedHandler);
-    this.deployments = new InformerSet<>(
-        "Deployment",
-        namespaces,
-        ns -> (ns == null ? client.apps().deployments().inAnyNamespace() : client.apps().deployments().inNamespace(ns))
-            .withLabel(Ownership.MANAGED_BY_LABEL, Ownership.MANAGED_BY),
-        0,
-        ownedHandler);
-    this.services = new InformerSet<>(
-        "Service",
-        namespaces,
-        ns -> (ns == null ? client.services().inAnyNamespace() : client.services().inNamespace(ns))
-            .withLabel(Ownership.MANAGED_BY_LABEL, Ownership.MANAGED_BY),
-        0,
-        ownedHandler);
-    this.reconciler = new ProxyConfigReconciler(
-        client, proxyConfigs, configMaps, deployments, services, clock, new ProxyConfigEvents(client, clock, instance));
+    this.proxyConfigs =
+        new InformerSet<>(
+            "ProxyConfig",
+            namespaces,
+            ns ->
+                ns == null
+                    ? client.resources(ProxyConfig.class).inAnyNamespace()
+                    : client.resources(ProxyConfig.class).inNamespace(ns),
+            resync.toMillis(),
+            new ProxyConfigHandler());
+    this.configMaps =
+        new InformerSet<>(
+            "ConfigMap",
+            namespaces,
+            ns ->
+                (ns == null
+                        ? client.configMaps().inAnyNamespace()
+                        : client.configMaps().inNamespace(ns))
+                    .withLabel(Ownership.MANAGED_BY_LABEL, Ownership.MANAGED_BY),
+            0,
+            ownedHandler);
+    this.deployments =
+        new InformerSet<>(
+            "Deployment",
+            namespaces,
+            ns ->
+                (ns == null
+                        ? client.apps().deployments().inAnyNamespace()
+                        : client.apps().deployments().inNamespace(ns))
+                    .withLabel(Ownership.MANAGED_BY_LABEL, Ownership.MANAGED_BY),
+            0,
+            ownedHandler);
+    this.services =
+        new InformerSet<>(
+            "Service",
+            namespaces,
+            ns ->
+                (ns == null
+                        ? client.services().inAnyNamespace()
+                        : client.services().inNamespace(ns))
+                    .withLabel(Ownership.MANAGED_BY_LABEL, Ownership.MANAGED_BY),
+            0,
+            ownedHandler);
+    this.reconciler =
+        new ProxyConfigReconciler(
+            client,
+            proxyConfigs,
+            configMaps,
+            deployments,
+            services,
+            clock,
+            new ProxyConfigEvents(client, clock, instance));
   }
 
   /** Starts the informers and the workers. */
@@ -193,7 +215,8 @@ public final class ProxyConfigController implements AutoCloseable {
       } finally {
         queue.done(key);
       }
-      metrics.reconciled(result.name().toLowerCase(Locale.ROOT), Duration.ofNanos(System.nanoTime() - start));
+      metrics.reconciled(
+          result.name().toLowerCase(Locale.ROOT), Duration.ofNanos(System.nanoTime() - start));
       if (result == ProxyConfigReconciler.Result.ERROR) {
         queue.addRateLimited(key);
       } else {
@@ -206,7 +229,9 @@ public final class ProxyConfigController implements AutoCloseable {
     queue.add(Cache.namespaceKeyFunc(namespace, name));
   }
 
-  /** Queues a ProxyConfig on create, delete, spec change and resync; not on its own status writes. */
+  /**
+   * Queues a ProxyConfig on create, delete, spec change and resync; not on its own status writes.
+   */
   private final class ProxyConfigHandler implements ResourceEventHandler<ProxyConfig> {
     @Override
     public void onAdd(ProxyConfig proxy) {
@@ -215,9 +240,16 @@ public final class ProxyConfigController implements AutoCloseable {
 
     @Override
     public void onUpdate(ProxyConfig before, ProxyConfig after) {
-      boolean resync = Objects.equals(before.getMetadata().getResourceVersion(), after.getMetadata().getResourceVersion());
-      boolean specChanged = !Objects.equals(before.getMetadata().getGeneration(), after.getMetadata().getGeneration());
-      boolean deleting = !Objects.equals(before.getMetadata().getDeletionTimestamp(), after.getMetadata().getDeletionTimestamp());
+      boolean resync =
+          Objects.equals(
+              before.getMetadata().getResourceVersion(), after.getMetadata().getResourceVersion());
+      boolean specChanged =
+          !Objects.equals(
+              before.getMetadata().getGeneration(), after.getMetadata().getGeneration());
+      boolean deleting =
+          !Objects.equals(
+              before.getMetadata().getDeletionTimestamp(),
+              after.getMetadata().getDeletionTimestamp());
       if (resync || specChanged || deleting) {
         enqueue(after.getMetadata().getNamespace(), after.getMetadata().getName());
       }

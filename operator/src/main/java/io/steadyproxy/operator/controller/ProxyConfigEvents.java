@@ -12,9 +12,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.logging.Logger;
 
 /**
- * Records core/v1 Events on a ProxyConfig, where {@code kubectl describe pxc} shows them
- * (RBAC: {@code events create}). An Event is a courtesy: failing to record one is logged, never
- * thrown.
+ * Records core/v1 Events on a ProxyConfig, where {@code kubectl describe pxc} shows them (RBAC:
+ * {@code events create}). An Event is a courtesy: failing to record one is logged, never thrown.
  */
 public final class ProxyConfigEvents {
 
@@ -42,34 +41,44 @@ public final class ProxyConfigEvents {
   /** Records one Event about {@code proxy}. */
   public void record(ProxyConfig proxy, String type, String reason, String message) {
     String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
-    Event event = new EventBuilder()
-        .withNewMetadata()
-        // Events are named <object>.<unique suffix>, as kubectl and client-go do.
-        .withName(proxy.getMetadata().getName() + "." + Long.toHexString(System.nanoTime()))
-        .withNamespace(proxy.getMetadata().getNamespace())
-        .endMetadata()
-        .withInvolvedObject(new ObjectReferenceBuilder()
-            .withApiVersion(proxy.getApiVersion())
-            .withKind(proxy.getKind())
-            .withName(proxy.getMetadata().getName())
+    Event event =
+        new EventBuilder()
+            .withNewMetadata()
+            // Events are named <object>.<unique suffix>, as kubectl and client-go do.
+            .withName(proxy.getMetadata().getName() + "." + Long.toHexString(System.nanoTime()))
             .withNamespace(proxy.getMetadata().getNamespace())
-            .withUid(proxy.getMetadata().getUid())
-            .build())
-        .withType(type)
-        .withReason(reason)
-        .withMessage(message)
-        .withCount(1)
-        .withFirstTimestamp(now)
-        .withLastTimestamp(now)
-        .withNewSource().withComponent(Ownership.MANAGED_BY).endSource()
-        .withReportingComponent(Ownership.MANAGED_BY)
-        .withReportingInstance(instance)
-        .build();
+            .endMetadata()
+            .withInvolvedObject(
+                new ObjectReferenceBuilder()
+                    .withApiVersion(proxy.getApiVersion())
+                    .withKind(proxy.getKind())
+                    .withName(proxy.getMetadata().getName())
+                    .withNamespace(proxy.getMetadata().getNamespace())
+                    .withUid(proxy.getMetadata().getUid())
+                    .build())
+            .withType(type)
+            .withReason(reason)
+            .withMessage(message)
+            .withCount(1)
+            .withFirstTimestamp(now)
+            .withLastTimestamp(now)
+            .withNewSource()
+            .withComponent(Ownership.MANAGED_BY)
+            .endSource()
+            .withReportingComponent(Ownership.MANAGED_BY)
+            .withReportingInstance(instance)
+            .build();
     try {
       client.v1().events().inNamespace(proxy.getMetadata().getNamespace()).resource(event).create();
     } catch (KubernetesClientException e) {
-      LOG.warning(() -> "could not record event " + reason + " on " + proxy.getMetadata().getName() + ": "
-          + e.getMessage());
+      LOG.warning(
+          () ->
+              "could not record event "
+                  + reason
+                  + " on "
+                  + proxy.getMetadata().getName()
+                  + ": "
+                  + e.getMessage());
     }
   }
 }

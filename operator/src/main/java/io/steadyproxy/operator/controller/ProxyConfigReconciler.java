@@ -28,9 +28,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One reconcile of one ProxyConfig: validate, apply the three owned objects, then write the
- * status the Deployment's real state implies. Idempotent: with nothing changed, it reads caches
- * and writes nothing.
+ * One reconcile of one ProxyConfig: validate, apply the three owned objects, then write the status
+ * the Deployment's real state implies. Idempotent: with nothing changed, it reads caches and writes
+ * nothing.
  */
 public final class ProxyConfigReconciler {
 
@@ -88,7 +88,14 @@ public final class ProxyConfigReconciler {
       Optional<SpecProblem> problem = SpecValidator.check(proxy);
       if (problem.isPresent()) {
         // Leave the running proxy as it is: a bad edit must not take down a working one.
-        LOG.info(() -> "ProxyConfig " + namespace + "/" + name + " is invalid: " + problem.get().message());
+        LOG.info(
+            () ->
+                "ProxyConfig "
+                    + namespace
+                    + "/"
+                    + name
+                    + " is invalid: "
+                    + problem.get().message());
         writeStatus(proxy, fresh -> DesiredStatus.invalid(fresh, problem.get(), clock.instant()));
         return Result.INVALID;
       }
@@ -102,18 +109,26 @@ public final class ProxyConfigReconciler {
           services.get(namespace, DesiredService.name(proxy)),
           OwnedFields::drifted,
           OwnedFields::corrected);
-      Deployment deployment = applier.apply(
-          DesiredDeployment.desired(proxy),
-          deployments.get(namespace, DesiredDeployment.name(proxy)),
-          OwnedFields::drifted,
-          OwnedFields::corrected).object();
+      Deployment deployment =
+          applier
+              .apply(
+                  DesiredDeployment.desired(proxy),
+                  deployments.get(namespace, DesiredDeployment.name(proxy)),
+                  OwnedFields::drifted,
+                  OwnedFields::corrected)
+              .object();
       String checksum = ProxyConfigFile.checksum(ProxyConfigFile.render(proxy.getSpec()));
       Optional<SpecProblem> secretProblem = adminTokenSecretProblem(proxy);
-      writeStatus(proxy,
-          fresh -> DesiredStatus.fromDeployment(fresh, deployment, checksum, secretProblem, clock.instant()));
+      writeStatus(
+          proxy,
+          fresh ->
+              DesiredStatus.fromDeployment(
+                  fresh, deployment, checksum, secretProblem, clock.instant()));
       return Result.SUCCESS;
     } catch (KubernetesClientException e) {
-      LOG.warning(() -> "reconcile of " + namespace + "/" + name + " failed, will retry: " + e.getMessage());
+      LOG.warning(
+          () ->
+              "reconcile of " + namespace + "/" + name + " failed, will retry: " + e.getMessage());
       return Result.ERROR;
     } catch (RuntimeException e) {
       // A bug or an unexpected object must not kill the worker; retry with backoff and say so.
@@ -127,19 +142,35 @@ public final class ProxyConfigReconciler {
    * unusable, or a new config started rolling out.
    */
   private void announce(ProxyConfig proxy, ProxyConfigStatus before, ProxyConfigStatus after) {
-    Optional<Condition> wasDegraded = before == null ? Optional.empty() : before.condition(ProxyConfigStatus.DEGRADED);
+    Optional<Condition> wasDegraded =
+        before == null ? Optional.empty() : before.condition(ProxyConfigStatus.DEGRADED);
     Optional<Condition> degraded = after.condition(ProxyConfigStatus.DEGRADED);
-    boolean newlyDegraded = degraded.filter(c -> "True".equals(c.getStatus())).isPresent()
-        && !wasDegraded
-            .map(c -> "True".equals(c.getStatus()) && Objects.equals(c.getReason(), degraded.get().getReason()))
-            .orElse(false);
+    boolean newlyDegraded =
+        degraded.filter(c -> "True".equals(c.getStatus())).isPresent()
+            && !wasDegraded
+                .map(
+                    c ->
+                        "True".equals(c.getStatus())
+                            && Objects.equals(c.getReason(), degraded.get().getReason()))
+                .orElse(false);
     if (newlyDegraded) {
-      events.record(proxy, ProxyConfigEvents.WARNING, degraded.get().getReason(), degraded.get().getMessage());
+      events.record(
+          proxy,
+          ProxyConfigEvents.WARNING,
+          degraded.get().getReason(),
+          degraded.get().getMessage());
     }
     String oldChecksum = before == null ? null : before.getConfigChecksum();
-    if (oldChecksum != null && after.getConfigChecksum() != null && !oldChecksum.equals(after.getConfigChecksum())) {
-      events.record(proxy, ProxyConfigEvents.NORMAL, "ConfigChanged",
-          "proxy_config.json changed (sha256 " + after.getConfigChecksum().substring(0, 12) + "…); rolling the pods");
+    if (oldChecksum != null
+        && after.getConfigChecksum() != null
+        && !oldChecksum.equals(after.getConfigChecksum())) {
+      events.record(
+          proxy,
+          ProxyConfigEvents.NORMAL,
+          "ConfigChanged",
+          "proxy_config.json changed (sha256 "
+              + after.getConfigChecksum().substring(0, 12)
+              + "…); rolling the pods");
     }
   }
 
@@ -153,17 +184,33 @@ public final class ProxyConfigReconciler {
     if (ref == null) {
       return Optional.empty();
     }
-    Secret secret = client.secrets().inNamespace(proxy.getMetadata().getNamespace()).withName(ref.getName()).get();
+    Secret secret =
+        client
+            .secrets()
+            .inNamespace(proxy.getMetadata().getNamespace())
+            .withName(ref.getName())
+            .get();
     String key = ref.getKey() == null ? "token" : ref.getKey();
     if (secret == null) {
-      return Optional.of(new SpecProblem("AdminTokenSecretMissing",
-          "Secret " + ref.getName() + " named by adminTokenSecretRef does not exist; the pods can't start without it"));
+      return Optional.of(
+          new SpecProblem(
+              "AdminTokenSecretMissing",
+              "Secret "
+                  + ref.getName()
+                  + " named by adminTokenSecretRef does not exist; the pods can't start without it"));
     }
-    boolean hasKey = (secret.getData() != null && secret.getData().containsKey(key))
-        || (secret.getStringData() != null && secret.getStringData().containsKey(key));
+    boolean hasKey =
+        (secret.getData() != null && secret.getData().containsKey(key))
+            || (secret.getStringData() != null && secret.getStringData().containsKey(key));
     if (!hasKey) {
-      return Optional.of(new SpecProblem("AdminTokenSecretMissing",
-          "Secret " + ref.getName() + " has no key " + key + " (adminTokenSecretRef); the pods can't start without it"));
+      return Optional.of(
+          new SpecProblem(
+              "AdminTokenSecretMissing",
+              "Secret "
+                  + ref.getName()
+                  + " has no key "
+                  + key
+                  + " (adminTokenSecretRef); the pods can't start without it"));
     }
     return Optional.empty();
   }
@@ -197,8 +244,10 @@ public final class ProxyConfigReconciler {
         }
         last = e;
         proxy = client.resource(cached).get();
-        boolean specChanged = proxy != null
-            && !Objects.equals(proxy.getMetadata().getGeneration(), cached.getMetadata().getGeneration());
+        boolean specChanged =
+            proxy != null
+                && !Objects.equals(
+                    proxy.getMetadata().getGeneration(), cached.getMetadata().getGeneration());
         if (proxy == null || specChanged) {
           // Gone, or the spec changed: this status describes an old spec. The change's own
           // event brings a fresh reconcile.

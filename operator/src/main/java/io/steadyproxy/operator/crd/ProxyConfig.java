@@ -13,10 +13,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
 /**
  * One SteadyProxy deployment, as a user declares it: {@code kubectl get pxc}.
  *
- * <p>The operator turns it into a ConfigMap (the proxy's config file), a Deployment and a
- * Service, and reports back through {@link ProxyConfigStatus}. The CRD
- * {@code proxyconfigs.steadyproxy.io} is generated from this class and its spec and status types
- * at build time by the fabric8 crd-generator; never edit the YAML by hand.
+ * <p>The operator turns it into a ConfigMap (the proxy's config file), a Deployment and a Service,
+ * and reports back through {@link ProxyConfigStatus}. The CRD {@code proxyconfigs.steadyproxy.io}
+ * is generated from this class and its spec and status types at build time by the fabric8
+ * crd-generator; never edit the YAML by hand.
  */
 @Group(ProxyConfig.GROUP)
 @Version(ProxyConfig.VERSION)

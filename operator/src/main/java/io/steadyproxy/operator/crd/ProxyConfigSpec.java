@@ -17,9 +17,9 @@ import java.util.List;
  * default), where it runs and how the watchdog looks after it.
  *
  * <p>Every {@code @Default} is repeated as a field initializer on purpose: the API server fills
- * defaults from the schema, but objects that never went through it (unit tests, the mock server,
- * a client that skips defaulting) must mean the same thing. {@code CrdSchemaTest} fails when the
- * two disagree.
+ * defaults from the schema, but objects that never went through it (unit tests, the mock server, a
+ * client that skips defaulting) must mean the same thing. {@code CrdSchemaTest} fails when the two
+ * disagree.
  */
 @ValidationRule(
     value = "self.cleanupThresholdMb < self.maxMemoryUsageMb",
@@ -49,7 +49,8 @@ public class ProxyConfigSpec {
   @JsonPropertyDescription("Default upstream base URL, for requests no route matches.")
   private String upstreamUrl;
 
-  @JsonPropertyDescription("Path-prefix routes to other upstreams; the longest matching prefix wins.")
+  @JsonPropertyDescription(
+      "Path-prefix routes to other upstreams; the longest matching prefix wins.")
   private List<Route> routes = new ArrayList<>();
 
   @Default("false")
@@ -107,13 +108,15 @@ public class ProxyConfigSpec {
   @Default("500")
   @Min(64)
   @Max(65536)
-  @JsonPropertyDescription("Memory (RSS, MB) above which the proxy runs a full cleanup and sheds load.")
+  @JsonPropertyDescription(
+      "Memory (RSS, MB) above which the proxy runs a full cleanup and sheds load.")
   private Integer maxMemoryUsageMb = 500;
 
   @Default("400")
   @Min(32)
   @Max(65536)
-  @JsonPropertyDescription("Memory (RSS, MB) above which a light cleanup runs; must be below maxMemoryUsageMb.")
+  @JsonPropertyDescription(
+      "Memory (RSS, MB) above which a light cleanup runs; must be below maxMemoryUsageMb.")
   private Integer cleanupThresholdMb = 400;
 
   @JsonPropertyDescription(

@@ -37,7 +37,8 @@ public class ProxyConfigStatus {
   private Integer readyReplicas;
 
   @LabelSelector
-  @JsonPropertyDescription("Label selector of the proxy pods, for the scale subresource (kubectl scale, HPA).")
+  @JsonPropertyDescription(
+      "Label selector of the proxy pods, for the scale subresource (kubectl scale, HPA).")
   private String selector;
 
   @JsonPropertyDescription("sha256 of the rendered proxy_config.json now deployed.")

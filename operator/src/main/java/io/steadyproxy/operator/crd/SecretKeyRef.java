@@ -42,10 +42,11 @@ public class SecretKeyRef {
     this.key = key;
   }
 
-
   @Override
   public boolean equals(Object o) {
-    return o instanceof SecretKeyRef r && Objects.equals(name, r.name) && Objects.equals(key, r.key);
+    return o instanceof SecretKeyRef r
+        && Objects.equals(name, r.name)
+        && Objects.equals(key, r.key);
   }
 
   @Override

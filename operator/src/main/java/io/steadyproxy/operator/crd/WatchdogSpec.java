@@ -6,14 +6,14 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 
 /**
- * The memory watchdog's policy for one ProxyConfig: how often to read each pod's memory, how
- * often a pod may be asked to clean up, and whether a pod that stays above the maximum is
- * restarted.
+ * The memory watchdog's policy for one ProxyConfig: how often to read each pod's memory, how often
+ * a pod may be asked to clean up, and whether a pod that stays above the maximum is restarted.
  */
 public class WatchdogSpec {
 
   @Default("false")
-  @JsonPropertyDescription("Poll each ready pod's /health and ask it to clean up above the threshold.")
+  @JsonPropertyDescription(
+      "Poll each ready pod's /health and ask it to clean up above the threshold.")
   private Boolean enabled = false;
 
   @Default("30")

@@ -111,30 +111,67 @@ public final class OperatorMetrics {
   /** The metrics in Prometheus text format 0.0.4. */
   public String render() {
     StringBuilder out = new StringBuilder();
-    counter(out, "steadyproxy_operator_reconciles_total", "ProxyConfig reconciles by result.", reconciles);
+    counter(
+        out,
+        "steadyproxy_operator_reconciles_total",
+        "ProxyConfig reconciles by result.",
+        reconciles);
     out.append("# HELP steadyproxy_operator_reconcile_duration_seconds Time one reconcile took.\n");
     out.append("# TYPE steadyproxy_operator_reconcile_duration_seconds histogram\n");
     for (int i = 0; i < BUCKETS.length; i++) {
       out.append("steadyproxy_operator_reconcile_duration_seconds_bucket{le=\"")
-          .append(format(BUCKETS[i])).append("\"} ").append(bucketCounts[i].sum()).append('\n');
+          .append(format(BUCKETS[i]))
+          .append("\"} ")
+          .append(bucketCounts[i].sum())
+          .append('\n');
     }
     out.append("steadyproxy_operator_reconcile_duration_seconds_bucket{le=\"+Inf\"} ")
-        .append(durationCount.sum()).append('\n');
-    out.append("steadyproxy_operator_reconcile_duration_seconds_sum ").append(format(durationSum.sum())).append('\n');
-    out.append("steadyproxy_operator_reconcile_duration_seconds_count ").append(durationCount.sum()).append('\n');
-    gauge(out, "steadyproxy_operator_queue_depth", "ProxyConfig keys waiting to be reconciled.", queueDepth.getAsInt());
-    gauge(out, "steadyproxy_operator_leader", "1 while this instance holds the leader lease.", leader ? 1 : 0);
-    counter(out, "steadyproxy_operator_watchdog_checks_total", "Pod memory checks by result.", checks);
-    counter(out, "steadyproxy_operator_watchdog_cleanups_total", "Cleanup decisions by result.", cleanups);
-    counter(out, "steadyproxy_operator_watchdog_restarts_total", "Pod restart decisions by result.", restarts);
+        .append(durationCount.sum())
+        .append('\n');
+    out.append("steadyproxy_operator_reconcile_duration_seconds_sum ")
+        .append(format(durationSum.sum()))
+        .append('\n');
+    out.append("steadyproxy_operator_reconcile_duration_seconds_count ")
+        .append(durationCount.sum())
+        .append('\n');
+    gauge(
+        out,
+        "steadyproxy_operator_queue_depth",
+        "ProxyConfig keys waiting to be reconciled.",
+        queueDepth.getAsInt());
+    gauge(
+        out,
+        "steadyproxy_operator_leader",
+        "1 while this instance holds the leader lease.",
+        leader ? 1 : 0);
+    counter(
+        out, "steadyproxy_operator_watchdog_checks_total", "Pod memory checks by result.", checks);
+    counter(
+        out,
+        "steadyproxy_operator_watchdog_cleanups_total",
+        "Cleanup decisions by result.",
+        cleanups);
+    counter(
+        out,
+        "steadyproxy_operator_watchdog_restarts_total",
+        "Pod restart decisions by result.",
+        restarts);
     return out.toString();
   }
 
-  private static void counter(StringBuilder out, String name, String help, Map<String, LongAdder> byResult) {
+  private static void counter(
+      StringBuilder out, String name, String help, Map<String, LongAdder> byResult) {
     out.append("# HELP ").append(name).append(' ').append(help).append('\n');
     out.append("# TYPE ").append(name).append(" counter\n");
-    new TreeMap<>(byResult).forEach((result, count) ->
-        out.append(name).append("{result=\"").append(result).append("\"} ").append(count.sum()).append('\n'));
+    new TreeMap<>(byResult)
+        .forEach(
+            (result, count) ->
+                out.append(name)
+                    .append("{result=\"")
+                    .append(result)
+                    .append("\"} ")
+                    .append(count.sum())
+                    .append('\n'));
   }
 
   private static void gauge(StringBuilder out, String name, String help, long value) {

@@ -24,8 +24,8 @@ import java.util.Map;
  * The Deployment running the proxy pods.
  *
  * <p>The pod template carries {@link #CONFIG_CHECKSUM_ANNOTATION}, the sha256 of the rendered
- * config file: a config change changes the template, so the Deployment rolls the pods; nothing
- * else in the ProxyConfig's metadata leaks into the template, so unrelated edits never roll.
+ * config file: a config change changes the template, so the Deployment rolls the pods; nothing else
+ * in the ProxyConfig's metadata leaks into the template, so unrelated edits never roll.
  */
 public final class DesiredDeployment {
 
@@ -52,8 +52,8 @@ public final class DesiredDeployment {
   }
 
   /**
-   * The Deployment as it should be. Pure: no I/O, same input, same output. {@code spec.replicas}
-   * is left out when the ProxyConfig leaves it unset, so an HPA can own it.
+   * The Deployment as it should be. Pure: no I/O, same input, same output. {@code spec.replicas} is
+   * left out when the ProxyConfig leaves it unset, so an HPA can own it.
    */
   public static Deployment desired(ProxyConfig owner) {
     ProxyConfigSpec spec = owner.getSpec();
@@ -160,7 +160,11 @@ public final class DesiredDeployment {
 
   private static List<EnvVar> env(ProxyConfigSpec spec, MemoryBudget budget) {
     List<EnvVar> env = new ArrayList<>();
-    env.add(new EnvVarBuilder().withName("JAVA_TOOL_OPTIONS").withValue(budget.javaToolOptions()).build());
+    env.add(
+        new EnvVarBuilder()
+            .withName("JAVA_TOOL_OPTIONS")
+            .withValue(budget.javaToolOptions())
+            .build());
     SecretKeyRef token = spec.getAdminTokenSecretRef();
     if (token != null) {
       env.add(
@@ -189,7 +193,8 @@ public final class DesiredDeployment {
             : new ResourceRequirementsBuilder(spec.getResources());
     if (!budget.limitFromSpec()) {
       resources.addToLimits("memory", budget.limitQuantity());
-      if (spec.getResources() == null || spec.getResources().getRequests() == null
+      if (spec.getResources() == null
+          || spec.getResources().getRequests() == null
           || !spec.getResources().getRequests().containsKey("memory")) {
         resources.addToRequests("memory", budget.limitQuantity());
       }

@@ -7,8 +7,8 @@ import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.crd.ServiceSpec;
 
 /**
- * The Service in front of the proxy pods. It exposes only the traffic port: the admin port
- * (health, metrics, cleanup) stays reachable by pod IP, for the kubelet and the operator.
+ * The Service in front of the proxy pods. It exposes only the traffic port: the admin port (health,
+ * metrics, cleanup) stays reachable by pod IP, for the kubelet and the operator.
  */
 public final class DesiredService {
 
@@ -21,7 +21,8 @@ public final class DesiredService {
 
   /** The Service as it should be. Pure: no I/O, same input, same output. */
   public static Service desired(ProxyConfig owner) {
-    ServiceSpec service = owner.getSpec().getService() == null ? new ServiceSpec() : owner.getSpec().getService();
+    ServiceSpec service =
+        owner.getSpec().getService() == null ? new ServiceSpec() : owner.getSpec().getService();
     return new ServiceBuilder()
         .withMetadata(Ownership.metadata(owner, name(owner)))
         .withNewSpec()

@@ -20,9 +20,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The status a ProxyConfig should show, from what really runs: the Deployment's status, not what
- * we asked for. Pure, so every transition is unit-tested; {@code lastTransitionTime} moves only
- * when a condition's status changes.
+ * The status a ProxyConfig should show, from what really runs: the Deployment's status, not what we
+ * asked for. Pure, so every transition is unit-tested; {@code lastTransitionTime} moves only when a
+ * condition's status changes.
  */
 public final class DesiredStatus {
 
@@ -35,10 +35,18 @@ public final class DesiredStatus {
     next.setReplicas(current.getReplicas());
     next.setReadyReplicas(current.getReadyReplicas());
     next.setConfigChecksum(current.getConfigChecksum());
-    next.setConditions(List.of(
-        condition(current, READY, "False", "InvalidSpec", problem.message(), proxy, now),
-        condition(current, PROGRESSING, "False", "InvalidSpec", "Fix the spec to roll out changes.", proxy, now),
-        condition(current, DEGRADED, "True", problem.reason(), problem.message(), proxy, now)));
+    next.setConditions(
+        List.of(
+            condition(current, READY, "False", "InvalidSpec", problem.message(), proxy, now),
+            condition(
+                current,
+                PROGRESSING,
+                "False",
+                "InvalidSpec",
+                "Fix the spec to roll out changes.",
+                proxy,
+                now),
+            condition(current, DEGRADED, "True", problem.reason(), problem.message(), proxy, now)));
     return next;
   }
 
@@ -49,17 +57,22 @@ public final class DesiredStatus {
   }
 
   /**
-   * Status from the Deployment we applied, {@code Degraded} by {@code appliedDespite} when the
-   * spec was applied but something it refers to is wrong (a missing admin token Secret).
+   * Status from the Deployment we applied, {@code Degraded} by {@code appliedDespite} when the spec
+   * was applied but something it refers to is wrong (a missing admin token Secret).
    */
   public static ProxyConfigStatus fromDeployment(
-      ProxyConfig proxy, Deployment deployment, String configChecksum, Optional<SpecProblem> appliedDespite,
+      ProxyConfig proxy,
+      Deployment deployment,
+      String configChecksum,
+      Optional<SpecProblem> appliedDespite,
       Instant now) {
     ProxyConfigStatus current = currentStatus(proxy);
     ProxyConfigStatus next = carriedOver(proxy, current);
     next.setConfigChecksum(configChecksum);
-    DeploymentStatus observed = deployment.getStatus() == null ? new DeploymentStatus() : deployment.getStatus();
-    int wanted = deployment.getSpec().getReplicas() == null ? 1 : deployment.getSpec().getReplicas();
+    DeploymentStatus observed =
+        deployment.getStatus() == null ? new DeploymentStatus() : deployment.getStatus();
+    int wanted =
+        deployment.getSpec().getReplicas() == null ? 1 : deployment.getSpec().getReplicas();
     int replicas = zeroIfNull(observed.getReplicas());
     int updated = zeroIfNull(observed.getUpdatedReplicas());
     int ready = zeroIfNull(observed.getReadyReplicas());
@@ -67,38 +80,91 @@ public final class DesiredStatus {
     next.setReplicas(replicas);
     next.setReadyReplicas(ready);
 
-    long generation = deployment.getMetadata().getGeneration() == null ? 0 : deployment.getMetadata().getGeneration();
+    long generation =
+        deployment.getMetadata().getGeneration() == null
+            ? 0
+            : deployment.getMetadata().getGeneration();
     boolean seenByController =
         observed.getObservedGeneration() != null && observed.getObservedGeneration() >= generation;
-    boolean rolledOut = seenByController && updated >= wanted && replicas == updated && available >= wanted;
-    Optional<DeploymentCondition> stalled = deploymentCondition(deployment, "Progressing")
-        .filter(c -> "False".equals(c.getStatus()));
-    Optional<DeploymentCondition> replicaFailure = deploymentCondition(deployment, "ReplicaFailure")
-        .filter(c -> "True".equals(c.getStatus()));
+    boolean rolledOut =
+        seenByController && updated >= wanted && replicas == updated && available >= wanted;
+    Optional<DeploymentCondition> stalled =
+        deploymentCondition(deployment, "Progressing").filter(c -> "False".equals(c.getStatus()));
+    Optional<DeploymentCondition> replicaFailure =
+        deploymentCondition(deployment, "ReplicaFailure").filter(c -> "True".equals(c.getStatus()));
 
     String counts = ready + "/" + wanted + " pods ready";
     Condition readyCondition;
     if (wanted == 0) {
-      readyCondition = condition(current, READY, "False", "ScaledToZero", "The Deployment has 0 replicas.", proxy, now);
+      readyCondition =
+          condition(
+              current,
+              READY,
+              "False",
+              "ScaledToZero",
+              "The Deployment has 0 replicas.",
+              proxy,
+              now);
     } else if (rolledOut && ready >= wanted) {
-      readyCondition = condition(current, READY, "True", "AllReplicasReady", counts + ".", proxy, now);
+      readyCondition =
+          condition(current, READY, "True", "AllReplicasReady", counts + ".", proxy, now);
     } else {
-      readyCondition = condition(current, READY, "False", "ReplicasNotReady", counts + ".", proxy, now);
+      readyCondition =
+          condition(current, READY, "False", "ReplicasNotReady", counts + ".", proxy, now);
     }
-    Condition progressing = rolledOut
-        ? condition(current, PROGRESSING, "False", "RolloutComplete", "The current config is rolled out.", proxy, now)
-        : condition(current, PROGRESSING, "True", "RollingOut",
-            updated + "/" + wanted + " pods on the current config, " + counts + ".", proxy, now);
+    Condition progressing =
+        rolledOut
+            ? condition(
+                current,
+                PROGRESSING,
+                "False",
+                "RolloutComplete",
+                "The current config is rolled out.",
+                proxy,
+                now)
+            : condition(
+                current,
+                PROGRESSING,
+                "True",
+                "RollingOut",
+                updated + "/" + wanted + " pods on the current config, " + counts + ".",
+                proxy,
+                now);
     Condition degraded;
     if (appliedDespite.isPresent()) {
-      degraded = condition(current, DEGRADED, "True", appliedDespite.get().reason(), appliedDespite.get().message(),
-          proxy, now);
+      degraded =
+          condition(
+              current,
+              DEGRADED,
+              "True",
+              appliedDespite.get().reason(),
+              appliedDespite.get().message(),
+              proxy,
+              now);
     } else if (stalled.isPresent()) {
-      degraded = condition(current, DEGRADED, "True", "RolloutStalled", message(stalled.get()), proxy, now);
+      degraded =
+          condition(
+              current, DEGRADED, "True", "RolloutStalled", message(stalled.get()), proxy, now);
     } else if (replicaFailure.isPresent()) {
-      degraded = condition(current, DEGRADED, "True", "ReplicaFailure", message(replicaFailure.get()), proxy, now);
+      degraded =
+          condition(
+              current,
+              DEGRADED,
+              "True",
+              "ReplicaFailure",
+              message(replicaFailure.get()),
+              proxy,
+              now);
     } else {
-      degraded = condition(current, DEGRADED, "False", "AsExpected", "The spec is valid and applied.", proxy, now);
+      degraded =
+          condition(
+              current,
+              DEGRADED,
+              "False",
+              "AsExpected",
+              "The spec is valid and applied.",
+              proxy,
+              now);
     }
     next.setConditions(List.of(readyCondition, progressing, degraded));
     return next;
@@ -124,7 +190,10 @@ public final class DesiredStatus {
   /** The pods' selector in the string form the scale subresource wants: {@code k=v,k=v}. */
   static String selector(ProxyConfig proxy) {
     StringBuilder selector = new StringBuilder();
-    Ownership.selector(proxy).forEach((k, v) -> selector.append(selector.isEmpty() ? "" : ",").append(k).append('=').append(v));
+    Ownership.selector(proxy)
+        .forEach(
+            (k, v) ->
+                selector.append(selector.isEmpty() ? "" : ",").append(k).append('=').append(v));
     return selector.toString();
   }
 
@@ -137,7 +206,10 @@ public final class DesiredStatus {
     next.setObservedGeneration(proxy.getMetadata().getGeneration());
     next.setSelector(selector(proxy));
     // The watchdog owns lastCleanups; the reconciler carries it over untouched.
-    next.setLastCleanups(current.getLastCleanups() == null ? new ArrayList<PodCleanup>() : current.getLastCleanups());
+    next.setLastCleanups(
+        current.getLastCleanups() == null
+            ? new ArrayList<PodCleanup>()
+            : current.getLastCleanups());
     return next;
   }
 
@@ -149,10 +221,12 @@ public final class DesiredStatus {
       String message,
       ProxyConfig proxy,
       Instant now) {
-    String since = current.condition(type)
-        .filter(c -> status.equals(c.getStatus()) && c.getLastTransitionTime() != null)
-        .map(Condition::getLastTransitionTime)
-        .orElse(now.truncatedTo(ChronoUnit.SECONDS).toString());
+    String since =
+        current
+            .condition(type)
+            .filter(c -> status.equals(c.getStatus()) && c.getLastTransitionTime() != null)
+            .map(Condition::getLastTransitionTime)
+            .orElse(now.truncatedTo(ChronoUnit.SECONDS).toString());
     return new ConditionBuilder()
         .withType(type)
         .withStatus(status)
@@ -163,11 +237,14 @@ public final class DesiredStatus {
         .build();
   }
 
-  private static Optional<DeploymentCondition> deploymentCondition(Deployment deployment, String type) {
+  private static Optional<DeploymentCondition> deploymentCondition(
+      Deployment deployment, String type) {
     if (deployment.getStatus() == null || deployment.getStatus().getConditions() == null) {
       return Optional.empty();
     }
-    return deployment.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+    return deployment.getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst();
   }
 
   private static String message(DeploymentCondition condition) {

@@ -7,10 +7,10 @@ import java.util.Set;
 import tools.jackson.databind.JsonNode;
 
 /**
- * "Is everything we asked for still there?" Compares a desired JSON tree with an actual one,
- * where the actual may hold more: fields the API server defaulted (a probe's
- * {@code timeoutSeconds}, a container's {@code terminationMessagePath}) or that other actors own.
- * Lists must match element by element, as the API server keeps list order.
+ * "Is everything we asked for still there?" Compares a desired JSON tree with an actual one, where
+ * the actual may hold more: fields the API server defaulted (a probe's {@code timeoutSeconds}, a
+ * container's {@code terminationMessagePath}) or that other actors own. Lists must match element by
+ * element, as the API server keeps list order.
  */
 final class JsonSubset {
 

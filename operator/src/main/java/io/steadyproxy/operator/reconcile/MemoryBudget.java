@@ -12,9 +12,9 @@ import java.util.Locale;
  * container limit agree: {@code heap < cleanup threshold < maximum < container limit}.
  *
  * <p>The thresholds measure process RSS, which is heap plus metaspace, code cache, thread stacks
- * and direct buffers. The heap gets half of the maximum; the rest is headroom for everything
- * else. The heap is set with {@code -XX:MaxRAMPercentage} of the container limit, so it follows
- * the limit the JVM sees. MB here means MiB, as the proxy reports it.
+ * and direct buffers. The heap gets half of the maximum; the rest is headroom for everything else.
+ * The heap is set with {@code -XX:MaxRAMPercentage} of the container limit, so it follows the limit
+ * the JVM sees. MB here means MiB, as the proxy reports it.
  *
  * @param limitMib the container memory limit, from the spec or the default
  * @param limitFromSpec whether the user set the limit
@@ -44,7 +44,8 @@ public record MemoryBudget(long limitMib, boolean limitFromSpec, double maxRamPe
 
   /** The {@code JAVA_TOOL_OPTIONS} value for the proxy container. */
   public String javaToolOptions() {
-    return String.format(Locale.ROOT, "-XX:MaxRAMPercentage=%.1f -XX:+ExitOnOutOfMemoryError", maxRamPercentage);
+    return String.format(
+        Locale.ROOT, "-XX:MaxRAMPercentage=%.1f -XX:+ExitOnOutOfMemoryError", maxRamPercentage);
   }
 
   /** The limit as a Kubernetes quantity. */

@@ -16,10 +16,10 @@ import java.util.Objects;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The fields the operator owns on each kind, and nothing else: how to tell whether an actual
- * object drifted from the desired one, and how to put our fields back while keeping everyone
- * else's (labels and annotations added by GitOps tools, {@code kubectl rollout restart}'s
- * template annotation, an HPA's replicas, a NodePort the API server allocated, server defaults).
+ * The fields the operator owns on each kind, and nothing else: how to tell whether an actual object
+ * drifted from the desired one, and how to put our fields back while keeping everyone else's
+ * (labels and annotations added by GitOps tools, {@code kubectl rollout restart}'s template
+ * annotation, an HPA's replicas, a NodePort the API server allocated, server defaults).
  */
 public final class OwnedFields {
 
@@ -50,7 +50,8 @@ public final class OwnedFields {
   public static ConfigMap corrected(ConfigMap desired, ConfigMap actual) {
     ConfigMap result = SERIALIZATION.clone(actual);
     correctMetadata(desired.getMetadata(), result.getMetadata());
-    Map<String, String> data = result.getData() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(result.getData());
+    Map<String, String> data =
+        result.getData() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(result.getData());
     data.putAll(desired.getData());
     result.setData(data);
     return result;
@@ -101,7 +102,8 @@ public final class OwnedFields {
       templateMeta = new ObjectMeta();
       spec.getTemplate().setMetadata(templateMeta);
     }
-    templateMeta.setLabels(merged(templateMeta.getLabels(), want.getTemplate().getMetadata().getLabels()));
+    templateMeta.setLabels(
+        merged(templateMeta.getLabels(), want.getTemplate().getMetadata().getLabels()));
     templateMeta.setAnnotations(
         merged(templateMeta.getAnnotations(), want.getTemplate().getMetadata().getAnnotations()));
     spec.getTemplate().setSpec(want.getTemplate().getSpec());
@@ -122,8 +124,12 @@ public final class OwnedFields {
     List<OwnerReference> owners = new ArrayList<>(actual.getOwnerReferences());
     for (OwnerReference ref : desired.getOwnerReferences()) {
       if (!hasOwner(actual, ref)) {
-        // A controller reference to another uid (the ProxyConfig was deleted and re-created) is ours to replace.
-        owners.removeIf(o -> Objects.equals(o.getKind(), ref.getKind()) && Boolean.TRUE.equals(o.getController()));
+        // A controller reference to another uid (the ProxyConfig was deleted and re-created) is
+        // ours to replace.
+        owners.removeIf(
+            o ->
+                Objects.equals(o.getKind(), ref.getKind())
+                    && Boolean.TRUE.equals(o.getController()));
         owners.add(ref);
       }
     }
@@ -131,17 +137,18 @@ public final class OwnedFields {
   }
 
   private static boolean hasOwner(ObjectMeta meta, OwnerReference ref) {
-    return meta.getOwnerReferences().stream().anyMatch(o -> Objects.equals(o.getUid(), ref.getUid()));
+    return meta.getOwnerReferences().stream()
+        .anyMatch(o -> Objects.equals(o.getUid(), ref.getUid()));
   }
 
   private static Map<String, String> merged(Map<String, String> theirs, Map<String, String> ours) {
-    Map<String, String> merged = theirs == null ? new LinkedHashMap<>() : new LinkedHashMap<>(theirs);
+    Map<String, String> merged =
+        theirs == null ? new LinkedHashMap<>() : new LinkedHashMap<>(theirs);
     if (ours != null) {
       merged.putAll(ours);
     }
     return merged;
   }
-
 
   private static JsonNode tree(Object value) {
     return value == null ? null : SERIALIZATION.convertValue(value, JsonNode.class);

@@ -11,9 +11,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The marks that tie an owned object to its ProxyConfig: the standard
- * {@code app.kubernetes.io/*} labels and a controller owner reference (so Kubernetes' garbage
- * collector deletes the objects with the ProxyConfig, and our informers find the owner).
+ * The marks that tie an owned object to its ProxyConfig: the standard {@code app.kubernetes.io/*}
+ * labels and a controller owner reference (so Kubernetes' garbage collector deletes the objects
+ * with the ProxyConfig, and our informers find the owner).
  */
 public final class Ownership {
 
@@ -70,7 +70,10 @@ public final class Ownership {
     return object.getMetadata().getOwnerReferences().stream()
         .filter(ref -> Boolean.TRUE.equals(ref.getController()))
         .filter(ref -> "ProxyConfig".equals(ref.getKind()))
-        .filter(ref -> ref.getApiVersion() != null && ref.getApiVersion().startsWith(ProxyConfig.GROUP + "/"))
+        .filter(
+            ref ->
+                ref.getApiVersion() != null
+                    && ref.getApiVersion().startsWith(ProxyConfig.GROUP + "/"))
         .map(OwnerReference::getName)
         .findFirst();
   }

@@ -17,8 +17,8 @@ import tools.jackson.databind.node.ObjectNode;
  * the key order is fixed so the same spec always renders the same bytes (and the same checksum).
  * The golden file {@code testdata/proxy_config.golden.json} pins this format for both modules.
  *
- * <p>The admin token is never rendered here: it reaches the pod as {@code PROXY_ADMIN_TOKEN}
- * from a Secret.
+ * <p>The admin token is never rendered here: it reaches the pod as {@code PROXY_ADMIN_TOKEN} from a
+ * Secret.
  */
 public final class ProxyConfigFile {
 

@@ -11,8 +11,8 @@ import java.util.regex.Pattern;
 
 /**
  * Checks a spec before anything is applied. It repeats the schema's rules (an API server without
- * CEL, or a resource stored before the schema tightened, must not crash the operator) and adds
- * the ones no schema can express, such as the memory limit against the proxy's maximum.
+ * CEL, or a resource stored before the schema tightened, must not crash the operator) and adds the
+ * ones no schema can express, such as the memory limit against the proxy's maximum.
  */
 public final class SpecValidator {
 
@@ -27,8 +27,12 @@ public final class SpecValidator {
     if (spec == null) {
       return problem("MissingSpec", "spec is required");
     }
-    if (spec.getImage() == null || spec.getImage().isBlank() || spec.getImage().chars().anyMatch(Character::isWhitespace)) {
-      return problem("InvalidImage", "spec.image must be an image reference without spaces, got '" + spec.getImage() + "'");
+    if (spec.getImage() == null
+        || spec.getImage().isBlank()
+        || spec.getImage().chars().anyMatch(Character::isWhitespace)) {
+      return problem(
+          "InvalidImage",
+          "spec.image must be an image reference without spaces, got '" + spec.getImage() + "'");
     }
     if (spec.getUpstreamUrl() == null || !HTTP_URL.matcher(spec.getUpstreamUrl()).matches()) {
       return problem(
@@ -39,12 +43,17 @@ public final class SpecValidator {
       Set<String> prefixes = new HashSet<>();
       for (Route route : spec.getRoutes()) {
         if (route.getPrefix() == null || !PATH_PREFIX.matcher(route.getPrefix()).matches()) {
-          return problem("InvalidRoute", "route prefix must start with '/', got '" + route.getPrefix() + "'");
+          return problem(
+              "InvalidRoute", "route prefix must start with '/', got '" + route.getPrefix() + "'");
         }
         if (route.getUpstream() == null || !HTTP_URL.matcher(route.getUpstream()).matches()) {
           return problem(
               "InvalidRoute",
-              "route " + route.getPrefix() + " needs an absolute http(s) upstream, got '" + route.getUpstream() + "'");
+              "route "
+                  + route.getPrefix()
+                  + " needs an absolute http(s) upstream, got '"
+                  + route.getUpstream()
+                  + "'");
         }
         if (!prefixes.add(route.getPrefix())) {
           return problem("InvalidRoute", "route prefix " + route.getPrefix() + " appears twice");
@@ -58,37 +67,54 @@ public final class SpecValidator {
     if (spec.getCleanupThresholdMb() >= spec.getMaxMemoryUsageMb()) {
       return problem(
           "ThresholdsInverted",
-          "cleanupThresholdMb (" + spec.getCleanupThresholdMb() + ") must be less than maxMemoryUsageMb ("
-              + spec.getMaxMemoryUsageMb() + ")");
+          "cleanupThresholdMb ("
+              + spec.getCleanupThresholdMb()
+              + ") must be less than maxMemoryUsageMb ("
+              + spec.getMaxMemoryUsageMb()
+              + ")");
     }
     if (spec.getMaxKeepaliveConnections() > spec.getMaxConnections()) {
       return problem(
           "PoolLimitsInverted",
-          "maxKeepaliveConnections (" + spec.getMaxKeepaliveConnections() + ") must not exceed maxConnections ("
-              + spec.getMaxConnections() + ")");
+          "maxKeepaliveConnections ("
+              + spec.getMaxKeepaliveConnections()
+              + ") must not exceed maxConnections ("
+              + spec.getMaxConnections()
+              + ")");
     }
     MemoryBudget budget;
     try {
       budget = MemoryBudget.of(spec);
     } catch (IllegalArgumentException | ArithmeticException e) {
-      return problem("InvalidResources", "resources.limits.memory is not a valid quantity: " + e.getMessage());
+      return problem(
+          "InvalidResources", "resources.limits.memory is not a valid quantity: " + e.getMessage());
     }
     if (budget.limitMib() <= spec.getMaxMemoryUsageMb()) {
       return problem(
           "MemoryLimitTooLow",
-          "resources.limits.memory (" + budget.limitMib() + "Mi) must exceed maxMemoryUsageMb ("
-              + spec.getMaxMemoryUsageMb() + "), or the kernel kills the proxy before it can clean up");
+          "resources.limits.memory ("
+              + budget.limitMib()
+              + "Mi) must exceed maxMemoryUsageMb ("
+              + spec.getMaxMemoryUsageMb()
+              + "), or the kernel kills the proxy before it can clean up");
     }
-    Quantity requested = spec.getResources() == null || spec.getResources().getRequests() == null
-        ? null
-        : spec.getResources().getRequests().get("memory");
-    if (requested != null && budget.limitFromSpec()
-        && Quantity.getAmountInBytes(requested).compareTo(Quantity.getAmountInBytes(budget.limitQuantity())) > 0) {
-      return problem("InvalidResources", "resources.requests.memory must not exceed resources.limits.memory");
+    Quantity requested =
+        spec.getResources() == null || spec.getResources().getRequests() == null
+            ? null
+            : spec.getResources().getRequests().get("memory");
+    if (requested != null
+        && budget.limitFromSpec()
+        && Quantity.getAmountInBytes(requested)
+                .compareTo(Quantity.getAmountInBytes(budget.limitQuantity()))
+            > 0) {
+      return problem(
+          "InvalidResources", "resources.requests.memory must not exceed resources.limits.memory");
     }
-    if (spec.getService() != null && spec.getService().getType() != null
+    if (spec.getService() != null
+        && spec.getService().getType() != null
         && !Set.of("ClusterIP", "NodePort", "LoadBalancer").contains(spec.getService().getType())) {
-      return problem("InvalidServiceType", "service.type must be ClusterIP, NodePort or LoadBalancer");
+      return problem(
+          "InvalidServiceType", "service.type must be ClusterIP, NodePort or LoadBalancer");
     }
     return Optional.empty();
   }

@@ -4,8 +4,8 @@ import io.steadyproxy.operator.reconcile.ProxyConfigFile;
 import java.net.URI;
 
 /**
- * Where a pod's admin port is reached. In a cluster that is the pod IP; tests point it at
- * servers on 127.0.0.1.
+ * Where a pod's admin port is reached. In a cluster that is the pod IP; tests point it at servers
+ * on 127.0.0.1.
  */
 @FunctionalInterface
 public interface AdminEndpoints {

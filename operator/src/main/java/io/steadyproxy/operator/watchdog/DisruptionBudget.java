@@ -9,8 +9,8 @@ import java.util.Map;
 
 /**
  * The fewest ready pods PodDisruptionBudgets allow, computed the way the disruption controller
- * does. The watchdog's restarts are voluntary disruptions: they must respect PDBs even though
- * they delete pods directly instead of through the eviction API.
+ * does. The watchdog's restarts are voluntary disruptions: they must respect PDBs even though they
+ * delete pods directly instead of through the eviction API.
  */
 public final class DisruptionBudget {
 
@@ -22,7 +22,8 @@ public final class DisruptionBudget {
    *
    * @param expectedPods how many pods the Deployment wants (the base of percentages)
    */
-  public static int minReady(List<PodDisruptionBudget> budgets, Map<String, String> podLabels, int expectedPods) {
+  public static int minReady(
+      List<PodDisruptionBudget> budgets, Map<String, String> podLabels, int expectedPods) {
     int min = 0;
     for (PodDisruptionBudget budget : budgets) {
       if (budget.getSpec() == null || !matches(budget.getSpec().getSelector(), podLabels)) {
@@ -34,8 +35,10 @@ public final class DisruptionBudget {
   }
 
   private static int minReady(PodDisruptionBudget budget, int expectedPods) {
-    if (budget.getStatus() != null && budget.getStatus().getDesiredHealthy() != null
-        && budget.getStatus().getExpectedPods() != null && budget.getStatus().getExpectedPods() > 0) {
+    if (budget.getStatus() != null
+        && budget.getStatus().getDesiredHealthy() != null
+        && budget.getStatus().getExpectedPods() != null
+        && budget.getStatus().getExpectedPods() > 0) {
       // The disruption controller already did the arithmetic.
       return budget.getStatus().getDesiredHealthy();
     }
@@ -63,7 +66,9 @@ public final class DisruptionBudget {
     return Integer.parseInt(text);
   }
 
-  /** Label selector semantics: matchLabels and matchExpressions must all hold; empty selects all. */
+  /**
+   * Label selector semantics: matchLabels and matchExpressions must all hold; empty selects all.
+   */
   static boolean matches(LabelSelector selector, Map<String, String> labels) {
     if (selector == null) {
       return false;
@@ -79,13 +84,14 @@ public final class DisruptionBudget {
       for (LabelSelectorRequirement requirement : selector.getMatchExpressions()) {
         String value = labels.get(requirement.getKey());
         List<String> values = requirement.getValues() == null ? List.of() : requirement.getValues();
-        boolean holds = switch (requirement.getOperator()) {
-          case "In" -> value != null && values.contains(value);
-          case "NotIn" -> value == null || !values.contains(value);
-          case "Exists" -> value != null;
-          case "DoesNotExist" -> value == null;
-          default -> false;
-        };
+        boolean holds =
+            switch (requirement.getOperator()) {
+              case "In" -> value != null && values.contains(value);
+              case "NotIn" -> value == null || !values.contains(value);
+              case "Exists" -> value != null;
+              case "DoesNotExist" -> value == null;
+              default -> false;
+            };
         if (!holds) {
           return false;
         }

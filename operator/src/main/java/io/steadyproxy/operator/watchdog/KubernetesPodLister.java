@@ -17,7 +17,8 @@ public final class KubernetesPodLister implements PodLister {
 
   @Override
   public List<ProxyPod> pods(ProxyConfig proxy) {
-    return client.pods()
+    return client
+        .pods()
         .inNamespace(proxy.getMetadata().getNamespace())
         .withLabels(Ownership.selector(proxy))
         .list()
@@ -28,9 +29,11 @@ public final class KubernetesPodLister implements PodLister {
   }
 
   static ProxyPod toProxyPod(Pod pod) {
-    boolean ready = pod.getStatus() != null && pod.getStatus().getConditions() != null
-        && pod.getStatus().getConditions().stream()
-            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    boolean ready =
+        pod.getStatus() != null
+            && pod.getStatus().getConditions() != null
+            && pod.getStatus().getConditions().stream()
+                .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
     return new ProxyPod(
         pod.getMetadata().getName(),
         pod.getMetadata().getUid(),

@@ -49,9 +49,11 @@ public final class KubernetesWatchdogActions implements WatchdogActions {
         return;
       }
       ProxyConfig copy = Serialization.clone(fresh);
-      ProxyConfigStatus status = copy.getStatus() == null ? new ProxyConfigStatus() : copy.getStatus();
+      ProxyConfigStatus status =
+          copy.getStatus() == null ? new ProxyConfigStatus() : copy.getStatus();
       List<PodCleanup> cleanups = new ArrayList<>();
-      for (PodCleanup previous : status.getLastCleanups() == null ? List.<PodCleanup>of() : status.getLastCleanups()) {
+      for (PodCleanup previous :
+          status.getLastCleanups() == null ? List.<PodCleanup>of() : status.getLastCleanups()) {
         if (!previous.getPod().equals(cleanup.getPod()) && livePods.contains(previous.getPod())) {
           cleanups.add(previous);
         }
@@ -70,7 +72,13 @@ public final class KubernetesWatchdogActions implements WatchdogActions {
         // The reconciler wrote the status meanwhile: read again and add ours on top.
       }
     }
-    LOG.warning(() -> "gave up recording the cleanup of " + cleanup.getPod() + " after " + MAX_ATTEMPTS + " conflicts");
+    LOG.warning(
+        () ->
+            "gave up recording the cleanup of "
+                + cleanup.getPod()
+                + " after "
+                + MAX_ATTEMPTS
+                + " conflicts");
   }
 
   @Override
@@ -80,8 +88,14 @@ public final class KubernetesWatchdogActions implements WatchdogActions {
 
   @Override
   public int minReadyPods(ProxyConfig proxy, int expectedPods) {
-    List<PodDisruptionBudget> budgets = client.policy().v1().podDisruptionBudget()
-        .inNamespace(proxy.getMetadata().getNamespace()).list().getItems();
+    List<PodDisruptionBudget> budgets =
+        client
+            .policy()
+            .v1()
+            .podDisruptionBudget()
+            .inNamespace(proxy.getMetadata().getNamespace())
+            .list()
+            .getItems();
     return DisruptionBudget.minReady(budgets, Ownership.labels(proxy), expectedPods);
   }
 }

@@ -35,17 +35,17 @@ import java.util.logging.Logger;
  *   <li>read {@code GET /health} of each ready pod, in parallel, with short timeouts; a pod that
  *       doesn't answer is counted as unreachable and skipped, never taken as healthy (its
  *       above-maximum streak is kept, not reset);
- *   <li>above {@code cleanupThresholdMb}: {@code POST /admin/cleanup} with the admin token, at
- *       most once per {@code cleanupMinIntervalSeconds} per pod, then an Event and
- *       {@code status.lastCleanups};
- *   <li>above {@code maxMemoryUsageMb} for {@code restartAfterChecks} checks in a row, with
- *       {@code restartPods} on: delete the pod with the highest reading, but only one pod per
- *       ProxyConfig at a time (no restart while any of its pods is not ready or terminating) and
- *       never below the ready pods a PodDisruptionBudget requires.
+ *   <li>above {@code cleanupThresholdMb}: {@code POST /admin/cleanup} with the admin token, at most
+ *       once per {@code cleanupMinIntervalSeconds} per pod, then an Event and {@code
+ *       status.lastCleanups};
+ *   <li>above {@code maxMemoryUsageMb} for {@code restartAfterChecks} checks in a row, with {@code
+ *       restartPods} on: delete the pod with the highest reading, but only one pod per ProxyConfig
+ *       at a time (no restart while any of its pods is not ready or terminating) and never below
+ *       the ready pods a PodDisruptionBudget requires.
  * </ol>
  *
- * Every decision reads time from an {@link InstantSource} and pods through {@link PodLister},
- * so tests drive {@link #tick()} with a fake clock: no sleeping, no timing assertions.
+ * Every decision reads time from an {@link InstantSource} and pods through {@link PodLister}, so
+ * tests drive {@link #tick()} with a fake clock: no sleeping, no timing assertions.
  */
 public final class MemoryWatchdog implements AutoCloseable {
 
@@ -96,8 +96,8 @@ public final class MemoryWatchdog implements AutoCloseable {
   }
 
   /**
-   * Checks every ProxyConfig whose interval has elapsed. Called about once a second; a failure
-   * with one ProxyConfig never stops the others.
+   * Checks every ProxyConfig whose interval has elapsed. Called about once a second; a failure with
+   * one ProxyConfig never stops the others.
    */
   public synchronized void tick() {
     Instant now = clock.instant();
@@ -127,7 +127,8 @@ public final class MemoryWatchdog implements AutoCloseable {
   /** One round for one ProxyConfig. */
   private void round(ProxyConfig proxy, WatchdogSpec policy, Instant now) {
     ProxyConfigSpec spec = proxy.getSpec();
-    Map<String, PodRecord> podRecords = records.computeIfAbsent(Cache.metaNamespaceKeyFunc(proxy), k -> new HashMap<>());
+    Map<String, PodRecord> podRecords =
+        records.computeIfAbsent(Cache.metaNamespaceKeyFunc(proxy), k -> new HashMap<>());
     List<ProxyPod> all = pods.pods(proxy);
     List<ProxyPod> checkable = all.stream().filter(ProxyPod::checkable).toList();
     Map<ProxyPod, Future<Optional<MemoryReading>>> readings = new HashMap<>();
@@ -156,7 +157,8 @@ public final class MemoryWatchdog implements AutoCloseable {
       if (mb > spec.getCleanupThresholdMb()) {
         cleanup(proxy, policy, pod, record, mb, livePods, now);
       }
-      if (Boolean.TRUE.equals(policy.getRestartPods()) && record.checksAboveMax >= policy.getRestartAfterChecks()) {
+      if (Boolean.TRUE.equals(policy.getRestartPods())
+          && record.checksAboveMax >= policy.getRestartAfterChecks()) {
         restartCandidates.add(pod);
       }
     }
@@ -183,7 +185,12 @@ public final class MemoryWatchdog implements AutoCloseable {
   }
 
   private void cleanup(
-      ProxyConfig proxy, WatchdogSpec policy, ProxyPod pod, PodRecord record, double mb, List<String> livePods,
+      ProxyConfig proxy,
+      WatchdogSpec policy,
+      ProxyPod pod,
+      PodRecord record,
+      double mb,
+      List<String> livePods,
       Instant now) {
     if (record.lastCleanup != null
         && now.isBefore(record.lastCleanup.plusSeconds(policy.getCleanupMinIntervalSeconds()))) {
@@ -196,29 +203,66 @@ public final class MemoryWatchdog implements AutoCloseable {
       token = tokens.token(proxy);
     } catch (AdminTokenSource.MissingTokenException e) {
       metrics.watchdogCleanup("no_token");
-      actions.event(proxy, WatchdogActions.WARNING, "MemoryCleanupSkipped",
-          "pod " + pod.name() + " uses " + mb(mb) + " MB, above the cleanup threshold, but " + e.getMessage());
+      actions.event(
+          proxy,
+          WatchdogActions.WARNING,
+          "MemoryCleanupSkipped",
+          "pod "
+              + pod.name()
+              + " uses "
+              + mb(mb)
+              + " MB, above the cleanup threshold, but "
+              + e.getMessage());
       return;
     }
     if (token.isEmpty()) {
-      // Without a token the proxy serves /admin/cleanup to loopback clients only: calling would be a 403.
+      // Without a token the proxy serves /admin/cleanup to loopback clients only: calling would be
+      // a 403.
       metrics.watchdogCleanup("no_token");
-      actions.event(proxy, WatchdogActions.WARNING, "MemoryCleanupSkipped",
-          "pod " + pod.name() + " uses " + mb(mb) + " MB, above the cleanup threshold, but the ProxyConfig has no"
+      actions.event(
+          proxy,
+          WatchdogActions.WARNING,
+          "MemoryCleanupSkipped",
+          "pod "
+              + pod.name()
+              + " uses "
+              + mb(mb)
+              + " MB, above the cleanup threshold, but the ProxyConfig has no"
               + " adminTokenSecretRef, and without a token the proxy only lets loopback clients clean up");
       return;
     }
     try {
       CleanupResult result = admin.cleanup(endpoints.adminBase(pod), token);
       metrics.watchdogCleanup("ok");
-      actions.cleanupRecorded(proxy, new PodCleanup(pod.name(), now.truncatedTo(ChronoUnit.SECONDS).toString(),
-          Math.round(result.beforeMb()), Math.round(result.afterMb())), livePods);
-      actions.event(proxy, WatchdogActions.NORMAL, "MemoryCleanup",
-          "pod " + pod.name() + " used " + mb(mb) + " MB (threshold " + proxy.getSpec().getCleanupThresholdMb()
-              + " MB); cleanup took it from " + mb(result.beforeMb()) + " to " + mb(result.afterMb()) + " MB");
+      actions.cleanupRecorded(
+          proxy,
+          new PodCleanup(
+              pod.name(),
+              now.truncatedTo(ChronoUnit.SECONDS).toString(),
+              Math.round(result.beforeMb()),
+              Math.round(result.afterMb())),
+          livePods);
+      actions.event(
+          proxy,
+          WatchdogActions.NORMAL,
+          "MemoryCleanup",
+          "pod "
+              + pod.name()
+              + " used "
+              + mb(mb)
+              + " MB (threshold "
+              + proxy.getSpec().getCleanupThresholdMb()
+              + " MB); cleanup took it from "
+              + mb(result.beforeMb())
+              + " to "
+              + mb(result.afterMb())
+              + " MB");
     } catch (ProxyAdminClient.UnreachableException e) {
       metrics.watchdogCleanup("failed");
-      actions.event(proxy, WatchdogActions.WARNING, "MemoryCleanupFailed",
+      actions.event(
+          proxy,
+          WatchdogActions.WARNING,
+          "MemoryCleanupFailed",
           "pod " + pod.name() + " uses " + mb(mb) + " MB; " + e.getMessage());
     }
   }
@@ -229,22 +273,42 @@ public final class MemoryWatchdog implements AutoCloseable {
     if (settling) {
       // One pod at a time: the last restart (or a rollout) hasn't settled yet.
       metrics.watchdogRestart("blocked");
-      LOG.info(() -> "restart of " + pod.name() + " deferred: another pod of " + proxy.getMetadata().getName()
-          + " is not ready yet");
+      LOG.info(
+          () ->
+              "restart of "
+                  + pod.name()
+                  + " deferred: another pod of "
+                  + proxy.getMetadata().getName()
+                  + " is not ready yet");
       return false;
     }
     int minReady = actions.minReadyPods(proxy, all.size());
     if (readyPods - 1 < minReady) {
       metrics.watchdogRestart("blocked");
-      LOG.info(() -> "restart of " + pod.name() + " blocked by a PodDisruptionBudget: " + readyPods
-          + " ready, at least " + minReady + " required");
+      LOG.info(
+          () ->
+              "restart of "
+                  + pod.name()
+                  + " blocked by a PodDisruptionBudget: "
+                  + readyPods
+                  + " ready, at least "
+                  + minReady
+                  + " required");
       return false;
     }
     actions.deletePod(proxy, pod);
     metrics.watchdogRestart("deleted");
-    actions.event(proxy, WatchdogActions.WARNING, "MemoryRestart",
-        "pod " + pod.name() + " stayed above maxMemoryUsageMb (" + proxy.getSpec().getMaxMemoryUsageMb()
-            + " MB) for " + policy(proxy).getRestartAfterChecks() + " checks after cleanups; deleted it");
+    actions.event(
+        proxy,
+        WatchdogActions.WARNING,
+        "MemoryRestart",
+        "pod "
+            + pod.name()
+            + " stayed above maxMemoryUsageMb ("
+            + proxy.getSpec().getMaxMemoryUsageMb()
+            + " MB) for "
+            + policy(proxy).getRestartAfterChecks()
+            + " checks after cleanups; deleted it");
     return true;
   }
 

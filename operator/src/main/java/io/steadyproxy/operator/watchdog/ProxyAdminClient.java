@@ -13,8 +13,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Talks to one proxy pod's admin port: {@code GET /health} and {@code POST /admin/cleanup}.
- * Timeouts are short, because a pod that can't answer in seconds is counted as unreachable
- * rather than holding up the round for its siblings.
+ * Timeouts are short, because a pod that can't answer in seconds is counted as unreachable rather
+ * than holding up the round for its siblings.
  */
 public final class ProxyAdminClient {
 
@@ -32,16 +32,17 @@ public final class ProxyAdminClient {
 
   /**
    * @param connectTimeout how long to wait for a TCP connection
-   * @param requestTimeout how long to wait for a whole response; cleanups get twice as long,
-   *     since a full GC takes time
+   * @param requestTimeout how long to wait for a whole response; cleanups get twice as long, since
+   *     a full GC takes time
    */
   public ProxyAdminClient(Duration connectTimeout, Duration requestTimeout) {
-    this.http = HttpClient.newBuilder()
-        .connectTimeout(connectTimeout)
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .proxy(java.net.ProxySelector.of(null))
-        .version(HttpClient.Version.HTTP_1_1)
-        .build();
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(connectTimeout)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .proxy(java.net.ProxySelector.of(null))
+            .version(HttpClient.Version.HTTP_1_1)
+            .build();
     this.requestTimeout = requestTimeout;
   }
 
@@ -52,15 +53,17 @@ public final class ProxyAdminClient {
 
   /** Reads {@code GET /health}. */
   public MemoryReading health(URI adminBase) throws UnreachableException {
-    HttpRequest request = HttpRequest.newBuilder(adminBase.resolve("/health"))
-        .timeout(requestTimeout)
-        .header("Accept", "application/json")
-        .GET()
-        .build();
+    HttpRequest request =
+        HttpRequest.newBuilder(adminBase.resolve("/health"))
+            .timeout(requestTimeout)
+            .header("Accept", "application/json")
+            .GET()
+            .build();
     JsonNode body = send(request, "GET /health");
     JsonNode memory = body.get("memory_usage_mb");
     if (memory == null || !memory.isNumber()) {
-      throw new UnreachableException("GET /health at " + adminBase + " has no numeric memory_usage_mb", null);
+      throw new UnreachableException(
+          "GET /health at " + adminBase + " has no numeric memory_usage_mb", null);
     }
     return new MemoryReading(body.path("status").asString("unknown"), memory.doubleValue());
   }
@@ -70,13 +73,15 @@ public final class ProxyAdminClient {
    * (the proxy refuses non-loopback callers without one).
    */
   public CleanupResult cleanup(URI adminBase, Optional<String> token) throws UnreachableException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(adminBase.resolve("/admin/cleanup"))
-        .timeout(requestTimeout.multipliedBy(2))
-        .header("Accept", "application/json")
-        .POST(HttpRequest.BodyPublishers.noBody());
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(adminBase.resolve("/admin/cleanup"))
+            .timeout(requestTimeout.multipliedBy(2))
+            .header("Accept", "application/json")
+            .POST(HttpRequest.BodyPublishers.noBody());
     token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
     JsonNode body = send(request.build(), "POST /admin/cleanup");
-    return new CleanupResult(body.path("before_mb").asDouble(Double.NaN), body.path("after_mb").asDouble(Double.NaN));
+    return new CleanupResult(
+        body.path("before_mb").asDouble(Double.NaN), body.path("after_mb").asDouble(Double.NaN));
   }
 
   private JsonNode send(HttpRequest request, String what) throws UnreachableException {
@@ -90,7 +95,8 @@ public final class ProxyAdminClient {
       throw new UnreachableException(what + " interrupted", e);
     }
     if (response.statusCode() != 200) {
-      throw new UnreachableException(what + " at " + request.uri() + " answered " + response.statusCode(), null);
+      throw new UnreachableException(
+          what + " at " + request.uri() + " answered " + response.statusCode(), null);
     }
     try {
       return JSON.readTree(response.body());

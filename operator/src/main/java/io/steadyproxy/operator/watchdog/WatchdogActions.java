@@ -5,8 +5,8 @@ import io.steadyproxy.operator.crd.ProxyConfig;
 import java.util.List;
 
 /**
- * What the watchdog does to the cluster, behind an interface so its decisions are tested
- * without one. {@link KubernetesWatchdogActions} is the real thing.
+ * What the watchdog does to the cluster, behind an interface so its decisions are tested without
+ * one. {@link KubernetesWatchdogActions} is the real thing.
  */
 public interface WatchdogActions {
 

@@ -63,53 +63,52 @@ import java.util.regex.Pattern;
  *   <li>fabric8's {@link KubernetesMockServer} in CRUD mode on 127.0.0.1 (a random port), with the
  *       generated ProxyConfig CRD registered, so the status subresource works as in the tests;
  *   <li>the <b>real operator as a separate process</b>: {@code java -jar
- *       target/steadyproxy-operator.jar}, the production entry point {@code Main}, with
- *       production defaults (leader election through a Lease, 2 workers, all namespaces), pointed
- *       at the mock server by a kubeconfig in {@code KUBECONFIG}. Its JVM gets the container
- *       image's flags ({@code -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError},
- *       {@code MALLOC_ARENA_MAX=2}) and sees the chart's 384 MiB memory limit through
- *       {@code -XX:MaxRAM=384m -XX:MaxRAMPercentage=75} (heap ≤ 288 MiB, as in the pod);
- *   <li>a <b>fake Deployment controller</b> (the mock server runs no controllers) in this JVM:
- *       an informer on the operator's Deployments that, whenever one is created or changes,
- *       writes through the status subresource what a finished rollout reports: {@code replicas},
- *       {@code updatedReplicas}, {@code readyReplicas}, {@code availableReplicas} equal to
- *       {@code spec.replicas}, {@code observedGeneration} equal to {@code metadata.generation},
- *       and the {@code Available} and {@code Progressing} conditions. Pods are "ready" at once,
- *       so the time measured is the operator's and the API server's, not pod start-up.
+ *       target/steadyproxy-operator.jar}, the production entry point {@code Main}, with production
+ *       defaults (leader election through a Lease, 2 workers, all namespaces), pointed at the mock
+ *       server by a kubeconfig in {@code KUBECONFIG}. Its JVM gets the container image's flags
+ *       ({@code -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError}, {@code MALLOC_ARENA_MAX=2}) and sees
+ *       the chart's 384 MiB memory limit through {@code -XX:MaxRAM=384m -XX:MaxRAMPercentage=75}
+ *       (heap ≤ 288 MiB, as in the pod);
+ *   <li>a <b>fake Deployment controller</b> (the mock server runs no controllers) in this JVM: an
+ *       informer on the operator's Deployments that, whenever one is created or changes, writes
+ *       through the status subresource what a finished rollout reports: {@code replicas}, {@code
+ *       updatedReplicas}, {@code readyReplicas}, {@code availableReplicas} equal to {@code
+ *       spec.replicas}, {@code observedGeneration} equal to {@code metadata.generation}, and the
+ *       {@code Available} and {@code Progressing} conditions. Pods are "ready" at once, so the time
+ *       measured is the operator's and the API server's, not pod start-up.
  * </ol>
  *
  * <h2>What is measured</h2>
  *
  * <ul>
  *   <li><b>time to all Ready</b>: from the first ProxyConfig create (the operator already leads
- *       with synced caches) until every ProxyConfig has {@code Ready=True} with
- *       {@code status.observedGeneration == metadata.generation}, as seen by an informer in this
- *       JVM. The N creates (round-robin over a few namespaces, 2 replicas each) are inside the
- *       window;
+ *       with synced caches) until every ProxyConfig has {@code Ready=True} with {@code
+ *       status.observedGeneration == metadata.generation}, as seen by an informer in this JVM. The
+ *       N creates (round-robin over a few namespaces, 2 replicas each) are inside the window;
  *   <li><b>reconciles</b>: the operator's own {@code steadyproxy_operator_reconciles_total}, by
- *       result, scraped from its {@code /metrics} when the last ProxyConfig became Ready, and
- *       again after a 5 s settle period (a reconcile loop that never calms down shows there);
- *       the peak {@code steadyproxy_operator_queue_depth}, scraped every 250 ms;
+ *       result, scraped from its {@code /metrics} when the last ProxyConfig became Ready, and again
+ *       after a 5 s settle period (a reconcile loop that never calms down shows there); the peak
+ *       {@code steadyproxy_operator_queue_depth}, scraped every 250 ms;
  *   <li><b>operator memory</b>: the child's {@code /proc/<pid>/status}: {@code VmHWM} (peak
- *       resident set since the JVM started) at the end, and {@code VmRSS} sampled every 200 ms;
- *       the peak heap in use is the largest "before" occupancy in the operator's GC log
- *       ({@code -Xlog:gc}), i.e. the heap just before a collection;
+ *       resident set since the JVM started) at the end, and {@code VmRSS} sampled every 200 ms; the
+ *       peak heap in use is the largest "before" occupancy in the operator's GC log ({@code
+ *       -Xlog:gc}), i.e. the heap just before a collection;
  *   <li><b>API traffic</b>: requests served by the mock server by method, and its 409 Conflict
  *       answers (optimistic-locking retries of the operator or of the fake controller).
  * </ul>
  *
- * <p>Everything (mock server, fake controller, operator) shares the machine's cores, so the
- * figures are an upper bound for the operator alone. Every wait is bounded ({@code --timeout-seconds},
- * 300 by default); the operator process is stopped with SIGTERM (then killed after 20 s) and the
- * mock server destroyed in {@code finally} blocks, and a shutdown hook kills the child if this JVM
- * is interrupted.
+ * <p>Everything (mock server, fake controller, operator) shares the machine's cores, so the figures
+ * are an upper bound for the operator alone. Every wait is bounded ({@code --timeout-seconds}, 300
+ * by default); the operator process is stopped with SIGTERM (then killed after 20 s) and the mock
+ * server destroyed in {@code finally} blocks, and a shutdown hook kills the child if this JVM is
+ * interrupted.
  *
  * <p>Usage (from {@code operator/}, test classpath): {@code ScaleBenchmark [--counts 100,500]
  * [--namespaces 5] [--timeout-seconds 300] [--operator-jar target/steadyproxy-operator.jar]
- * [--jvm-opts "..."] [--operator-args "--workers=4"] [--nmt] [--write] [--doc ../src-docs/performance.md]}. {@code --nmt} turns on the
- * operator's native memory tracking and saves {@code jcmd VM.native_memory summary} at the end, to
- * see what the resident set is made of. With {@code --write} the
- * table replaces what is between {@code <!-- operator-scale:begin -->} and
+ * [--jvm-opts "..."] [--operator-args "--workers=4"] [--nmt] [--write] [--doc
+ * ../src-docs/performance.md]}. {@code --nmt} turns on the operator's native memory tracking and
+ * saves {@code jcmd VM.native_memory summary} at the end, to see what the resident set is made of.
+ * With {@code --write} the table replaces what is between {@code <!-- operator-scale:begin -->} and
  * {@code <!-- operator-scale:end -->} in the doc (section "## Operator scale", appended if
  * missing). Exit status 1 when a run timed out or the operator died.
  */
@@ -128,9 +127,16 @@ public final class ScaleBenchmark {
 
   /** The command line. */
   record Options(
-      List<Integer> counts, int namespaces, Duration timeout, Path operatorJar, String jvmOpts, List<String> operatorArgs,
+      List<Integer> counts,
+      int namespaces,
+      Duration timeout,
+      Path operatorJar,
+      String jvmOpts,
+      List<String> operatorArgs,
       boolean write,
-      boolean nmt, Path doc, Path workDir) {
+      boolean nmt,
+      Path doc,
+      Path workDir) {
 
     static Options parse(String[] args) {
       List<Integer> counts = List.of(500);
@@ -153,12 +159,17 @@ public final class ScaleBenchmark {
           continue;
         }
         if (!arg.startsWith("--") || i + 1 >= args.length) {
-          throw new IllegalArgumentException("unexpected argument '" + arg + "'; see the class Javadoc for the flags");
+          throw new IllegalArgumentException(
+              "unexpected argument '" + arg + "'; see the class Javadoc for the flags");
         }
         String value = args[++i];
         switch (arg) {
-          case "--counts", "--count" -> counts = java.util.Arrays.stream(value.split(","))
-              .map(String::trim).map(Integer::parseInt).toList();
+          case "--counts", "--count" ->
+              counts =
+                  java.util.Arrays.stream(value.split(","))
+                      .map(String::trim)
+                      .map(Integer::parseInt)
+                      .toList();
           case "--namespaces" -> namespaces = Integer.parseInt(value);
           case "--timeout-seconds" -> timeoutSeconds = Integer.parseInt(value);
           case "--operator-jar" -> jar = Path.of(value);
@@ -168,13 +179,28 @@ public final class ScaleBenchmark {
           default -> throw new IllegalArgumentException("unknown flag " + arg);
         }
       }
-      if (counts.isEmpty() || counts.stream().anyMatch(n -> n < 1) || namespaces < 1 || timeoutSeconds < 1) {
-        throw new IllegalArgumentException("--counts, --namespaces and --timeout-seconds must be positive");
+      if (counts.isEmpty()
+          || counts.stream().anyMatch(n -> n < 1)
+          || namespaces < 1
+          || timeoutSeconds < 1) {
+        throw new IllegalArgumentException(
+            "--counts, --namespaces and --timeout-seconds must be positive");
       }
       if (!Files.isRegularFile(jar)) {
-        throw new IllegalArgumentException(jar.toAbsolutePath() + " is missing: build the operator first (make bench-operator does)");
+        throw new IllegalArgumentException(
+            jar.toAbsolutePath()
+                + " is missing: build the operator first (make bench-operator does)");
       }
-      return new Options(counts, namespaces, Duration.ofSeconds(timeoutSeconds), jar, jvmOpts, operatorArgs, write, nmt, doc,
+      return new Options(
+          counts,
+          namespaces,
+          Duration.ofSeconds(timeoutSeconds),
+          jar,
+          jvmOpts,
+          operatorArgs,
+          write,
+          nmt,
+          doc,
           jar.toAbsolutePath().getParent().resolve("bench"));
     }
   }
@@ -215,7 +241,8 @@ public final class ScaleBenchmark {
   }
 
   /** The mock server logs every request at INFO; held here so the level sticks. */
-  private static final java.util.logging.Logger MOCK_SERVER_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+  private static final java.util.logging.Logger MOCK_SERVER_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
   private ScaleBenchmark() {}
 
@@ -232,7 +259,8 @@ public final class ScaleBenchmark {
     Files.createDirectories(options.workDir());
     List<Result> results = new ArrayList<>();
     for (int count : options.counts()) {
-      System.out.printf(Locale.ROOT, "%n== %d ProxyConfigs over %d namespaces ==%n", count, options.namespaces());
+      System.out.printf(
+          Locale.ROOT, "%n== %d ProxyConfigs over %d namespaces ==%n", count, options.namespaces());
       Result result = run(options, count);
       results.add(result);
       System.out.println(result.failure() == null ? "done" : "FAILED: " + result.failure());
@@ -242,9 +270,14 @@ public final class ScaleBenchmark {
     System.out.println(table);
     for (Result r : results) {
       if (r.failure() == null) {
-        System.out.printf(Locale.ROOT, "N=%d: all Ready in %.1f s (target < 60 s: %s), operator peak RSS %d MiB (target < 256 MiB: %s)%n",
-            r.count(), r.readySeconds(), r.readySeconds() < 60 ? "met" : "MISSED",
-            r.peakRssKb() / 1024, r.peakRssKb() < 256 * 1024 ? "met" : "MISSED");
+        System.out.printf(
+            Locale.ROOT,
+            "N=%d: all Ready in %.1f s (target < 60 s: %s), operator peak RSS %d MiB (target < 256 MiB: %s)%n",
+            r.count(),
+            r.readySeconds(),
+            r.readySeconds() < 60 ? "met" : "MISSED",
+            r.peakRssKb() / 1024,
+            r.peakRssKb() < 256 * 1024 ? "met" : "MISSED");
       }
     }
     if (options.write()) {
@@ -261,7 +294,8 @@ public final class ScaleBenchmark {
   private static Result run(Options options, int count) throws Exception {
     CountingDispatcher dispatcher = new CountingDispatcher();
     KubernetesMockServer server =
-        new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
+        new KubernetesMockServer(
+            new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     OperatorProcess operator = null;
     KubernetesClient client = null;
     FakeDeploymentController kubelet = null;
@@ -275,7 +309,10 @@ public final class ScaleBenchmark {
         namespaces.add("bench-" + i);
       }
       for (String ns : concat(namespaces, List.of(LEASE_NAMESPACE))) {
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+        client
+            .namespaces()
+            .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+            .create();
       }
       kubelet = new FakeDeploymentController(client);
       tracker = new ReadinessTracker(client);
@@ -285,7 +322,11 @@ public final class ScaleBenchmark {
       operator = OperatorProcess.start(options, server.getPort(), tag);
       operator.awaitLeadingAndSynced(deadline(Duration.ofSeconds(120)));
       double startup = seconds(System.nanoTime() - launched);
-      System.out.printf(Locale.ROOT, "operator pid %d leading with synced caches after %.1f s%n", operator.pid(), startup);
+      System.out.printf(
+          Locale.ROOT,
+          "operator pid %d leading with synced caches after %.1f s%n",
+          operator.pid(),
+          startup);
       long requestsBefore = dispatcher.total.sum();
       long conflictsBefore = dispatcher.conflicts.sum();
       Map<String, Long> methodsBefore = dispatcher.byMethod();
@@ -306,38 +347,71 @@ public final class ScaleBenchmark {
       long lastReport = System.nanoTime();
       while (tracker.ready() < count) {
         if (!operator.isAlive()) {
-          failure = "the operator exited with status " + operator.exitValue() + " (see " + operator.log() + ")";
+          failure =
+              "the operator exited with status "
+                  + operator.exitValue()
+                  + " (see "
+                  + operator.log()
+                  + ")";
           break;
         }
         if (System.nanoTime() > deadline) {
-          failure = "timed out after " + options.timeout().toSeconds() + " s with " + tracker.ready() + "/" + count
-              + " ProxyConfigs Ready (queue depth " + operator.lastQueueDepth() + "; see " + operator.log() + ")";
+          failure =
+              "timed out after "
+                  + options.timeout().toSeconds()
+                  + " s with "
+                  + tracker.ready()
+                  + "/"
+                  + count
+                  + " ProxyConfigs Ready (queue depth "
+                  + operator.lastQueueDepth()
+                  + "; see "
+                  + operator.log()
+                  + ")";
           break;
         }
         if (System.nanoTime() - lastReport > TimeUnit.SECONDS.toNanos(5)) {
           lastReport = System.nanoTime();
-          System.out.printf(Locale.ROOT, "  %5.1f s: %d/%d Ready, queue depth %d, operator RSS %d MiB%n",
-              seconds(lastReport - start), tracker.ready(), count, operator.lastQueueDepth(), operator.rssKb() / 1024);
+          System.out.printf(
+              Locale.ROOT,
+              "  %5.1f s: %d/%d Ready, queue depth %d, operator RSS %d MiB%n",
+              seconds(lastReport - start),
+              tracker.ready(),
+              count,
+              operator.lastQueueDepth(),
+              operator.rssKb() / 1024);
         }
         Thread.sleep(50);
       }
-      double readySeconds = failure == null ? seconds(tracker.lastReadyAt() - start) : seconds(System.nanoTime() - start);
+      double readySeconds =
+          failure == null
+              ? seconds(tracker.lastReadyAt() - start)
+              : seconds(System.nanoTime() - start);
       Map<String, Long> reconciles = operator.reconciles();
       double meanReconcileMillis = operator.meanReconcileMillis();
       long requests = dispatcher.total.sum() - requestsBefore;
       long conflicts = dispatcher.conflicts.sum() - conflictsBefore;
       Map<String, Long> methods = new LinkedHashMap<>();
-      dispatcher.byMethod().forEach((m, n) -> {
-        if (n > methodsBefore.getOrDefault(m, 0L)) {
-          methods.put(m, n - methodsBefore.getOrDefault(m, 0L));
-        }
-      });
+      dispatcher
+          .byMethod()
+          .forEach(
+              (m, n) -> {
+                if (n > methodsBefore.getOrDefault(m, 0L)) {
+                  methods.put(m, n - methodsBefore.getOrDefault(m, 0L));
+                }
+              });
       long reconcilesAfterSettle = 0;
       if (failure == null) {
-        System.out.printf(Locale.ROOT, "all %d Ready after %.1f s; settling %d s%n", count, readySeconds, SETTLE.toSeconds());
+        System.out.printf(
+            Locale.ROOT,
+            "all %d Ready after %.1f s; settling %d s%n",
+            count,
+            readySeconds,
+            SETTLE.toSeconds());
         Thread.sleep(SETTLE.toMillis());
         long after = operator.reconciles().values().stream().mapToLong(Long::longValue).sum();
-        reconcilesAfterSettle = after - reconciles.values().stream().mapToLong(Long::longValue).sum();
+        reconcilesAfterSettle =
+            after - reconciles.values().stream().mapToLong(Long::longValue).sum();
         failure = tracker.verifyAllReady(count);
         if (options.nmt()) {
           operator.nativeMemorySummary(options.workDir().resolve("operator-nmt-" + tag + ".txt"));
@@ -352,9 +426,30 @@ public final class ScaleBenchmark {
       long kubeletWrites = kubelet.statusWrites.sum();
       operator.stop();
       GcLog gc = GcLog.parse(operator.gcLog());
-      return new Result(count, options.namespaces(), startup, createSeconds, readySeconds, p50, max, tracker.ready(), reconciles,
-          reconcilesAfterSettle, meanReconcileMillis, peakQueue, requests, methods, conflicts, kubeletWrites, peakRss, endRss,
-          gc.peakUsedKb(), gc.capacityKb(), gc.collections(), operator.warnings(), failure);
+      return new Result(
+          count,
+          options.namespaces(),
+          startup,
+          createSeconds,
+          readySeconds,
+          p50,
+          max,
+          tracker.ready(),
+          reconciles,
+          reconcilesAfterSettle,
+          meanReconcileMillis,
+          peakQueue,
+          requests,
+          methods,
+          conflicts,
+          kubeletWrites,
+          peakRss,
+          endRss,
+          gc.peakUsedKb(),
+          gc.capacityKb(),
+          gc.collections(),
+          operator.warnings(),
+          failure);
     } finally {
       // The operator first: on SIGTERM it releases its Lease through the mock server.
       if (operator != null) {
@@ -386,7 +481,8 @@ public final class ScaleBenchmark {
   private static void installCrd(KubernetesClient client) throws IOException {
     try (InputStream yaml = ScaleBenchmark.class.getResourceAsStream(CRD_RESOURCE)) {
       if (yaml == null) {
-        throw new IllegalStateException(CRD_RESOURCE + " is not on the classpath: build the operator module first");
+        throw new IllegalStateException(
+            CRD_RESOURCE + " is not on the classpath: build the operator module first");
       }
       client.apiextensions().v1().customResourceDefinitions().load(yaml).create();
     }
@@ -458,32 +554,39 @@ public final class ScaleBenchmark {
     FakeDeploymentController(KubernetesClient client) {
       this.client = client;
       this.writers = Executors.newFixedThreadPool(2, daemon("fake-deployment-controller"));
-      this.informer = client.apps().deployments().inAnyNamespace()
-          .withLabel(Ownership.MANAGED_BY_LABEL, Ownership.MANAGED_BY)
-          .inform(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Deployment deployment) {
-              consider(deployment);
-            }
+      this.informer =
+          client
+              .apps()
+              .deployments()
+              .inAnyNamespace()
+              .withLabel(Ownership.MANAGED_BY_LABEL, Ownership.MANAGED_BY)
+              .inform(
+                  new ResourceEventHandler<>() {
+                    @Override
+                    public void onAdd(Deployment deployment) {
+                      consider(deployment);
+                    }
 
-            @Override
-            public void onUpdate(Deployment before, Deployment after) {
-              consider(after);
-            }
+                    @Override
+                    public void onUpdate(Deployment before, Deployment after) {
+                      consider(after);
+                    }
 
-            @Override
-            public void onDelete(Deployment deployment, boolean finalStateUnknown) {}
-          });
+                    @Override
+                    public void onDelete(Deployment deployment, boolean finalStateUnknown) {}
+                  });
     }
 
     private void consider(Deployment deployment) {
       if (!rolledOut(deployment)) {
-        String key = deployment.getMetadata().getNamespace() + "/" + deployment.getMetadata().getName();
+        String key =
+            deployment.getMetadata().getNamespace() + "/" + deployment.getMetadata().getName();
         if (pending.add(key)) {
-          writers.execute(() -> {
-            pending.remove(key);
-            roll(deployment.getMetadata().getNamespace(), deployment.getMetadata().getName());
-          });
+          writers.execute(
+              () -> {
+                pending.remove(key);
+                roll(deployment.getMetadata().getNamespace(), deployment.getMetadata().getName());
+              });
         }
       }
     }
@@ -491,7 +594,8 @@ public final class ScaleBenchmark {
     /** Reads the Deployment afresh and writes a finished rollout, retrying on 409. */
     private void roll(String namespace, String name) {
       for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-        Deployment current = client.apps().deployments().inNamespace(namespace).withName(name).get();
+        Deployment current =
+            client.apps().deployments().inNamespace(namespace).withName(name).get();
         if (current == null || rolledOut(current)) {
           return;
         }
@@ -503,7 +607,13 @@ public final class ScaleBenchmark {
         } catch (KubernetesClientException e) {
           if (e.getCode() != 409) {
             failures.increment();
-            System.err.println("fake Deployment controller: status of " + namespace + "/" + name + ": " + e.getMessage());
+            System.err.println(
+                "fake Deployment controller: status of "
+                    + namespace
+                    + "/"
+                    + name
+                    + ": "
+                    + e.getMessage());
             return;
           }
         }
@@ -512,7 +622,9 @@ public final class ScaleBenchmark {
     }
 
     private static int wanted(Deployment d) {
-      return d.getSpec() == null || d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+      return d.getSpec() == null || d.getSpec().getReplicas() == null
+          ? 1
+          : d.getSpec().getReplicas();
     }
 
     private static long generation(Deployment d) {
@@ -523,7 +635,8 @@ public final class ScaleBenchmark {
       DeploymentStatus s = d.getStatus();
       int wanted = wanted(d);
       return s != null
-          && s.getObservedGeneration() != null && s.getObservedGeneration() >= generation(d)
+          && s.getObservedGeneration() != null
+          && s.getObservedGeneration() >= generation(d)
           && Objects.equals(s.getReplicas(), wanted)
           && Objects.equals(s.getUpdatedReplicas(), wanted)
           && Objects.equals(s.getReadyReplicas(), wanted)
@@ -540,12 +653,22 @@ public final class ScaleBenchmark {
           .withReadyReplicas(wanted)
           .withAvailableReplicas(wanted)
           .withConditions(
-              new DeploymentConditionBuilder().withType("Available").withStatus("True")
-                  .withReason("MinimumReplicasAvailable").withMessage("Deployment has minimum availability.")
-                  .withLastTransitionTime(now).withLastUpdateTime(now).build(),
-              new DeploymentConditionBuilder().withType("Progressing").withStatus("True")
-                  .withReason("NewReplicaSetAvailable").withMessage("ReplicaSet has successfully progressed.")
-                  .withLastTransitionTime(now).withLastUpdateTime(now).build())
+              new DeploymentConditionBuilder()
+                  .withType("Available")
+                  .withStatus("True")
+                  .withReason("MinimumReplicasAvailable")
+                  .withMessage("Deployment has minimum availability.")
+                  .withLastTransitionTime(now)
+                  .withLastUpdateTime(now)
+                  .build(),
+              new DeploymentConditionBuilder()
+                  .withType("Progressing")
+                  .withStatus("True")
+                  .withReason("NewReplicaSetAvailable")
+                  .withMessage("ReplicaSet has successfully progressed.")
+                  .withLastTransitionTime(now)
+                  .withLastUpdateTime(now)
+                  .build())
           .build();
     }
 
@@ -570,22 +693,27 @@ public final class ScaleBenchmark {
 
     ReadinessTracker(KubernetesClient client) {
       this.client = client;
-      this.informer = client.resources(ProxyConfig.class).inAnyNamespace().inform(new ResourceEventHandler<>() {
-        @Override
-        public void onAdd(ProxyConfig proxy) {
-          observe(proxy);
-        }
+      this.informer =
+          client
+              .resources(ProxyConfig.class)
+              .inAnyNamespace()
+              .inform(
+                  new ResourceEventHandler<>() {
+                    @Override
+                    public void onAdd(ProxyConfig proxy) {
+                      observe(proxy);
+                    }
 
-        @Override
-        public void onUpdate(ProxyConfig before, ProxyConfig after) {
-          observe(after);
-        }
+                    @Override
+                    public void onUpdate(ProxyConfig before, ProxyConfig after) {
+                      observe(after);
+                    }
 
-        @Override
-        public void onDelete(ProxyConfig proxy, boolean finalStateUnknown) {
-          readyAt.remove(key(proxy));
-        }
-      });
+                    @Override
+                    public void onDelete(ProxyConfig proxy, boolean finalStateUnknown) {
+                      readyAt.remove(key(proxy));
+                    }
+                  });
     }
 
     void startClock(long nanos) {
@@ -599,12 +727,13 @@ public final class ScaleBenchmark {
     /** Seconds from each ProxyConfig's create to its Ready, sorted. */
     List<Double> latencies() {
       List<Double> seconds = new ArrayList<>();
-      readyAt.forEach((key, ready) -> {
-        Long created = createdAt.get(key);
-        if (created != null) {
-          seconds.add(seconds(ready - created));
-        }
-      });
+      readyAt.forEach(
+          (key, ready) -> {
+            Long created = createdAt.get(key);
+            if (created != null) {
+              seconds.add(seconds(ready - created));
+            }
+          });
       java.util.Collections.sort(seconds);
       return seconds;
     }
@@ -622,11 +751,13 @@ public final class ScaleBenchmark {
 
     static boolean isReady(ProxyConfig proxy) {
       Long generation = proxy.getMetadata().getGeneration();
-      if (proxy.getStatus() == null || !Objects.equals(proxy.getStatus().getObservedGeneration(), generation)) {
+      if (proxy.getStatus() == null
+          || !Objects.equals(proxy.getStatus().getObservedGeneration(), generation)) {
         return false;
       }
       Optional<Condition> ready = proxy.getStatus().condition("Ready");
-      return ready.isPresent() && "True".equals(ready.get().getStatus())
+      return ready.isPresent()
+          && "True".equals(ready.get().getStatus())
           && Objects.equals(ready.get().getObservedGeneration(), generation);
     }
 
@@ -640,11 +771,18 @@ public final class ScaleBenchmark {
 
     /** One list from the API server, to make sure the informer's picture is the real one. */
     String verifyAllReady(int count) {
-      List<ProxyConfig> all = client.resources(ProxyConfig.class).inAnyNamespace().list().getItems();
+      List<ProxyConfig> all =
+          client.resources(ProxyConfig.class).inAnyNamespace().list().getItems();
       long ready = all.stream().filter(ReadinessTracker::isReady).count();
       return all.size() == count && ready == count
           ? null
-          : "after settling, the API server lists " + ready + " Ready of " + all.size() + " ProxyConfigs (expected " + count + ")";
+          : "after settling, the API server lists "
+              + ready
+              + " Ready of "
+              + all.size()
+              + " ProxyConfigs (expected "
+              + count
+              + ")";
     }
 
     private static String key(ProxyConfig proxy) {
@@ -663,19 +801,26 @@ public final class ScaleBenchmark {
   /** {@code java -jar steadyproxy-operator.jar}, its memory and its metrics, watched from here. */
   static final class OperatorProcess {
     private static final Pattern RECONCILES =
-        Pattern.compile("^steadyproxy_operator_reconciles_total\\{result=\"(\\w+)\"} (\\d+)", Pattern.MULTILINE);
-    private static final Pattern QUEUE = Pattern.compile("^steadyproxy_operator_queue_depth (\\d+)", Pattern.MULTILINE);
+        Pattern.compile(
+            "^steadyproxy_operator_reconciles_total\\{result=\"(\\w+)\"} (\\d+)",
+            Pattern.MULTILINE);
+    private static final Pattern QUEUE =
+        Pattern.compile("^steadyproxy_operator_queue_depth (\\d+)", Pattern.MULTILINE);
     private static final Pattern DURATION_SUM =
-        Pattern.compile("^steadyproxy_operator_reconcile_duration_seconds_sum (\\S+)", Pattern.MULTILINE);
+        Pattern.compile(
+            "^steadyproxy_operator_reconcile_duration_seconds_sum (\\S+)", Pattern.MULTILINE);
     private static final Pattern DURATION_COUNT =
-        Pattern.compile("^steadyproxy_operator_reconcile_duration_seconds_count (\\d+)", Pattern.MULTILINE);
-    private static final Pattern LEADER = Pattern.compile("^steadyproxy_operator_leader 1", Pattern.MULTILINE);
+        Pattern.compile(
+            "^steadyproxy_operator_reconcile_duration_seconds_count (\\d+)", Pattern.MULTILINE);
+    private static final Pattern LEADER =
+        Pattern.compile("^steadyproxy_operator_leader 1", Pattern.MULTILINE);
 
     private final Process process;
     private final Path log;
     private final Path gcLog;
     private final int httpPort;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http =
+        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final AtomicLong peakRss = new AtomicLong();
     private final AtomicLong lastRss = new AtomicLong();
     private final AtomicLong peakQueue = new AtomicLong();
@@ -699,7 +844,9 @@ public final class ScaleBenchmark {
     static OperatorProcess start(Options options, int apiPort, String tag) throws IOException {
       Path dir = options.workDir();
       Path kubeconfig = dir.resolve("kubeconfig-" + tag + ".yaml");
-      Files.writeString(kubeconfig, """
+      Files.writeString(
+          kubeconfig,
+          """
           apiVersion: v1
           kind: Config
           clusters:
@@ -717,7 +864,8 @@ public final class ScaleBenchmark {
               user: bench
               namespace: %s
           current-context: mock
-          """.formatted(apiPort, LEASE_NAMESPACE));
+          """
+              .formatted(apiPort, LEASE_NAMESPACE));
       Path log = dir.resolve("operator-" + tag + ".log");
       Path gcLog = dir.resolve("operator-gc-" + tag + ".log");
       Files.deleteIfExists(gcLog);
@@ -729,15 +877,29 @@ public final class ScaleBenchmark {
         command.add("-XX:NativeMemoryTracking=summary");
       }
       command.add("-Xlog:gc:file=" + gcLog);
-      command.addAll(List.of("-jar", options.operatorJar().toAbsolutePath().toString(),
-          // Production defaults otherwise: leader election on, 2 workers, every namespace.
-          "--identity=bench-operator", "--lease-namespace=" + LEASE_NAMESPACE,
-          "--http-host=127.0.0.1", "--http-port=" + httpPort));
+      command.addAll(
+          List.of(
+              "-jar",
+              options.operatorJar().toAbsolutePath().toString(),
+              // Production defaults otherwise: leader election on, 2 workers, every namespace.
+              "--identity=bench-operator",
+              "--lease-namespace=" + LEASE_NAMESPACE,
+              "--http-host=127.0.0.1",
+              "--http-port=" + httpPort));
       command.addAll(options.operatorArgs());
-      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+      ProcessBuilder builder =
+          new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
       Map<String, String> env = builder.environment();
-      env.keySet().removeIf(k -> k.startsWith("KUBERNETES_") || k.equals("JAVA_TOOL_OPTIONS") || k.startsWith("WATCH_")
-          || k.startsWith("LEASE_") || k.equals("WORKERS") || k.equals("RESYNC_SECONDS") || k.equals("LEADER_ELECTION"));
+      env.keySet()
+          .removeIf(
+              k ->
+                  k.startsWith("KUBERNETES_")
+                      || k.equals("JAVA_TOOL_OPTIONS")
+                      || k.startsWith("WATCH_")
+                      || k.startsWith("LEASE_")
+                      || k.equals("WORKERS")
+                      || k.equals("RESYNC_SECONDS")
+                      || k.equals("LEADER_ELECTION"));
       env.put("KUBECONFIG", kubeconfig.toString());
       env.put("MALLOC_ARENA_MAX", "2");
       System.out.println("operator: " + String.join(" ", command) + " (log " + log + ")");
@@ -767,7 +929,11 @@ public final class ScaleBenchmark {
     void awaitLeadingAndSynced(long deadline) throws InterruptedException {
       while (true) {
         if (!process.isAlive()) {
-          throw new IllegalStateException("the operator exited with status " + process.exitValue() + " at start-up; see " + log);
+          throw new IllegalStateException(
+              "the operator exited with status "
+                  + process.exitValue()
+                  + " at start-up; see "
+                  + log);
         }
         Optional<String> ready = get("/readyz");
         Optional<String> metrics = get("/metrics");
@@ -775,7 +941,8 @@ public final class ScaleBenchmark {
           return;
         }
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("the operator did not lead with synced caches within 120 s; see " + log);
+          throw new IllegalStateException(
+              "the operator did not lead with synced caches within 120 s; see " + log);
         }
         Thread.sleep(100);
       }
@@ -783,9 +950,15 @@ public final class ScaleBenchmark {
 
     /** {@code jcmd <pid> VM.native_memory summary} into {@code file} (with {@code --nmt}). */
     void nativeMemorySummary(Path file) throws IOException, InterruptedException {
-      Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-          Long.toString(process.pid()), "VM.native_memory", "summary")
-          .redirectErrorStream(true).redirectOutput(file.toFile()).start();
+      Process jcmd =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                  Long.toString(process.pid()),
+                  "VM.native_memory",
+                  "summary")
+              .redirectErrorStream(true)
+              .redirectOutput(file.toFile())
+              .start();
       if (!jcmd.waitFor(30, TimeUnit.SECONDS)) {
         jcmd.destroyForcibly();
       }
@@ -808,12 +981,14 @@ public final class ScaleBenchmark {
 
     Map<String, Long> reconciles() {
       Map<String, Long> counts = new java.util.TreeMap<>();
-      get("/metrics").ifPresent(text -> {
-        Matcher m = RECONCILES.matcher(text);
-        while (m.find()) {
-          counts.put(m.group(1), Long.parseLong(m.group(2)));
-        }
-      });
+      get("/metrics")
+          .ifPresent(
+              text -> {
+                Matcher m = RECONCILES.matcher(text);
+                while (m.find()) {
+                  counts.put(m.group(1), Long.parseLong(m.group(2)));
+                }
+              });
       return counts;
     }
 
@@ -839,9 +1014,15 @@ public final class ScaleBenchmark {
      */
     long warnings() {
       try (var lines = Files.lines(log, StandardCharsets.UTF_8)) {
-        return lines.filter(l -> l.contains(" WARNING ") || l.contains(" SEVERE ") || l.contains(" WARN ")
-                || l.contains(" ERROR "))
-            .filter(l -> !l.contains("unstable version")).count();
+        return lines
+            .filter(
+                l ->
+                    l.contains(" WARNING ")
+                        || l.contains(" SEVERE ")
+                        || l.contains(" WARN ")
+                        || l.contains(" ERROR "))
+            .filter(l -> !l.contains("unstable version"))
+            .count();
       } catch (IOException | java.io.UncheckedIOException e) {
         return -1;
       }
@@ -857,7 +1038,10 @@ public final class ScaleBenchmark {
       if (process.isAlive()) {
         process.destroy();
         if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-          System.err.println("the operator did not stop within " + STOP_GRACE.toSeconds() + " s of SIGTERM; killing it");
+          System.err.println(
+              "the operator did not stop within "
+                  + STOP_GRACE.toSeconds()
+                  + " s of SIGTERM; killing it");
           process.destroyForcibly();
           process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
         }
@@ -879,14 +1063,16 @@ public final class ScaleBenchmark {
         }
         if (System.nanoTime() >= nextScrape) {
           nextScrape = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(250);
-          get("/metrics").ifPresent(text -> {
-            Matcher m = QUEUE.matcher(text);
-            if (m.find()) {
-              long depth = Long.parseLong(m.group(1));
-              lastQueue.set(depth);
-              peakQueue.accumulateAndGet(depth, Math::max);
-            }
-          });
+          get("/metrics")
+              .ifPresent(
+                  text -> {
+                    Matcher m = QUEUE.matcher(text);
+                    if (m.find()) {
+                      long depth = Long.parseLong(m.group(1));
+                      lastQueue.set(depth);
+                      peakQueue.accumulateAndGet(depth, Math::max);
+                    }
+                  });
         }
         try {
           Thread.sleep(200);
@@ -899,7 +1085,8 @@ public final class ScaleBenchmark {
     /** A {@code kB} field of {@code /proc/<pid>/status}; 0 once the process is gone. */
     private long procStatus(String field) {
       try {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+        for (String line :
+            Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
           if (line.startsWith(field + ":")) {
             return Long.parseLong(line.substring(field.length() + 1).replace("kB", "").trim());
           }
@@ -912,9 +1099,12 @@ public final class ScaleBenchmark {
 
     private Optional<String> get(String path) {
       try {
-        HttpResponse<String> response = http.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).timeout(Duration.ofSeconds(5)).build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response =
+            http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                    .timeout(Duration.ofSeconds(5))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
         return response.statusCode() == 200 ? Optional.of(response.body()) : Optional.empty();
       } catch (IOException e) {
         return Optional.empty();
@@ -933,7 +1123,8 @@ public final class ScaleBenchmark {
 
   /** The operator's {@code -Xlog:gc} output: heap occupancy before and after each collection. */
   record GcLog(long peakUsedKb, long capacityKb, int collections) {
-    private static final Pattern PAUSE = Pattern.compile("Pause .*? (\\d+)([KMG])->(\\d+)([KMG])\\((\\d+)([KMG])\\)");
+    private static final Pattern PAUSE =
+        Pattern.compile("Pause .*? (\\d+)([KMG])->(\\d+)([KMG])\\((\\d+)([KMG])\\)");
 
     static GcLog parse(Path file) {
       long peak = 0;
@@ -969,33 +1160,70 @@ public final class ScaleBenchmark {
 
   static String table(List<Result> results, Options options) {
     StringBuilder out = new StringBuilder();
-    out.append("| ProxyConfigs | time to all Ready | create → Ready p50 / max | reconciles (ok/error) | reconciles/s "
-        + "| peak queue depth | API requests (409s) | operator peak RSS | peak heap used (heap size) |\n");
+    out.append(
+        "| ProxyConfigs | time to all Ready | create → Ready p50 / max | reconciles (ok/error) | reconciles/s "
+            + "| peak queue depth | API requests (409s) | operator peak RSS | peak heap used (heap size) |\n");
     out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Result r : results) {
-      String ready = r.failure() == null
-          ? String.format(Locale.ROOT, "**%.1f s**", r.readySeconds())
-          : String.format(Locale.ROOT, "failed: %d/%d Ready", r.readyCount(), r.count());
-      out.append(String.format(Locale.ROOT, "| %d over %d ns | %s | %.1f s / %.1f s | %d (%d/%d) | %.0f | %d | %d (%d) | **%d MiB** | %d MiB (%d MiB) |%n",
-          r.count(), r.namespaces(), ready, r.p50LatencySeconds(), r.maxLatencySeconds(), r.totalReconciles(), r.reconciles().getOrDefault("success", 0L),
-          r.reconciles().getOrDefault("error", 0L), r.reconcilesPerSecond(), r.peakQueueDepth(), r.apiRequests(),
-          r.conflicts(), r.peakRssKb() / 1024, r.peakHeapUsedKb() / 1024, r.heapCapacityKb() / 1024));
+      String ready =
+          r.failure() == null
+              ? String.format(Locale.ROOT, "**%.1f s**", r.readySeconds())
+              : String.format(Locale.ROOT, "failed: %d/%d Ready", r.readyCount(), r.count());
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "| %d over %d ns | %s | %.1f s / %.1f s | %d (%d/%d) | %.0f | %d | %d (%d) | **%d MiB** | %d MiB (%d MiB) |%n",
+              r.count(),
+              r.namespaces(),
+              ready,
+              r.p50LatencySeconds(),
+              r.maxLatencySeconds(),
+              r.totalReconciles(),
+              r.reconciles().getOrDefault("success", 0L),
+              r.reconciles().getOrDefault("error", 0L),
+              r.reconcilesPerSecond(),
+              r.peakQueueDepth(),
+              r.apiRequests(),
+              r.conflicts(),
+              r.peakRssKb() / 1024,
+              r.peakHeapUsedKb() / 1024,
+              r.heapCapacityKb() / 1024));
     }
     out.append('\n');
     for (Result r : results) {
-      out.append(String.format(Locale.ROOT,
-          "- N=%d: operator leading with synced caches %.1f s after its JVM started; the %d creates took %.1f s of the "
-              + "window; mean reconcile %.1f ms; %d Deployment status writes by the fake controller; %d reconciles in "
-              + "the %d s after the last Ready; RSS %d MiB at the end; %d GCs; %d warnings in the operator log; API "
-              + "requests in the window by method: %s.%s%n",
-          r.count(), r.startupSeconds(), r.count(), r.createSeconds(), r.meanReconcileMillis(), r.kubeletStatusWrites(),
-          r.reconcilesAfterSettle(), SETTLE.toSeconds(), r.endRssKb() / 1024, r.gcCount(), r.operatorWarnings(),
-          r.requestsByMethod(), r.failure() == null ? "" : " **Failed: " + r.failure() + "**"));
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "- N=%d: operator leading with synced caches %.1f s after its JVM started; the %d creates took %.1f s of the "
+                  + "window; mean reconcile %.1f ms; %d Deployment status writes by the fake controller; %d reconciles in "
+                  + "the %d s after the last Ready; RSS %d MiB at the end; %d GCs; %d warnings in the operator log; API "
+                  + "requests in the window by method: %s.%s%n",
+              r.count(),
+              r.startupSeconds(),
+              r.count(),
+              r.createSeconds(),
+              r.meanReconcileMillis(),
+              r.kubeletStatusWrites(),
+              r.reconcilesAfterSettle(),
+              SETTLE.toSeconds(),
+              r.endRssKb() / 1024,
+              r.gcCount(),
+              r.operatorWarnings(),
+              r.requestsByMethod(),
+              r.failure() == null ? "" : " **Failed: " + r.failure() + "**"));
     }
-    out.append(String.format(Locale.ROOT, "%nMeasured %s on %d cores (%s), JDK %s; operator JVM `%s`%s.%n",
-        Instant.now().truncatedTo(ChronoUnit.MINUTES), Runtime.getRuntime().availableProcessors(), cpuModel(),
-        System.getProperty("java.version"), options.jvmOpts(),
-        options.operatorArgs().isEmpty() ? ", operator defaults" : ", operator flags `" + String.join(" ", options.operatorArgs()) + "`"));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "%nMeasured %s on %d cores (%s), JDK %s; operator JVM `%s`%s.%n",
+            Instant.now().truncatedTo(ChronoUnit.MINUTES),
+            Runtime.getRuntime().availableProcessors(),
+            cpuModel(),
+            System.getProperty("java.version"),
+            options.jvmOpts(),
+            options.operatorArgs().isEmpty()
+                ? ", operator defaults"
+                : ", operator flags `" + String.join(" ", options.operatorArgs()) + "`"));
     return out.toString();
   }
 
@@ -1004,7 +1232,8 @@ public final class ScaleBenchmark {
       return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
           .filter(l -> l.startsWith("model name"))
           .map(l -> l.substring(l.indexOf(':') + 1).trim())
-          .findFirst().orElse("unknown CPU");
+          .findFirst()
+          .orElse("unknown CPU");
     } catch (IOException e) {
       return "unknown CPU";
     }
@@ -1019,9 +1248,14 @@ public final class ScaleBenchmark {
     if (begin >= 0 && end > begin) {
       updated = text.substring(0, begin + BEGIN.length()) + "\n" + table + text.substring(end);
     } else {
-      String section = (text.contains("\n" + HEADING + "\n") ? "" : "\n" + HEADING + "\n\n")
-          + "`make bench-operator` (not part of `make test`); see `ScaleBenchmark` in the operator's test sources.\n\n"
-          + BEGIN + "\n" + table + END + "\n";
+      String section =
+          (text.contains("\n" + HEADING + "\n") ? "" : "\n" + HEADING + "\n\n")
+              + "`make bench-operator` (not part of `make test`); see `ScaleBenchmark` in the operator's test sources.\n\n"
+              + BEGIN
+              + "\n"
+              + table
+              + END
+              + "\n";
       updated = (text.endsWith("\n") ? text : text + "\n") + section;
     }
     Files.writeString(doc, updated, StandardCharsets.UTF_8);

@@ -31,11 +31,14 @@ class ObjectApplierTest {
     ConfigMap desired = DesiredConfigMap.desired(proxy);
 
     var created = applier.apply(desired, null, OwnedFields::drifted, OwnedFields::corrected);
-    var again = applier.apply(desired, created.object(), OwnedFields::drifted, OwnedFields::corrected);
+    var again =
+        applier.apply(desired, created.object(), OwnedFields::drifted, OwnedFields::corrected);
 
     assertThat(created.outcome(), is(Outcome.CREATED));
     assertThat(again.outcome(), is(Outcome.UNCHANGED));
-    assertThat(again.object().getMetadata().getResourceVersion(), is(created.object().getMetadata().getResourceVersion()));
+    assertThat(
+        again.object().getMetadata().getResourceVersion(),
+        is(created.object().getMetadata().getResourceVersion()));
   }
 
   @Test
@@ -45,11 +48,15 @@ class ObjectApplierTest {
     drifted.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("old:1");
     client.resource(drifted).create();
 
-    // The cache hasn't seen the object: create answers 409 AlreadyExists, the applier reads and corrects it.
-    var applied = applier.apply(DesiredDeployment.desired(proxy), null, OwnedFields::drifted, OwnedFields::corrected);
+    // The cache hasn't seen the object: create answers 409 AlreadyExists, the applier reads and
+    // corrects it.
+    var applied =
+        applier.apply(
+            DesiredDeployment.desired(proxy), null, OwnedFields::drifted, OwnedFields::corrected);
 
     assertThat(applied.outcome(), is(Outcome.UPDATED));
-    assertThat(applied.object().getSpec().getTemplate().getSpec().getContainers().get(0).getImage(),
+    assertThat(
+        applied.object().getSpec().getTemplate().getSpec().getContainers().get(0).getImage(),
         is("steadyproxy/proxy:0.1.0"));
   }
 
@@ -62,14 +69,22 @@ class ObjectApplierTest {
     Deployment theirs = client.apps().deployments().inNamespace("shop").withName("edge").get();
     theirs.getMetadata().getLabels().put("team", "web");
     Deployment afterTheirs = client.resource(theirs).update();
-    assertThat(afterTheirs.getMetadata().getResourceVersion(), not(is(stale.getMetadata().getResourceVersion())));
+    assertThat(
+        afterTheirs.getMetadata().getResourceVersion(),
+        not(is(stale.getMetadata().getResourceVersion())));
 
     proxy.getSpec().setMaxConnections(7); // a new desired state: the pod template changes
-    var applied = applier.apply(DesiredDeployment.desired(proxy), stale, OwnedFields::drifted, OwnedFields::corrected);
+    var applied =
+        applier.apply(
+            DesiredDeployment.desired(proxy), stale, OwnedFields::drifted, OwnedFields::corrected);
 
     assertThat(applied.outcome(), is(Outcome.UPDATED));
     Deployment now = client.apps().deployments().inNamespace("shop").withName("edge").get();
-    assertThat(now.getSpec().getTemplate(), is(DesiredDeployment.desired(proxy).getSpec().getTemplate()));
-    assertThat("the concurrent writer's label survived", now.getMetadata().getLabels(), hasEntry("team", "web"));
+    assertThat(
+        now.getSpec().getTemplate(), is(DesiredDeployment.desired(proxy).getSpec().getTemplate()));
+    assertThat(
+        "the concurrent writer's label survived",
+        now.getMetadata().getLabels(),
+        hasEntry("team", "web"));
   }
 }

@@ -8,8 +8,8 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
 
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
@@ -47,7 +47,9 @@ class ProxyConfigControllerTest {
   @BeforeEach
   void startController() {
     MockCluster.installCrd(client);
-    controller = new ProxyConfigController(client, List.of(), 2, Duration.ZERO, metrics, Clock.systemUTC(), "test");
+    controller =
+        new ProxyConfigController(
+            client, List.of(), 2, Duration.ZERO, metrics, Clock.systemUTC(), "test");
     controller.start();
   }
 
@@ -64,12 +66,21 @@ class ProxyConfigControllerTest {
     Deployment deployment = awaitValue("Deployment", () -> deployment("edge"));
     Service service = awaitValue("Service", () -> service("edge"));
 
-    assertThat(configMap.getData().get(ProxyConfigFile.FILE_NAME), is(ProxyConfigFile.render(proxy.getSpec())));
-    assertThat(deployment.getSpec().getTemplate(), is(DesiredDeployment.desired(proxy).getSpec().getTemplate()));
-    assertThat(service.getSpec().getPorts(), is(DesiredService.desired(proxy).getSpec().getPorts()));
+    assertThat(
+        configMap.getData().get(ProxyConfigFile.FILE_NAME),
+        is(ProxyConfigFile.render(proxy.getSpec())));
+    assertThat(
+        deployment.getSpec().getTemplate(),
+        is(DesiredDeployment.desired(proxy).getSpec().getTemplate()));
+    assertThat(
+        service.getSpec().getPorts(), is(DesiredService.desired(proxy).getSpec().getPorts()));
     for (var owned : List.of(configMap, deployment, service)) {
-      assertThat(owned.getMetadata().getOwnerReferences().get(0).getUid(), is(proxy.getMetadata().getUid()));
-      assertThat(owned.getMetadata().getLabels(), hasEntry("app.kubernetes.io/managed-by", "steadyproxy-operator"));
+      assertThat(
+          owned.getMetadata().getOwnerReferences().get(0).getUid(),
+          is(proxy.getMetadata().getUid()));
+      assertThat(
+          owned.getMetadata().getLabels(),
+          hasEntry("app.kubernetes.io/managed-by", "steadyproxy-operator"));
     }
   }
 
@@ -77,11 +88,13 @@ class ProxyConfigControllerTest {
   void statusReportsObservedGenerationAndTheRolloutInProgress() {
     ProxyConfig proxy = create(Samples.proxy(NS, "edge"));
     ProxyConfig observed = awaitValue("status written", () -> withStatus("edge"));
-    assertThat(observed.getStatus().getObservedGeneration(), is(proxy.getMetadata().getGeneration()));
+    assertThat(
+        observed.getStatus().getObservedGeneration(), is(proxy.getMetadata().getGeneration()));
     assertThat(condition(observed, "Degraded").getStatus(), is("False"));
     assertThat(condition(observed, "Progressing").getStatus(), is("True"));
     assertThat(condition(observed, "Ready").getStatus(), is("False"));
-    assertThat(observed.getStatus().getConfigChecksum(),
+    assertThat(
+        observed.getStatus().getConfigChecksum(),
         is(ProxyConfigFile.checksum(ProxyConfigFile.render(proxy.getSpec()))));
   }
 
@@ -93,10 +106,14 @@ class ProxyConfigControllerTest {
     Deployment deployment = awaitValue("Deployment", () -> deployment("edge"));
 
     // Play the Deployment controller: both pods rolled out and ready.
-    deployment.setStatus(new DeploymentStatusBuilder()
-        .withObservedGeneration(deployment.getMetadata().getGeneration())
-        .withReplicas(2).withUpdatedReplicas(2).withReadyReplicas(2).withAvailableReplicas(2)
-        .build());
+    deployment.setStatus(
+        new DeploymentStatusBuilder()
+            .withObservedGeneration(deployment.getMetadata().getGeneration())
+            .withReplicas(2)
+            .withUpdatedReplicas(2)
+            .withReadyReplicas(2)
+            .withAvailableReplicas(2)
+            .build());
     client.resource(deployment).updateStatus();
 
     await("Ready=True", () -> "True".equals(condition(get("edge"), "Ready").getStatus()));
@@ -114,13 +131,22 @@ class ProxyConfigControllerTest {
     ProxyConfig updated = update(() -> get("edge"), p -> p.getSpec().setMaxConnections(42));
     String newChecksum = ProxyConfigFile.checksum(ProxyConfigFile.render(updated.getSpec()));
 
-    await("new checksum on the pod template", () -> newChecksum.equals(checksum(deployment("edge"))));
+    await(
+        "new checksum on the pod template", () -> newChecksum.equals(checksum(deployment("edge"))));
     assertThat(newChecksum, not(is(oldChecksum)));
-    assertThat(configMap("edge-config").getData().get(ProxyConfigFile.FILE_NAME),
+    assertThat(
+        configMap("edge-config").getData().get(ProxyConfigFile.FILE_NAME),
         is(ProxyConfigFile.render(updated.getSpec())));
-    await("a ConfigChanged Event", () -> events().stream().anyMatch(e -> "ConfigChanged".equals(e.getReason())));
-    await("status observes the new generation",
-        () -> updated.getMetadata().getGeneration().equals(get("edge").getStatus().getObservedGeneration()));
+    await(
+        "a ConfigChanged Event",
+        () -> events().stream().anyMatch(e -> "ConfigChanged".equals(e.getReason())));
+    await(
+        "status observes the new generation",
+        () ->
+            updated
+                .getMetadata()
+                .getGeneration()
+                .equals(get("edge").getStatus().getObservedGeneration()));
   }
 
   @Test
@@ -132,8 +158,11 @@ class ProxyConfigControllerTest {
     client.resource(first).delete();
     client.configMaps().inNamespace(NS).withName("edge-config").delete();
 
-    await("Deployment recreated", () -> deployment("edge") != null
-        && !deployment("edge").getMetadata().getUid().equals(first.getMetadata().getUid()));
+    await(
+        "Deployment recreated",
+        () ->
+            deployment("edge") != null
+                && !deployment("edge").getMetadata().getUid().equals(first.getMetadata().getUid()));
     awaitValue("ConfigMap recreated", () -> configMap("edge-config"));
   }
 
@@ -142,17 +171,37 @@ class ProxyConfigControllerTest {
     create(Samples.proxy(NS, "edge"));
     awaitValue("Deployment", () -> deployment("edge"));
 
-    update(() -> deployment("edge"), d -> {
-      d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("someone/else:latest");
-      d.getMetadata().getLabels().put("team", "web");
-      d.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of("argocd.argoproj.io/sync-wave", "1")));
-    });
+    update(
+        () -> deployment("edge"),
+        d -> {
+          d.getSpec()
+              .getTemplate()
+              .getSpec()
+              .getContainers()
+              .get(0)
+              .setImage("someone/else:latest");
+          d.getMetadata().getLabels().put("team", "web");
+          d.getMetadata()
+              .setAnnotations(
+                  new java.util.HashMap<>(java.util.Map.of("argocd.argoproj.io/sync-wave", "1")));
+        });
 
-    await("image reverted", () -> "steadyproxy/proxy:0.1.0".equals(
-        deployment("edge").getSpec().getTemplate().getSpec().getContainers().get(0).getImage()));
+    await(
+        "image reverted",
+        () ->
+            "steadyproxy/proxy:0.1.0"
+                .equals(
+                    deployment("edge")
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .get(0)
+                        .getImage()));
     Deployment reverted = deployment("edge");
     assertThat(reverted.getMetadata().getLabels(), hasEntry("team", "web"));
-    assertThat(reverted.getMetadata().getAnnotations(), hasEntry("argocd.argoproj.io/sync-wave", "1"));
+    assertThat(
+        reverted.getMetadata().getAnnotations(), hasEntry("argocd.argoproj.io/sync-wave", "1"));
   }
 
   @Test
@@ -161,13 +210,30 @@ class ProxyConfigControllerTest {
     Deployment deployment = awaitValue("Deployment", () -> deployment("edge"));
     assertThat(deployment.getSpec().getReplicas(), nullValue());
 
-    update(() -> deployment("edge"), d -> {
-      d.getSpec().setReplicas(5); // the HPA scales up
-      d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("drift:1"); // and someone drifts
-    });
+    update(
+        () -> deployment("edge"),
+        d -> {
+          d.getSpec().setReplicas(5); // the HPA scales up
+          d.getSpec()
+              .getTemplate()
+              .getSpec()
+              .getContainers()
+              .get(0)
+              .setImage("drift:1"); // and someone drifts
+        });
 
-    await("drift reverted", () -> "steadyproxy/proxy:0.1.0".equals(
-        deployment("edge").getSpec().getTemplate().getSpec().getContainers().get(0).getImage()));
+    await(
+        "drift reverted",
+        () ->
+            "steadyproxy/proxy:0.1.0"
+                .equals(
+                    deployment("edge")
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .get(0)
+                        .getImage()));
     assertThat(deployment("edge").getSpec().getReplicas(), is(5));
   }
 
@@ -180,13 +246,22 @@ class ProxyConfigControllerTest {
     long reconciles = metrics.reconciles("success");
 
     // A foreign annotation on the Service is an event that reconciles, and must change nothing.
-    update(() -> service("edge"), svc ->
-        svc.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of("example.com/owner", "web"))));
+    update(
+        () -> service("edge"),
+        svc ->
+            svc.getMetadata()
+                .setAnnotations(
+                    new java.util.HashMap<>(java.util.Map.of("example.com/owner", "web"))));
 
     await("a reconcile ran", () -> metrics.reconciles("success") > reconciles);
-    assertThat(deployment("edge").getMetadata().getResourceVersion(), is(deployment.getMetadata().getResourceVersion()));
-    assertThat(configMap("edge-config").getMetadata().getResourceVersion(), is(configMap.getMetadata().getResourceVersion()));
-    assertThat(service("edge").getMetadata().getAnnotations(), hasEntry("example.com/owner", "web"));
+    assertThat(
+        deployment("edge").getMetadata().getResourceVersion(),
+        is(deployment.getMetadata().getResourceVersion()));
+    assertThat(
+        configMap("edge-config").getMetadata().getResourceVersion(),
+        is(configMap.getMetadata().getResourceVersion()));
+    assertThat(
+        service("edge").getMetadata().getAnnotations(), hasEntry("example.com/owner", "web"));
   }
 
   @Test
@@ -200,8 +275,14 @@ class ProxyConfigControllerTest {
     await("Degraded=True", () -> "True".equals(condition(get("edge"), "Degraded").getStatus()));
     Condition degraded = condition(get("edge"), "Degraded");
     assertThat(degraded.getReason(), is("ThresholdsInverted"));
-    await("a Warning Event says why", () -> events().stream()
-        .anyMatch(e -> "Warning".equals(e.getType()) && "ThresholdsInverted".equals(e.getReason())));
+    await(
+        "a Warning Event says why",
+        () ->
+            events().stream()
+                .anyMatch(
+                    e ->
+                        "Warning".equals(e.getType())
+                            && "ThresholdsInverted".equals(e.getReason())));
     assertThat(checksum(deployment("edge")), is(checksum(running)));
     // Counted once the reconcile returns, which is just after it wrote the status.
     await("counted as invalid", () -> metrics.reconciles("invalid") >= 1);
@@ -210,11 +291,17 @@ class ProxyConfigControllerTest {
   @Test
   void anInvalidNewProxyConfigCreatesNothing() {
     ProxyConfig proxy = Samples.proxy(NS, "tiny");
-    proxy.getSpec().setResources(new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
-        .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("256Mi")).build());
+    proxy
+        .getSpec()
+        .setResources(
+            new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+                .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("256Mi"))
+                .build());
     create(proxy);
 
-    await("Degraded=True", () -> "MemoryLimitTooLow".equals(condition(get("tiny"), "Degraded").getReason()));
+    await(
+        "Degraded=True",
+        () -> "MemoryLimitTooLow".equals(condition(get("tiny"), "Degraded").getReason()));
     assertThat(deployment("tiny"), nullValue());
     assertThat(configMap(DesiredConfigMap.name(proxy)), nullValue());
   }
@@ -222,18 +309,32 @@ class ProxyConfigControllerTest {
   @Test
   void aMissingAdminTokenSecretIsDegradedButApplied() {
     ProxyConfig proxy = Samples.proxy(NS, "edge");
-    proxy.getSpec().setAdminTokenSecretRef(new io.steadyproxy.operator.crd.SecretKeyRef("edge-admin", "token"));
+    proxy
+        .getSpec()
+        .setAdminTokenSecretRef(
+            new io.steadyproxy.operator.crd.SecretKeyRef("edge-admin", "token"));
     create(proxy);
 
-    await("Degraded=True", () -> "AdminTokenSecretMissing".equals(condition(get("edge"), "Degraded").getReason()));
-    assertThat("the pods wait for the Secret, they aren't withheld", deployment("edge") != null, is(true));
+    await(
+        "Degraded=True",
+        () -> "AdminTokenSecretMissing".equals(condition(get("edge"), "Degraded").getReason()));
+    assertThat(
+        "the pods wait for the Secret, they aren't withheld", deployment("edge") != null, is(true));
 
-    client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
-        .withNewMetadata().withName("edge-admin").withNamespace(NS).endMetadata()
-        .addToStringData("token", "s3cret").build()).create();
+    client
+        .resource(
+            new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata()
+                .withName("edge-admin")
+                .withNamespace(NS)
+                .endMetadata()
+                .addToStringData("token", "s3cret")
+                .build())
+        .create();
     // The pods start once the Secret exists; their Deployment's status change brings a reconcile.
     Deployment deployment = deployment("edge");
-    deployment.setStatus(new DeploymentStatusBuilder().withObservedGeneration(1L).withReplicas(1).build());
+    deployment.setStatus(
+        new DeploymentStatusBuilder().withObservedGeneration(1L).withReplicas(1).build());
     client.resource(deployment).updateStatus();
     await("Degraded=False", () -> "False".equals(condition(get("edge"), "Degraded").getStatus()));
   }
@@ -241,16 +342,26 @@ class ProxyConfigControllerTest {
   @Test
   void aConflictOnTheStatusWriteIsRetriedWithinTheSameReconcile() {
     // The first status write answers 409, as when the watchdog wrote lastCleanups meanwhile.
-    server.expect().put()
+    server
+        .expect()
+        .put()
         .withPath("/apis/steadyproxy.io/v1alpha1/namespaces/shop/proxyconfigs/edge/status")
-        .andReturn(409, new io.fabric8.kubernetes.api.model.StatusBuilder()
-            .withCode(409).withReason("Conflict").withMessage("the object has been modified").build())
+        .andReturn(
+            409,
+            new io.fabric8.kubernetes.api.model.StatusBuilder()
+                .withCode(409)
+                .withReason("Conflict")
+                .withMessage("the object has been modified")
+                .build())
         .once();
     create(Samples.proxy(NS, "edge"));
 
     awaitValue("status written", () -> withStatus("edge"));
     assertThat(metrics.reconciles("error"), is(0L));
-    assertThat("the 409 was served, then the retry", requests("PUT", "/proxyconfigs/edge/status") >= 2, is(true));
+    assertThat(
+        "the 409 was served, then the retry",
+        requests("PUT", "/proxyconfigs/edge/status") >= 2,
+        is(true));
   }
 
   @Test
@@ -258,22 +369,47 @@ class ProxyConfigControllerTest {
     create(Samples.proxy(NS, "edge"));
     awaitValue("Deployment", () -> deployment("edge"));
     // The operator's next update of the Deployment answers 409, as when someone else wrote it.
-    server.expect().put()
+    server
+        .expect()
+        .put()
         .withPath("/apis/apps/v1/namespaces/shop/deployments/edge")
-        .andReturn(409, new io.fabric8.kubernetes.api.model.StatusBuilder()
-            .withCode(409).withReason("Conflict").withMessage("the object has been modified").build())
+        .andReturn(
+            409,
+            new io.fabric8.kubernetes.api.model.StatusBuilder()
+                .withCode(409)
+                .withReason("Conflict")
+                .withMessage("the object has been modified")
+                .build())
         .once();
 
-    // The drift itself is written with a patch, so it doesn't use up the one 409 meant for the operator.
-    client.apps().deployments().inNamespace(NS).withName("edge").edit(d -> {
-      d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("drift:1");
-      return d;
-    });
+    // The drift itself is written with a patch, so it doesn't use up the one 409 meant for the
+    // operator.
+    client
+        .apps()
+        .deployments()
+        .inNamespace(NS)
+        .withName("edge")
+        .edit(
+            d -> {
+              d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("drift:1");
+              return d;
+            });
 
-    await("drift reverted despite the conflict", () -> "steadyproxy/proxy:0.1.0".equals(
-        deployment("edge").getSpec().getTemplate().getSpec().getContainers().get(0).getImage()));
+    await(
+        "drift reverted despite the conflict",
+        () ->
+            "steadyproxy/proxy:0.1.0"
+                .equals(
+                    deployment("edge")
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .get(0)
+                        .getImage()));
     assertThat(metrics.reconciles("error"), is(0L));
-    assertThat("the 409 was served, then the retry", requests("PUT", "/deployments/edge") >= 2, is(true));
+    assertThat(
+        "the 409 was served, then the retry", requests("PUT", "/deployments/edge") >= 2, is(true));
   }
 
   @Test
@@ -315,14 +451,19 @@ class ProxyConfigControllerTest {
 
   private ProxyConfig withStatus(String name) {
     ProxyConfig proxy = get(name);
-    return proxy != null && proxy.getStatus() != null && proxy.getStatus().getObservedGeneration() != null ? proxy : null;
+    return proxy != null
+            && proxy.getStatus() != null
+            && proxy.getStatus().getObservedGeneration() != null
+        ? proxy
+        : null;
   }
 
   /** How many requests the mock server recorded with that method and a path ending so. */
   private int requests(String method, String pathSuffix) {
     int count = 0;
     try {
-      for (var request = server.takeRequest(1, java.util.concurrent.TimeUnit.SECONDS); request != null;
+      for (var request = server.takeRequest(1, java.util.concurrent.TimeUnit.SECONDS);
+          request != null;
           request = server.takeRequest(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
         String path = request.getPath().split("\\?")[0];
         if (method.equals(request.getMethod()) && path.endsWith(pathSuffix)) {
@@ -352,12 +493,17 @@ class ProxyConfigControllerTest {
   }
 
   private static String checksum(Deployment deployment) {
-    return deployment.getSpec().getTemplate().getMetadata().getAnnotations()
+    return deployment
+        .getSpec()
+        .getTemplate()
+        .getMetadata()
+        .getAnnotations()
         .get(DesiredDeployment.CONFIG_CHECKSUM_ANNOTATION);
   }
 
   private static Condition condition(ProxyConfig proxy, String type) {
-    Optional<Condition> condition = proxy.getStatus() == null ? Optional.empty() : proxy.getStatus().condition(type);
+    Optional<Condition> condition =
+        proxy.getStatus() == null ? Optional.empty() : proxy.getStatus().condition(type);
     return condition.orElseThrow(() -> new IllegalStateException("no " + type + " condition yet"));
   }
 }

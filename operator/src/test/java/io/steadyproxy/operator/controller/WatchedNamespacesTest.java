@@ -17,7 +17,9 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** A controller given a list of namespaces acts in those only; a deleted ProxyConfig is no error. */
+/**
+ * A controller given a list of namespaces acts in those only; a deleted ProxyConfig is no error.
+ */
 @EnableKubernetesMockClient(crud = true, https = false)
 class WatchedNamespacesTest {
 
@@ -28,17 +30,35 @@ class WatchedNamespacesTest {
     MockCluster.installCrd(client);
     OperatorMetrics metrics = new OperatorMetrics();
     try (ProxyConfigController controller =
-        new ProxyConfigController(client, List.of("shop", "blog"), 1, Duration.ZERO, metrics, Clock.systemUTC(), "test")) {
+        new ProxyConfigController(
+            client,
+            List.of("shop", "blog"),
+            1,
+            Duration.ZERO,
+            metrics,
+            Clock.systemUTC(),
+            "test")) {
       controller.start();
       create("other", "edge");
       create("shop", "edge");
       create("blog", "edge");
 
-      awaitValue("shop reconciled", () -> client.apps().deployments().inNamespace("shop").withName("edge").get());
-      awaitValue("blog reconciled", () -> client.apps().deployments().inNamespace("blog").withName("edge").get());
+      awaitValue(
+          "shop reconciled",
+          () -> client.apps().deployments().inNamespace("shop").withName("edge").get());
+      awaitValue(
+          "blog reconciled",
+          () -> client.apps().deployments().inNamespace("blog").withName("edge").get());
       await("both statuses written", () -> metrics.reconciles("success") >= 2);
-      assertThat(client.apps().deployments().inNamespace("other").withName("edge").get(), nullValue());
-      assertThat(client.resources(ProxyConfig.class).inNamespace("other").withName("edge").get().getStatus(),
+      assertThat(
+          client.apps().deployments().inNamespace("other").withName("edge").get(), nullValue());
+      assertThat(
+          client
+              .resources(ProxyConfig.class)
+              .inNamespace("other")
+              .withName("edge")
+              .get()
+              .getStatus(),
           nullValue());
     }
   }
@@ -48,10 +68,13 @@ class WatchedNamespacesTest {
     MockCluster.installCrd(client);
     OperatorMetrics metrics = new OperatorMetrics();
     try (ProxyConfigController controller =
-        new ProxyConfigController(client, List.of(), 1, Duration.ZERO, metrics, Clock.systemUTC(), "test")) {
+        new ProxyConfigController(
+            client, List.of(), 1, Duration.ZERO, metrics, Clock.systemUTC(), "test")) {
       controller.start();
       ProxyConfig proxy = create("shop", "edge");
-      awaitValue("reconciled", () -> client.apps().deployments().inNamespace("shop").withName("edge").get());
+      awaitValue(
+          "reconciled",
+          () -> client.apps().deployments().inNamespace("shop").withName("edge").get());
 
       client.resource(proxy).delete();
 

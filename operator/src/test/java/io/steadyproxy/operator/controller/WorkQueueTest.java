@@ -16,7 +16,8 @@ class WorkQueueTest {
   private static final Duration NO_WAIT = Duration.ZERO;
 
   private final ScheduledExecutorService delayer = Executors.newSingleThreadScheduledExecutor();
-  private final WorkQueue queue = new WorkQueue(delayer, new Backoff(Duration.ofMillis(1), Duration.ofMillis(8)));
+  private final WorkQueue queue =
+      new WorkQueue(delayer, new Backoff(Duration.ofMillis(1), Duration.ofMillis(8)));
 
   @AfterEach
   void stop() {
@@ -63,13 +64,16 @@ class WorkQueueTest {
 
   @Test
   void shutDownWakesWaitingWorkers() throws Exception {
-    Thread waiter = Thread.ofVirtual().start(() -> {
-      try {
-        queue.take(Duration.ofMinutes(5));
-      } catch (InterruptedException ignored) {
-        // not expected
-      }
-    });
+    Thread waiter =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    queue.take(Duration.ofMinutes(5));
+                  } catch (InterruptedException ignored) {
+                    // not expected
+                  }
+                });
     queue.shutDown();
     waiter.join(Duration.ofSeconds(30));
     assertThat(waiter.isAlive(), is(false));

@@ -28,8 +28,8 @@ import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
- * The generated CRD, checked as the API server would use it: its names and subresources, and
- * valid and invalid ProxyConfigs validated against its OpenAPI v3 schema, CEL rules included.
+ * The generated CRD, checked as the API server would use it: its names and subresources, and valid
+ * and invalid ProxyConfigs validated against its OpenAPI v3 schema, CEL rules included.
  */
 class CrdSchemaTest {
 
@@ -67,8 +67,10 @@ class CrdSchemaTest {
   void hasStatusAndScaleSubresources() {
     assertThat(version.at("/subresources/status").isObject(), is(true));
     assertThat(version.at("/subresources/scale/specReplicasPath").asString(), is(".spec.replicas"));
-    assertThat(version.at("/subresources/scale/statusReplicasPath").asString(), is(".status.replicas"));
-    assertThat(version.at("/subresources/scale/labelSelectorPath").asString(), is(".status.selector"));
+    assertThat(
+        version.at("/subresources/scale/statusReplicasPath").asString(), is(".status.replicas"));
+    assertThat(
+        version.at("/subresources/scale/labelSelectorPath").asString(), is(".status.selector"));
   }
 
   @Test
@@ -76,15 +78,23 @@ class CrdSchemaTest {
     List<String> names = new ArrayList<>();
     version.get("additionalPrinterColumns").forEach(c -> names.add(c.get("name").asString()));
     assertThat(names, containsInAnyOrder("Ready", "Replicas", "Upstream", "Age"));
-    version.get("additionalPrinterColumns").forEach(c -> {
-      switch (c.get("name").asString()) {
-        case "Ready" -> assertThat(c.get("jsonPath").asString(), is(".status.conditions[?(@.type==\"Ready\")].status"));
-        case "Replicas" -> assertThat(c.get("jsonPath").asString(), is(".status.readyReplicas"));
-        case "Upstream" -> assertThat(c.get("jsonPath").asString(), is(".spec.upstreamUrl"));
-        case "Age" -> assertThat(c.get("type").asString(), is("date"));
-        default -> throw new AssertionError("unexpected column " + c);
-      }
-    });
+    version
+        .get("additionalPrinterColumns")
+        .forEach(
+            c -> {
+              switch (c.get("name").asString()) {
+                case "Ready" ->
+                    assertThat(
+                        c.get("jsonPath").asString(),
+                        is(".status.conditions[?(@.type==\"Ready\")].status"));
+                case "Replicas" ->
+                    assertThat(c.get("jsonPath").asString(), is(".status.readyReplicas"));
+                case "Upstream" ->
+                    assertThat(c.get("jsonPath").asString(), is(".spec.upstreamUrl"));
+                case "Age" -> assertThat(c.get("type").asString(), is("date"));
+                default -> throw new AssertionError("unexpected column " + c);
+              }
+            });
   }
 
   @ParameterizedTest
@@ -103,7 +113,8 @@ class CrdSchemaTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("invalidEdits")
-  void rejectsInvalidSpecs(String what, Consumer<ObjectNode> edit, String expectedError) throws Exception {
+  void rejectsInvalidSpecs(String what, Consumer<ObjectNode> edit, String expectedError)
+      throws Exception {
     ObjectNode resource = sample("proxyconfig-full.yaml");
     edit.accept((ObjectNode) resource.get("spec"));
     assertThat(validate(resource), hasItem(expectedError));
@@ -111,33 +122,63 @@ class CrdSchemaTest {
 
   static Stream<Arguments> invalidEdits() {
     return Stream.of(
-        Arguments.of("no upstream", edit(s -> s.remove("upstreamUrl")), ".spec.upstreamUrl: Required value"),
-        Arguments.of("upstream without scheme", edit(s -> s.put("upstreamUrl", "backend:8080")),
+        Arguments.of(
+            "no upstream", edit(s -> s.remove("upstreamUrl")), ".spec.upstreamUrl: Required value"),
+        Arguments.of(
+            "upstream without scheme",
+            edit(s -> s.put("upstreamUrl", "backend:8080")),
             ".spec.upstreamUrl: must match " + ProxyConfigSpec.HTTP_URL_PATTERN),
-        Arguments.of("upstream with a query", edit(s -> s.put("upstreamUrl", "http://b/x?y=1")),
+        Arguments.of(
+            "upstream with a query",
+            edit(s -> s.put("upstreamUrl", "http://b/x?y=1")),
             ".spec.upstreamUrl: must match " + ProxyConfigSpec.HTTP_URL_PATTERN),
-        Arguments.of("zero connections", edit(s -> s.put("maxConnections", 0)),
+        Arguments.of(
+            "zero connections",
+            edit(s -> s.put("maxConnections", 0)),
             ".spec.maxConnections: must be greater than or equal to 1"),
-        Arguments.of("negative replicas", edit(s -> s.put("replicas", -1)),
+        Arguments.of(
+            "negative replicas",
+            edit(s -> s.put("replicas", -1)),
             ".spec.replicas: must be greater than or equal to 0"),
-        Arguments.of("port out of range", edit(s -> ((ObjectNode) s.get("service")).put("port", 70000)),
+        Arguments.of(
+            "port out of range",
+            edit(s -> ((ObjectNode) s.get("service")).put("port", 70000)),
             ".spec.service.port: must be less than or equal to 65535"),
-        Arguments.of("unknown service type", edit(s -> ((ObjectNode) s.get("service")).put("type", "ExternalName")),
+        Arguments.of(
+            "unknown service type",
+            edit(s -> ((ObjectNode) s.get("service")).put("type", "ExternalName")),
             ".spec.service.type: must match ^(ClusterIP|NodePort|LoadBalancer)$"),
-        Arguments.of("route without slash", edit(s -> ((ObjectNode) s.get("routes").get(0)).put("prefix", "api")),
+        Arguments.of(
+            "route without slash",
+            edit(s -> ((ObjectNode) s.get("routes").get(0)).put("prefix", "api")),
             ".spec.routes[0].prefix: must match " + ProxyConfigSpec.PATH_PREFIX_PATTERN),
-        Arguments.of("route without upstream", edit(s -> ((ObjectNode) s.get("routes").get(0)).remove("upstream")),
+        Arguments.of(
+            "route without upstream",
+            edit(s -> ((ObjectNode) s.get("routes").get(0)).remove("upstream")),
             ".spec.routes[0].upstream: Required value"),
-        Arguments.of("watchdog too eager", edit(s -> ((ObjectNode) s.get("watchdog")).put("intervalSeconds", 1)),
+        Arguments.of(
+            "watchdog too eager",
+            edit(s -> ((ObjectNode) s.get("watchdog")).put("intervalSeconds", 1)),
             ".spec.watchdog.intervalSeconds: must be greater than or equal to 5"),
-        Arguments.of("secret ref without name", edit(s -> ((ObjectNode) s.get("adminTokenSecretRef")).remove("name")),
+        Arguments.of(
+            "secret ref without name",
+            edit(s -> ((ObjectNode) s.get("adminTokenSecretRef")).remove("name")),
             ".spec.adminTokenSecretRef.name: Required value"),
-        Arguments.of("timeout as a string", edit(s -> s.put("readTimeoutSeconds", "60s")),
+        Arguments.of(
+            "timeout as a string",
+            edit(s -> s.put("readTimeoutSeconds", "60s")),
             ".spec.readTimeoutSeconds: must be an integer"),
-        Arguments.of("typo in a field name", edit(s -> s.put("maxConnection", 10)), ".spec.maxConnection: unknown field"),
-        Arguments.of("threshold above the maximum (CEL)", edit(s -> s.put("cleanupThresholdMb", 800)),
+        Arguments.of(
+            "typo in a field name",
+            edit(s -> s.put("maxConnection", 10)),
+            ".spec.maxConnection: unknown field"),
+        Arguments.of(
+            "threshold above the maximum (CEL)",
+            edit(s -> s.put("cleanupThresholdMb", 800)),
             ".spec: cleanupThresholdMb must be less than maxMemoryUsageMb"),
-        Arguments.of("threshold equal to the maximum (CEL)", edit(s -> s.put("cleanupThresholdMb", 768)),
+        Arguments.of(
+            "threshold equal to the maximum (CEL)",
+            edit(s -> s.put("cleanupThresholdMb", 768)),
             ".spec: cleanupThresholdMb must be less than maxMemoryUsageMb"));
   }
 
@@ -145,7 +186,8 @@ class CrdSchemaTest {
   void theCelRuleIsTheThresholdOrdering() {
     JsonNode rules = schema.at("/properties/spec/x-kubernetes-validations");
     assertThat(rules.size(), is(1));
-    assertThat(rules.get(0).get("rule").asString(), is("self.cleanupThresholdMb < self.maxMemoryUsageMb"));
+    assertThat(
+        rules.get(0).get("rule").asString(), is("self.cleanupThresholdMb < self.maxMemoryUsageMb"));
   }
 
   @Test
@@ -154,11 +196,16 @@ class CrdSchemaTest {
     int[][] cases = {{400, 500}, {499, 500}, {500, 500}, {501, 500}, {64, 65}, {1000, 64}};
     for (int[] c : cases) {
       ObjectNode resource = sample("proxyconfig-minimal.yaml");
-      ((ObjectNode) resource.get("spec")).put("cleanupThresholdMb", c[0]).put("maxMemoryUsageMb", c[1]);
+      ((ObjectNode) resource.get("spec"))
+          .put("cleanupThresholdMb", c[0])
+          .put("maxMemoryUsageMb", c[1]);
       StructuralSchemaValidator.applyDefaults(schema, resource);
       boolean celAccepts = StructuralSchemaValidator.evaluate(rule, resource.get("spec"));
       ProxyConfig proxy = SERIALIZATION.convertValue(resource, ProxyConfig.class);
-      boolean operatorAccepts = !SpecValidator.check(proxy).map(p -> p.reason().equals("ThresholdsInverted")).orElse(false);
+      boolean operatorAccepts =
+          !SpecValidator.check(proxy)
+              .map(p -> p.reason().equals("ThresholdsInverted"))
+              .orElse(false);
       assertThat("cleanup " + c[0] + " / max " + c[1], operatorAccepts, is(celAccepts));
       assertThat("cleanup " + c[0] + " / max " + c[1], celAccepts, is(c[0] < c[1]));
     }
@@ -168,17 +215,23 @@ class CrdSchemaTest {
   void schemaDefaultsEqualTheJavaDefaults() {
     // The operator relies on the field initializers where the API server didn't default
     // (mock server, old objects); they must say what the schema says.
-    assertDefaultsMatch(schema.at("/properties/spec"), SERIALIZATION.convertValue(new ProxyConfigSpec(), JsonNode.class), ".spec");
+    assertDefaultsMatch(
+        schema.at("/properties/spec"),
+        SERIALIZATION.convertValue(new ProxyConfigSpec(), JsonNode.class),
+        ".spec");
   }
 
-  private static void assertDefaultsMatch(JsonNode objectSchema, JsonNode javaDefaults, String path) {
+  private static void assertDefaultsMatch(
+      JsonNode objectSchema, JsonNode javaDefaults, String path) {
     for (Map.Entry<String, JsonNode> property : objectSchema.path("properties").properties()) {
       String fieldPath = path + "." + property.getKey();
       JsonNode javaValue = javaDefaults == null ? null : javaDefaults.get(property.getKey());
       if (property.getValue().has("default")) {
         assertThat(fieldPath, javaValue, is(property.getValue().get("default")));
       }
-      if ("object".equals(property.getValue().path("type").asString()) && javaValue != null && javaValue.isObject()) {
+      if ("object".equals(property.getValue().path("type").asString())
+          && javaValue != null
+          && javaValue.isObject()) {
         assertDefaultsMatch(property.getValue(), javaValue, fieldPath);
       }
     }

@@ -14,7 +14,10 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
-/** The field reference in src-docs/operator.md must cover the generated CRD: a new field needs a line. */
+/**
+ * The field reference in src-docs/operator.md must cover the generated CRD: a new field needs a
+ * line.
+ */
 class OperatorDocsTest {
 
   private static final Path DOC = Path.of("..", "src-docs", "operator.md");
@@ -23,7 +26,8 @@ class OperatorDocsTest {
   void everySpecAndStatusFieldIsDocumented() throws Exception {
     JsonNode schema;
     try (InputStream in = Files.newInputStream(MockCluster.GENERATED_CRD)) {
-      schema = new YAMLMapper().readTree(in).at("/spec/versions/0/schema/openAPIV3Schema/properties");
+      schema =
+          new YAMLMapper().readTree(in).at("/spec/versions/0/schema/openAPIV3Schema/properties");
     }
     String doc = Files.readString(DOC);
     List<String> missing = new ArrayList<>();
@@ -36,12 +40,16 @@ class OperatorDocsTest {
    * Spec leaf fields by full path ({@code watchdog.intervalSeconds}, {@code routes[].prefix});
    * status fields by top-level name. Lists may be written {@code name[]}.
    */
-  private static void collect(JsonNode objectSchema, String prefix, List<String> missing, String doc, boolean topOnly) {
+  private static void collect(
+      JsonNode objectSchema, String prefix, List<String> missing, String doc, boolean topOnly) {
     for (Map.Entry<String, JsonNode> property : objectSchema.path("properties").properties()) {
       String path = prefix + property.getKey();
       JsonNode child = property.getValue();
-      boolean documentedByChildren = !topOnly && !"resources".equals(path) && child.has("properties");
-      if (!documentedByChildren && !doc.contains("`" + path + "`") && !doc.contains("`" + path + "[]`")) {
+      boolean documentedByChildren =
+          !topOnly && !"resources".equals(path) && child.has("properties");
+      if (!documentedByChildren
+          && !doc.contains("`" + path + "`")
+          && !doc.contains("`" + path + "[]`")) {
         missing.add(path);
       }
       if (topOnly || "resources".equals(path)) {

@@ -16,28 +16,43 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Validates an object against a CRD's structural OpenAPI v3 schema the way the API server does,
- * for the subset our generated CRD uses: defaulting first, then {@code type}, {@code properties}
- * (unknown fields rejected, as with kubectl's strict field validation), {@code required},
- * {@code additionalProperties}, {@code x-kubernetes-int-or-string}, {@code minimum},
- * {@code maximum}, {@code pattern}, and {@code x-kubernetes-validations} CEL rules, evaluated with
- * Google's CEL for Java.
+ * Validates an object against a CRD's structural OpenAPI v3 schema the way the API server does, for
+ * the subset our generated CRD uses: defaulting first, then {@code type}, {@code properties}
+ * (unknown fields rejected, as with kubectl's strict field validation), {@code required}, {@code
+ * additionalProperties}, {@code x-kubernetes-int-or-string}, {@code minimum}, {@code maximum},
+ * {@code pattern}, and {@code x-kubernetes-validations} CEL rules, evaluated with Google's CEL for
+ * Java.
  *
- * <p>The mock API server validates nothing, so this is what stands between a schema mistake
- * and a user's {@code kubectl apply}. A keyword it does not know fails the validation loudly,
- * so the schema can't grow past what is tested.
+ * <p>The mock API server validates nothing, so this is what stands between a schema mistake and a
+ * user's {@code kubectl apply}. A keyword it does not know fails the validation loudly, so the
+ * schema can't grow past what is tested.
  */
 final class StructuralSchemaValidator {
 
-  private static final List<String> KNOWN_KEYWORDS = List.of(
-      "type", "properties", "required", "additionalProperties", "items", "anyOf", "x-kubernetes-int-or-string",
-      "minimum", "maximum", "pattern", "default", "description", "format", "x-kubernetes-validations",
-      "x-kubernetes-preserve-unknown-fields");
+  private static final List<String> KNOWN_KEYWORDS =
+      List.of(
+          "type",
+          "properties",
+          "required",
+          "additionalProperties",
+          "items",
+          "anyOf",
+          "x-kubernetes-int-or-string",
+          "minimum",
+          "maximum",
+          "pattern",
+          "default",
+          "description",
+          "format",
+          "x-kubernetes-validations",
+          "x-kubernetes-preserve-unknown-fields");
 
-  private static final CelCompiler CEL = CelCompilerFactory.standardCelCompilerBuilder()
-      .addVar("self", MapType.create(SimpleType.STRING, SimpleType.DYN))
-      .build();
-  private static final CelRuntime CEL_RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
+  private static final CelCompiler CEL =
+      CelCompilerFactory.standardCelCompilerBuilder()
+          .addVar("self", MapType.create(SimpleType.STRING, SimpleType.DYN))
+          .build();
+  private static final CelRuntime CEL_RUNTIME =
+      CelRuntimeFactory.standardCelRuntimeBuilder().build();
 
   private StructuralSchemaValidator() {}
 
@@ -69,11 +84,18 @@ final class StructuralSchemaValidator {
   }
 
   private static void validate(JsonNode schema, JsonNode value, String path, List<String> errors) {
-    schema.properties().forEach(keyword -> {
-      if (!KNOWN_KEYWORDS.contains(keyword.getKey())) {
-        errors.add(path + ": schema keyword " + keyword.getKey() + " is not supported by this validator");
-      }
-    });
+    schema
+        .properties()
+        .forEach(
+            keyword -> {
+              if (!KNOWN_KEYWORDS.contains(keyword.getKey())) {
+                errors.add(
+                    path
+                        + ": schema keyword "
+                        + keyword.getKey()
+                        + " is not supported by this validator");
+              }
+            });
     if (schema.path("x-kubernetes-int-or-string").asBoolean(false)) {
       if (!value.isIntegralNumber() && !value.isString()) {
         errors.add(path + ": must be an integer or a string");
@@ -117,7 +139,10 @@ final class StructuralSchemaValidator {
       case "string" -> {
         if (!value.isString()) {
           errors.add(path + ": must be a string");
-        } else if (schema.has("pattern") && !Pattern.compile(schema.get("pattern").asString()).matcher(value.asString()).find()) {
+        } else if (schema.has("pattern")
+            && !Pattern.compile(schema.get("pattern").asString())
+                .matcher(value.asString())
+                .find()) {
           errors.add(path + ": must match " + schema.get("pattern").asString());
         }
       }
@@ -126,7 +151,8 @@ final class StructuralSchemaValidator {
           errors.add(path + ": must be a" + ("integer".equals(type) ? "n integer" : " number"));
         } else {
           if (schema.has("minimum") && value.doubleValue() < schema.get("minimum").doubleValue()) {
-            errors.add(path + ": must be greater than or equal to " + schema.get("minimum").asLong());
+            errors.add(
+                path + ": must be greater than or equal to " + schema.get("minimum").asLong());
           }
           if (schema.has("maximum") && value.doubleValue() > schema.get("maximum").doubleValue()) {
             errors.add(path + ": must be less than or equal to " + schema.get("maximum").asLong());
@@ -142,7 +168,12 @@ final class StructuralSchemaValidator {
     }
     for (JsonNode validation : schema.path("x-kubernetes-validations")) {
       if (!evaluate(validation.get("rule").asString(), value)) {
-        errors.add(path + ": " + validation.path("message").asString("failed rule " + validation.get("rule").asString()));
+        errors.add(
+            path
+                + ": "
+                + validation
+                    .path("message")
+                    .asString("failed rule " + validation.get("rule").asString()));
       }
     }
   }
@@ -152,9 +183,11 @@ final class StructuralSchemaValidator {
     try {
       CelValidationResult compiled = CEL.compile(rule);
       if (compiled.hasError()) {
-        throw new IllegalArgumentException("CEL rule does not compile: " + compiled.getErrorString());
+        throw new IllegalArgumentException(
+            "CEL rule does not compile: " + compiled.getErrorString());
       }
-      Object result = CEL_RUNTIME.createProgram(compiled.getAst()).eval(Map.of("self", toCel(value)));
+      Object result =
+          CEL_RUNTIME.createProgram(compiled.getAst()).eval(Map.of("self", toCel(value)));
       return Boolean.TRUE.equals(result);
     } catch (dev.cel.common.CelValidationException | dev.cel.runtime.CelEvaluationException e) {
       throw new IllegalArgumentException("CEL rule " + rule + " failed: " + e.getMessage(), e);

@@ -71,7 +71,8 @@ class DesiredDeploymentTest {
     assertThat(
         proxy.getPorts().stream().map(ContainerPort::getName).toList(), contains("http", "admin"));
     assertThat(
-        proxy.getPorts().stream().map(ContainerPort::getContainerPort).toList(), contains(8000, 9090));
+        proxy.getPorts().stream().map(ContainerPort::getContainerPort).toList(),
+        contains(8000, 9090));
   }
 
   @Test
@@ -116,11 +117,14 @@ class DesiredDeploymentTest {
   @Test
   void userResourcesAreKeptAsGiven() {
     ProxyConfig proxy = Samples.proxy("shop", "edge");
-    proxy.getSpec().setResources(new ResourceRequirementsBuilder()
-        .addToLimits("memory", new Quantity("1Gi"))
-        .addToRequests("cpu", new Quantity("250m"))
-        .addToRequests("memory", new Quantity("768Mi"))
-        .build());
+    proxy
+        .getSpec()
+        .setResources(
+            new ResourceRequirementsBuilder()
+                .addToLimits("memory", new Quantity("1Gi"))
+                .addToRequests("cpu", new Quantity("250m"))
+                .addToRequests("memory", new Quantity("768Mi"))
+                .build());
     Container container = container(proxy);
     assertThat(container.getResources().getLimits().get("memory"), is(new Quantity("1Gi")));
     assertThat(container.getResources().getRequests().get("memory"), is(new Quantity("768Mi")));
@@ -130,18 +134,25 @@ class DesiredDeploymentTest {
   @Test
   void jvmHeapIsHalfTheMaximumAsAPercentageOfTheLimit() {
     ProxyConfig proxy = Samples.proxy("shop", "edge");
-    assertThat(env(container(proxy), "JAVA_TOOL_OPTIONS").getValue(),
+    assertThat(
+        env(container(proxy), "JAVA_TOOL_OPTIONS").getValue(),
         is("-XX:MaxRAMPercentage=40.0 -XX:+ExitOnOutOfMemoryError"));
-    proxy.getSpec().setResources(new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("1Gi")).build());
+    proxy
+        .getSpec()
+        .setResources(
+            new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("1Gi")).build());
     // 250 MiB of 1024 MiB.
-    assertThat(env(container(proxy), "JAVA_TOOL_OPTIONS").getValue(),
+    assertThat(
+        env(container(proxy), "JAVA_TOOL_OPTIONS").getValue(),
         is("-XX:MaxRAMPercentage=24.4 -XX:+ExitOnOutOfMemoryError"));
   }
 
   @Test
   void adminTokenComesFromTheSecret() {
     ProxyConfig proxy = Samples.proxy("shop", "edge");
-    assertThat(container(proxy).getEnv().stream().map(EnvVar::getName).toList(), not(contains("PROXY_ADMIN_TOKEN")));
+    assertThat(
+        container(proxy).getEnv().stream().map(EnvVar::getName).toList(),
+        not(contains("PROXY_ADMIN_TOKEN")));
     proxy.getSpec().setAdminTokenSecretRef(new SecretKeyRef("edge-admin", "bearer"));
     EnvVar token = env(container(proxy), "PROXY_ADMIN_TOKEN");
     assertThat(token.getValue(), nullValue());
@@ -153,7 +164,11 @@ class DesiredDeploymentTest {
   void podTemplateCarriesTheLabelsTheSelectorMatches() {
     Deployment deployment = DesiredDeployment.desired(Samples.proxy("shop", "edge"));
     var templateLabels = deployment.getSpec().getTemplate().getMetadata().getLabels();
-    deployment.getSpec().getSelector().getMatchLabels().forEach((k, v) -> assertThat(templateLabels, hasKey(k)));
+    deployment
+        .getSpec()
+        .getSelector()
+        .getMatchLabels()
+        .forEach((k, v) -> assertThat(templateLabels, hasKey(k)));
   }
 
   private static void assertChecksumChanges(Consumer<ProxyConfig> change) {
@@ -171,15 +186,27 @@ class DesiredDeploymentTest {
   }
 
   private static String checksum(ProxyConfig proxy) {
-    return DesiredDeployment.desired(proxy).getSpec().getTemplate().getMetadata().getAnnotations()
+    return DesiredDeployment.desired(proxy)
+        .getSpec()
+        .getTemplate()
+        .getMetadata()
+        .getAnnotations()
         .get(DesiredDeployment.CONFIG_CHECKSUM_ANNOTATION);
   }
 
   private static Container container(ProxyConfig proxy) {
-    return DesiredDeployment.desired(proxy).getSpec().getTemplate().getSpec().getContainers().get(0);
+    return DesiredDeployment.desired(proxy)
+        .getSpec()
+        .getTemplate()
+        .getSpec()
+        .getContainers()
+        .get(0);
   }
 
   private static EnvVar env(Container container, String name) {
-    return container.getEnv().stream().filter(e -> name.equals(e.getName())).findFirst().orElseThrow();
+    return container.getEnv().stream()
+        .filter(e -> name.equals(e.getName()))
+        .findFirst()
+        .orElseThrow();
   }
 }

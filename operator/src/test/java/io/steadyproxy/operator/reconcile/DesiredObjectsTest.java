@@ -32,7 +32,9 @@ class DesiredObjectsTest {
     HasMetadata object = desired.apply(Samples.proxy("shop", "edge"));
     assertThat(object.getMetadata().getLabels(), hasEntry("app.kubernetes.io/name", "steadyproxy"));
     assertThat(object.getMetadata().getLabels(), hasEntry("app.kubernetes.io/instance", "edge"));
-    assertThat(object.getMetadata().getLabels(), hasEntry("app.kubernetes.io/managed-by", "steadyproxy-operator"));
+    assertThat(
+        object.getMetadata().getLabels(),
+        hasEntry("app.kubernetes.io/managed-by", "steadyproxy-operator"));
     assertThat(object.getMetadata().getNamespace(), is("shop"));
   }
 
@@ -55,7 +57,9 @@ class DesiredObjectsTest {
   @ParameterizedTest
   @MethodSource("kinds")
   void isPure(Function<ProxyConfig, HasMetadata> desired) {
-    assertThat(desired.apply(Samples.proxy("shop", "edge")), is(desired.apply(Samples.proxy("shop", "edge"))));
+    assertThat(
+        desired.apply(Samples.proxy("shop", "edge")),
+        is(desired.apply(Samples.proxy("shop", "edge"))));
   }
 
   @org.junit.jupiter.api.Test
@@ -64,7 +68,8 @@ class DesiredObjectsTest {
     ConfigMap configMap = DesiredConfigMap.desired(proxy);
     assertThat(configMap.getMetadata().getName(), is("edge-config"));
     assertThat(configMap.getData().keySet(), contains("proxy_config.json"));
-    assertThat(configMap.getData().get("proxy_config.json"), is(ProxyConfigFile.render(proxy.getSpec())));
+    assertThat(
+        configMap.getData().get("proxy_config.json"), is(ProxyConfigFile.render(proxy.getSpec())));
   }
 
   @org.junit.jupiter.api.Test
@@ -93,7 +98,8 @@ class DesiredObjectsTest {
   void selectorHoldsOnlyStableLabels() {
     Deployment deployment = DesiredDeployment.desired(Samples.proxy("shop", "edge"));
     assertThat(deployment.getSpec().getSelector().getMatchLabels().size(), is(2));
-    assertThat(deployment.getSpec().getSelector().getMatchLabels(),
+    assertThat(
+        deployment.getSpec().getSelector().getMatchLabels(),
         not(hasEntry("app.kubernetes.io/managed-by", "steadyproxy-operator")));
   }
 }

@@ -24,18 +24,22 @@ class DesiredStatusTest {
 
   @Test
   void aFreshDeploymentIsProgressingAndNotReady() {
-    ProxyConfigStatus status = DesiredStatus.fromDeployment(proxy, deployment(2, null, 0, 0, 0), "abc", T0);
+    ProxyConfigStatus status =
+        DesiredStatus.fromDeployment(proxy, deployment(2, null, 0, 0, 0), "abc", T0);
     assertCondition(status, "Ready", "False", "ReplicasNotReady");
     assertCondition(status, "Progressing", "True", "RollingOut");
     assertCondition(status, "Degraded", "False", "AsExpected");
     assertThat(status.getObservedGeneration(), is(1L));
     assertThat(status.getConfigChecksum(), is("abc"));
-    assertThat(status.getSelector(), is("app.kubernetes.io/name=steadyproxy,app.kubernetes.io/instance=edge"));
+    assertThat(
+        status.getSelector(),
+        is("app.kubernetes.io/name=steadyproxy,app.kubernetes.io/instance=edge"));
   }
 
   @Test
   void aRolledOutDeploymentIsReady() {
-    ProxyConfigStatus status = DesiredStatus.fromDeployment(proxy, deployment(2, 1L, 2, 2, 2), "abc", T0);
+    ProxyConfigStatus status =
+        DesiredStatus.fromDeployment(proxy, deployment(2, 1L, 2, 2, 2), "abc", T0);
     assertCondition(status, "Ready", "True", "AllReplicasReady");
     assertCondition(status, "Progressing", "False", "RolloutComplete");
     assertThat(status.getReadyReplicas(), is(2));
@@ -45,16 +49,23 @@ class DesiredStatusTest {
   @Test
   void aStalledRolloutIsDegraded() {
     Deployment d = deployment(2, 1L, 3, 1, 2);
-    d.getStatus().setConditions(List.of(new DeploymentConditionBuilder()
-        .withType("Progressing").withStatus("False").withReason("ProgressDeadlineExceeded")
-        .withMessage("ReplicaSet edge-abc has timed out progressing.").build()));
+    d.getStatus()
+        .setConditions(
+            List.of(
+                new DeploymentConditionBuilder()
+                    .withType("Progressing")
+                    .withStatus("False")
+                    .withReason("ProgressDeadlineExceeded")
+                    .withMessage("ReplicaSet edge-abc has timed out progressing.")
+                    .build()));
     ProxyConfigStatus status = DesiredStatus.fromDeployment(proxy, d, "abc", T0);
     assertCondition(status, "Degraded", "True", "RolloutStalled");
   }
 
   @Test
   void anInvalidSpecIsDegradedWithItsReason() {
-    ProxyConfigStatus status = DesiredStatus.invalid(proxy, new SpecProblem("MemoryLimitTooLow", "too low"), T0);
+    ProxyConfigStatus status =
+        DesiredStatus.invalid(proxy, new SpecProblem("MemoryLimitTooLow", "too low"), T0);
     assertCondition(status, "Degraded", "True", "MemoryLimitTooLow");
     assertCondition(status, "Ready", "False", "InvalidSpec");
     assertThat(condition(status, "Degraded").getMessage(), is("too low"));
@@ -63,9 +74,11 @@ class DesiredStatusTest {
   @Test
   void transitionTimeMovesOnlyWhenTheStatusChanges() {
     proxy.setStatus(DesiredStatus.fromDeployment(proxy, deployment(2, 1L, 2, 1, 1), "abc", T0));
-    ProxyConfigStatus later = DesiredStatus.fromDeployment(proxy, deployment(2, 1L, 2, 2, 1), "abc", T1);
+    ProxyConfigStatus later =
+        DesiredStatus.fromDeployment(proxy, deployment(2, 1L, 2, 2, 1), "abc", T1);
     assertThat(condition(later, "Ready").getLastTransitionTime(), is("2026-11-28T10:00:00Z"));
-    ProxyConfigStatus ready = DesiredStatus.fromDeployment(proxy, deployment(2, 1L, 2, 2, 2), "abc", T1);
+    ProxyConfigStatus ready =
+        DesiredStatus.fromDeployment(proxy, deployment(2, 1L, 2, 2, 2), "abc", T1);
     assertThat(condition(ready, "Ready").getLastTransitionTime(), is("2026-11-28T10:05:00Z"));
     assertThat(condition(ready, "Degraded").getLastTransitionTime(), is("2026-11-28T10:00:00Z"));
   }
@@ -75,14 +88,16 @@ class DesiredStatusTest {
     ProxyConfigStatus current = new ProxyConfigStatus();
     current.setLastCleanups(List.of(new PodCleanup("edge-1", "2026-11-28T09:00:00Z", 450L, 300L)));
     proxy.setStatus(current);
-    ProxyConfigStatus next = DesiredStatus.fromDeployment(proxy, deployment(2, 1L, 2, 2, 2), "abc", T0);
+    ProxyConfigStatus next =
+        DesiredStatus.fromDeployment(proxy, deployment(2, 1L, 2, 2, 2), "abc", T0);
     assertThat(next.getLastCleanups(), is(current.getLastCleanups()));
   }
 
   @Test
   void recomputingTheSameStateIsTheSameStatus() {
     proxy.setStatus(DesiredStatus.fromDeployment(proxy, deployment(2, 1L, 2, 2, 2), "abc", T0));
-    ProxyConfigStatus again = DesiredStatus.fromDeployment(proxy, deployment(2, 1L, 2, 2, 2), "abc", T1);
+    ProxyConfigStatus again =
+        DesiredStatus.fromDeployment(proxy, deployment(2, 1L, 2, 2, 2), "abc", T1);
     assertThat(DesiredStatus.same(proxy.getStatus(), again), is(true));
   }
 
@@ -91,17 +106,19 @@ class DesiredStatusTest {
     return proxy;
   }
 
-  private Deployment deployment(int wanted, Long observedGeneration, int updated, int ready, int available) {
+  private Deployment deployment(
+      int wanted, Long observedGeneration, int updated, int ready, int available) {
     Deployment d = DesiredDeployment.desired(proxy);
     d.getSpec().setReplicas(wanted);
     d.getMetadata().setGeneration(1L);
-    d.setStatus(new DeploymentStatusBuilder()
-        .withObservedGeneration(observedGeneration)
-        .withReplicas(updated)
-        .withUpdatedReplicas(updated)
-        .withReadyReplicas(ready)
-        .withAvailableReplicas(available)
-        .build());
+    d.setStatus(
+        new DeploymentStatusBuilder()
+            .withObservedGeneration(observedGeneration)
+            .withReplicas(updated)
+            .withUpdatedReplicas(updated)
+            .withReadyReplicas(ready)
+            .withAvailableReplicas(available)
+            .build());
     return d;
   }
 
@@ -109,7 +126,8 @@ class DesiredStatusTest {
     return status.condition(type).orElseThrow();
   }
 
-  private static void assertCondition(ProxyConfigStatus status, String type, String value, String reason) {
+  private static void assertCondition(
+      ProxyConfigStatus status, String type, String value, String reason) {
     Condition c = condition(status, type);
     assertThat(type + " status", c.getStatus(), is(value));
     assertThat(type + " reason", c.getReason(), is(reason));

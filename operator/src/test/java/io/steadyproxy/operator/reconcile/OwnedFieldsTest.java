@@ -20,9 +20,15 @@ class OwnedFieldsTest {
 
   @Test
   void anUntouchedObjectHasNotDrifted() {
-    assertThat(OwnedFields.drifted(DesiredDeployment.desired(proxy), DesiredDeployment.desired(proxy)), is(false));
-    assertThat(OwnedFields.drifted(DesiredService.desired(proxy), DesiredService.desired(proxy)), is(false));
-    assertThat(OwnedFields.drifted(DesiredConfigMap.desired(proxy), DesiredConfigMap.desired(proxy)), is(false));
+    assertThat(
+        OwnedFields.drifted(DesiredDeployment.desired(proxy), DesiredDeployment.desired(proxy)),
+        is(false));
+    assertThat(
+        OwnedFields.drifted(DesiredService.desired(proxy), DesiredService.desired(proxy)),
+        is(false));
+    assertThat(
+        OwnedFields.drifted(DesiredConfigMap.desired(proxy), DesiredConfigMap.desired(proxy)),
+        is(false));
   }
 
   @Test
@@ -30,7 +36,10 @@ class OwnedFieldsTest {
     Deployment actual = DesiredDeployment.desired(proxy);
     actual.getMetadata().setResourceVersion("17");
     actual.getMetadata().getLabels().put("argocd.argoproj.io/instance", "shop");
-    actual.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of("deployment.kubernetes.io/revision", "3")));
+    actual
+        .getMetadata()
+        .setAnnotations(
+            new java.util.HashMap<>(java.util.Map.of("deployment.kubernetes.io/revision", "3")));
     actual.getSpec().setReplicas(5); // an HPA scaled it
     actual.getSpec().setRevisionHistoryLimit(10);
     Container container = actual.getSpec().getTemplate().getSpec().getContainers().get(0);
@@ -38,7 +47,11 @@ class OwnedFieldsTest {
     container.setImagePullPolicy("IfNotPresent");
     container.getLivenessProbe().setTimeoutSeconds(2);
     actual.getSpec().getTemplate().getSpec().setDnsPolicy("ClusterFirst");
-    actual.getSpec().getTemplate().getMetadata().getAnnotations()
+    actual
+        .getSpec()
+        .getTemplate()
+        .getMetadata()
+        .getAnnotations()
         .put("kubectl.kubernetes.io/restartedAt", "2026-11-28T10:00:00Z");
     assertThat(OwnedFields.drifted(DesiredDeployment.desired(proxy), actual), is(false));
   }
@@ -46,7 +59,14 @@ class OwnedFieldsTest {
   @Test
   void equalQuantitiesInAnotherUnitAreNotDrift() {
     Deployment actual = DesiredDeployment.desired(proxy);
-    actual.getSpec().getTemplate().getSpec().getContainers().get(0).getResources().getLimits()
+    actual
+        .getSpec()
+        .getTemplate()
+        .getSpec()
+        .getContainers()
+        .get(0)
+        .getResources()
+        .getLimits()
         .put("memory", new Quantity("640000Ki"));
     assertThat(OwnedFields.drifted(DesiredDeployment.desired(proxy), actual), is(false));
   }
@@ -56,9 +76,17 @@ class OwnedFieldsTest {
     Deployment desired = DesiredDeployment.desired(proxy);
     Deployment actual = DesiredDeployment.desired(proxy);
     actual.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("evil/proxy:latest");
-    actual.getSpec().getTemplate().getMetadata().getAnnotations()
+    actual
+        .getSpec()
+        .getTemplate()
+        .getMetadata()
+        .getAnnotations()
         .put(DesiredDeployment.CONFIG_CHECKSUM_ANNOTATION, "stale");
-    actual.getSpec().getTemplate().getMetadata().getAnnotations()
+    actual
+        .getSpec()
+        .getTemplate()
+        .getMetadata()
+        .getAnnotations()
         .put("kubectl.kubernetes.io/restartedAt", "2026-11-28T10:00:00Z");
     actual.getMetadata().getLabels().remove(Ownership.MANAGED_BY_LABEL);
     actual.getMetadata().getLabels().put("team", "web");
@@ -67,12 +95,17 @@ class OwnedFieldsTest {
 
     Deployment corrected = OwnedFields.corrected(desired, actual);
     assertThat(OwnedFields.drifted(desired, corrected), is(false));
-    assertThat(corrected.getSpec().getTemplate().getSpec().getContainers().get(0).getImage(),
+    assertThat(
+        corrected.getSpec().getTemplate().getSpec().getContainers().get(0).getImage(),
         is("steadyproxy/proxy:0.1.0"));
     assertThat(corrected.getMetadata().getLabels(), hasEntry("team", "web"));
-    assertThat(corrected.getSpec().getTemplate().getMetadata().getAnnotations(),
+    assertThat(
+        corrected.getSpec().getTemplate().getMetadata().getAnnotations(),
         hasEntry("kubectl.kubernetes.io/restartedAt", "2026-11-28T10:00:00Z"));
-    assertThat("replicas are not ours while the spec leaves them unset", corrected.getSpec().getReplicas(), is(4));
+    assertThat(
+        "replicas are not ours while the spec leaves them unset",
+        corrected.getSpec().getReplicas(),
+        is(4));
   }
 
   @Test
@@ -91,7 +124,8 @@ class OwnedFieldsTest {
     ConfigMap actual = DesiredConfigMap.desired(proxy);
     actual.getMetadata().setOwnerReferences(new java.util.ArrayList<>());
     assertThat(OwnedFields.drifted(desired, actual), is(true));
-    assertThat(OwnedFields.corrected(desired, actual).getMetadata().getOwnerReferences(),
+    assertThat(
+        OwnedFields.corrected(desired, actual).getMetadata().getOwnerReferences(),
         is(desired.getMetadata().getOwnerReferences()));
   }
 
@@ -105,7 +139,9 @@ class OwnedFieldsTest {
     assertThat(OwnedFields.drifted(desired, actual), is(true));
     ConfigMap corrected = OwnedFields.corrected(desired, actual);
     assertThat(corrected.getData(), hasEntry("notes.txt", "hello"));
-    assertThat(corrected.getData(), hasEntry(ProxyConfigFile.FILE_NAME, ProxyConfigFile.render(proxy.getSpec())));
+    assertThat(
+        corrected.getData(),
+        hasEntry(ProxyConfigFile.FILE_NAME, ProxyConfigFile.render(proxy.getSpec())));
   }
 
   @Test

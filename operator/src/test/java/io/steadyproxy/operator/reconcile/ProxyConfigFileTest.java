@@ -24,12 +24,15 @@ class ProxyConfigFileTest {
     String rendered = ProxyConfigFile.render(Samples.goldenSpec());
     assertThat(
         "rendering changed; if on purpose, update " + GOLDEN + " and the service's loader together",
-        rendered, is(new String(golden, java.nio.charset.StandardCharsets.UTF_8)));
+        rendered,
+        is(new String(golden, java.nio.charset.StandardCharsets.UTF_8)));
   }
 
   @Test
   void sameSpecRendersSameBytes() {
-    assertThat(ProxyConfigFile.render(Samples.goldenSpec()), is(ProxyConfigFile.render(Samples.goldenSpec())));
+    assertThat(
+        ProxyConfigFile.render(Samples.goldenSpec()),
+        is(ProxyConfigFile.render(Samples.goldenSpec())));
   }
 
   @Test

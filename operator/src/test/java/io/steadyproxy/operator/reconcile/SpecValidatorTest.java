@@ -25,9 +25,12 @@ class SpecValidatorTest {
     assertProblem(p -> p.getSpec().setImage(" "), "InvalidImage");
     assertProblem(p -> p.getSpec().setUpstreamUrl("backend:8080"), "InvalidUpstreamUrl");
     assertProblem(p -> p.getSpec().setUpstreamUrl(null), "InvalidUpstreamUrl");
-    assertProblem(p -> p.getSpec().getRoutes().add(new Route("api", "http://x", false)), "InvalidRoute");
-    assertProblem(p -> p.getSpec().getRoutes().add(new Route("/api", "http://x", false)), "InvalidRoute");
-    assertProblem(p -> p.getSpec().getRoutes().add(new Route("/b", "ftp://x", false)), "InvalidRoute");
+    assertProblem(
+        p -> p.getSpec().getRoutes().add(new Route("api", "http://x", false)), "InvalidRoute");
+    assertProblem(
+        p -> p.getSpec().getRoutes().add(new Route("/api", "http://x", false)), "InvalidRoute");
+    assertProblem(
+        p -> p.getSpec().getRoutes().add(new Route("/b", "ftp://x", false)), "InvalidRoute");
     assertProblem(p -> p.getSpec().setCleanupThresholdMb(500), "ThresholdsInverted");
     assertProblem(p -> p.getSpec().setMaxKeepaliveConnections(101), "PoolLimitsInverted");
     assertProblem(p -> p.getSpec().setReadTimeoutSeconds(null), "MissingField");

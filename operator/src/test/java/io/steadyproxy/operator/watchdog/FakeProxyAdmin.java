@@ -14,8 +14,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A proxy pod's admin port on 127.0.0.1, answering like the service: {@code GET /health} with
- * {@code status} and {@code memory_usage_mb}, and {@code POST /admin/cleanup} (Bearer token)
- * with {@code before_mb} and {@code after_mb}. Tests set its memory and read what it was asked.
+ * {@code status} and {@code memory_usage_mb}, and {@code POST /admin/cleanup} (Bearer token) with
+ * {@code before_mb} and {@code after_mb}. Tests set its memory and read what it was asked.
  */
 public final class FakeProxyAdmin implements AutoCloseable {
 
@@ -23,6 +23,7 @@ public final class FakeProxyAdmin implements AutoCloseable {
   private final String token;
   private volatile double memoryMb;
   private volatile double afterCleanupMb;
+
   /** The Authorization header of each cleanup call, "" when absent. */
   public final List<String> cleanupAuthorizations = new CopyOnWriteArrayList<>();
 
@@ -55,8 +56,13 @@ public final class FakeProxyAdmin implements AutoCloseable {
   }
 
   private void health(HttpExchange exchange) throws IOException {
-    respond(exchange, 200, String.format(Locale.ROOT,
-        "{\"status\":\"healthy\",\"memory_usage_mb\":%.1f,\"heap_used_mb\":12.0}", memoryMb));
+    respond(
+        exchange,
+        200,
+        String.format(
+            Locale.ROOT,
+            "{\"status\":\"healthy\",\"memory_usage_mb\":%.1f,\"heap_used_mb\":12.0}",
+            memoryMb));
   }
 
   private void cleanup(HttpExchange exchange) throws IOException {
@@ -72,7 +78,10 @@ public final class FakeProxyAdmin implements AutoCloseable {
     }
     double before = memoryMb;
     memoryMb = afterCleanupMb;
-    respond(exchange, 200, String.format(Locale.ROOT, "{\"before_mb\":%.1f,\"after_mb\":%.1f}", before, memoryMb));
+    respond(
+        exchange,
+        200,
+        String.format(Locale.ROOT, "{\"before_mb\":%.1f,\"after_mb\":%.1f}", before, memoryMb));
   }
 
   private static void respond(HttpExchange exchange, int status, String body) throws IOException {

@@ -28,7 +28,9 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The watchdog's Kubernetes side against the mock API server: status, Events, pods, PDBs, Secrets. */
+/**
+ * The watchdog's Kubernetes side against the mock API server: status, Events, pods, PDBs, Secrets.
+ */
 @EnableKubernetesMockClient(crud = true, https = false)
 class KubernetesWatchdogActionsTest {
 
@@ -43,26 +45,34 @@ class KubernetesWatchdogActionsTest {
     ProxyConfig sample = Samples.proxy("shop", "edge");
     sample.getMetadata().setUid(null);
     proxy = client.resource(sample).create();
-    actions = new KubernetesWatchdogActions(client, InstantSource.fixed(Instant.parse("2026-11-28T12:00:00Z")), "op-0");
+    actions =
+        new KubernetesWatchdogActions(
+            client, InstantSource.fixed(Instant.parse("2026-11-28T12:00:00Z")), "op-0");
   }
 
   @Test
   void aCleanupIsRecordedInStatusWithoutTouchingTheConditions() {
     ProxyConfig withStatus = client.resource(proxy).get();
     ProxyConfigStatus status = new ProxyConfigStatus();
-    status.setConditions(List.of(new ConditionBuilder().withType("Ready").withStatus("True").build()));
-    status.setLastCleanups(List.of(
-        new PodCleanup("edge-gone", "2026-11-28T11:00:00Z", 450L, 300L),
-        new PodCleanup("edge-b", "2026-11-28T11:00:00Z", 460L, 310L)));
+    status.setConditions(
+        List.of(new ConditionBuilder().withType("Ready").withStatus("True").build()));
+    status.setLastCleanups(
+        List.of(
+            new PodCleanup("edge-gone", "2026-11-28T11:00:00Z", 450L, 300L),
+            new PodCleanup("edge-b", "2026-11-28T11:00:00Z", 460L, 310L)));
     withStatus.setStatus(status);
     client.resource(withStatus).updateStatus();
 
     // `proxy` is stale now: the action must read fresh and not lose the reconciler's conditions.
-    actions.cleanupRecorded(proxy, new PodCleanup("edge-a", "2026-11-28T12:00:00Z", 470L, 320L),
+    actions.cleanupRecorded(
+        proxy,
+        new PodCleanup("edge-a", "2026-11-28T12:00:00Z", 470L, 320L),
         List.of("edge-a", "edge-b"));
 
     ProxyConfigStatus after = client.resource(proxy).get().getStatus();
-    assertThat(after.getLastCleanups().stream().map(PodCleanup::getPod).toList(), contains("edge-a", "edge-b"));
+    assertThat(
+        after.getLastCleanups().stream().map(PodCleanup::getPod).toList(),
+        contains("edge-a", "edge-b"));
     assertThat(after.condition("Ready").orElseThrow().getStatus(), is("True"));
   }
 
@@ -87,20 +97,32 @@ class KubernetesWatchdogActionsTest {
 
     List<ProxyPod> pods = new KubernetesPodLister(client).pods(proxy);
     assertThat(pods.stream().map(ProxyPod::name).sorted().toList(), contains("edge-a", "edge-b"));
-    assertThat(pods.stream().filter(ProxyPod::checkable).map(ProxyPod::name).toList(), contains("edge-a"));
+    assertThat(
+        pods.stream().filter(ProxyPod::checkable).map(ProxyPod::name).toList(), contains("edge-a"));
 
-    actions.deletePod(proxy, pods.stream().filter(p -> p.name().equals("edge-a")).findFirst().orElseThrow());
+    actions.deletePod(
+        proxy, pods.stream().filter(p -> p.name().equals("edge-a")).findFirst().orElseThrow());
     assertThat(client.pods().inNamespace("shop").withName("edge-a").get(), nullValue());
   }
 
   @Test
   void disruptionBudgetsOnTheProxyPodsAreRead() {
     assertThat(actions.minReadyPods(proxy, 3), is(0));
-    client.resource(new PodDisruptionBudgetBuilder()
-        .withNewMetadata().withName("edge").withNamespace("shop").endMetadata()
-        .withNewSpec().withMinAvailable(new IntOrString(2))
-        .withNewSelector().withMatchLabels(Ownership.selector(proxy)).endSelector().endSpec()
-        .build()).create();
+    client
+        .resource(
+            new PodDisruptionBudgetBuilder()
+                .withNewMetadata()
+                .withName("edge")
+                .withNamespace("shop")
+                .endMetadata()
+                .withNewSpec()
+                .withMinAvailable(new IntOrString(2))
+                .withNewSelector()
+                .withMatchLabels(Ownership.selector(proxy))
+                .endSelector()
+                .endSpec()
+                .build())
+        .create();
     assertThat(actions.minReadyPods(proxy, 3), is(2));
   }
 
@@ -110,22 +132,37 @@ class KubernetesWatchdogActionsTest {
     assertThat(tokens.token(proxy).isPresent(), is(false));
     proxy.getSpec().setAdminTokenSecretRef(new SecretKeyRef("edge-admin", "bearer"));
     assertThrows(AdminTokenSource.MissingTokenException.class, () -> tokens.token(proxy));
-    client.resource(new SecretBuilder()
-        .withNewMetadata().withName("edge-admin").withNamespace("shop").endMetadata()
-        .addToData("bearer", java.util.Base64.getEncoder().encodeToString("s3cret\n".getBytes()))
-        .build()).create();
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("edge-admin")
+                .withNamespace("shop")
+                .endMetadata()
+                .addToData(
+                    "bearer", java.util.Base64.getEncoder().encodeToString("s3cret\n".getBytes()))
+                .build())
+        .create();
     assertThat(tokens.token(proxy).orElseThrow(), is("s3cret"));
     proxy.getSpec().setAdminTokenSecretRef(new SecretKeyRef("edge-admin", "missing"));
     assertThrows(AdminTokenSource.MissingTokenException.class, () -> tokens.token(proxy));
   }
 
-  private static io.fabric8.kubernetes.api.model.Pod pod(String name, String instance, String ready, String ip) {
+  private static io.fabric8.kubernetes.api.model.Pod pod(
+      String name, String instance, String ready, String ip) {
     return new PodBuilder()
-        .withNewMetadata().withName(name).withNamespace("shop")
-        .withLabels(Map.of(Ownership.NAME_LABEL, Ownership.APP_NAME, Ownership.INSTANCE_LABEL, instance))
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace("shop")
+        .withLabels(
+            Map.of(Ownership.NAME_LABEL, Ownership.APP_NAME, Ownership.INSTANCE_LABEL, instance))
         .endMetadata()
-        .withNewStatus().withPodIP(ip)
-        .addNewCondition().withType("Ready").withStatus(ready).endCondition()
+        .withNewStatus()
+        .withPodIP(ip)
+        .addNewCondition()
+        .withType("Ready")
+        .withStatus(ready)
+        .endCondition()
         .endStatus()
         .build();
   }

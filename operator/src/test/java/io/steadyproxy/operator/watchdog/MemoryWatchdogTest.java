@@ -24,8 +24,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The watchdog's policy, driven tick by tick with a fake clock against admin servers on
- * 127.0.0.1 that answer like the proxy's. Thresholds: cleanup 400 MB, maximum 500 MB.
+ * The watchdog's policy, driven tick by tick with a fake clock against admin servers on 127.0.0.1
+ * that answer like the proxy's. Thresholds: cleanup 400 MB, maximum 500 MB.
  */
 class MemoryWatchdogTest {
 
@@ -49,18 +49,22 @@ class MemoryWatchdogTest {
     proxy.getSpec().getWatchdog().setIntervalSeconds(30);
     proxy.getSpec().getWatchdog().setCleanupMinIntervalSeconds(120);
     proxies.add(proxy);
-    AdminEndpoints loopback = pod -> admins.containsKey(pod.name())
-        ? admins.get(pod.name()).base()
-        : URI.create("http://127.0.0.1:9"); // discard port: nothing listens, connection refused
-    watchdog = new MemoryWatchdog(
-        () -> proxies,
-        p -> new ArrayList<>(pods.values()),
-        loopback,
-        new ProxyAdminClient(Duration.ofSeconds(5), Duration.ofSeconds(10)),
-        p -> token,
-        actions,
-        clock,
-        metrics);
+    AdminEndpoints loopback =
+        pod ->
+            admins.containsKey(pod.name())
+                ? admins.get(pod.name()).base()
+                : URI.create(
+                    "http://127.0.0.1:9"); // discard port: nothing listens, connection refused
+    watchdog =
+        new MemoryWatchdog(
+            () -> proxies,
+            p -> new ArrayList<>(pods.values()),
+            loopback,
+            new ProxyAdminClient(Duration.ofSeconds(5), Duration.ofSeconds(10)),
+            p -> token,
+            actions,
+            clock,
+            metrics);
   }
 
   @AfterEach
@@ -85,7 +89,8 @@ class MemoryWatchdogTest {
     watchdog.tick();
     assertThat(pod.cleanupAuthorizations, contains("Bearer " + TOKEN));
     assertThat(metrics.watchdogCleanups("ok"), is(1L));
-    assertThat(actions.cleanups, contains(new PodCleanup("edge-a", "2026-11-28T12:00:00Z", 450L, 300L)));
+    assertThat(
+        actions.cleanups, contains(new PodCleanup("edge-a", "2026-11-28T12:00:00Z", 450L, 300L)));
     assertThat(actions.reasons(), contains("MemoryCleanup"));
   }
 

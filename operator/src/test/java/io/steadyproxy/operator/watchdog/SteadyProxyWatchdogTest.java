@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The watchdog against real SteadyProxy instances from the service module, on 127.0.0.1 with an
- * admin port and an admin token, their memory readings faked through the service's
- * {@code MemoryReader} seam. Thresholds: cleanup 400 MB, maximum 500 MB.
+ * admin port and an admin token, their memory readings faked through the service's {@code
+ * MemoryReader} seam. Thresholds: cleanup 400 MB, maximum 500 MB.
  */
 class SteadyProxyWatchdogTest {
 
@@ -54,17 +54,19 @@ class SteadyProxyWatchdogTest {
     proxyConfig = Samples.proxy("shop", "edge");
     proxyConfig.getSpec().setAdminTokenSecretRef(new SecretKeyRef("edge-admin", "token"));
     proxyConfig.getSpec().getWatchdog().setEnabled(true);
-    watchdog = new MemoryWatchdog(
-        () -> List.of(proxyConfig),
-        p -> new ArrayList<>(pods.values()),
-        pod -> proxies.containsKey(pod.name())
-            ? URI.create("http://127.0.0.1:" + proxies.get(pod.name()).proxy().adminPort())
-            : URI.create("http://127.0.0.1:9"),
-        new ProxyAdminClient(Duration.ofSeconds(5), Duration.ofSeconds(10)),
-        p -> Optional.of(tokenGiven),
-        actions,
-        clock,
-        metrics);
+    watchdog =
+        new MemoryWatchdog(
+            () -> List.of(proxyConfig),
+            p -> new ArrayList<>(pods.values()),
+            pod ->
+                proxies.containsKey(pod.name())
+                    ? URI.create("http://127.0.0.1:" + proxies.get(pod.name()).proxy().adminPort())
+                    : URI.create("http://127.0.0.1:9"),
+            new ProxyAdminClient(Duration.ofSeconds(5), Duration.ofSeconds(10)),
+            p -> Optional.of(tokenGiven),
+            actions,
+            clock,
+            metrics);
   }
 
   @AfterEach
@@ -137,11 +139,24 @@ class SteadyProxyWatchdogTest {
 
   private RunningProxy pod(String name, long rssMb) {
     AtomicLong rss = new AtomicLong(rssMb);
-    String[] flags = {"--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--admin-token", TOKEN,
-        "--upstream", "http://127.0.0.1:9", "--log-file", ""};
-    SteadyProxy proxy = SteadyProxy.start(
-        ConfigLoader.read(flags, Map.of(), java.nio.file.Path.of("target")).settings(),
-        () -> new MemorySample(rss.get() * MB, 64 * MB, 128 * MB, 256 * MB));
+    String[] flags = {
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--admin-port",
+      "0",
+      "--admin-token",
+      TOKEN,
+      "--upstream",
+      "http://127.0.0.1:9",
+      "--log-file",
+      ""
+    };
+    SteadyProxy proxy =
+        SteadyProxy.start(
+            ConfigLoader.read(flags, Map.of(), java.nio.file.Path.of("target")).settings(),
+            () -> new MemorySample(rss.get() * MB, 64 * MB, 128 * MB, 256 * MB));
     RunningProxy running = new RunningProxy(proxy, rss);
     proxies.put(name, running);
     pods.put(name, new ProxyPod(name, "uid-" + name, "10.0.0." + pods.size(), true, false));
