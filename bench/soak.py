@@ -601,9 +601,12 @@ def storm_attempt(procs, ups, args, heap_mb):
     port = free_port()
     opts = launcher_java_opts(heap_mb) if heap_mb else None
     name = f"storm-proxy-{heap_mb or 'default'}"
-    proxy = start_proxy(procs, name, port, ups.nginx_url,
-                        ["--route", f"/demo={ups.demo_url};strip", "--max-connections", str(args.sse + 100)],
-                        env={"PROXY_JAVA_OPTS": opts} if opts else None)
+    extra = ["--route", f"/demo={ups.demo_url};strip", "--max-connections", str(args.sse + 100)]
+    if heap_mb:
+        # With a big heap RSS passes the default 500 MB maximum and the proxy would shed our reuse checks;
+        # this attempt measures connections, so its thresholds sit above what the heap allows.
+        extra += ["--max-memory-usage", str(heap_mb + 1024), "--cleanup-threshold", str(heap_mb + 768)]
+    proxy = start_proxy(procs, name, port, ups.nginx_url, extra, env={"PROXY_JAVA_OPTS": opts} if opts else None)
     script = WORK / "storm-warm.lua"
     script.write_text(MIX_LUA.replace('{4,   "GET",  "/files/1m.bin"}', '{0, "GET", "/small"}')
                       .replace('{3,   "GET",  "/files/4m.bin"}', '{0, "GET", "/small"}')
@@ -615,12 +618,22 @@ def storm_attempt(procs, ups, args, heap_mb):
            "base_heap": base["heap_after_mb"], "peak": 0.0, "died": False}
     log(f"storm [{out['heap']}]: baseline rss {out['base_rss']:.0f} MB, heap after GC {out['base_heap']:.1f} MB; "
         f"opening {args.connections:,} idle + {args.sse:,} SSE connections ...")
+    stop = threading.Event()
+
+    def peak_sampler():
+        """Peak RSS over the whole storm, opening included (the proxy may die before the hold)."""
+        while not stop.wait(0.5) and proxy.poll() is None:
+            out["peak"] = max(out["peak"], rss_mb(proxy.pid))
+
+    sampler = threading.Thread(target=peak_sampler, daemon=True)
+    sampler.start()
 
     def hold():
         """Runs in a thread while every connection is open: samples memory for --hold seconds."""
         t0 = time.time()
         try:
-            out["pool"] = health(port)["pool"]
+            h = health(port)
+            out["pool"], out["shedding"] = h["pool"], h["shedding"]
             while time.time() - t0 < args.hold and proxy.poll() is None:
                 out["peak"] = max(out["peak"], rss_mb(proxy.pid))
                 time.sleep(1)
@@ -635,6 +648,8 @@ def storm_attempt(procs, ups, args, heap_mb):
             f"pool {out.get('pool')}, proxy {'DIED' if proxy.poll() is not None else 'alive'}")
 
     out.update(asyncio.run(storm_client(port, args, hold)))
+    stop.set()
+    sampler.join()
     if proxy.poll() is None:
         out["in_use"], out["waited"] = wait_pool_idle(port, args.sse_interval_ms / 1000 + 20)
     out["died"] = proxy.poll() is not None
@@ -684,7 +699,11 @@ def run_storm(procs, ups, args):
         row("SSE streams open (failed)", lambda a: f"{a['sse']:,} ({a['failures']['sse']:,})"),
         row("time to open them all", lambda a: f"{a['open_all_s']:.1f} s"),
         row("proxy survived", lambda a: "yes" if not a["died"] else f"**no**: {a['death']}"),
+        row("thresholds (`--max-memory-usage` / `--cleanup-threshold`)",
+            lambda a: "500 / 400 MB (defaults)" if a["heap"].startswith("launcher") else
+            f"{int(a['heap'][4:-1]) + 1024} / {int(a['heap'][4:-1]) + 768} MB"),
         row("upstream pool while held (in_use / open)", lambda a: f"{a['pool']['in_use']} / {a['pool']['open']}"),
+        row("shedding while held", lambda a: "yes" if a["shedding"] else "no"),
         row("proxy threads / file descriptors while held", lambda a: f"{a['threads']} / {a['fds']:,}"),
         row("SSE events received after the first", lambda a: f"{a['events']:,}"),
         row("idle connections still usable after the hold", lambda a: f"{a['reused_ok']} of {a['reused']}"
@@ -952,8 +971,13 @@ def run_pressure(procs, ups, args):
         asyncio.run(pressure_client(port, args, time.time() + args.pressure_seconds, stats))
         elapsed = time.time() - t0
         load_samples = len(series)
-        # After the load: does the proxy recover (shedding off, a request served)?
-        time.sleep(args.settle)
+        # After the load: does the proxy recover (shedding off, a request served)? Stop waiting early once
+        # shedding is off and a few more samples are in.
+        settle_start = time.time()
+        while time.time() - settle_start < args.settle:
+            if len(series) > load_samples + 3 and series[-1][3] is False:
+                break
+            time.sleep(1)
         stop.set()
         st.join()
         alive = proxy.poll() is None
@@ -983,6 +1007,10 @@ def run_pressure(procs, ups, args):
               if not k.endswith("_complete") and k != "shed_503_overloaded"}
     rss_series = [s[1] for s in series if s[1] == s[1]]
     shed_secs = sum(1 for s in series[:load_samples] if s[3])
+    off_at = next((s[0] - series[load_samples - 1][0] for s in series[load_samples:] if s[3] is False), None) \
+        if 0 < load_samples < len(series) else None
+    recovery = (f"shedding off {off_at:.0f} s after the load" if off_at is not None else
+                f"**still shedding {args.settle} s after the load**")
     enforced = (f"{limit.kind} `memory.{'max' if limit.kind.endswith('v2') else 'limit_in_bytes'}` = "
                 f"{args.limit_mb} MB (the proxy's shell joins the cgroup before it execs the JVM)"
                 if limit.path else f"no writable memory cgroup ({limit.note}): JVM limits only (`{java_opts}`)")
@@ -996,7 +1024,7 @@ def run_pressure(procs, ups, args):
         f"{args.parallel} asyncio clients for {args.pressure_seconds} s, each in a loop on a new connection (and {args.backoff} s of back-off after a 503): "
         f"a {args.upload_mb} MiB upload to `/echo` or a {args.body_mb} MiB download of `/big`; meanwhile "
         f"{args.pressure_idle:,} keep-alive connections opened over the first half (one `GET /echo` each, then "
-        f"idle) for live memory. Every answer checked; then {args.settle} s without load.", "",
+        f"idle) for live memory. Every answer checked; then up to {args.settle} s without load.", "",
         "| measure | value | target |", "|---|---:|---|",
         f"| OOM kills (cgroup `oom_kill`) | {oom if oom is not None else 'n/a'}; proxy alive at the end: "
         f"{'yes' if alive else 'NO'} | 0 {'✅' if oom_ok and alive else '❌'} |",
@@ -1016,9 +1044,12 @@ def run_pressure(procs, ups, args):
         f"{', '.join(f'{k} {v}' for k, v in others.items()) or 'none'} | |",
         f"| body bytes through the proxy | {(uploads * args.upload_mb * 2 + downloads * args.body_mb) / 1024:.1f} GiB "
         f"in {elapsed:.0f} s | |",
-        f"| {args.settle} s after the load: shedding / RSS / `GET /big?size=1024` | {after['shedding']} / "
-        f"{after['rss']:.0f} MB / {after['probe']} | |",
+        f"| after the load (up to {args.settle} s): recovery; RSS; `GET /big?size=1024` | {recovery}; "
+        f"{after['rss']:.0f} MB; {after['probe']} | |",
         f"| `/health` pool after the run | in_use {in_use} (after {waited:.1f} s) | 0 {'✅' if in_use == 0 else '❌'} |",
+        f"| RSS MB / shedding, every {max(1, len(series) // 10)} samples (about a second each) | "
+        + ", ".join(f"{s[0]:.0f}s {s[1]:.0f}{' shed' if s[3] else ''}" for s in series[::max(1, len(series) // 10)])
+        + " | |",
     ]
     return "\n".join(lines)
 
@@ -1064,7 +1095,8 @@ def main():
     ap.add_argument("--pressure-idle", type=int, default=1500,
                     help="pressure: idle keep-alive connections opened alongside the bodies (live memory)")
     ap.add_argument("--backoff", type=float, default=0.5, help="pressure: seconds a client waits after a 503")
-    ap.add_argument("--settle", type=int, default=10, help="pressure: seconds without load at the end")
+    ap.add_argument("--settle", type=int, default=30,
+                    help="pressure: at most this many seconds without load at the end, waiting for shedding to stop")
     ap.add_argument("--pressure-seconds", type=int, default=90, help="pressure: duration")
     ap.add_argument("--output", default=str(ROOT / "src-docs" / "performance.md"))
     ap.add_argument("--no-write", action="store_true", help="print the tables only")
@@ -1094,8 +1126,12 @@ def main():
         note = (f"_`make soak` took {(time.time() - started) / 60:.1f} min. The 2 cores are shared with other "
                 f"work, so rates and latencies are noisy; memory figures are the point._")
         sections.append(note)
-        if not args.no_write and sections:
+        if args.no_write:
+            pass
+        elif set(runs) >= {"soak", "storm", "pressure"}:
             write_doc(Path(args.output), sections)
+        else:
+            log("soak: not all three runs ran, so src-docs/performance.md is left as it is")
     finally:
         procs.stop_all()
         if os.environ.get("SOAK_KEEP"):
