@@ -35,6 +35,10 @@ public final class ProxyHandler implements Handler {
   private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
   private static final int CHUNK_HEADER_ROOM = 10; // up to 8 hex digits and CRLF before each chunk
   private static final int SMALL_BODY = 16 * 1024; // sent with the head in one write, not streamed
+  private static final int INLINE_BODY =
+      64 * 1024; // request bodies up to this are sent before reading
+  private static final int RELAY_BUFFER = 64 * 1024;
+  private static final long WRITE_GRACE_MS = 1000;
 
   private final Supplier<Dispatch> dispatch;
   private final BooleanSupplier shedding;
@@ -83,9 +87,10 @@ public final class ProxyHandler implements Handler {
     private final boolean preserveHost;
     private Routes.Target target;
     private int status;
-    private long bytesIn;
+    private volatile long bytesIn; // written by the uploader thread for large bodies
     private long bytesOut;
-    private String error;
+    private volatile String error;
+    private Uploader uploader;
 
     Exchange(ServerRequest req, ServerResponse res, Dispatch dispatch) {
       this.req = req;
@@ -175,8 +180,16 @@ public final class ProxyHandler implements Handler {
         throw e;
       }
       boolean clean = false;
+      boolean uploadUnfinished = false;
       try {
         clean = relayResponse(c, response, method);
+        if (uploader != null && !uploader.finish()) {
+          // answered before taking the whole body: this connection and the client's are both spent
+          clean = false;
+          uploadUnfinished = true;
+        }
+      } catch (UpstreamException e) {
+        throw uploader != null ? uploader.failureOr(e) : e;
       } finally {
         if (clean) {
           pool.release(c, !response.close());
@@ -184,19 +197,88 @@ public final class ProxyHandler implements Handler {
           pool.discard(c);
         }
       }
+      if (uploadUnfinished) {
+        throw new CloseConnectionException("upstream answered before the request body was sent");
+      }
     }
 
-    /** Sends the head and body; returns the response head. */
+    /**
+     * Sends the head and body; returns the response head. Small bodies are sent first. Larger and
+     * chunked ones go up on their own virtual thread while this one waits for the answer: an
+     * upstream may answer, or echo, before it has read the whole body, and a proxy that reads only
+     * after sending deadlocks with it as soon as the socket buffers are full.
+     */
     private ResponseHead send(UpstreamConnection c, RequestHead head) {
       head.writeTo(c);
-      if (hasBody()) {
-        sendBody(c);
+      if (!hasBody()) {
+        return ResponseHead.read(c);
       }
-      return ResponseHead.read(c);
+      long length = req.headers().contentLength().orElse(-1);
+      if (length >= 0 && length <= INLINE_BODY) {
+        sendBody(c, c.relayBuffer());
+        return ResponseHead.read(c);
+      }
+      uploader = new Uploader(c);
+      try {
+        return ResponseHead.read(c);
+      } catch (UpstreamException e) {
+        throw uploader.failureOr(e);
+      }
     }
 
-    private void sendBody(UpstreamConnection c) {
-      byte[] buf = c.relayBuffer();
+    /** Streams the request body up on its own virtual thread; on failure it closes the socket. */
+    private final class Uploader implements Runnable {
+      private final UpstreamConnection connection;
+      private final Thread thread;
+      private volatile RuntimeException failure;
+      private volatile boolean done;
+
+      Uploader(UpstreamConnection connection) {
+        this.connection = connection;
+        this.thread = Thread.ofVirtual().name("upload").start(this);
+      }
+
+      @Override
+      public void run() {
+        try {
+          sendBody(connection, new byte[RELAY_BUFFER]);
+          done = true;
+        } catch (RuntimeException e) {
+          failure = e;
+          connection.close(); // wakes the reader with an error; the cause is ours to report
+        }
+      }
+
+      /**
+       * The upload's own failure (client abort, bad body, write timeout) if it had one, else {@code
+       * e}.
+       */
+      RuntimeException failureOr(RuntimeException e) {
+        awaitQuietly(WRITE_GRACE_MS);
+        return failure != null ? failure : e;
+      }
+
+      /** After a complete response: true if the whole body was sent. */
+      boolean finish() {
+        awaitQuietly(WRITE_GRACE_MS);
+        if (done) {
+          return true;
+        }
+        connection.close();
+        awaitQuietly(WRITE_GRACE_MS);
+        return false;
+      }
+
+      private void awaitQuietly(long millis) {
+        try {
+          thread.join(millis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+
+    private void sendBody(UpstreamConnection c, byte[] buf) {
       InputStream in = req.content().inputStream();
       boolean chunked = req.headers().contentLength().isEmpty();
       bytesIn = 0;

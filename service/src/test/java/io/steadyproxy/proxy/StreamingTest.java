@@ -112,6 +112,51 @@ class StreamingTest {
   }
 
   @Test
+  void anUpstreamThatEchoesWhileReadingDoesNotDeadlockALargeUpload() throws Exception {
+    long size = 64L * 1024 * 1024;
+    try (RawUpstream upstream =
+            RawUpstream.start(
+                conn -> {
+                  RawHttp.Head head = conn.readHead();
+                  conn.write(
+                      "HTTP/1.1 200 OK\r\nContent-Length: " + head.contentLength() + "\r\n\r\n");
+                  // echo each piece as it arrives, as a streaming /echo does
+                  RawHttp.copyBody(conn.in(), head, conn.out());
+                  conn.out().flush();
+                  conn.readHead();
+                });
+        SteadyProxy proxy =
+            TestProxies.start("--upstream", upstream.url().toString(), "--write-timeout", "5");
+        Socket client = new Socket("127.0.0.1", proxy.port())) {
+      client.setSoTimeout(60_000);
+      OutputStream out = client.getOutputStream();
+      Thread sender =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      out.write(
+                          ("PUT /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n")
+                              .getBytes(StandardCharsets.US_ASCII));
+                      byte[] block = new byte[64 * 1024];
+                      for (long sent = 0; sent < size; sent += block.length) {
+                        out.write(block);
+                      }
+                      out.flush();
+                    } catch (java.io.IOException ignored) {
+                      // the reader's assertions report
+                    }
+                  });
+      InputStream in = client.getInputStream();
+      RawHttp.Head head = RawHttp.readHead(in);
+      assertThat(head.status(), is(200));
+      long echoed = RawHttp.drainBody(in, head);
+      sender.join();
+      assertThat(echoed, is(size));
+    }
+  }
+
+  @Test
   void serverSentEventsArriveOneByOne() throws Exception {
     CountDownLatch firstSeenByClient = new CountDownLatch(1);
     AtomicBoolean secondSentBeforeFirstSeen = new AtomicBoolean();
