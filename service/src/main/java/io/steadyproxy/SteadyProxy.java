@@ -140,7 +140,8 @@ public final class SteadyProxy implements AutoCloseable {
                   return all == 1 ? pool.evictAllIdle() : pool.evictExpired();
                 }),
             metrics,
-            policy(effective));
+            policy(effective),
+            () -> upstreams.get().pool().stats().inUse() == 0);
 
     ExchangeRecord.Observer observer =
         effective.accessLog() ? both(metrics::exchange, ProxyLog.accessLog()) : metrics::exchange;

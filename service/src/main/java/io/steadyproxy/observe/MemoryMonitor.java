@@ -8,6 +8,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 
 /**
  * Checks memory every {@code memory_check_interval} and protects the process before it runs out, as
@@ -29,6 +30,7 @@ public final class MemoryMonitor implements AutoCloseable {
   private final InstantSource clock;
   private final Cleaners cleaners;
   private final ProxyMetrics metrics;
+  private final BooleanSupplier idle;
   private final AtomicReference<MemoryPolicy> policy;
   private final AtomicReference<CleanupResult> lastCleanup = new AtomicReference<>();
   private final ScheduledExecutorService scheduler;
@@ -65,17 +67,20 @@ public final class MemoryMonitor implements AutoCloseable {
    * @param cleaners what cleanups release
    * @param metrics where checks, cleanups and shedding are counted
    * @param policy thresholds
+   * @param idle true while no request is in flight
    */
   public MemoryMonitor(
       MemoryReader memory,
       InstantSource clock,
       Cleaners cleaners,
       ProxyMetrics metrics,
-      MemoryPolicy policy) {
+      MemoryPolicy policy,
+      BooleanSupplier idle) {
     this.memory = memory;
     this.clock = clock;
     this.cleaners = cleaners;
     this.metrics = metrics;
+    this.idle = idle;
     this.policy = new AtomicReference<>(policy);
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
@@ -130,11 +135,12 @@ public final class MemoryMonitor implements AutoCloseable {
             + action.name().toLowerCase(java.util.Locale.ROOT));
     double after = sample.rssMb();
     switch (action) {
-      case LIGHT -> after = cleanup(false, sample).afterMb();
+      // while shedding, every cleanup is a full one: memory must come down for service to resume
+      case LIGHT -> after = cleanup(shedding, sample).afterMb();
       case FULL -> after = cleanup(true, sample).afterMb();
       default -> {}
     }
-    boolean next = p.shedAfter(after, shedding);
+    boolean next = p.shedAfter(after, shedding, idle.getAsBoolean());
     if (next != shedding) {
       shedding = next;
       metrics.sheddingChanged(next);

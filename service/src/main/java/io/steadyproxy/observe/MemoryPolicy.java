@@ -39,12 +39,18 @@ public record MemoryPolicy(long cleanupThresholdMb, long maxMemoryUsageMb) {
 
   /**
    * Whether load shedding should be on after a check, with hysteresis: it starts when memory is
-   * still above the maximum after a full cleanup, and stops only under the cleanup threshold.
+   * still above the maximum after a full cleanup, and stops under the cleanup threshold, or as soon
+   * as nothing is in flight and memory is below the maximum. Then what is left is the process's own
+   * footprint, which refusing requests cannot lower; shedding on would only lock clients out.
+   *
+   * @param rssMbAfterCleanup RSS after this check's cleanup
+   * @param sheddingNow whether load is shed now
+   * @param idle whether no request is in flight
    */
-  public boolean shedAfter(double rssMbAfterCleanup, boolean sheddingNow) {
+  public boolean shedAfter(double rssMbAfterCleanup, boolean sheddingNow, boolean idle) {
     if (rssMbAfterCleanup > maxMemoryUsageMb) {
       return true;
     }
-    return sheddingNow && rssMbAfterCleanup >= cleanupThresholdMb;
+    return sheddingNow && rssMbAfterCleanup >= cleanupThresholdMb && !idle;
   }
 }

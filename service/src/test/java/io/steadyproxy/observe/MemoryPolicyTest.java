@@ -22,12 +22,15 @@ class MemoryPolicyTest {
 
   @Test
   void sheddingHasHysteresis() {
-    assertThat(policy.shedAfter(500.0, false), is(false));
-    assertThat(policy.shedAfter(500.1, false), is(true));
-    assertThat(policy.shedAfter(450, true), is(true));
-    assertThat(policy.shedAfter(400.0, true), is(true));
-    assertThat(policy.shedAfter(399.9, true), is(false));
-    assertThat(policy.shedAfter(450, false), is(false));
+    assertThat(policy.shedAfter(500.0, false, false), is(false));
+    assertThat(policy.shedAfter(500.1, false, false), is(true));
+    assertThat(policy.shedAfter(450, true, false), is(true));
+    assertThat(policy.shedAfter(400.0, true, false), is(true));
+    assertThat(policy.shedAfter(399.9, true, false), is(false));
+    assertThat(policy.shedAfter(450, false, false), is(false));
+    // nothing in flight: what is left is the process's own footprint; shedding cannot lower it
+    assertThat(policy.shedAfter(450, true, true), is(false));
+    assertThat(policy.shedAfter(500.1, true, true), is(true));
   }
 
   @Test
@@ -55,7 +58,7 @@ class MemoryPolicyTest {
                 memory);
         MemoryMonitor monitor =
             new MemoryMonitor(
-                memory, java.time.InstantSource.system(), cleaners, metrics, policy)) {
+                memory, java.time.InstantSource.system(), cleaners, metrics, policy, () -> false)) {
       memory.rssMb(400);
       monitor.check();
       assertThat(closed[0] + closed[1], is(0));

@@ -163,15 +163,42 @@ class ObserveTest {
       proxy.monitor().check();
       assertThat(proxy.monitor().shedding(), is(true));
 
+      finishStream.countDown();
+      String body = new String(RawHttp.readResponseBody(in, head), StandardCharsets.US_ASCII);
+      assertThat("the stream that was in flight while shedding completes", body, is("firstlast"));
+      io.steadyproxy.proxy.PoolTest.eventually(
+          "the stream's connection is back", () -> proxy.pool().inUse() == 0);
+
       memory.rssMb(399);
       proxy.monitor().check();
       assertThat(proxy.monitor().shedding(), is(false));
       assertThat(RawHttp.exchange(proxy.port(), GET).status(), is(200));
       assertThat(get(proxy.port(), "/observe/health/ready").status(), is(200));
+    }
+  }
 
-      finishStream.countDown();
-      String body = new String(RawHttp.readResponseBody(in, head), StandardCharsets.US_ASCII);
-      assertThat("the stream that was in flight while shedding completes", body, is("firstlast"));
+  @Test
+  void sheddingStopsOnceNothingIsInFlightAndMemoryIsBelowTheMaximum() throws Exception {
+    FakeMemory memory = new FakeMemory();
+    try (RawUpstream upstream = RawUpstream.keepAlive("ok");
+        SteadyProxy proxy =
+            SteadyProxy.start(
+                TestProxies.settings(
+                    "--upstream",
+                    upstream.url().toString(),
+                    "--max-memory-usage",
+                    "500",
+                    "--cleanup-threshold",
+                    "400"),
+                memory)) {
+      memory.rssMb(501);
+      proxy.monitor().check();
+      assertThat(proxy.monitor().shedding(), is(true));
+      // the JVM keeps 450 MB resident with no request in flight: refusing requests cannot help
+      memory.rssMb(450);
+      proxy.monitor().check();
+      assertThat(proxy.monitor().shedding(), is(false));
+      assertThat(RawHttp.exchange(proxy.port(), GET).status(), is(200));
     }
   }
 }
