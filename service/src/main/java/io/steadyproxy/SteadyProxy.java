@@ -172,6 +172,7 @@ public final class SteadyProxy implements AutoCloseable {
                   }
                   r.any(handler);
                 });
+    builder.maxTcpConnections(effective.maxClientConnections());
     if (effective.maxRequestBodyBytes() > 0) {
       builder.maxPayloadSize(effective.maxRequestBodyBytes());
     }

@@ -128,6 +128,9 @@ public final class ConfigReloader implements AutoCloseable {
     if (a.accessLog() != b.accessLog()) {
       keys.add("access_log");
     }
+    if (a.maxClientConnections() != b.maxClientConnections()) {
+      keys.add("max_client_connections");
+    }
     if (a.maxRequestBodyBytes() != b.maxRequestBodyBytes()) {
       keys.add("max_request_body");
     }

@@ -36,6 +36,11 @@ public enum Key {
       "500", true, "MB of RSS above which a full cleanup runs, then new requests are shed."),
   CLEANUP_THRESHOLD(
       "400", true, "MB of RSS above which a light cleanup runs; shedding stops below it."),
+  MAX_CLIENT_CONNECTIONS(
+      "1000",
+      false,
+      "Client connections served at once; more wait in the accept queue. Each costs 30-110 KiB of"
+          + " heap: raise it with the heap (PROXY_JAVA_OPTS)."),
   MAX_REQUEST_BODY(
       "0", false, "Largest request body (bytes, or 10MB); larger gets 413. 0: no limit."),
   SHUTDOWN_DELAY(

@@ -27,6 +27,7 @@ import java.util.Optional;
  * @param memoryCheckInterval period of the memory monitor (30 s)
  * @param maxMemoryUsageMb above this RSS a full cleanup runs, then load is shed (500)
  * @param cleanupThresholdMb above this RSS a light cleanup runs (400)
+ * @param maxClientConnections client connections served at once (1000)
  * @param maxRequestBodyBytes larger request bodies get 413; 0 means no limit
  * @param shutdownDelay how long to keep serving, readiness DOWN, after SIGTERM (0 s)
  * @param shutdownGracePeriod how long in-flight requests may finish after SIGTERM (30 s)
@@ -55,6 +56,7 @@ public record ProxySettings(
     Duration memoryCheckInterval,
     long maxMemoryUsageMb,
     long cleanupThresholdMb,
+    int maxClientConnections,
     long maxRequestBodyBytes,
     Duration shutdownDelay,
     Duration shutdownGracePeriod,
@@ -91,6 +93,7 @@ public record ProxySettings(
         memoryCheckInterval,
         maxMemoryUsageMb,
         cleanupThresholdMb,
+        maxClientConnections,
         maxRequestBodyBytes,
         shutdownDelay,
         shutdownGracePeriod,

@@ -90,6 +90,37 @@ class LifecycleTest {
   }
 
   @Test
+  void clientConnectionsBeyondTheLimitWaitUntilOneCloses() throws Exception {
+    try (RawUpstream upstream = RawUpstream.keepAlive("ok");
+        SteadyProxy proxy =
+            TestProxies.start(
+                "--upstream", upstream.url().toString(), "--max-client-connections", "2")) {
+      Socket first = new Socket("127.0.0.1", proxy.port());
+      Socket second = new Socket("127.0.0.1", proxy.port());
+      for (Socket s : List.of(first, second)) {
+        s.setSoTimeout(10_000);
+        s.getOutputStream()
+            .write("GET /a HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertThat(RawHttp.readResponse(s.getInputStream(), false).status(), is(200));
+      }
+      CompletableFuture<RawHttp.Response> third =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return RawHttp.exchange(proxy.port(), "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+                } catch (IOException e) {
+                  throw new RuntimeException(e);
+                }
+              });
+      Thread.sleep(500); // the third connection waits in the accept queue; nothing may answer it
+      assertThat(third.isDone(), is(false));
+      first.close();
+      assertThat(third.get(10, TimeUnit.SECONDS).status(), is(200));
+      second.close();
+    }
+  }
+
+  @Test
   void sigtermStopsTheRealProcessGracefully() throws Exception {
     CountDownLatch requestArrived = new CountDownLatch(1);
     try (RawUpstream upstream =
