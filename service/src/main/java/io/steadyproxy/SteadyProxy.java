@@ -173,6 +173,10 @@ public final class SteadyProxy implements AutoCloseable {
                   r.any(handler);
                 });
     builder.maxTcpConnections(effective.maxClientConnections());
+    // Plain sockets: Helidon's NIO socket keeps an 8 KiB read and an 8 KiB write buffer per
+    // connection, the plain one only the read buffer. Measured: 8 KiB less heap per idle client
+    // connection (about a third) at the same requests/s (make bench, 64 and 256 connections).
+    builder.useNio(false);
     if (effective.maxRequestBodyBytes() > 0) {
       builder.maxPayloadSize(effective.maxRequestBodyBytes());
     }
