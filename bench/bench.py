@@ -16,27 +16,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from loopback import free_port, rss_mb, wait_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PROXY_CORE, LOAD_CORE = "0", "1"
 SMALL_BODY = "x" * 100
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"bench: nothing listens on {port} after {timeout}s")
 
 
 def nginx_bin():
@@ -144,16 +128,6 @@ def wrk(port, path, conns, seconds):
             "socket_errors": socket_errors.group(1) if socket_errors else ""}
 
 
-def rss_mb(pid):
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rounds", type=int, default=3)
@@ -185,7 +159,7 @@ def main():
                                          "--upstream", f"http://127.0.0.1:{up}", "--log-file", "",
                                          "--access-log", "false"], PROXY_CORE)
         for port in (up, ngx, ha, ours):
-            wait_port(port)
+            wait_port(port, who="bench")
 
         targets = {"steadyproxy": ours, "nginx": ngx, "haproxy": ha, "direct": up}
         scenarios = [("small, 64 conns", "/small", 64), ("small, 256 conns", "/small", 256),

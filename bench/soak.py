@@ -39,6 +39,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from loopback import free_port, rss_mb, wait_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PROXY_CORE, LOAD_CORE = "0", "1"
@@ -53,36 +54,6 @@ WORK = None  # the run's scratch directory, set in main()
 def log(msg):
     """One progress line on stdout, with the wall-clock time."""
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def free_port():
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, timeout=60):
-    """Waits until something accepts connections on 127.0.0.1:port."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"soak: nothing listens on {port} after {timeout}s")
-
-
-def rss_mb(pid):
-    """VmRSS of a process in MB (nan once it is gone)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
 
 
 def fetch(port, method, path, timeout=30):
@@ -224,7 +195,7 @@ def start_proxy(procs, name, port, upstream, extra=(), env=None, prefix=()):
     if upstream:
         cmd += ["--upstream", upstream]
     p = procs.start(name, cmd + list(extra), PROXY_CORE, env=env, prefix=prefix)
-    wait_port(port)
+    wait_port(port, who="soak")
     return p
 
 
@@ -266,8 +237,8 @@ http {{
         front = free_port()
         procs.start("upstream-demo", [str(WORK / "bin" / "start-proxy"), "--host", "127.0.0.1", "--port", str(front),
                                       "--log-file", "", "--access-log", "false"], LOAD_CORE)
-        wait_port(self.nginx_port)
-        wait_port(front)
+        wait_port(self.nginx_port, who="soak")
+        wait_port(front, who="soak")
         deadline = time.time() + 30
         self.demo_url = None
         while time.time() < deadline and not self.demo_url:
