@@ -572,7 +572,9 @@ def storm_attempt(procs, ups, args, heap_mb):
     port = free_port()
     opts = launcher_java_opts(heap_mb) if heap_mb else None
     name = f"storm-proxy-{heap_mb or 'default'}"
-    extra = ["--route", f"/demo={ups.demo_url};strip", "--max-connections", str(args.sse + 100)]
+    extra = ["--route", f"/demo={ups.demo_url};strip", "--max-connections", str(args.sse + 100),
+             # the storm measures connections: lift the client-connection cap above what it opens
+             "--max-client-connections", str(args.connections + args.sse + 1000)]
     if heap_mb:
         # With a big heap RSS passes the default 500 MB maximum and the proxy would shed our reuse checks;
         # this attempt measures connections, so its thresholds sit above what the heap allows.
@@ -1052,7 +1054,7 @@ def main():
     ap.add_argument("--sse", type=int, default=2_000, help="storm: concurrent SSE streams")
     ap.add_argument("--sse-interval-ms", type=int, default=15_000, help="storm: ms between SSE events")
     ap.add_argument("--hold", type=int, default=30, help="storm: seconds to hold every connection open")
-    ap.add_argument("--storm-heap-mb", type=int, default=768,
+    ap.add_argument("--storm-heap-mb", type=int, default=448,
                     help="storm: if the proxy dies with the launcher's heap, run again with this -Xmx (0: don't)")
     ap.add_argument("--storm-warmup", type=int, default=10, help="storm: seconds of warm-up before the baseline")
     ap.add_argument("--open-concurrency", type=int, default=200, help="storm: connects in flight at once")

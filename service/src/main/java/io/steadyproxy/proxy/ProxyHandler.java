@@ -38,6 +38,7 @@ public final class ProxyHandler implements Handler {
   private static final int INLINE_BODY =
       64 * 1024; // request bodies up to this are sent before reading
   private static final int RELAY_BUFFER = 64 * 1024;
+  private static final int STREAM_BUFFER = 16 * 1024;
   private static final long WRITE_GRACE_MS = 1000;
 
   private final Supplier<Dispatch> dispatch;
@@ -215,7 +216,7 @@ public final class ProxyHandler implements Handler {
       }
       long length = req.headers().contentLength().orElse(-1);
       if (length >= 0 && length <= INLINE_BODY) {
-        sendBody(c, c.relayBuffer());
+        sendBody(c, c.relayBuffer(INLINE_BODY));
         return ResponseHead.read(c);
       }
       uploader = new Uploader(c);
@@ -351,7 +352,9 @@ public final class ProxyHandler implements Handler {
           bytesOut = small.length;
           return true;
         }
-        stream(body, c.relayBuffer());
+        // Bulk bodies of known length move in 64 KiB pieces; streams (SSE, chunked) are held open
+        // for long and arrive in small pieces, so 16 KiB each keeps thousands of them affordable.
+        stream(body, c.relayBuffer(body.streaming() ? STREAM_BUFFER : RELAY_BUFFER));
       } catch (UpstreamException e) {
         throw e;
       } catch (java.io.IOException | RuntimeException e) {

@@ -28,7 +28,6 @@ import javax.net.ssl.SSLSocketFactory;
  */
 public final class UpstreamConnection {
   private static final int READ_BUFFER = 16 * 1024;
-  private static final int RELAY_BUFFER = 64 * 1024;
 
   private final UpstreamEndpoint endpoint;
   private final Socket socket;
@@ -116,10 +115,13 @@ public final class UpstreamConnection {
     return endpoint;
   }
 
-  /** A 64 KiB buffer this connection's request may use to relay bodies. */
-  byte[] relayBuffer() {
-    if (relay == null) {
-      relay = new byte[RELAY_BUFFER];
+  /**
+   * A buffer of at least {@code size} bytes that this connection's requests use to relay bodies,
+   * allocated on first need and kept with the connection, so most requests allocate none.
+   */
+  byte[] relayBuffer(int size) {
+    if (relay == null || relay.length < size) {
+      relay = new byte[size];
     }
     return relay;
   }
