@@ -16,7 +16,6 @@ import io.helidon.webserver.http.ServerResponse;
 import io.steadyproxy.proxy.UpstreamException.Kind;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
@@ -316,10 +315,11 @@ public final class ProxyHandler implements Handler {
         // Helidon 4.5.0 reports a malformed chunk size as a NumberFormatException
         error = "bad_request_body";
         throw new BadRequestBody(400, "malformed chunked request body: " + e.getMessage());
-      } catch (UncheckedIOException | IllegalStateException e) {
-        error = "client_abort";
-        throw new CloseConnectionException("client stopped sending the request body", e);
-      } catch (java.io.IOException e) {
+      } catch (UpstreamException e) {
+        throw e; // the upstream side failed (write timeout, reset): classified already
+      } catch (java.io.IOException | RuntimeException e) {
+        // the client side ended early, however Helidon reports it (UncheckedIOException,
+        // IllegalStateException, DataReader.InsufficientDataAvailableException, ...)
         error = "client_abort";
         throw new CloseConnectionException("client stopped sending the request body", e);
       }

@@ -5,6 +5,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
@@ -151,6 +152,7 @@ class FaultTest {
                 "100",
                 "--pool-timeout",
                 "0.5");
+        Observed observed = Observed.start();
         ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<RawHttp.Response>> all = new ArrayList<>();
       for (int i = 0; i < 1000; i++) {
@@ -175,6 +177,18 @@ class FaultTest {
           lessThanOrEqualTo(100));
       eventually("every slot returns", () -> proxy.pool().inUse() == 0);
       assertThat(proxy.pool().open(), lessThanOrEqualTo(100));
+      int rejected = busy;
+      var metrics = Observed.metrics(proxy);
+      assertThat(
+          busy == 0
+              ? 0.0
+              : metrics.value("steadyproxy_upstream_errors_total", "class", "pool_exhausted"),
+          is((double) busy));
+      eventually("every request is logged", () -> observed.accessLines().size() == 1000);
+      assertThat(
+          observed.accessLines().stream().filter(l -> l.contains("error=pool_exhausted")).count(),
+          is((long) rejected));
+      assertThat(observed.platformThreadGrowth(), lessThanOrEqualTo(0));
     }
   }
 
@@ -188,6 +202,7 @@ class FaultTest {
     upstream.start();
     try (SteadyProxy proxy =
             TestProxies.start("--upstream", "http://127.0.0.1:" + port, "--connect-timeout", "1");
+        Observed observed = Observed.start();
         ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<Integer>> load = new ArrayList<>();
       for (int c = 0; c < 20; c++) {
@@ -213,10 +228,18 @@ class FaultTest {
       upstream.stop();
       Thread.sleep(300);
       upstream.start();
+      int failures = 0;
       for (Future<Integer> f : load) {
-        f.get(120, TimeUnit.SECONDS);
+        failures += f.get(120, TimeUnit.SECONDS);
       }
       eventually("every slot returns", () -> proxy.pool().inUse() == 0);
+      int failed = failures;
+      eventually("every request is logged", () -> observed.accessLines().size() == 2000);
+      assertThat(
+          "each failure the clients saw is logged with its class",
+          observed.accessLines().stream().filter(l -> !l.contains("error=-")).count(),
+          greaterThanOrEqualTo((long) failed));
+      assertThat(observed.platformThreadGrowth(), lessThanOrEqualTo(0));
       for (int i = 0; i < 20; i++) {
         assertThat(
             "after the restart every request succeeds",

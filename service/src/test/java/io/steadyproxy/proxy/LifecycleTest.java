@@ -4,9 +4,11 @@ import static io.steadyproxy.proxy.PoolTest.eventually;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.steadyproxy.SteadyProxy;
+import io.steadyproxy.testing.Observed;
 import io.steadyproxy.testing.RawHttp;
 import io.steadyproxy.testing.RawUpstream;
 import io.steadyproxy.testing.TestProxies;
@@ -191,7 +193,8 @@ class LifecycleTest {
                   conn.readHead();
                   conn.awaitPeerClose();
                 });
-        SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString())) {
+        SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString());
+        Observed observed = Observed.start()) {
       try (Socket client = new Socket("127.0.0.1", proxy.port())) {
         OutputStream out = client.getOutputStream();
         out.write(
@@ -205,6 +208,13 @@ class LifecycleTest {
       eventually("the upstream sees its connection closed", () -> upstream.closedByPeer() == 1);
       eventually("the slot is free", () -> proxy.pool().inUse() == 0);
       assertThat(proxy.pool().open(), is(0));
+      eventually("the abort is logged", () -> !observed.accessLines().isEmpty());
+      assertThat(observed.accessLines().getLast(), containsString("error=client_abort"));
+      assertThat(
+          Observed.metrics(proxy)
+              .value("steadyproxy_upstream_errors_total", "class", "client_abort"),
+          is(1.0));
+      assertThat(observed.platformThreadGrowth(), lessThanOrEqualTo(0));
     }
   }
 
@@ -219,6 +229,7 @@ class LifecycleTest {
                 });
         SteadyProxy proxy =
             TestProxies.start("--upstream", upstream.url().toString(), "--write-timeout", "0.5");
+        Observed observed = Observed.start();
         Socket client = new Socket("127.0.0.1", proxy.port())) {
       client.setSoTimeout(30_000);
       OutputStream out = client.getOutputStream();
@@ -247,6 +258,13 @@ class LifecycleTest {
       assertThat(res.status(), is(504));
       assertThat(res.text(), containsString("\"error\":\"write_timeout\""));
       eventually("the slot is free", () -> proxy.pool().inUse() == 0);
+      eventually("the timeout is logged", () -> !observed.accessLines().isEmpty());
+      assertThat(observed.accessLines().getLast(), containsString("error=write_timeout"));
+      assertThat(
+          Observed.metrics(proxy)
+              .value("steadyproxy_upstream_errors_total", "class", "write_timeout"),
+          is(1.0));
+      assertThat(observed.platformThreadGrowth(), lessThanOrEqualTo(0));
     } finally {
       done.countDown();
     }
