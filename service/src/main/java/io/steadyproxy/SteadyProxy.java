@@ -6,6 +6,7 @@ import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.service.registry.Services;
+import io.helidon.webserver.ErrorHandling;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
@@ -157,6 +158,8 @@ public final class SteadyProxy implements AutoCloseable {
             .port(effective.port())
             .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
             .directHandlers(DirectErrors.handlers())
+            // let parser errors reach DirectErrors with their (safe) message, e.g. to answer 431
+            .errorHandling(ErrorHandling.builder().includeEntity(true).build())
             .shutdownGracePeriod(effective.shutdownGracePeriod())
             .shutdownHook(false)
             .featuresDiscoverServices(false)

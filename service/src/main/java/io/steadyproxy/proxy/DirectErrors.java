@@ -9,8 +9,8 @@ import io.helidon.webserver.http.DirectHandlers;
 /**
  * Answers for requests the server rejects before routing (malformed request line or headers,
  * smuggling attempts, oversized heads, unsupported versions): the same small JSON body as every
- * other error, instead of Helidon's plain-text default. (Helidon 4.5.0 reports an oversized header
- * section as a plain 400 without its cause, so it cannot be told apart here to answer 431.)
+ * other error, instead of Helidon's plain-text default. An oversized header section is a 431 (RFC
+ * 6585), not a generic 400.
  */
 public final class DirectErrors implements DirectHandler {
   private DirectErrors() {}
@@ -34,6 +34,10 @@ public final class DirectErrors implements DirectHandler {
       String message) {
     Status status = defaultStatus;
     String detail = message == null || message.isBlank() ? defaultStatus.reasonPhrase() : message;
+    if (detail.contains("Header size exceeded")) {
+      status = Status.create(431, "Request Header Fields Too Large");
+      detail = "request header section too large";
+    }
     if ("CONNECT".equals(request.method())) {
       // authority-form targets fail Helidon's parser; the honest answer is that we do not tunnel
       status = Status.METHOD_NOT_ALLOWED_405;
@@ -58,6 +62,7 @@ public final class DirectErrors implements DirectHandler {
       case 403 -> "forbidden";
       case 405 -> "method_not_allowed";
       case 413 -> "payload_too_large";
+      case 431 -> "headers_too_large";
       case 414 -> "uri_too_long";
       case 505 -> "http_version_not_supported";
       default -> status.code() >= 500 ? "internal_error" : "bad_request";
