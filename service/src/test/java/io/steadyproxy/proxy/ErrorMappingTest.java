@@ -187,7 +187,8 @@ class ErrorMappingTest {
                     conn.socket().setSoLinger(true, 0);
                     conn.socket().close();
                   });
-          SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString())) {
+          SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString());
+          Observed observed = Observed.start()) {
         // The status may or may not have reached the client (small first writes are buffered);
         // either way the connection closes and no complete response is presented.
         try {
@@ -203,6 +204,13 @@ class ErrorMappingTest {
         }
         waitForInUse(proxy, 0);
         assertThat(proxy.pool().open(), is(0));
+        PoolTest.eventually("the request is logged", () -> !observed.accessLines().isEmpty());
+        assertThat(observed.accessLines().getLast(), containsString("error=upstream_reset"));
+        assertThat(
+            Observed.metrics(proxy)
+                .value("steadyproxy_upstream_errors_total", "class", "upstream_reset"),
+            is(1.0));
+        assertThat(observed.platformThreadGrowth(), lessThanOrEqualTo(0));
       }
     }
   }

@@ -2,12 +2,13 @@ package io.steadyproxy.testing;
 
 import io.steadyproxy.SteadyProxy;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 
 /**
  * What a proxy reports about itself during a test: its request-log lines, its metrics and the JVM's
@@ -30,11 +31,12 @@ public final class Observed implements AutoCloseable {
         @Override
         public void close() {}
       };
-  private final int platformThreadsAtStart;
+  private final Set<Long> platformThreadsAtStart;
 
   private Observed() {
     access.addHandler(capture);
-    platformThreadsAtStart = ManagementFactory.getThreadMXBean().getThreadCount();
+    platformThreadsAtStart =
+        requestScopedThreads().stream().map(Thread::threadId).collect(Collectors.toSet());
   }
 
   /** Starts capturing; take it after the proxy under test has started. */
@@ -54,9 +56,24 @@ public final class Observed implements AutoCloseable {
             .text());
   }
 
-  /** Platform threads now, minus those at the start (virtual threads are not counted). */
+  /**
+   * Platform threads alive now that were not at the start. Threads the JVM manages for itself are
+   * left out: the virtual-thread scheduler's carriers (it adds some under load) and JIT compiler
+   * threads (their number is dynamic).
+   */
   public int platformThreadGrowth() {
-    return ManagementFactory.getThreadMXBean().getThreadCount() - platformThreadsAtStart;
+    return (int)
+        requestScopedThreads().stream()
+            .filter(t -> !platformThreadsAtStart.contains(t.threadId()))
+            .count();
+  }
+
+  private static List<Thread> requestScopedThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> !t.isVirtual() && t.isAlive())
+        .filter(
+            t -> !t.getName().startsWith("ForkJoinPool") && !t.getName().contains("CompilerThread"))
+        .toList();
   }
 
   @Override
