@@ -91,6 +91,7 @@ public final class ProxyHandler implements Handler {
     private long bytesOut;
     private volatile String error;
     private Uploader uploader;
+    private final boolean hasBody; // read from the headers once: the data path asks several times
 
     Exchange(ServerRequest req, ServerResponse res, Dispatch dispatch) {
       this.req = req;
@@ -99,6 +100,8 @@ public final class ProxyHandler implements Handler {
       this.pool = dispatch.pool();
       this.routes = dispatch.routes();
       this.preserveHost = dispatch.preserveHost();
+      ServerRequestHeaders h = req.headers();
+      this.hasBody = h.contentLength().isPresent() || h.contains(HeaderNames.TRANSFER_ENCODING);
     }
 
     void run() {
@@ -448,8 +451,7 @@ public final class ProxyHandler implements Handler {
     }
 
     private boolean hasBody() {
-      ServerRequestHeaders h = req.headers();
-      return h.contentLength().isPresent() || h.contains(HeaderNames.TRANSFER_ENCODING);
+      return hasBody;
     }
 
     private void answer(int code, String err, String detail, String upstream) {

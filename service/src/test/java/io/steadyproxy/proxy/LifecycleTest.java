@@ -42,14 +42,7 @@ class LifecycleTest {
               "--upstream", upstream.url().toString(), "--shutdown-grace-period", "10");
       int port = proxy.port();
       CompletableFuture<RawHttp.Response> inFlight =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return RawHttp.exchange(port, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
-                } catch (IOException e) {
-                  throw new RuntimeException(e);
-                }
-              });
+          RawHttp.exchangeAsync(port, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
       assertThat(requestArrived.await(10, TimeUnit.SECONDS), is(true));
       proxy.close();
       assertThat(
@@ -166,14 +159,7 @@ class LifecycleTest {
               }
             });
         CompletableFuture<RawHttp.Response> inFlight =
-            CompletableFuture.supplyAsync(
-                () -> {
-                  try {
-                    return RawHttp.exchange(finalPort, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
-                  } catch (IOException e) {
-                    throw new RuntimeException(e);
-                  }
-                });
+            RawHttp.exchangeAsync(finalPort, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
         assertThat(requestArrived.await(10, TimeUnit.SECONDS), is(true));
         p.destroy(); // SIGTERM
         assertThat(inFlight.get(15, TimeUnit.SECONDS).text(), is("done"));

@@ -45,7 +45,6 @@ public class PoolTest {
         eventually("the connection is back in the pool", () -> proxy.pool().inUse() == 0);
       }
       assertThat(upstream.accepted(), is(1));
-      eventually("the connection is back in the pool", () -> proxy.pool().inUse() == 0);
       assertThat(proxy.pool().idle(), is(1));
     }
   }

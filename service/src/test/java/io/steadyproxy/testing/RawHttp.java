@@ -193,4 +193,17 @@ public final class RawHttp {
     copyBody(in, head, body);
     return body.toByteArray();
   }
+
+  /** {@link #exchange} on another thread, for requests that stay in flight while the test acts. */
+  public static java.util.concurrent.CompletableFuture<Response> exchangeAsync(
+      int port, String request) {
+    return java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return exchange(port, request);
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
+  }
 }
