@@ -25,6 +25,7 @@ import io.steadyproxy.observe.MemoryPolicy;
 import io.steadyproxy.observe.MemoryReader;
 import io.steadyproxy.observe.ProxyLog;
 import io.steadyproxy.observe.ProxyMetrics;
+import io.steadyproxy.proxy.ConnectionCloseFilter;
 import io.steadyproxy.proxy.DirectErrors;
 import io.steadyproxy.proxy.DotSegmentFilter;
 import io.steadyproxy.proxy.ErrorResponses;
@@ -168,7 +169,7 @@ public final class SteadyProxy implements AutoCloseable {
                     monitor, lifecycle, adminSocket ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME))
             .routing(
                 r -> {
-                  r.addFilter(new DotSegmentFilter());
+                  r.addFilter(new DotSegmentFilter()).addFilter(new ConnectionCloseFilter());
                   r.error(UpstreamException.class, (req, res, e) -> ErrorResponses.send(res, e));
                   if (!adminSocket) {
                     r.register("/health", health).register("/admin", admin);
@@ -196,6 +197,7 @@ public final class SteadyProxy implements AutoCloseable {
                   .routing(
                       HttpRouting.builder()
                           .addFilter(new DotSegmentFilter())
+                          .addFilter(new ConnectionCloseFilter())
                           .register("/health", health)
                           .register("/admin", admin)));
     }

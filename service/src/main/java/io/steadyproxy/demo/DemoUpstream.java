@@ -8,6 +8,7 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.steadyproxy.proxy.ConnectionCloseFilter;
 import io.steadyproxy.proxy.ErrorResponses;
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,6 +62,7 @@ public final class DemoUpstream implements AutoCloseable {
   }
 
   static void routing(HttpRouting.Builder routing) {
+    routing.addFilter(new ConnectionCloseFilter());
     routing.get(
         "/",
         (req, res) -> {

@@ -107,6 +107,9 @@ public final class ProxyHandler implements Handler {
     void run() {
       if (shedding.getAsBoolean()) {
         res.header(HeaderNames.RETRY_AFTER, "5");
+        // like Envoy's overload manager: no keep-alive while shedding, idle connections hold memory
+        // (ConnectionCloseFilter closes the connection once the body is read off)
+        res.header(HeaderValues.CONNECTION_CLOSE);
         answer(503, "overloaded", "memory above the limit; shedding load", null);
         return;
       }
@@ -200,7 +203,11 @@ public final class ProxyHandler implements Handler {
           pool.discard(c);
         }
       }
-      if (uploadUnfinished) {
+      // The upstream answered before it took the whole body. Read and drop the rest, so the client
+      // reads that answer; the connection stays open only if the body ended in time.
+      if (uploadUnfinished
+          && !(uploader.stopped()
+              && ConnectionCloseFilter.discardBody(req, ConnectionCloseFilter.LINGER))) {
         throw new CloseConnectionException("upstream answered before the request body was sent");
       }
     }
@@ -259,6 +266,11 @@ public final class ProxyHandler implements Handler {
       RuntimeException failureOr(RuntimeException e) {
         awaitQuietly(WRITE_GRACE_MS);
         return failure != null ? failure : e;
+      }
+
+      /** Whether the upload thread has ended (so it no longer reads the client's body). */
+      boolean stopped() {
+        return !thread.isAlive();
       }
 
       /** After a complete response: true if the whole body was sent. */

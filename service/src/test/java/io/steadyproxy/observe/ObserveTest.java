@@ -12,6 +12,7 @@ import io.steadyproxy.testing.RawHttp;
 import io.steadyproxy.testing.RawUpstream;
 import io.steadyproxy.testing.TestProxies;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
@@ -154,6 +155,7 @@ class ObserveTest {
       var shed = RawHttp.exchange(proxy.port(), GET);
       assertThat(shed.status(), is(503));
       assertThat(shed.head().header("Retry-After"), is("5"));
+      assertThat("no keep-alive while shedding", shed.head().header("Connection"), is("close"));
       assertThat(shed.text(), containsString("\"error\":\"overloaded\""));
       assertThat(get(proxy.port(), "/observe/health/ready").status(), is(503));
       assertThat(get(proxy.port(), "/health").text(), containsString("\"status\":\"shedding\""));
@@ -175,6 +177,72 @@ class ObserveTest {
       assertThat(RawHttp.exchange(proxy.port(), GET).status(), is(200));
       assertThat(get(proxy.port(), "/observe/health/ready").status(), is(200));
     }
+  }
+
+  @Test
+  void aShedUploadReadsIts503EvenThoughItKeepsSending() throws Exception {
+    FakeMemory memory = new FakeMemory();
+    long size = 8L * 1024 * 1024;
+    try (RawUpstream upstream = RawUpstream.keepAlive("ok");
+        SteadyProxy proxy = sheddingProxy(upstream, memory);
+        Socket client = new Socket("127.0.0.1", proxy.port())) {
+      client.setSoTimeout(30_000);
+      OutputStream out = client.getOutputStream();
+      out.write(
+          ("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = client.getInputStream();
+      RawHttp.Head head = RawHttp.readHead(in); // answered before any of the body was read
+      assertThat(head.status(), is(503));
+      assertThat(head.header("Connection"), is("close"));
+      // The client sends its body anyway, as most clients do. Had the proxy closed the socket with
+      // the body unread, these writes would meet a reset, and so could the 503 still unread.
+      byte[] block = new byte[64 * 1024];
+      for (long sent = 0; sent < size; sent += block.length) {
+        out.write(block);
+      }
+      out.flush();
+      String body = new String(RawHttp.readResponseBody(in, head), StandardCharsets.US_ASCII);
+      assertThat(body, containsString("\"error\":\"overloaded\""));
+      assertThat("then a clean close (FIN), not a reset", in.read(), is(-1));
+      assertThat("nothing reached the upstream", upstream.accepted(), is(0));
+    }
+  }
+
+  @Test
+  void aShedRequestThatExpectsContinueGetsNo100AndSendsNoBody() throws Exception {
+    FakeMemory memory = new FakeMemory();
+    try (RawUpstream upstream = RawUpstream.keepAlive("ok");
+        SteadyProxy proxy = sheddingProxy(upstream, memory);
+        Socket client = new Socket("127.0.0.1", proxy.port())) {
+      client.setSoTimeout(30_000);
+      client
+          .getOutputStream()
+          .write(
+              ("PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n"
+                      + "Expect: 100-continue\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      InputStream in = client.getInputStream();
+      RawHttp.Head head = RawHttp.readHead(in);
+      assertThat("the final answer comes instead of 100 Continue", head.status(), is(503));
+      RawHttp.readResponseBody(in, head);
+      assertThat("closed at once: no body is awaited", in.read(), is(-1));
+    }
+  }
+
+  private static SteadyProxy sheddingProxy(RawUpstream upstream, FakeMemory memory) {
+    SteadyProxy proxy =
+        SteadyProxy.start(
+            TestProxies.settings(
+                "--upstream", upstream.url().toString(),
+                "--max-memory-usage", "500",
+                "--cleanup-threshold", "400"),
+            memory);
+    memory.rssMb(501);
+    proxy.monitor().check();
+    assertThat(proxy.monitor().shedding(), is(true));
+    return proxy;
   }
 
   @Test

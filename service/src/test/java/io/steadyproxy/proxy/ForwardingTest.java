@@ -47,6 +47,41 @@ class ForwardingTest {
   }
 
   @Test
+  void aClientThatAsksForCloseIsClosedAfterItsAnswerEvenWithItsBodyUnread() throws Exception {
+    var head = new AtomicReference<RawHttp.Head>();
+    var body = new AtomicReference<String>();
+    try (RawUpstream upstream = recording(head, body);
+        SteadyProxy proxy = TestProxies.start("--route", "/api=" + upstream.url());
+        java.net.Socket client = new java.net.Socket("127.0.0.1", proxy.port())) {
+      client.setSoTimeout(30_000);
+      var out = client.getOutputStream();
+      var in = client.getInputStream();
+      out.write("GET /api/a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes());
+      RawHttp.Response proxied = RawHttp.readResponse(in, false);
+      assertThat(proxied.text(), is("ok"));
+      assertThat(proxied.head().header("Connection"), is("close"));
+      assertThat("the proxy closes; it does not wait for the client to", in.read(), is(-1));
+
+      // no route answers before the body is read; the body is read off before the close
+      try (java.net.Socket second = new java.net.Socket("127.0.0.1", proxy.port())) {
+        second.setSoTimeout(30_000);
+        second
+            .getOutputStream()
+            .write(
+                ("POST /elsewhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                        + "Content-Length: 4194304\r\n\r\n")
+                    .getBytes());
+        var in2 = second.getInputStream();
+        RawHttp.Head notFound = RawHttp.readHead(in2);
+        assertThat(notFound.status(), is(404));
+        second.getOutputStream().write(new byte[4 * 1024 * 1024]); // no reset meets these writes
+        assertThat(new String(RawHttp.readResponseBody(in2, notFound)), containsString("no_route"));
+        assertThat(in2.read(), is(-1));
+      }
+    }
+  }
+
+  @Test
   void hopByHopHeadersAreRemovedAndForwardingHeadersAdded() throws Exception {
     var head = new AtomicReference<RawHttp.Head>();
     var body = new AtomicReference<String>();

@@ -157,6 +157,67 @@ class StreamingTest {
   }
 
   @Test
+  void anUpstreamThatAnswersBeforeTakingTheUploadStillHasItsAnswerRead() throws Exception {
+    long size = 16L * 1024 * 1024; // more than the socket buffers hold: the upload cannot finish
+    CountDownLatch testDone = new CountDownLatch(1);
+    try (RawUpstream upstream =
+            RawUpstream.start(
+                conn -> {
+                  RawHttp.Head head;
+                  while ((head = conn.readHead()) != null) {
+                    if (head.target().equals("/upload")) {
+                      // refuse at once, as an upstream's size or auth check does, then stop
+                      // reading (without a reset, which could destroy the answer on its way)
+                      conn.write(
+                          "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\n"
+                              + "Connection: close\r\n\r\ntoo big!");
+                      conn.socket().shutdownOutput();
+                      testDone.await(60, TimeUnit.SECONDS);
+                      return;
+                    }
+                    conn.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                  }
+                });
+        SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString());
+        Socket client = new Socket("127.0.0.1", proxy.port())) {
+      client.setSoTimeout(30_000);
+      OutputStream out = client.getOutputStream();
+      AtomicBoolean sent = new AtomicBoolean();
+      Thread sender =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      out.write(
+                          ("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                                  + size
+                                  + "\r\n\r\n")
+                              .getBytes(StandardCharsets.US_ASCII));
+                      byte[] block = new byte[64 * 1024];
+                      for (long n = 0; n < size; n += block.length) {
+                        out.write(block);
+                      }
+                      out.flush();
+                      sent.set(true);
+                    } catch (java.io.IOException e) {
+                      // asserted below: the proxy must not reset a client that is still sending
+                    }
+                  });
+      InputStream in = client.getInputStream();
+      RawHttp.Response refused = RawHttp.readResponse(in, false);
+      assertThat(refused.status(), is(413));
+      assertThat(refused.text(), is("too big!"));
+      sender.join();
+      assertThat("the whole body was taken (and dropped), no reset", sent.get(), is(true));
+      out.write("GET /next HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      RawHttp.Response next = RawHttp.readResponse(in, false);
+      assertThat("the client's connection is still good", next.text(), is("ok"));
+    } finally {
+      testDone.countDown();
+    }
+  }
+
+  @Test
   void serverSentEventsArriveOneByOne() throws Exception {
     CountDownLatch firstSeenByClient = new CountDownLatch(1);
     AtomicBoolean secondSentBeforeFirstSeen = new AtomicBoolean();
