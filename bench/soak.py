@@ -179,6 +179,11 @@ def private_launcher():
     return WORK / "bin" / "start-proxy"
 
 
+def launcher_heap():
+    """The launcher's heap flags, as the tables name them (e.g. `-Xms112m -Xmx112m`)."""
+    return " ".join(o for o in launcher_java_opts().split() if o.startswith(("-Xms", "-Xmx")))
+
+
 def launcher_java_opts(heap_mb=None, extra=""):
     """The launcher's default JVM flags (read from bin/start-proxy), with -Xmx replaced when heap_mb is given."""
     m = re.search(r'default_opts="([^"]+)"', (ROOT / "bin" / "start-proxy").read_text())
@@ -450,7 +455,7 @@ def run_soak(procs, ups, args):
     lines = [
         f"**Soak.** Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} shared cores "
         f"(proxy on core 0; wrk, the upstreams and the aborting clients on core 1), launcher defaults "
-        f"(`-Xmx112m`, Serial GC), seed pool (100/20). After {args.warmup}s of JIT warm-up, wrk "
+        f"(`{launcher_heap()}`, Serial GC), seed pool (100/20). After {args.warmup}s of JIT warm-up, wrk "
         f"({args.wrk_connections} connections) sent a mix of 88 % 100 B responses, 0.9 % 1/4/8 MiB files, "
         f"5.1 % 64 KiB chunked responses, 3 % short SSE streams and 3 % 16 KiB echo uploads, while "
         f"{args.aborters} clients aborted downloads, SSE streams, uploads and waits mid-way (half with a "
@@ -587,7 +592,7 @@ def storm_attempt(procs, ups, args, heap_mb):
     run_wrk(port, 64, args.storm_warmup, script)
     base = cleanup(port)
     time.sleep(1)
-    out = {"heap": f"-Xmx{heap_mb}m" if heap_mb else "launcher defaults (-Xmx112m)", "base_rss": rss_mb(proxy.pid),
+    out = {"heap": f"-Xmx{heap_mb}m" if heap_mb else f"launcher defaults ({launcher_heap()})", "base_rss": rss_mb(proxy.pid),
            "base_heap": base["heap_after_mb"], "peak": 0.0, "died": False}
     log(f"storm [{out['heap']}]: baseline rss {out['base_rss']:.0f} MB, heap after GC {out['base_heap']:.1f} MB; "
         f"opening {args.connections:,} idle + {args.sse:,} SSE connections ...")
@@ -992,7 +997,7 @@ def run_pressure(procs, ups, args):
             if shed > shed_seen else "")
     lines = [
         f"**Memory pressure.** Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: limit enforced by "
-        f"{enforced}; launcher JVM defaults (`-Xmx112m`); `--max-memory-usage {max_mb} --cleanup-threshold "
+        f"{enforced}; launcher JVM defaults (`{launcher_heap()}`); `--max-memory-usage {max_mb} --cleanup-threshold "
         f"{cleanup_mb} --memory-check-interval 1`; upstream: the demo upstream in its own JVM on core 1. "
         f"{args.parallel} asyncio clients for {args.pressure_seconds} s, each in a loop on a new connection (and {args.backoff} s of back-off after a 503): "
         f"a {args.upload_mb} MiB upload to `/echo` or a {args.body_mb} MiB download of `/big`; meanwhile "

@@ -13,8 +13,10 @@ import java.util.Locale;
  *
  * <p>The thresholds measure process RSS, which is heap plus metaspace, code cache, thread stacks
  * and direct buffers. The heap gets half of the maximum; the rest is headroom for everything else.
- * The heap is set with {@code -XX:MaxRAMPercentage} of the container limit, so it follows the limit
- * the JVM sees. MB here means MiB, as the proxy reports it.
+ * The heap is set as a percentage of the container limit, so it follows the limit the JVM sees, and
+ * its initial size is its maximum: a heap that Serial GC shrinks after each full collection and
+ * grows again makes RSS swing by tens of MB, while a fixed one keeps it flat (make soak measured
+ * both). MB here means MiB, as the proxy reports it.
  *
  * @param limitMib the container memory limit, from the spec or the default
  * @param limitFromSpec whether the user set the limit
@@ -45,7 +47,9 @@ public record MemoryBudget(long limitMib, boolean limitFromSpec, double maxRamPe
   /** The {@code JAVA_TOOL_OPTIONS} value for the proxy container. */
   public String javaToolOptions() {
     return String.format(
-        Locale.ROOT, "-XX:MaxRAMPercentage=%.1f -XX:+ExitOnOutOfMemoryError", maxRamPercentage);
+        Locale.ROOT,
+        "-XX:InitialRAMPercentage=%1$.1f -XX:MaxRAMPercentage=%1$.1f -XX:+ExitOnOutOfMemoryError",
+        maxRamPercentage);
   }
 
   /** The limit as a Kubernetes quantity. */

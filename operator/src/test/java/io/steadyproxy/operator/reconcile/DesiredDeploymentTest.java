@@ -136,7 +136,9 @@ class DesiredDeploymentTest {
     ProxyConfig proxy = Samples.proxy("shop", "edge");
     assertThat(
         env(container(proxy), "JAVA_TOOL_OPTIONS").getValue(),
-        is("-XX:MaxRAMPercentage=40.0 -XX:+ExitOnOutOfMemoryError"));
+        is(
+            "-XX:InitialRAMPercentage=40.0 -XX:MaxRAMPercentage=40.0"
+                + " -XX:+ExitOnOutOfMemoryError"));
     proxy
         .getSpec()
         .setResources(
@@ -144,7 +146,9 @@ class DesiredDeploymentTest {
     // 250 MiB of 1024 MiB.
     assertThat(
         env(container(proxy), "JAVA_TOOL_OPTIONS").getValue(),
-        is("-XX:MaxRAMPercentage=24.4 -XX:+ExitOnOutOfMemoryError"));
+        is(
+            "-XX:InitialRAMPercentage=24.4 -XX:MaxRAMPercentage=24.4"
+                + " -XX:+ExitOnOutOfMemoryError"));
   }
 
   @Test
