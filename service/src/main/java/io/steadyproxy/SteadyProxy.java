@@ -257,7 +257,7 @@ public final class SteadyProxy implements AutoCloseable {
   }
 
   private static MemoryPolicy policy(ProxySettings s) {
-    return new MemoryPolicy(s.cleanupThresholdMb(), s.maxMemoryUsageMb());
+    return new MemoryPolicy(s.cleanupThresholdMb(), s.maxMemoryUsageMb(), s.maxHeapPercent());
   }
 
   static UpstreamPool.Limits limits(ProxySettings s) {

@@ -168,6 +168,7 @@ public final class ConfigLoader {
         v.duration(Key.MEMORY_CHECK_INTERVAL, true),
         max,
         cleanup,
+        v.integer(Key.MAX_HEAP_PERCENT, 20, 100),
         v.integer(Key.MAX_CLIENT_CONNECTIONS, 1, 1_000_000),
         v.bytes(Key.MAX_REQUEST_BODY),
         v.duration(Key.SHUTDOWN_DELAY, false),

@@ -36,6 +36,11 @@ public enum Key {
       "500", true, "MB of RSS above which a full cleanup runs, then new requests are shed."),
   CLEANUP_THRESHOLD(
       "400", true, "MB of RSS above which a light cleanup runs; shedding stops below it."),
+  MAX_HEAP_PERCENT(
+      "90",
+      true,
+      "Percent of the JVM heap in use above which a full cleanup runs, then new requests are shed"
+          + " if still above; shedding stops 10 points below. 100 turns the heap check off."),
   MAX_CLIENT_CONNECTIONS(
       "1000",
       false,

@@ -27,6 +27,8 @@ import java.util.Optional;
  * @param memoryCheckInterval period of the memory monitor (30 s)
  * @param maxMemoryUsageMb above this RSS a full cleanup runs, then load is shed (500)
  * @param cleanupThresholdMb above this RSS a light cleanup runs (400)
+ * @param maxHeapPercent above this share of the heap in use a full cleanup runs, then load is shed
+ *     (90)
  * @param maxClientConnections client connections served at once (1000)
  * @param maxRequestBodyBytes larger request bodies get 413; 0 means no limit
  * @param shutdownDelay how long to keep serving, readiness DOWN, after SIGTERM (0 s)
@@ -56,6 +58,7 @@ public record ProxySettings(
     Duration memoryCheckInterval,
     long maxMemoryUsageMb,
     long cleanupThresholdMb,
+    int maxHeapPercent,
     int maxClientConnections,
     long maxRequestBodyBytes,
     Duration shutdownDelay,
@@ -93,6 +96,7 @@ public record ProxySettings(
         memoryCheckInterval,
         maxMemoryUsageMb,
         cleanupThresholdMb,
+        maxHeapPercent,
         maxClientConnections,
         maxRequestBodyBytes,
         shutdownDelay,

@@ -15,10 +15,12 @@ import java.util.function.BooleanSupplier;
  * Envoy's overload manager does:
  *
  * <ul>
- *   <li>above the cleanup threshold, a light cleanup (expired and idle upstream sockets, GC hint);
- *   <li>above the maximum, a full cleanup (every idle upstream socket, GC);
- *   <li>still above the maximum after that, new requests get 503 until memory falls back under the
- *       cleanup threshold; requests already streaming are never cut.
+ *   <li>RSS above the cleanup threshold: a light cleanup (expired and idle upstream sockets, GC
+ *       hint);
+ *   <li>RSS above the maximum, or more of the heap in use than {@code max_heap_percent}: a full
+ *       cleanup (every idle upstream socket, GC);
+ *   <li>still above after that: new requests get 503 until memory falls back under the lower marks
+ *       ({@link MemoryPolicy#shedAfter}); requests already streaming are never cut.
  * </ul>
  *
  * Every check, cleanup and shedding transition is logged and counted.
@@ -119,7 +121,7 @@ public final class MemoryMonitor implements AutoCloseable {
   public void check() {
     MemoryPolicy p = policy.get();
     MemorySample sample = memory.read();
-    MemoryPolicy.Action action = p.actionFor(sample.rssMb());
+    MemoryPolicy.Action action = p.actionFor(sample);
     metrics.memoryCheck(action.name().toLowerCase(java.util.Locale.ROOT));
     LOG.log(
         System.Logger.Level.INFO,
@@ -127,44 +129,59 @@ public final class MemoryMonitor implements AutoCloseable {
             + sample.rssMb()
             + " heap_used_mb="
             + sample.heapUsedMb()
+            + " heap_pct="
+            + sample.heapPercent()
             + " cleanup_threshold_mb="
             + p.cleanupThresholdMb()
             + " max_memory_usage_mb="
             + p.maxMemoryUsageMb()
+            + " max_heap_percent="
+            + p.maxHeapPercent()
             + " action="
             + action.name().toLowerCase(java.util.Locale.ROOT));
-    double after = sample.rssMb();
-    switch (action) {
-      // while shedding, every cleanup is a full one: memory must come down for service to resume
-      case LIGHT -> after = cleanup(shedding, sample).afterMb();
-      case FULL -> after = cleanup(true, sample).afterMb();
-      default -> {}
-    }
+    MemorySample after =
+        switch (action) {
+          // while shedding, every cleanup is a full one: memory must come down for service to
+          // resume
+          case LIGHT -> cleanup(shedding, sample).after();
+          case FULL -> cleanup(true, sample).after();
+          case NONE -> sample;
+        };
     boolean next = p.shedAfter(after, shedding, idle.getAsBoolean());
     if (next != shedding) {
       shedding = next;
       metrics.sheddingChanged(next);
+      String reading =
+          "rss_mb="
+              + after.rssMb()
+              + " (max_memory_usage_mb="
+              + p.maxMemoryUsageMb()
+              + ", cleanup_threshold_mb="
+              + p.cleanupThresholdMb()
+              + ") heap_pct="
+              + after.heapPercent()
+              + " (max_heap_percent="
+              + p.maxHeapPercent()
+              + ")";
       LOG.log(
           next ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
           next
-              ? "load shedding ON: rss_mb="
-                  + after
-                  + " stays above max_memory_usage_mb="
-                  + p.maxMemoryUsageMb()
-                  + " after a full cleanup; new requests get 503"
-              : "load shedding OFF: rss_mb="
-                  + after
-                  + " is below cleanup_threshold_mb="
-                  + p.cleanupThresholdMb());
+              ? "load shedding ON: memory stays above a maximum after a full cleanup; new requests"
+                  + " get 503: "
+                  + reading
+              : "load shedding OFF: " + reading);
     }
   }
 
   /** Runs a full cleanup now (the admin endpoint). */
   public CleanupResult fullCleanup() {
-    return cleanup(true, memory.read());
+    return cleanup(true, memory.read()).result();
   }
 
-  private CleanupResult cleanup(boolean full, MemorySample before) {
+  /** A cleanup's report, and the reading after it. */
+  private record Cleaned(CleanupResult result, MemorySample after) {}
+
+  private Cleaned cleanup(boolean full, MemorySample before) {
     int closed = cleaners.closeIdle(full);
     cleaners.gc();
     MemorySample after = memory.read();
@@ -180,7 +197,7 @@ public final class MemoryMonitor implements AutoCloseable {
     lastCleanup.set(result);
     metrics.cleanup(result.kind());
     LOG.log(System.Logger.Level.INFO, "cleanup " + result.toJson());
-    return result;
+    return new Cleaned(result, after);
   }
 
   private void checkSafely() {

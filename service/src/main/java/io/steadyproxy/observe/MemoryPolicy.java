@@ -1,14 +1,22 @@
 package io.steadyproxy.observe;
 
 /**
- * The seed's two thresholds and what each asks for. Pure: the monitor feeds it readings; tests feed
- * it readings just below, at and above each threshold.
+ * When to clean up and when to shed load, from two measures. RSS against the seed's two thresholds
+ * is what a container's memory limit counts. The share of the JVM heap in use is what an {@code
+ * OutOfMemoryError} counts: the heap has a fixed size, so RSS stays on its plateau however full the
+ * heap gets, and only this share shows the heap filling up. Pure: the monitor feeds it readings;
+ * tests feed it readings just below, at and above each threshold.
  *
  * @param cleanupThresholdMb above this RSS, a light cleanup (seed: 400 MB)
  * @param maxMemoryUsageMb above this RSS, a full cleanup, then load shedding if still above (seed:
  *     500 MB)
+ * @param maxHeapPercent above this share of the heap in use, a full cleanup, then load shedding if
+ *     still above (90); shedding stops {@link #HEAP_HYSTERESIS} points below it
  */
-public record MemoryPolicy(long cleanupThresholdMb, long maxMemoryUsageMb) {
+public record MemoryPolicy(long cleanupThresholdMb, long maxMemoryUsageMb, int maxHeapPercent) {
+
+  /** How far under {@code maxHeapPercent} the heap must fall for shedding to stop. */
+  public static final int HEAP_HYSTERESIS = 10;
 
   /** What a check should do. */
   public enum Action {
@@ -24,33 +32,43 @@ public record MemoryPolicy(long cleanupThresholdMb, long maxMemoryUsageMb) {
     if (cleanupThresholdMb >= maxMemoryUsageMb) {
       throw new IllegalArgumentException("cleanup threshold must be below the maximum");
     }
+    if (maxHeapPercent <= HEAP_HYSTERESIS || maxHeapPercent > 100) {
+      throw new IllegalArgumentException("max heap percent must be in (10, 100]");
+    }
   }
 
-  /** The action for a reading: strictly above a threshold acts, at it does not. */
-  public Action actionFor(double rssMb) {
-    if (rssMb > maxMemoryUsageMb) {
+  /**
+   * The action for a reading: strictly above a threshold acts, at it does not. A heap above its
+   * share asks for a full cleanup: only a full collection tells live data from garbage.
+   */
+  public Action actionFor(MemorySample s) {
+    if (s.rssMb() > maxMemoryUsageMb || s.heapPercent() > maxHeapPercent) {
       return Action.FULL;
     }
-    if (rssMb > cleanupThresholdMb) {
+    if (s.rssMb() > cleanupThresholdMb) {
       return Action.LIGHT;
     }
     return Action.NONE;
   }
 
   /**
-   * Whether load shedding should be on after a check, with hysteresis: it starts when memory is
-   * still above the maximum after a full cleanup, and stops under the cleanup threshold, or as soon
-   * as nothing is in flight and memory is below the maximum. Then what is left is the process's own
-   * footprint, which refusing requests cannot lower; shedding on would only lock clients out.
+   * Whether load shedding should be on after a check, with hysteresis: it starts when either
+   * measure is still above its maximum after a full cleanup, and stops once both are under their
+   * lower marks (the cleanup threshold; the heap share less {@link #HEAP_HYSTERESIS}), or as soon
+   * as nothing is in flight and both are below their maximums. Then what is left is the process's
+   * own footprint, which refusing requests cannot lower; shedding on would only lock clients out.
    *
-   * @param rssMbAfterCleanup RSS after this check's cleanup
+   * @param afterCleanup the reading after this check's cleanup
    * @param sheddingNow whether load is shed now
    * @param idle whether no request is in flight
    */
-  public boolean shedAfter(double rssMbAfterCleanup, boolean sheddingNow, boolean idle) {
-    if (rssMbAfterCleanup > maxMemoryUsageMb) {
+  public boolean shedAfter(MemorySample afterCleanup, boolean sheddingNow, boolean idle) {
+    if (afterCleanup.rssMb() > maxMemoryUsageMb || afterCleanup.heapPercent() > maxHeapPercent) {
       return true;
     }
-    return sheddingNow && rssMbAfterCleanup >= cleanupThresholdMb && !idle;
+    return sheddingNow
+        && !idle
+        && (afterCleanup.rssMb() >= cleanupThresholdMb
+            || afterCleanup.heapPercent() >= maxHeapPercent - HEAP_HYSTERESIS);
   }
 }

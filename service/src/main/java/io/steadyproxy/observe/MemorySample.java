@@ -22,6 +22,11 @@ public record MemorySample(
     return Math.round(heapUsedBytes * 10.0 / MB) / 10.0;
   }
 
+  /** Heap in use as a percentage of its limit, one decimal; 0 when the heap has no limit. */
+  public double heapPercent() {
+    return heapMaxBytes <= 0 ? 0 : Math.round(heapUsedBytes * 1000.0 / heapMaxBytes) / 10.0;
+  }
+
   /** Heap limit, megabytes. */
   public double heapMaxMb() {
     return Math.round(heapMaxBytes * 10.0 / MB) / 10.0;

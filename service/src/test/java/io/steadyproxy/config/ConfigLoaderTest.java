@@ -180,6 +180,11 @@ class ConfigLoaderTest {
             "invalid setting 'cleanup_threshold' from env PROXY_CLEANUP_THRESHOLD: must be below "
                 + "max_memory_usage (500 MB), got 600 MB"));
     assertThat(
+        error(Map.of("PROXY_MAX_HEAP_PERCENT", "5")),
+        is(
+            "invalid setting 'max_heap_percent' from env PROXY_MAX_HEAP_PERCENT: must be between 20"
+                + " and 100, got 5"));
+    assertThat(
         error(Map.of(), "--read-timeout", "-5"),
         is(
             "invalid setting 'read_timeout' from flag --read-timeout: must be greater than zero, got '-5'"));

@@ -45,7 +45,7 @@ class ObserveTest {
           res.text(),
           matchesPattern(
               "(?s)\\{\"status\":\"ok\",\"memory_usage_mb\":123\\.0,"
-                  + "\"heap_used_mb\":50\\.0,\"heap_max_mb\":128\\.0,\"pool\":\\{\"open\":1,\"idle\":1,\"in_use\":0,"
+                  + "\"heap_used_mb\":50\\.0,\"heap_max_mb\":100\\.0,\"pool\":\\{\"open\":1,\"idle\":1,\"in_use\":0,"
                   + "\"waiting\":0,\"max\":100\\},\"uptime_s\":\\d+,\"shedding\":false,\"last_cleanup\":null\\}\n"));
       assertThat(get(proxy.port(), "/observe/health/ready").status(), is(200));
       assertThat(get(proxy.port(), "/observe/health/live").status(), is(200));
