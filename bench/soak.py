@@ -849,7 +849,9 @@ async def pressure_client(port, args, deadline, stats):
                 count(f"{kind}_truncated")
             else:
                 err = re.search(rb'"error":"([a-z_]+)"', body)
-                count(f"{kind}_{status}_{err.group(1).decode() if err else 'no_error_field'}")
+                err = err.group(1).decode() if err else "no_error_field"
+                # a 503 pool_exhausted is a refusal with Retry-After, as a shed request is: nothing was taken
+                count(f"refused_{kind}_{status}_{err}" if status == 503 else f"{kind}_{status}_{err}")
         except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
                 ValueError, IndexError) as e:
             count(f"{kind}_client_error_{type(e).__name__}")
@@ -872,8 +874,9 @@ async def pressure_client(port, args, deadline, stats):
 
     async def idler():
         """Opens --pressure-idle keep-alive connections over the first half of the run (one `GET /echo`
-        each, then idle): each holds live heap in the proxy that no GC can free, which is what pushes
-        it over its thresholds; large bodies alone stay within the heap the JVM already has."""
+        each, then idle): each holds live heap in the proxy that no GC can free, which is what fills
+        its heap (large bodies stream through fixed buffers and do not). The proxy's connection cap is
+        raised above what its heap holds, so the heap check, not the cap, must stop them."""
         if not args.pressure_idle:
             return
         step = max(1, args.pressure_idle // 50)
@@ -886,9 +889,15 @@ async def pressure_client(port, args, deadline, stats):
                 m = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", head)
                 body = await asyncio.wait_for(r.readexactly(int(m.group(1)) if m else 0), 10)
                 status = int(head.split(b" ", 2)[1])
+                err = re.search(rb'"error":"([a-z_]+)"', body)
+                err = err.group(1).decode() if err else "no_error_field"
                 count("idle_complete" if status == 200 else
-                      "shed_503_overloaded" if status == 503 and b'"overloaded"' in body else f"idle_{status}")
-                held.append(w)
+                      "shed_503_overloaded" if status == 503 and err == "overloaded" else
+                      f"refused_idle_{status}_{err}" if status == 503 else f"idle_{status}_{err}")
+                if status == 200:
+                    held.append(w)  # a shed answer closes the connection
+                else:
+                    w.close()
             except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as e:
                 count(f"idle_client_error_{type(e).__name__}")
 
@@ -920,7 +929,8 @@ def run_pressure(procs, ups, args):
     try:
         proxy = start_proxy(procs, "pressure-proxy", port, ups.demo_url,
                             ["--max-memory-usage", str(max_mb), "--cleanup-threshold", str(cleanup_mb),
-                             "--memory-check-interval", "1"],
+                             "--memory-check-interval", "1",
+                             "--max-client-connections", str(args.pressure_idle + args.parallel + 100)],
                             env={"PROXY_JAVA_OPTS": java_opts} if java_opts else None, prefix=limit.prefix())
         start_rss = rss_mb(proxy.pid)
         log(f"pressure: proxy rss {start_rss:.0f} MB, thresholds cleanup {cleanup_mb} / max {max_mb} MB; "
@@ -973,7 +983,8 @@ def run_pressure(procs, ups, args):
     idle_held = stats.pop("idle_held", 0)
     shed_seen = stats.get("shed_503_overloaded", 0)
     no_answer = sum(v for k, v in stats.items() if "client_error" in k or k.startswith("connect_error"))
-    accepted = sum(stats.values()) - shed_seen - no_answer
+    refused = sum(v for k, v in stats.items() if k.startswith("refused_"))
+    accepted = sum(stats.values()) - shed_seen - no_answer - refused
     uploads, downloads = stats.get("upload_complete", 0), stats.get("download_complete", 0)
     others = {k: v for k, v in sorted(stats.items())
               if not k.endswith("_complete") and k != "shed_503_overloaded"}
@@ -991,7 +1002,8 @@ def run_pressure(procs, ups, args):
     lines = [
         f"**Memory pressure.** Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: limit enforced by "
         f"{enforced}; launcher JVM defaults (`{launcher_heap()}`); `--max-memory-usage {max_mb} --cleanup-threshold "
-        f"{cleanup_mb} --memory-check-interval 1`; upstream: the demo upstream in its own JVM on core 1. "
+        f"{cleanup_mb} --memory-check-interval 1 --max-client-connections {args.pressure_idle + args.parallel + 100}` "
+        f"(the heap check at its default, 90 %; the connection cap lifted above what the heap holds); upstream: the demo upstream in its own JVM on core 1. "
         f"{args.parallel} asyncio clients for {args.pressure_seconds} s, each in a loop on a new connection (and {args.backoff} s of back-off after a 503): "
         f"a {args.upload_mb} MiB upload to `/echo` or a {args.body_mb} MiB download of `/big`; meanwhile "
         f"{args.pressure_idle:,} keep-alive connections opened over the first half (one `GET /echo` each, then "
@@ -1007,7 +1019,7 @@ def run_pressure(procs, ups, args):
         f"{shed:.0f} / {shed_seen:,}{lost} | > 0 {'✅' if shed > 0 and shed_seen > 0 else '❌'} |",
         f"| shedding transitions; seconds of load with shedding on | {transitions:.0f}; {shed_secs} of "
         f"{load_samples} | |",
-        f"| accepted (answered, not shed) | {accepted:,} | |",
+        f"| accepted (answered, not shed or refused with 503 pool_exhausted) | {accepted:,} | |",
         f"| ... complete and full length (uploads / downloads / idle-connection GETs) | {uploads:,} / {downloads:,} / "
         f"{stats.get('idle_complete', 0):,} | all {'✅' if uploads + downloads + stats.get('idle_complete', 0) == accepted else '❌'} |",
         f"| idle keep-alive connections held at the end | {idle_held:,} of {args.pressure_idle:,} | |",
@@ -1064,7 +1076,7 @@ def main():
     ap.add_argument("--body-mb", type=int, default=32, help="pressure: MiB per download of /big")
     ap.add_argument("--upload-mb", type=int, default=4,
                     help="pressure: MiB per upload to /echo (16 and more stall: see src-docs/performance.md)")
-    ap.add_argument("--pressure-idle", type=int, default=1500,
+    ap.add_argument("--pressure-idle", type=int, default=6000,
                     help="pressure: idle keep-alive connections opened alongside the bodies (live memory)")
     ap.add_argument("--backoff", type=float, default=0.5, help="pressure: seconds a client waits after a 503")
     ap.add_argument("--settle", type=int, default=30,
