@@ -64,6 +64,18 @@ app.kubernetes.io/component: operator
 {{- end }}
 {{- end }}
 
+{{/*
+The default proxy image (--proxy-image), built like the operator's: repository, then @digest or
+:tag (the chart's appVersion by default, so the proxy matches the operator's release).
+*/}}
+{{- define "steadyproxy-operator.proxyImage" -}}
+{{- if .Values.proxyImage.digest }}
+{{- printf "%s@%s" .Values.proxyImage.repository .Values.proxyImage.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.proxyImage.repository (default .Chart.AppVersion .Values.proxyImage.tag) }}
+{{- end }}
+{{- end }}
+
 {{/* The Lease's namespace. */}}
 {{- define "steadyproxy-operator.leaseNamespace" -}}
 {{- default .Release.Namespace .Values.leaderElection.namespace }}

@@ -150,7 +150,8 @@ class ChartRenderTest {
             "--lease-duration-seconds=15",
             "--http-port=8080",
             "--workers=2",
-            "--resync-seconds=600"));
+            "--resync-seconds=600",
+            "--proxy-image=steadyproxy/proxy:0.1.0"));
     JsonNode deployment = only(documents, "Deployment");
     assertThat(deployment.at("/spec/replicas").asInt(), is(2));
     assertThat(
@@ -178,7 +179,9 @@ class ChartRenderTest {
             "--lease-duration-seconds=30",
             "--http-port=9100",
             "--workers=4",
-            "--resync-seconds=300"));
+            "--resync-seconds=300",
+            "--proxy-image=registry.example.com/steadyproxy/proxy@sha256:"
+                + "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"));
     JsonNode pod = only(documents, "Deployment").at("/spec/template/spec");
     assertThat(
         pod.at("/containers/0/image").asString(),
@@ -198,7 +201,43 @@ class ChartRenderTest {
             "--leader-election=false",
             "--http-port=8080",
             "--workers=2",
-            "--resync-seconds=600"));
+            "--resync-seconds=600",
+            "--proxy-image=steadyproxy/proxy:0.1.0"));
+  }
+
+  @Test
+  void shouldPassTheProxyImageFromTheAppVersionByDefault() {
+    // helm package --app-version sets it in a release: operator and proxy follow it together.
+    List<JsonNode> documents =
+        ChartRenderer.documents(
+            new ChartRenderer(work).templateWithAppVersion("7.8.9-rc.1", ValuesSets.DEFAULTS));
+    assertThat(args(documents), hasItem("--proxy-image=steadyproxy/proxy:7.8.9-rc.1"));
+    assertThat(
+        only(documents, "Deployment").at("/spec/template/spec/containers/0/image").asString(),
+        is("steadyproxy/operator:7.8.9-rc.1"));
+  }
+
+  @Test
+  void shouldPassTheProxyImageFromItsTagWhenSet() {
+    // What e2e-kind.yml passes with --set.
+    assertThat(
+        args(render("proxyImage:\n  tag: e2e\n")), hasItem("--proxy-image=steadyproxy/proxy:e2e"));
+    assertThat(
+        args(render("proxyImage:\n  repository: localhost:5000/team/proxy\n  tag: 1.2.3\n")),
+        hasItem("--proxy-image=localhost:5000/team/proxy:1.2.3"));
+  }
+
+  @Test
+  void shouldPinTheProxyImageByDigestOverTheTag() {
+    String digest = "sha256:" + "0123456789abcdef".repeat(4);
+    assertThat(
+        args(
+            render(
+                "proxyImage:\n  repository: ghcr.io/acme/steadyproxy/proxy\n  tag: 1.2.3\n"
+                    + "  digest: "
+                    + digest
+                    + "\n")),
+        hasItem("--proxy-image=ghcr.io/acme/steadyproxy/proxy@" + digest));
   }
 
   @Test

@@ -93,6 +93,26 @@ final class ChartRenderer {
   }
 
   /**
+   * {@code helm template} of a copy of the chart whose {@code Chart.yaml} says another appVersion,
+   * as {@code helm package --app-version} does in the release workflow.
+   *
+   * @param appVersion the copy's appVersion
+   * @param valuesYaml a values file's content
+   */
+  String templateWithAppVersion(String appVersion, String valuesYaml) {
+    Path copy = copyChart("app-version");
+    Path chartYaml = copy.resolve("Chart.yaml");
+    String original = Repo.read(chartYaml);
+    String changed =
+        original.replaceFirst("(?m)^appVersion: .*$", "appVersion: \"" + appVersion + "\"");
+    if (changed.equals(original)) {
+      throw new IllegalStateException("Chart.yaml has no appVersion line to replace");
+    }
+    Repo.write(chartYaml, changed);
+    return template(copy, valuesYaml);
+  }
+
+  /**
    * {@code helm lint --strict} with the given values. helm-java's lint takes no values file, so the
    * values are merged into a copy of the chart's {@code values.yaml}, which is what Helm does with
    * {@code -f} before it lints.

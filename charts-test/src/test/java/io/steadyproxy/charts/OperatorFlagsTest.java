@@ -51,6 +51,7 @@ class OperatorFlagsTest {
     assertThat(config.httpPort(), is(8080));
     assertThat(config.workers(), is(2));
     assertThat(config.resync(), is(Duration.ofSeconds(600)));
+    assertThat(config.proxyImage(), is("steadyproxy/proxy:0.1.0"));
   }
 
   @Test
@@ -63,6 +64,11 @@ class OperatorFlagsTest {
     assertThat(config.httpPort(), is(9100));
     assertThat(config.workers(), is(4));
     assertThat(config.resync(), is(Duration.ofSeconds(300)));
+    assertThat(
+        config.proxyImage(),
+        is(
+            "registry.example.com/steadyproxy/proxy@sha256:"
+                + "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"));
   }
 
   @Test

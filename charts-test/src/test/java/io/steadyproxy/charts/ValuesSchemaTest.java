@@ -71,6 +71,9 @@ class ValuesSchemaTest {
       replicas as text           | replicaCount: two                                 | replicaCount
       unknown pull policy        | 'image: {pullPolicy: Sometimes}'                  | pullPolicy
       digest without sha256      | 'image: {digest: latest}'                         | digest
+      proxy tag in repository    | 'proxyImage: {repository: "steadyproxy/proxy:1.0"}' | repository
+      proxy tag with a space     | 'proxyImage: {tag: "1.0 beta"}'                   | tag
+      proxy digest not sha256    | 'proxyImage: {digest: latest}'                    | digest
       misspelt key               | replicas: 3                                       | replicas
       misspelt nested key        | 'leaderElection: {enable: false}'                 | enable
       namespace not a DNS label  | 'watchNamespaces: [Shop_Prod]'                    | watchNamespaces

@@ -174,7 +174,8 @@ public final class Operator implements AutoCloseable {
             config.resync(),
             metrics,
             clock,
-            config.identity());
+            config.identity(),
+            config.proxyImage());
     started.start();
     controller = started;
     MemoryWatchdog memory =

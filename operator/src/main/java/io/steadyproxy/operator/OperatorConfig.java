@@ -1,11 +1,16 @@
 package io.steadyproxy.operator;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Pattern;
 
 /**
  * The operator's settings, read once at start-up from flags and environment variables (a flag wins
@@ -24,6 +29,7 @@ import java.util.Map;
  * @param httpPort its port; 0 for any free port
  * @param workers ProxyConfigs reconciled in parallel
  * @param resync how often every ProxyConfig is reconciled without an event
+ * @param proxyImage the proxy image of ProxyConfigs that leave {@code spec.image} unset
  */
 public record OperatorConfig(
     List<String> namespaces,
@@ -37,7 +43,41 @@ public record OperatorConfig(
     String httpHost,
     int httpPort,
     int workers,
-    Duration resync) {
+    Duration resync,
+    String proxyImage) {
+
+  /**
+   * This operator's version ({@code project.version}, from a resource Maven filters at build time);
+   * null when the classes run without that resource, e.g. compiled by an IDE alone.
+   */
+  public static final String VERSION = readVersion();
+
+  /**
+   * The proxy image when {@code --proxy-image} is absent: {@code steadyproxy/proxy:<VERSION>}.
+   *
+   * <p>Why this and not a registry path: the chart always passes {@code --proxy-image} (built from
+   * its {@code proxyImage.*} values, so a released chart names the image its release pushed to
+   * GHCR), and the only runs without the flag are local ones ({@code java -jar}, tests, a
+   * hand-written Deployment). Those use images from a local build, which Jib tags exactly like this
+   * ({@code steadyproxy/proxy:${project.version}}): an operator built from the same checkout
+   * defaults to the proxy built with it, and the tag follows the version, so it can't go stale as a
+   * hard-coded constant would. Without a version (no filtered resource) the fallback is {@code
+   * steadyproxy/proxy:latest}, which is at least an honest "whatever was built last".
+   */
+  public static final String DEFAULT_PROXY_IMAGE = defaultProxyImage(VERSION);
+
+  /**
+   * An image reference as the container runtimes parse it (the grammar of
+   * github.com/distribution/reference): {@code [host[:port]/]path[:tag][@algorithm:hex]}.
+   */
+  private static final Pattern IMAGE_REFERENCE =
+      Pattern.compile(
+          "(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+              + "(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?/)?"
+              + "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+              + "(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+              + "(?::\\w[\\w.-]{0,127})?"
+              + "(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?");
 
   /** A configuration mistake; its message is one line for the operator's user. */
   public static final class InvalidConfigException extends RuntimeException {
@@ -60,6 +100,7 @@ public record OperatorConfig(
     SETTINGS.put("http-port", "HTTP_PORT");
     SETTINGS.put("workers", "WORKERS");
     SETTINGS.put("resync-seconds", "RESYNC_SECONDS");
+    SETTINGS.put("proxy-image", "PROXY_IMAGE");
   }
 
   /**
@@ -107,7 +148,28 @@ public record OperatorConfig(
         values.getOrDefault("http-host", "0.0.0.0"),
         integer(values, "http-port", 8080, 0, 65535),
         integer(values, "workers", 2, 1, 64),
-        Duration.ofSeconds(integer(values, "resync-seconds", 600, 0, 86400)));
+        Duration.ofSeconds(integer(values, "resync-seconds", 600, 0, 86400)),
+        image(values, "proxy-image", DEFAULT_PROXY_IMAGE));
+  }
+
+  /** {@code steadyproxy/proxy:<version>}, or {@code :latest} without a (filtered) version. */
+  static String defaultProxyImage(String version) {
+    boolean known = version != null && !version.isBlank() && !version.contains("${");
+    return "steadyproxy/proxy:" + (known ? version.trim() : "latest");
+  }
+
+  private static String readVersion() {
+    try (InputStream in = OperatorConfig.class.getResourceAsStream("version.properties")) {
+      if (in == null) {
+        return null;
+      }
+      Properties properties = new Properties();
+      properties.load(in);
+      String version = properties.getProperty("version");
+      return version == null || version.isBlank() || version.contains("${") ? null : version;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static Map<String, String> flags(String[] args) {
@@ -157,6 +219,22 @@ public record OperatorConfig(
     }
   }
 
+  private static String image(Map<String, String> values, String flag, String fallback) {
+    String value = values.get(flag);
+    if (value == null) {
+      return fallback;
+    }
+    if (!IMAGE_REFERENCE.matcher(value).matches()) {
+      throw new InvalidConfigException(
+          describe(flag)
+              + " must be an image reference like registry.example.com/steadyproxy/proxy:1.2.3"
+              + " (or @sha256:<digest>), got '"
+              + value
+              + "'");
+    }
+    return value;
+  }
+
   private static boolean bool(Map<String, String> values, String flag, boolean fallback) {
     String value = values.get(flag);
     if (value == null) {
@@ -204,6 +282,7 @@ public record OperatorConfig(
         + workers
         + " resync="
         + resync.toSeconds()
-        + "s";
+        + "s proxyImage="
+        + proxyImage;
   }
 }

@@ -13,20 +13,35 @@ class MainTest {
 
   @Test
   void aBadFlagIsOneLineAndExitStatus2() throws Exception {
+    assertThat(
+        run("--workers=zero"),
+        is("steadyproxy-operator: --workers (WORKERS) must be a whole number, got 'zero'\n"));
+  }
+
+  @Test
+  void aBadProxyImageIsOneLineAndExitStatus2() throws Exception {
+    assertThat(
+        run("--proxy-image=Not An Image"),
+        is(
+            "steadyproxy-operator: --proxy-image (PROXY_IMAGE) must be an image reference like"
+                + " registry.example.com/steadyproxy/proxy:1.2.3 (or @sha256:<digest>),"
+                + " got 'Not An Image'\n"));
+  }
+
+  /** Runs Main with one flag; asserts exit status 2 and returns stderr. */
+  private static String run(String flag) throws Exception {
     Process process =
         new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp",
                 System.getProperty("java.class.path"),
                 Main.class.getName(),
-                "--workers=zero")
+                flag)
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .start();
     String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(60, TimeUnit.SECONDS), is(true));
     assertThat(process.exitValue(), is(2));
-    assertThat(
-        stderr,
-        is("steadyproxy-operator: --workers (WORKERS) must be a whole number, got 'zero'\n"));
+    return stderr;
   }
 }

@@ -3,6 +3,8 @@ package io.steadyproxy.operator;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.time.Duration;
@@ -21,6 +23,73 @@ class OperatorConfigTest {
     assertThat(config.identity(), is("op-1"));
     assertThat(config.httpPort(), is(8080));
     assertThat(config.leaseDuration(), is(Duration.ofSeconds(15)));
+    assertThat(config.proxyImage(), is(OperatorConfig.DEFAULT_PROXY_IMAGE));
+  }
+
+  @Test
+  void theDefaultProxyImageIsTheLocalBuildOfTheOperatorsOwnVersion() {
+    // The version comes from a resource Maven filters: unfiltered, it would read "${...}".
+    assertThat(OperatorConfig.VERSION, matchesPattern("\\d+\\.\\d+\\.\\d+(-[0-9A-Za-z.-]+)?"));
+    assertThat(
+        OperatorConfig.DEFAULT_PROXY_IMAGE, is("steadyproxy/proxy:" + OperatorConfig.VERSION));
+    assertThat(OperatorConfig.defaultProxyImage("1.4.0"), is("steadyproxy/proxy:1.4.0"));
+    assertThat(OperatorConfig.defaultProxyImage(null), is("steadyproxy/proxy:latest"));
+    assertThat(
+        OperatorConfig.defaultProxyImage("${project.version}"), is("steadyproxy/proxy:latest"));
+  }
+
+  @Test
+  void proxyImageComesFromTheFlagThenTheEnvironment() {
+    Map<String, String> env = Map.of("PROXY_IMAGE", "registry.example.com/steadyproxy/proxy:2.0");
+    assertThat(
+        OperatorConfig.parse(new String[0], env).proxyImage(),
+        is("registry.example.com/steadyproxy/proxy:2.0"));
+    assertThat(
+        OperatorConfig.parse(new String[] {"--proxy-image=ghcr.io/acme/steadyproxy/proxy:1.1"}, env)
+            .proxyImage(),
+        is("ghcr.io/acme/steadyproxy/proxy:1.1"));
+  }
+
+  @Test
+  void proxyImageAcceptsTagsDigestsAndRegistryPorts() {
+    String digest = "sha256:" + "0123456789abcdef".repeat(4);
+    for (String image :
+        new String[] {
+          "steadyproxy/proxy:0.1.0-SNAPSHOT",
+          "ghcr.io/acme/steadyproxy/proxy:1.2.3",
+          "localhost:5000/steadyproxy/proxy:e2e",
+          "registry.example.com/steadyproxy/proxy@" + digest,
+          "registry.example.com:443/team/steady_proxy/proxy:1.0@" + digest,
+          "proxy"
+        }) {
+      assertThat(
+          OperatorConfig.parse(new String[] {"--proxy-image", image}, Map.of()).proxyImage(),
+          is(image));
+    }
+  }
+
+  @Test
+  void aBadProxyImageIsAOneLineErrorNamingTheFlag() {
+    assertError(
+        new String[] {"--proxy-image=steadyproxy/proxy 1.0"},
+        Map.of(),
+        "--proxy-image (PROXY_IMAGE) must be an image reference like"
+            + " registry.example.com/steadyproxy/proxy:1.2.3 (or @sha256:<digest>),"
+            + " got 'steadyproxy/proxy 1.0'");
+    for (String bad :
+        new String[] {
+          "SteadyProxy/Proxy:1.0", // repositories are lower case
+          "steadyproxy/proxy:", // an empty tag
+          ":1.0", // no repository
+          "steadyproxy/proxy@sha256:abc", // a digest too short
+          "https://ghcr.io/acme/proxy:1.0" // a URL, not a reference
+        }) {
+      var e =
+          assertThrows(
+              OperatorConfig.InvalidConfigException.class,
+              () -> OperatorConfig.parse(new String[0], Map.of("PROXY_IMAGE", bad)));
+      assertThat(bad, e.getMessage(), startsWith("--proxy-image (PROXY_IMAGE) must be"));
+    }
   }
 
   @Test
@@ -60,7 +129,7 @@ class OperatorConfigTest {
         Map.of(),
         "unknown flag --color; known: --namespaces, --leader-election, "
             + "--lease-name, --lease-namespace, --identity, --lease-duration-seconds, --http-host, --http-port, --workers, "
-            + "--resync-seconds");
+            + "--resync-seconds, --proxy-image");
     assertError(new String[] {"--http-port"}, Map.of(), "--http-port needs a value");
   }
 

@@ -1,16 +1,31 @@
 package io.steadyproxy.operator;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.crd.ProxyConfigSpec;
 import io.steadyproxy.operator.crd.Route;
+import io.steadyproxy.operator.reconcile.DesiredDeployment;
 import java.util.ArrayList;
 import java.util.List;
 
 /** ProxyConfigs for tests: the golden sample and small variations of it. */
 public final class Samples {
 
+  /**
+   * The operator's default proxy image in tests (what {@code --proxy-image} says); deliberately
+   * unlike any built-in default, so a test can tell which one was used.
+   */
+  public static final String PROXY_IMAGE = "registry.example.com/steadyproxy/proxy:9.8.7";
+
   private Samples() {}
+
+  /**
+   * The Deployment the reconciler wants for {@code proxy}, with {@link #PROXY_IMAGE} as default.
+   */
+  public static Deployment deployment(ProxyConfig proxy) {
+    return DesiredDeployment.desired(proxy, DesiredDeployment.image(proxy.getSpec(), PROXY_IMAGE));
+  }
 
   /**
    * The spec the golden file {@code testdata/proxy_config.golden.json} is rendered from: every

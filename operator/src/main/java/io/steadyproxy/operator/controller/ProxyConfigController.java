@@ -54,6 +54,7 @@ public final class ProxyConfigController implements AutoCloseable {
    * @param metrics where reconciles are counted
    * @param clock the time written into conditions
    * @param instance this operator instance's name, reported on Events
+   * @param defaultProxyImage the proxy image of ProxyConfigs that leave {@code spec.image} unset
    */
   public ProxyConfigController(
       KubernetesClient client,
@@ -62,7 +63,8 @@ public final class ProxyConfigController implements AutoCloseable {
       Duration resync,
       OperatorMetrics metrics,
       Clock clock,
-      String instance) {
+      String instance,
+      String defaultProxyImage) {
     this.metrics = metrics;
     this.workerCount = workerCount;
     this.delayer =
@@ -126,7 +128,8 @@ public final class ProxyConfigController implements AutoCloseable {
             deployments,
             services,
             clock,
-            new ProxyConfigEvents(client, clock, instance));
+            new ProxyConfigEvents(client, clock, instance),
+            defaultProxyImage);
   }
 
   /** Starts the informers and the workers. */

@@ -56,7 +56,12 @@ public final class ProxyConfigReconciler {
   private final InformerSet<Service> services;
   private final Clock clock;
   private final ProxyConfigEvents events;
+  private final String defaultProxyImage;
 
+  /**
+   * @param defaultProxyImage the proxy image of ProxyConfigs that leave {@code spec.image} unset
+   *     (the operator's {@code --proxy-image})
+   */
   public ProxyConfigReconciler(
       KubernetesClient client,
       InformerSet<ProxyConfig> proxyConfigs,
@@ -64,8 +69,10 @@ public final class ProxyConfigReconciler {
       InformerSet<Deployment> deployments,
       InformerSet<Service> services,
       Clock clock,
-      ProxyConfigEvents events) {
+      ProxyConfigEvents events,
+      String defaultProxyImage) {
     this.client = client;
+    this.defaultProxyImage = Objects.requireNonNull(defaultProxyImage, "defaultProxyImage");
     this.events = events;
     this.applier = new ObjectApplier(client);
     this.proxyConfigs = proxyConfigs;
@@ -112,7 +119,8 @@ public final class ProxyConfigReconciler {
       Deployment deployment =
           applier
               .apply(
-                  DesiredDeployment.desired(proxy),
+                  DesiredDeployment.desired(
+                      proxy, DesiredDeployment.image(proxy.getSpec(), defaultProxyImage)),
                   deployments.get(namespace, DesiredDeployment.name(proxy)),
                   OwnedFields::drifted,
                   OwnedFields::corrected)

@@ -39,10 +39,13 @@ public class ProxyConfigSpec {
       "Number of proxy pods. Leave unset to let something else (an HPA) own the Deployment's replicas.")
   private Integer replicas;
 
-  @Default("steadyproxy/proxy:0.1.0")
+  // No schema default on purpose: the API server would write it into every stored ProxyConfig, and
+  // it would outlive the operator release it matched. Unset means "the operator's --proxy-image",
+  // which the chart sets to the proxy image of its own release.
   @Pattern("^\\S+$")
-  @JsonPropertyDescription("Container image of the proxy.")
-  private String image = "steadyproxy/proxy:0.1.0";
+  @JsonPropertyDescription(
+      "Container image of the proxy. Unset: the operator's --proxy-image, which the chart sets from proxyImage to the proxy of the same release.")
+  private String image;
 
   @Required
   @Pattern(HTTP_URL_PATTERN)

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The Deployment running the proxy pods.
@@ -26,6 +27,12 @@ import java.util.Map;
  * <p>The pod template carries {@link #CONFIG_CHECKSUM_ANNOTATION}, the sha256 of the rendered
  * config file: a config change changes the template, so the Deployment rolls the pods; nothing else
  * in the ProxyConfig's metadata leaks into the template, so unrelated edits never roll.
+ *
+ * <p>The container image is the other input that rolls the pods, through the template's {@code
+ * image} itself rather than the checksum (the config file doesn't change): {@link #image} picks
+ * {@code spec.image} when set, else the operator's default. A new {@code spec.image} rolls that one
+ * Deployment; a new operator default ({@code --proxy-image}, e.g. after an operator upgrade) rolls
+ * exactly the Deployments whose ProxyConfig leaves {@code spec.image} unset.
  */
 public final class DesiredDeployment {
 
@@ -52,10 +59,25 @@ public final class DesiredDeployment {
   }
 
   /**
+   * The image the proxy runs: {@code spec.image} when the ProxyConfig sets it, else the operator's
+   * default.
+   *
+   * @param spec the ProxyConfig's spec
+   * @param operatorDefault the operator's {@code --proxy-image}
+   */
+  public static String image(ProxyConfigSpec spec, String operatorDefault) {
+    return spec.getImage() != null ? spec.getImage() : Objects.requireNonNull(operatorDefault);
+  }
+
+  /**
    * The Deployment as it should be. Pure: no I/O, same input, same output. {@code spec.replicas} is
    * left out when the ProxyConfig leaves it unset, so an HPA can own it.
+   *
+   * @param owner the ProxyConfig
+   * @param image the proxy image, as {@link #image} chooses it
    */
-  public static Deployment desired(ProxyConfig owner) {
+  public static Deployment desired(ProxyConfig owner, String image) {
+    Objects.requireNonNull(image, "image");
     ProxyConfigSpec spec = owner.getSpec();
     String checksum = ProxyConfigFile.checksum(ProxyConfigFile.render(spec));
     Map<String, String> podAnnotations = new LinkedHashMap<>();
@@ -94,7 +116,7 @@ public final class DesiredDeployment {
         .withType("RuntimeDefault")
         .endSeccompProfile()
         .endSecurityContext()
-        .withContainers(container(spec))
+        .withContainers(container(spec, image))
         .addNewVolume()
         .withName("config")
         .withNewConfigMap()
@@ -114,11 +136,11 @@ public final class DesiredDeployment {
         .build();
   }
 
-  private static Container container(ProxyConfigSpec spec) {
+  private static Container container(ProxyConfigSpec spec, String image) {
     MemoryBudget budget = MemoryBudget.of(spec);
     return new ContainerBuilder()
         .withName(CONTAINER)
-        .withImage(spec.getImage())
+        .withImage(image)
         .withArgs("--config", ProxyConfigFile.PATH)
         .addNewPort()
         .withName("http")

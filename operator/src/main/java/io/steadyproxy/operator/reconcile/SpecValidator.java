@@ -27,9 +27,10 @@ public final class SpecValidator {
     if (spec == null) {
       return problem("MissingSpec", "spec is required");
     }
-    if (spec.getImage() == null
-        || spec.getImage().isBlank()
-        || spec.getImage().chars().anyMatch(Character::isWhitespace)) {
+    // Unset is fine (the operator's --proxy-image); set, it must look like an image.
+    if (spec.getImage() != null
+        && (spec.getImage().isBlank()
+            || spec.getImage().chars().anyMatch(Character::isWhitespace))) {
       return problem(
           "InvalidImage",
           "spec.image must be an image reference without spaces, got '" + spec.getImage() + "'");

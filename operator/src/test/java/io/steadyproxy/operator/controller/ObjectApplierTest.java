@@ -13,7 +13,6 @@ import io.steadyproxy.operator.Samples;
 import io.steadyproxy.operator.controller.ObjectApplier.Outcome;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.reconcile.DesiredConfigMap;
-import io.steadyproxy.operator.reconcile.DesiredDeployment;
 import io.steadyproxy.operator.reconcile.OwnedFields;
 import org.junit.jupiter.api.Test;
 
@@ -44,7 +43,7 @@ class ObjectApplierTest {
   @Test
   void aStaleCacheThatThinksTheObjectIsMissingEndsInAnUpdate() {
     ObjectApplier applier = new ObjectApplier(client);
-    Deployment drifted = DesiredDeployment.desired(proxy);
+    Deployment drifted = Samples.deployment(proxy);
     drifted.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("old:1");
     client.resource(drifted).create();
 
@@ -52,18 +51,18 @@ class ObjectApplierTest {
     // corrects it.
     var applied =
         applier.apply(
-            DesiredDeployment.desired(proxy), null, OwnedFields::drifted, OwnedFields::corrected);
+            Samples.deployment(proxy), null, OwnedFields::drifted, OwnedFields::corrected);
 
     assertThat(applied.outcome(), is(Outcome.UPDATED));
     assertThat(
         applied.object().getSpec().getTemplate().getSpec().getContainers().get(0).getImage(),
-        is("steadyproxy/proxy:0.1.0"));
+        is(Samples.PROXY_IMAGE));
   }
 
   @Test
   void aConflictIsRetriedOnTheFreshObjectKeepingTheOtherWritersChange() {
     ObjectApplier applier = new ObjectApplier(client);
-    Deployment stale = client.resource(DesiredDeployment.desired(proxy)).create();
+    Deployment stale = client.resource(Samples.deployment(proxy)).create();
 
     // Someone else writes after our cache read: our resourceVersion is now stale.
     Deployment theirs = client.apps().deployments().inNamespace("shop").withName("edge").get();
@@ -76,12 +75,11 @@ class ObjectApplierTest {
     proxy.getSpec().setMaxConnections(7); // a new desired state: the pod template changes
     var applied =
         applier.apply(
-            DesiredDeployment.desired(proxy), stale, OwnedFields::drifted, OwnedFields::corrected);
+            Samples.deployment(proxy), stale, OwnedFields::drifted, OwnedFields::corrected);
 
     assertThat(applied.outcome(), is(Outcome.UPDATED));
     Deployment now = client.apps().deployments().inNamespace("shop").withName("edge").get();
-    assertThat(
-        now.getSpec().getTemplate(), is(DesiredDeployment.desired(proxy).getSpec().getTemplate()));
+    assertThat(now.getSpec().getTemplate(), is(Samples.deployment(proxy).getSpec().getTemplate()));
     assertThat(
         "the concurrent writer's label survived",
         now.getMetadata().getLabels(),

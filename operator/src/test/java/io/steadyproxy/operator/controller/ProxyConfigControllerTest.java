@@ -49,7 +49,14 @@ class ProxyConfigControllerTest {
     MockCluster.installCrd(client);
     controller =
         new ProxyConfigController(
-            client, List.of(), 2, Duration.ZERO, metrics, Clock.systemUTC(), "test");
+            client,
+            List.of(),
+            2,
+            Duration.ZERO,
+            metrics,
+            Clock.systemUTC(),
+            "test",
+            Samples.PROXY_IMAGE);
     controller.start();
   }
 
@@ -70,8 +77,7 @@ class ProxyConfigControllerTest {
         configMap.getData().get(ProxyConfigFile.FILE_NAME),
         is(ProxyConfigFile.render(proxy.getSpec())));
     assertThat(
-        deployment.getSpec().getTemplate(),
-        is(DesiredDeployment.desired(proxy).getSpec().getTemplate()));
+        deployment.getSpec().getTemplate(), is(Samples.deployment(proxy).getSpec().getTemplate()));
     assertThat(
         service.getSpec().getPorts(), is(DesiredService.desired(proxy).getSpec().getPorts()));
     for (var owned : List.of(configMap, deployment, service)) {
@@ -189,15 +195,14 @@ class ProxyConfigControllerTest {
     await(
         "image reverted",
         () ->
-            "steadyproxy/proxy:0.1.0"
-                .equals(
-                    deployment("edge")
-                        .getSpec()
-                        .getTemplate()
-                        .getSpec()
-                        .getContainers()
-                        .get(0)
-                        .getImage()));
+            Samples.PROXY_IMAGE.equals(
+                deployment("edge")
+                    .getSpec()
+                    .getTemplate()
+                    .getSpec()
+                    .getContainers()
+                    .get(0)
+                    .getImage()));
     Deployment reverted = deployment("edge");
     assertThat(reverted.getMetadata().getLabels(), hasEntry("team", "web"));
     assertThat(
@@ -225,16 +230,29 @@ class ProxyConfigControllerTest {
     await(
         "drift reverted",
         () ->
-            "steadyproxy/proxy:0.1.0"
-                .equals(
-                    deployment("edge")
-                        .getSpec()
-                        .getTemplate()
-                        .getSpec()
-                        .getContainers()
-                        .get(0)
-                        .getImage()));
+            Samples.PROXY_IMAGE.equals(
+                deployment("edge")
+                    .getSpec()
+                    .getTemplate()
+                    .getSpec()
+                    .getContainers()
+                    .get(0)
+                    .getImage()));
     assertThat(deployment("edge").getSpec().getReplicas(), is(5));
+  }
+
+  @Test
+  void specImageWinsAndUnsettingItFallsBackToTheOperatorsDefault() {
+    ProxyConfig proxy = Samples.proxy(NS, "edge");
+    proxy.getSpec().setImage("registry.example.com/mine/proxy:2.0");
+    create(proxy);
+    await("spec.image used", () -> "registry.example.com/mine/proxy:2.0".equals(image("edge")));
+    String checksum = checksum(deployment("edge"));
+
+    update(() -> get("edge"), p -> p.getSpec().setImage(null));
+
+    await("the operator's default used", () -> Samples.PROXY_IMAGE.equals(image("edge")));
+    assertThat("only the image rolled", checksum(deployment("edge")), is(checksum));
   }
 
   @Test
@@ -398,15 +416,14 @@ class ProxyConfigControllerTest {
     await(
         "drift reverted despite the conflict",
         () ->
-            "steadyproxy/proxy:0.1.0"
-                .equals(
-                    deployment("edge")
-                        .getSpec()
-                        .getTemplate()
-                        .getSpec()
-                        .getContainers()
-                        .get(0)
-                        .getImage()));
+            Samples.PROXY_IMAGE.equals(
+                deployment("edge")
+                    .getSpec()
+                    .getTemplate()
+                    .getSpec()
+                    .getContainers()
+                    .get(0)
+                    .getImage()));
     assertThat(metrics.reconciles("error"), is(0L));
     assertThat(
         "the 409 was served, then the retry", requests("PUT", "/deployments/edge") >= 2, is(true));
@@ -482,6 +499,13 @@ class ProxyConfigControllerTest {
 
   private Deployment deployment(String name) {
     return client.apps().deployments().inNamespace(NS).withName(name).get();
+  }
+
+  private String image(String name) {
+    Deployment deployment = deployment(name);
+    return deployment == null
+        ? null
+        : deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
   }
 
   private ConfigMap configMap(String name) {

@@ -37,7 +37,8 @@ class WatchedNamespacesTest {
             Duration.ZERO,
             metrics,
             Clock.systemUTC(),
-            "test")) {
+            "test",
+            Samples.PROXY_IMAGE)) {
       controller.start();
       create("other", "edge");
       create("shop", "edge");
@@ -69,7 +70,14 @@ class WatchedNamespacesTest {
     OperatorMetrics metrics = new OperatorMetrics();
     try (ProxyConfigController controller =
         new ProxyConfigController(
-            client, List.of(), 1, Duration.ZERO, metrics, Clock.systemUTC(), "test")) {
+            client,
+            List.of(),
+            1,
+            Duration.ZERO,
+            metrics,
+            Clock.systemUTC(),
+            "test",
+            Samples.PROXY_IMAGE)) {
       controller.start();
       ProxyConfig proxy = create("shop", "edge");
       awaitValue(

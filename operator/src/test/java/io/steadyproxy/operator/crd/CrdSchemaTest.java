@@ -6,6 +6,8 @@ import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
 
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.steadyproxy.operator.MockCluster;
@@ -133,6 +135,10 @@ class CrdSchemaTest {
             edit(s -> s.put("upstreamUrl", "http://b/x?y=1")),
             ".spec.upstreamUrl: must match " + ProxyConfigSpec.HTTP_URL_PATTERN),
         Arguments.of(
+            "image with a space",
+            edit(s -> s.put("image", "steadyproxy/proxy 1.0")),
+            ".spec.image: must match ^\\S+$"),
+        Arguments.of(
             "zero connections",
             edit(s -> s.put("maxConnections", 0)),
             ".spec.maxConnections: must be greater than or equal to 1"),
@@ -209,6 +215,21 @@ class CrdSchemaTest {
       assertThat("cleanup " + c[0] + " / max " + c[1], operatorAccepts, is(celAccepts));
       assertThat("cleanup " + c[0] + " / max " + c[1], celAccepts, is(c[0] < c[1]));
     }
+  }
+
+  @Test
+  void imageIsOptionalAndNeverDefaultedByTheApiServer() throws Exception {
+    // A schema default would be written into every stored ProxyConfig and pin an image that
+    // outlives the operator release it matched; unset means the operator's --proxy-image.
+    JsonNode image = schema.at("/properties/spec/properties/image");
+    assertThat(image.has("default"), is(false));
+    assertThat(image.path("pattern").asString(), is("^\\S+$"));
+    assertThat(texts(schema.at("/properties/spec/required")), not(hasItem("image")));
+    ObjectNode minimal = sample("proxyconfig-minimal.yaml");
+    assertThat(validate(minimal), is(empty()));
+    assertThat(minimal.at("/spec/maxConnections").asInt(), is(100)); // defaulted, unlike image
+    assertThat(minimal.at("/spec").has("image"), is(false));
+    assertThat(new ProxyConfigSpec().getImage(), is(nullValue()));
   }
 
   @Test

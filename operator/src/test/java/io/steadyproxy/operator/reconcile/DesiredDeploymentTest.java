@@ -52,11 +52,83 @@ class DesiredDeploymentTest {
   }
 
   @Test
+  void anUnsetImageIsTheOperatorsDefaultAndASetOneWins() {
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    assertThat(proxy.getSpec().getImage(), nullValue());
+    assertThat(DesiredDeployment.image(proxy.getSpec(), "op/default:1"), is("op/default:1"));
+    assertThat(container(proxy).getImage(), is(Samples.PROXY_IMAGE));
+
+    proxy.getSpec().setImage("registry.example.com/mine/proxy:2.0");
+    assertThat(
+        DesiredDeployment.image(proxy.getSpec(), "op/default:1"),
+        is("registry.example.com/mine/proxy:2.0"));
+    assertThat(container(proxy).getImage(), is("registry.example.com/mine/proxy:2.0"));
+  }
+
+  @Test
+  void desiredUsesTheImageItIsGivenAndNothingElse() {
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    proxy.getSpec().setImage("ignored/by-desired:1");
+    // desired() takes the effective image; choosing it is image()'s job, not a global's.
+    Container container =
+        DesiredDeployment.desired(proxy, "given/proxy:3")
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .get(0);
+    assertThat(container.getImage(), is("given/proxy:3"));
+  }
+
+  @Test
+  void aNewOperatorDefaultRollsOnlyTheProxiesThatRelyOnIt() {
+    ProxyConfig relying = Samples.proxy("shop", "edge");
+    ProxyConfig pinned = Samples.proxy("shop", "pinned");
+    pinned.getSpec().setImage("registry.example.com/mine/proxy:2.0");
+
+    Deployment relyingBefore = withDefault(relying, "steadyproxy/proxy:1.0");
+    Deployment relyingAfter = withDefault(relying, "steadyproxy/proxy:1.1");
+    // The pod template changes (the Deployment rolls) through the image alone: the config file,
+    // and so the checksum annotation and the ConfigChanged event, stay as they were.
+    assertThat(
+        relyingAfter.getSpec().getTemplate(), not(is(relyingBefore.getSpec().getTemplate())));
+    assertThat(
+        relyingAfter.getSpec().getTemplate().getSpec().getContainers().get(0).getImage(),
+        is("steadyproxy/proxy:1.1"));
+    assertThat(
+        relyingAfter.getSpec().getTemplate().getMetadata().getAnnotations(),
+        is(relyingBefore.getSpec().getTemplate().getMetadata().getAnnotations()));
+    relyingBefore.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("x");
+    relyingAfter.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("x");
+    assertThat(
+        "nothing but the image differs",
+        relyingAfter.getSpec().getTemplate(),
+        is(relyingBefore.getSpec().getTemplate()));
+
+    assertThat(
+        "a ProxyConfig with its own spec.image doesn't roll",
+        withDefault(pinned, "steadyproxy/proxy:1.1").getSpec().getTemplate(),
+        is(withDefault(pinned, "steadyproxy/proxy:1.0").getSpec().getTemplate()));
+  }
+
+  @Test
+  void aNewSpecImageRollsThatProxyWithoutTouchingTheChecksum() {
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    Deployment before = Samples.deployment(proxy);
+    proxy.getSpec().setImage("registry.example.com/mine/proxy:2.0");
+    Deployment after = Samples.deployment(proxy);
+    assertThat(after.getSpec().getTemplate(), not(is(before.getSpec().getTemplate())));
+    assertThat(
+        after.getSpec().getTemplate().getMetadata().getAnnotations(),
+        is(before.getSpec().getTemplate().getMetadata().getAnnotations()));
+  }
+
+  @Test
   void replicasFollowTheSpecAndStayUnsetForAnHpa() {
     ProxyConfig proxy = Samples.proxy("shop", "edge");
-    assertThat(DesiredDeployment.desired(proxy).getSpec().getReplicas(), nullValue());
+    assertThat(Samples.deployment(proxy).getSpec().getReplicas(), nullValue());
     proxy.getSpec().setReplicas(3);
-    assertThat(DesiredDeployment.desired(proxy).getSpec().getReplicas(), is(3));
+    assertThat(Samples.deployment(proxy).getSpec().getReplicas(), is(3));
   }
 
   @Test
@@ -77,7 +149,7 @@ class DesiredDeploymentTest {
 
   @Test
   void runsWithARestrictedSecurityContext() {
-    Deployment deployment = DesiredDeployment.desired(Samples.proxy("shop", "edge"));
+    Deployment deployment = Samples.deployment(Samples.proxy("shop", "edge"));
     PodSpec pod = deployment.getSpec().getTemplate().getSpec();
     assertThat(pod.getSecurityContext().getRunAsNonRoot(), is(true));
     assertThat(pod.getSecurityContext().getSeccompProfile().getType(), is("RuntimeDefault"));
@@ -94,7 +166,7 @@ class DesiredDeploymentTest {
   @Test
   void mountsTheConfigReadOnlyAndAWritableTmp() {
     ProxyConfig proxy = Samples.proxy("shop", "edge");
-    Deployment deployment = DesiredDeployment.desired(proxy);
+    Deployment deployment = Samples.deployment(proxy);
     Container container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
     assertThat(container.getArgs(), contains("--config", "/etc/steadyproxy/proxy_config.json"));
     assertThat(
@@ -166,13 +238,18 @@ class DesiredDeploymentTest {
 
   @Test
   void podTemplateCarriesTheLabelsTheSelectorMatches() {
-    Deployment deployment = DesiredDeployment.desired(Samples.proxy("shop", "edge"));
+    Deployment deployment = Samples.deployment(Samples.proxy("shop", "edge"));
     var templateLabels = deployment.getSpec().getTemplate().getMetadata().getLabels();
     deployment
         .getSpec()
         .getSelector()
         .getMatchLabels()
         .forEach((k, v) -> assertThat(templateLabels, hasKey(k)));
+  }
+
+  private static Deployment withDefault(ProxyConfig proxy, String operatorDefault) {
+    return DesiredDeployment.desired(
+        proxy, DesiredDeployment.image(proxy.getSpec(), operatorDefault));
   }
 
   private static void assertChecksumChanges(Consumer<ProxyConfig> change) {
@@ -190,7 +267,7 @@ class DesiredDeploymentTest {
   }
 
   private static String checksum(ProxyConfig proxy) {
-    return DesiredDeployment.desired(proxy)
+    return Samples.deployment(proxy)
         .getSpec()
         .getTemplate()
         .getMetadata()
@@ -199,12 +276,7 @@ class DesiredDeploymentTest {
   }
 
   private static Container container(ProxyConfig proxy) {
-    return DesiredDeployment.desired(proxy)
-        .getSpec()
-        .getTemplate()
-        .getSpec()
-        .getContainers()
-        .get(0);
+    return Samples.deployment(proxy).getSpec().getTemplate().getSpec().getContainers().get(0);
   }
 
   private static EnvVar env(Container container, String name) {

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class DesiredObjectsTest {
 
   static List<Function<ProxyConfig, HasMetadata>> kinds() {
-    return List.of(DesiredConfigMap::desired, DesiredDeployment::desired, DesiredService::desired);
+    return List.of(DesiredConfigMap::desired, Samples::deployment, DesiredService::desired);
   }
 
   @ParameterizedTest
@@ -96,7 +96,7 @@ class DesiredObjectsTest {
 
   @org.junit.jupiter.api.Test
   void selectorHoldsOnlyStableLabels() {
-    Deployment deployment = DesiredDeployment.desired(Samples.proxy("shop", "edge"));
+    Deployment deployment = Samples.deployment(Samples.proxy("shop", "edge"));
     assertThat(deployment.getSpec().getSelector().getMatchLabels().size(), is(2));
     assertThat(
         deployment.getSpec().getSelector().getMatchLabels(),

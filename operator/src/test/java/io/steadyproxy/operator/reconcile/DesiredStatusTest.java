@@ -108,7 +108,7 @@ class DesiredStatusTest {
 
   private Deployment deployment(
       int wanted, Long observedGeneration, int updated, int ready, int available) {
-    Deployment d = DesiredDeployment.desired(proxy);
+    Deployment d = Samples.deployment(proxy);
     d.getSpec().setReplicas(wanted);
     d.getMetadata().setGeneration(1L);
     d.setStatus(

@@ -21,8 +21,7 @@ class OwnedFieldsTest {
   @Test
   void anUntouchedObjectHasNotDrifted() {
     assertThat(
-        OwnedFields.drifted(DesiredDeployment.desired(proxy), DesiredDeployment.desired(proxy)),
-        is(false));
+        OwnedFields.drifted(Samples.deployment(proxy), Samples.deployment(proxy)), is(false));
     assertThat(
         OwnedFields.drifted(DesiredService.desired(proxy), DesiredService.desired(proxy)),
         is(false));
@@ -33,7 +32,7 @@ class OwnedFieldsTest {
 
   @Test
   void serverDefaultsAndForeignFieldsAreNotDrift() {
-    Deployment actual = DesiredDeployment.desired(proxy);
+    Deployment actual = Samples.deployment(proxy);
     actual.getMetadata().setResourceVersion("17");
     actual.getMetadata().getLabels().put("argocd.argoproj.io/instance", "shop");
     actual
@@ -53,12 +52,12 @@ class OwnedFieldsTest {
         .getMetadata()
         .getAnnotations()
         .put("kubectl.kubernetes.io/restartedAt", "2026-11-28T10:00:00Z");
-    assertThat(OwnedFields.drifted(DesiredDeployment.desired(proxy), actual), is(false));
+    assertThat(OwnedFields.drifted(Samples.deployment(proxy), actual), is(false));
   }
 
   @Test
   void equalQuantitiesInAnotherUnitAreNotDrift() {
-    Deployment actual = DesiredDeployment.desired(proxy);
+    Deployment actual = Samples.deployment(proxy);
     actual
         .getSpec()
         .getTemplate()
@@ -68,13 +67,13 @@ class OwnedFieldsTest {
         .getResources()
         .getLimits()
         .put("memory", new Quantity("640000Ki"));
-    assertThat(OwnedFields.drifted(DesiredDeployment.desired(proxy), actual), is(false));
+    assertThat(OwnedFields.drifted(Samples.deployment(proxy), actual), is(false));
   }
 
   @Test
   void changedOwnedFieldsAreDriftAndGetCorrected() {
-    Deployment desired = DesiredDeployment.desired(proxy);
-    Deployment actual = DesiredDeployment.desired(proxy);
+    Deployment desired = Samples.deployment(proxy);
+    Deployment actual = Samples.deployment(proxy);
     actual.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("evil/proxy:latest");
     actual
         .getSpec()
@@ -97,7 +96,7 @@ class OwnedFieldsTest {
     assertThat(OwnedFields.drifted(desired, corrected), is(false));
     assertThat(
         corrected.getSpec().getTemplate().getSpec().getContainers().get(0).getImage(),
-        is("steadyproxy/proxy:0.1.0"));
+        is(Samples.PROXY_IMAGE));
     assertThat(corrected.getMetadata().getLabels(), hasEntry("team", "web"));
     assertThat(
         corrected.getSpec().getTemplate().getMetadata().getAnnotations(),
@@ -111,7 +110,7 @@ class OwnedFieldsTest {
   @Test
   void replicasAreOursWhenTheSpecSetsThem() {
     proxy.getSpec().setReplicas(2);
-    Deployment desired = DesiredDeployment.desired(proxy);
+    Deployment desired = Samples.deployment(proxy);
     Deployment actual = Serialization.clone(desired);
     actual.getSpec().setReplicas(4);
     assertThat(OwnedFields.drifted(desired, actual), is(true));

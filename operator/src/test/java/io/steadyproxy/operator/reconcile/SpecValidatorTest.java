@@ -20,6 +20,17 @@ class SpecValidatorTest {
   }
 
   @Test
+  void anUnsetImageIsValidASetOneMustHaveNoSpaces() {
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    proxy.getSpec().setImage(null); // the operator's --proxy-image
+    assertThat(SpecValidator.check(proxy).isEmpty(), is(true));
+    proxy.getSpec().setImage("registry.example.com/steadyproxy/proxy:2.0");
+    assertThat(SpecValidator.check(proxy).isEmpty(), is(true));
+    assertProblem(p -> p.getSpec().setImage(""), "InvalidImage");
+    assertProblem(p -> p.getSpec().setImage("steadyproxy/proxy 2.0"), "InvalidImage");
+  }
+
+  @Test
   void eachProblemHasItsOwnReason() {
     assertProblem(p -> p.setSpec(null), "MissingSpec");
     assertProblem(p -> p.getSpec().setImage(" "), "InvalidImage");
