@@ -35,6 +35,7 @@ import io.steadyproxy.proxy.ProxyHandler;
 import io.steadyproxy.proxy.Routes;
 import io.steadyproxy.proxy.UpstreamException;
 import io.steadyproxy.proxy.UpstreamPool;
+import io.steadyproxy.proxy.UpstreamTls;
 import java.net.URI;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -43,7 +44,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-import javax.net.ssl.SSLSocketFactory;
 
 /**
  * One running SteadyProxy, wired from its settings: the web server (with an optional admin socket),
@@ -242,7 +242,7 @@ public final class SteadyProxy implements AutoCloseable {
   private static ProxyHandler.Dispatch dispatch(ProxySettings s, ProxyMetrics metrics) {
     UpstreamPool pool =
         new UpstreamPool(
-            limits(s), InstantSource.system(), (SSLSocketFactory) SSLSocketFactory.getDefault());
+            limits(s), InstantSource.system(), UpstreamTls.socketFactory(s.upstreamCaFile()));
     pool.onWait(metrics::poolWait);
     return new ProxyHandler.Dispatch(new Routes(s.routes()), pool, s.preserveHost());
   }

@@ -2,6 +2,7 @@ package io.steadyproxy.config;
 
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
+import io.steadyproxy.proxy.UpstreamTls;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonException;
@@ -151,6 +152,13 @@ public final class ConfigLoader {
               + "'");
     }
     String logFile = v.string(Key.LOG_FILE);
+    Optional<Path> caFile =
+        v.optional(Key.UPSTREAM_CA_FILE).filter(s -> !s.isBlank()).map(Path::of);
+    try {
+      UpstreamTls.socketFactory(caFile); // read once here, so a bad file fails at start, by name
+    } catch (IllegalArgumentException e) {
+      throw v.error(Key.UPSTREAM_CA_FILE, e.getMessage());
+    }
     return new ProxySettings(
         v.string(Key.HOST),
         v.integer(Key.PORT, 0, 65535),
@@ -158,6 +166,7 @@ public final class ConfigLoader {
         upstream,
         routes,
         v.bool(Key.PRESERVE_HOST),
+        caFile,
         maxConnections,
         keepalive,
         v.duration(Key.KEEPALIVE_EXPIRY, false),

@@ -21,6 +21,11 @@ public enum Key {
       true,
       "Routes: JSON/YAML list of {prefix, upstream, strip_prefix}; env and flag: "
           + "/prefix=URL[;strip], comma-separated or repeated."),
+  UPSTREAM_CA_FILE(
+      null,
+      false,
+      "PEM file of the CA certificates https upstreams are checked against, instead of the JVM's"
+          + " default truststore."),
   PRESERVE_HOST(
       "false", true, "Forward the client's Host header instead of the upstream's authority."),
   MAX_CONNECTIONS("100", true, "Upstream connections open at once, across all upstreams."),

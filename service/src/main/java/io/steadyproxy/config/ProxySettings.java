@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param upstreamUrl default upstream; empty means "start the built-in demo upstream"
  * @param routes routing rules, longest prefix first; includes the default route when set
  * @param preserveHost forward the client's {@code Host} instead of the upstream's authority
+ * @param upstreamCaFile PEM file of CAs trusted for https upstreams; empty means the JVM's defaults
  * @param maxConnections upstream connections open at once, across all upstreams (100)
  * @param maxKeepaliveConnections idle upstream connections kept for reuse (20)
  * @param keepaliveExpiry an idle upstream connection is closed after this (30 s)
@@ -48,6 +49,7 @@ public record ProxySettings(
     Optional<URI> upstreamUrl,
     List<Route> routes,
     boolean preserveHost,
+    Optional<Path> upstreamCaFile,
     int maxConnections,
     int maxKeepaliveConnections,
     Duration keepaliveExpiry,
@@ -86,6 +88,7 @@ public record ProxySettings(
         upstreamUrl,
         newRoutes,
         preserveHost,
+        upstreamCaFile,
         maxConnections,
         maxKeepaliveConnections,
         keepaliveExpiry,

@@ -134,6 +134,53 @@ class TlsUpstreamTest {
   }
 
   @Test
+  void anUpstreamCaFileIsTrustedInsteadOfTheJvmDefaults() throws Exception {
+    Path pem = dir.resolve("upstream-ca.pem");
+    Process export =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-exportcert",
+                "-rfc",
+                "-alias",
+                "upstream",
+                "-keystore",
+                dir.resolve("upstream.p12").toString(),
+                "-storepass",
+                "changeit",
+                "-file",
+                pem.toString())
+            .redirectErrorStream(true)
+            .start();
+    export.getInputStream().readAllBytes();
+    assertThat(export.waitFor(60, TimeUnit.SECONDS) && export.exitValue() == 0, is(true));
+    String upstream = "https://localhost:" + server.getAddress().getPort();
+    try (SteadyProxy proxy =
+        TestProxies.start("--upstream", upstream, "--upstream-ca-file", pem.toString())) {
+      var res = RawHttp.exchange(proxy.port(), "GET /through?q=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+      assertThat(res.status(), is(200));
+      assertThat(res.text(), is("secure /through?q=1"));
+    }
+  }
+
+  @Test
+  void aBadUpstreamCaFileIsAConfigErrorNamingTheKey() throws Exception {
+    Path notPem = dir.resolve("not.pem");
+    java.nio.file.Files.writeString(notPem, "hello\n");
+    var e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            io.steadyproxy.config.ConfigException.class,
+            () -> TestProxies.settings("--upstream-ca-file", notPem.toString()));
+    assertThat(
+        e.getMessage(),
+        containsString("invalid setting 'upstream_ca_file' from flag --upstream-ca-file: "));
+    var missing =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            io.steadyproxy.config.ConfigException.class,
+            () -> TestProxies.settings("--upstream-ca-file", dir.resolve("nope.pem").toString()));
+    assertThat(missing.getMessage(), containsString("cannot read"));
+  }
+
+  @Test
   void anUntrustedCertificateIs502TlsFailure() throws Exception {
     try (SteadyProxy proxy =
         TestProxies.start("--upstream", "https://localhost:" + server.getAddress().getPort())) {
