@@ -109,17 +109,18 @@ public class ProxyConfigSpec {
   private Integer memoryCheckIntervalSeconds = 30;
 
   @Default("500")
-  @Min(64)
+  @Min(200)
   @Max(65536)
   @JsonPropertyDescription(
       "Memory (RSS, MB) above which the proxy runs a full cleanup and sheds load.")
   private Integer maxMemoryUsageMb = 500;
 
   @Default("400")
-  @Min(32)
+  @Min(192)
   @Max(65536)
   @JsonPropertyDescription(
-      "Memory (RSS, MB) above which a light cleanup runs; must be below maxMemoryUsageMb.")
+      "Memory (RSS, MB) above which a light cleanup runs; must be below maxMemoryUsageMb, and above"
+          + " the proxy JVM's resting footprint (its heap plus about 128 MB).")
   private Integer cleanupThresholdMb = 400;
 
   @JsonPropertyDescription(

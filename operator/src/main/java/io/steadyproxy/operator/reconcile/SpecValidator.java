@@ -90,6 +90,25 @@ public final class SpecValidator {
       return problem(
           "InvalidResources", "resources.limits.memory is not a valid quantity: " + e.getMessage());
     }
+    if (budget.heapMib() < MemoryBudget.MIN_HEAP_MIB) {
+      return problem(
+          "ThresholdsTooLow",
+          "cleanupThresholdMb ("
+              + spec.getCleanupThresholdMb()
+              + ") and maxMemoryUsageMb ("
+              + spec.getMaxMemoryUsageMb()
+              + ") leave the JVM a heap of "
+              + budget.heapMib()
+              + " MiB, under the "
+              + MemoryBudget.MIN_HEAP_MIB
+              + " it needs: the heap plus about "
+              + MemoryBudget.NON_HEAP_MIB
+              + " MiB outside it must fit under the cleanup threshold and in half the maximum;"
+              + " use cleanupThresholdMb >= "
+              + (MemoryBudget.MIN_HEAP_MIB + MemoryBudget.NON_HEAP_MIB)
+              + " and maxMemoryUsageMb >= "
+              + 2 * MemoryBudget.MIN_HEAP_MIB);
+    }
     if (budget.limitMib() <= spec.getMaxMemoryUsageMb()) {
       return problem(
           "MemoryLimitTooLow",

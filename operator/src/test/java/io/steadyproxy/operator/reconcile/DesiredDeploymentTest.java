@@ -224,6 +224,19 @@ class DesiredDeploymentTest {
   }
 
   @Test
+  void theHeapShrinksSoTheJvmsRestingFootprintStaysUnderTheCleanupThreshold() {
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    proxy.getSpec().setCleanupThresholdMb(300);
+    // min(500 / 2, 300 - 128) = 172 MiB of the default 625 MiB limit
+    assertThat(
+        env(container(proxy), "JAVA_TOOL_OPTIONS").getValue(),
+        is(
+            "-XX:InitialRAMPercentage=27.5 -XX:MaxRAMPercentage=27.5"
+                + " -XX:+ExitOnOutOfMemoryError"));
+    assertThat(MemoryBudget.of(proxy.getSpec()).heapMib(), is(172L));
+  }
+
+  @Test
   void adminTokenComesFromTheSecret() {
     ProxyConfig proxy = Samples.proxy("shop", "edge");
     assertThat(

@@ -43,6 +43,14 @@ class SpecValidatorTest {
     assertProblem(
         p -> p.getSpec().getRoutes().add(new Route("/b", "ftp://x", false)), "InvalidRoute");
     assertProblem(p -> p.getSpec().setCleanupThresholdMb(500), "ThresholdsInverted");
+    // the JVM's resting footprint (heap plus about 128 MiB) must fit under the cleanup threshold
+    assertProblem(p -> p.getSpec().setCleanupThresholdMb(191), "ThresholdsTooLow");
+    assertProblem(
+        p -> {
+          p.getSpec().setMaxMemoryUsageMb(127);
+          p.getSpec().setCleanupThresholdMb(100);
+        },
+        "ThresholdsTooLow");
     assertProblem(p -> p.getSpec().setMaxKeepaliveConnections(101), "PoolLimitsInverted");
     assertProblem(p -> p.getSpec().setReadTimeoutSeconds(null), "MissingField");
     assertProblem(p -> p.getSpec().setResources(memoryLimit("500Mi")), "MemoryLimitTooLow");
