@@ -47,6 +47,7 @@ class GoldenConfigTest {
     assertThat(s.memoryCheckInterval(), is(Duration.ofSeconds(30)));
     assertThat(s.maxMemoryUsageMb(), is(500L));
     assertThat(s.cleanupThresholdMb(), is(400L));
+    assertThat(s.maxHeapPercent(), is(90));
     assertThat(s.logFile(), is(Optional.of(Path.of("/tmp/proxy.log"))));
   }
 }

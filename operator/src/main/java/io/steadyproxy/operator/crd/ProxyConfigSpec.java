@@ -123,6 +123,14 @@ public class ProxyConfigSpec {
           + " the proxy JVM's resting footprint (its heap plus about 128 MB).")
   private Integer cleanupThresholdMb = 400;
 
+  @Default("90")
+  @Min(20)
+  @Max(100)
+  @JsonPropertyDescription(
+      "Percent of the JVM heap in use above which the proxy runs a full cleanup, then sheds load if"
+          + " still above; shedding stops 10 points below. 100 turns the heap check off.")
+  private Integer maxHeapPercent = 90;
+
   @JsonPropertyDescription(
       "Container resources. The memory limit must exceed maxMemoryUsageMb; when unset it is maxMemoryUsageMb + 25%.")
   private ResourceRequirements resources;
@@ -256,6 +264,14 @@ public class ProxyConfigSpec {
 
   public void setCleanupThresholdMb(Integer cleanupThresholdMb) {
     this.cleanupThresholdMb = cleanupThresholdMb;
+  }
+
+  public Integer getMaxHeapPercent() {
+    return maxHeapPercent;
+  }
+
+  public void setMaxHeapPercent(Integer maxHeapPercent) {
+    this.maxHeapPercent = maxHeapPercent;
   }
 
   public ResourceRequirements getResources() {

@@ -68,6 +68,7 @@ public final class ProxyConfigFile {
     file.put("memory_check_interval", spec.getMemoryCheckIntervalSeconds());
     file.put("max_memory_usage", spec.getMaxMemoryUsageMb());
     file.put("cleanup_threshold", spec.getCleanupThresholdMb());
+    file.put("max_heap_percent", spec.getMaxHeapPercent());
     file.put("admin_port", ADMIN_PORT);
     file.put("log_file", LOG_FILE);
     return JSON.writeValueAsString(file) + "\n";

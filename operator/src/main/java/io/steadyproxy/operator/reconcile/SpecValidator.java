@@ -151,6 +151,7 @@ public final class SpecValidator {
       {"memoryCheckIntervalSeconds", spec.getMemoryCheckIntervalSeconds()},
       {"maxMemoryUsageMb", spec.getMaxMemoryUsageMb()},
       {"cleanupThresholdMb", spec.getCleanupThresholdMb()},
+      {"maxHeapPercent", spec.getMaxHeapPercent()},
     };
     for (Object[] field : required) {
       if (field[1] == null) {
