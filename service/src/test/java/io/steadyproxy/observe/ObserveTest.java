@@ -133,13 +133,7 @@ class ObserveTest {
                     }
                   }
                 });
-        SteadyProxy proxy =
-            SteadyProxy.start(
-                TestProxies.settings(
-                    "--upstream", upstream.url().toString(),
-                    "--max-memory-usage", "500",
-                    "--cleanup-threshold", "400"),
-                memory);
+        SteadyProxy proxy = proxyWithThresholds(upstream, memory);
         Socket stream = new Socket("127.0.0.1", proxy.port())) {
       stream.setSoTimeout(30_000);
       stream
@@ -231,14 +225,19 @@ class ObserveTest {
     }
   }
 
+  /** A proxy with the seed's thresholds (cleanup 400, maximum 500 MB) reading {@code memory}. */
+  private static SteadyProxy proxyWithThresholds(RawUpstream upstream, FakeMemory memory) {
+    return SteadyProxy.start(
+        TestProxies.settings(
+            "--upstream", upstream.url().toString(),
+            "--max-memory-usage", "500",
+            "--cleanup-threshold", "400"),
+        memory);
+  }
+
+  /** {@link #proxyWithThresholds}, shedding load already. */
   private static SteadyProxy sheddingProxy(RawUpstream upstream, FakeMemory memory) {
-    SteadyProxy proxy =
-        SteadyProxy.start(
-            TestProxies.settings(
-                "--upstream", upstream.url().toString(),
-                "--max-memory-usage", "500",
-                "--cleanup-threshold", "400"),
-            memory);
+    SteadyProxy proxy = proxyWithThresholds(upstream, memory);
     memory.rssMb(501);
     proxy.monitor().check();
     assertThat(proxy.monitor().shedding(), is(true));

@@ -192,17 +192,7 @@ class ProxyConfigControllerTest {
                   new java.util.HashMap<>(java.util.Map.of("argocd.argoproj.io/sync-wave", "1")));
         });
 
-    await(
-        "image reverted",
-        () ->
-            Samples.PROXY_IMAGE.equals(
-                deployment("edge")
-                    .getSpec()
-                    .getTemplate()
-                    .getSpec()
-                    .getContainers()
-                    .get(0)
-                    .getImage()));
+    await("image reverted", () -> Samples.PROXY_IMAGE.equals(image("edge")));
     Deployment reverted = deployment("edge");
     assertThat(reverted.getMetadata().getLabels(), hasEntry("team", "web"));
     assertThat(
@@ -227,17 +217,7 @@ class ProxyConfigControllerTest {
               .setImage("drift:1"); // and someone drifts
         });
 
-    await(
-        "drift reverted",
-        () ->
-            Samples.PROXY_IMAGE.equals(
-                deployment("edge")
-                    .getSpec()
-                    .getTemplate()
-                    .getSpec()
-                    .getContainers()
-                    .get(0)
-                    .getImage()));
+    await("drift reverted", () -> Samples.PROXY_IMAGE.equals(image("edge")));
     assertThat(deployment("edge").getSpec().getReplicas(), is(5));
   }
 
@@ -413,17 +393,7 @@ class ProxyConfigControllerTest {
               return d;
             });
 
-    await(
-        "drift reverted despite the conflict",
-        () ->
-            Samples.PROXY_IMAGE.equals(
-                deployment("edge")
-                    .getSpec()
-                    .getTemplate()
-                    .getSpec()
-                    .getContainers()
-                    .get(0)
-                    .getImage()));
+    await("drift reverted despite the conflict", () -> Samples.PROXY_IMAGE.equals(image("edge")));
     assertThat(metrics.reconciles("error"), is(0L));
     assertThat(
         "the 409 was served, then the retry", requests("PUT", "/deployments/edge") >= 2, is(true));
