@@ -31,6 +31,30 @@ class StreamingTest {
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
+  /**
+   * Sends {@code "<method> <path>"} with a body of {@code size} bytes on its own thread, as a
+   * client that does not wait for the answer does; {@code sent} is set once all of it went out.
+   */
+  private static Thread upload(OutputStream out, String request, long size, AtomicBoolean sent) {
+    return Thread.ofVirtual()
+        .start(
+            () -> {
+              try {
+                out.write(
+                    (request + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                byte[] block = new byte[64 * 1024];
+                for (long n = 0; n < size; n += block.length) {
+                  out.write(block);
+                }
+                out.flush();
+                sent.set(true);
+              } catch (java.io.IOException e) {
+                // the caller's assertions report (sent stays false)
+              }
+            });
+  }
+
   @Test
   void gibibyteDownloadStreamsWithAFlatHeap() throws Exception {
     byte[] block = new byte[64 * 1024];
@@ -130,23 +154,7 @@ class StreamingTest {
         Socket client = new Socket("127.0.0.1", proxy.port())) {
       client.setSoTimeout(60_000);
       OutputStream out = client.getOutputStream();
-      Thread sender =
-          Thread.ofVirtual()
-              .start(
-                  () -> {
-                    try {
-                      out.write(
-                          ("PUT /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n")
-                              .getBytes(StandardCharsets.US_ASCII));
-                      byte[] block = new byte[64 * 1024];
-                      for (long sent = 0; sent < size; sent += block.length) {
-                        out.write(block);
-                      }
-                      out.flush();
-                    } catch (java.io.IOException ignored) {
-                      // the reader's assertions report
-                    }
-                  });
+      Thread sender = upload(out, "PUT /echo", size, new AtomicBoolean());
       InputStream in = client.getInputStream();
       RawHttp.Head head = RawHttp.readHead(in);
       assertThat(head.status(), is(200));
@@ -184,25 +192,7 @@ class StreamingTest {
       OutputStream out = client.getOutputStream();
       AtomicBoolean sent = new AtomicBoolean();
       Thread sender =
-          Thread.ofVirtual()
-              .start(
-                  () -> {
-                    try {
-                      out.write(
-                          ("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: "
-                                  + size
-                                  + "\r\n\r\n")
-                              .getBytes(StandardCharsets.US_ASCII));
-                      byte[] block = new byte[64 * 1024];
-                      for (long n = 0; n < size; n += block.length) {
-                        out.write(block);
-                      }
-                      out.flush();
-                      sent.set(true);
-                    } catch (java.io.IOException e) {
-                      // asserted below: the proxy must not reset a client that is still sending
-                    }
-                  });
+          upload(out, "POST /upload", size, sent); // a failure to send is asserted below
       InputStream in = client.getInputStream();
       RawHttp.Response refused = RawHttp.readResponse(in, false);
       assertThat(refused.status(), is(413));

@@ -36,34 +36,28 @@ class TlsUpstreamTest {
   @BeforeAll
   static void startHttpsUpstream() throws Exception {
     Path keystore = dir.resolve("upstream.p12");
-    Process keytool =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair",
-                "-alias",
-                "upstream",
-                "-keyalg",
-                "EC",
-                "-groupname",
-                "secp256r1",
-                "-dname",
-                "CN=localhost",
-                "-ext",
-                "SAN=dns:localhost,ip:127.0.0.1",
-                "-validity",
-                "2",
-                "-keystore",
-                keystore.toString(),
-                "-storetype",
-                "PKCS12",
-                "-storepass",
-                "changeit",
-                "-keypass",
-                "changeit")
-            .redirectErrorStream(true)
-            .start();
-    keytool.getInputStream().readAllBytes();
-    assertThat(keytool.waitFor(60, TimeUnit.SECONDS) && keytool.exitValue() == 0, is(true));
+    keytool(
+        "-genkeypair",
+        "-alias",
+        "upstream",
+        "-keyalg",
+        "EC",
+        "-groupname",
+        "secp256r1",
+        "-dname",
+        "CN=localhost",
+        "-ext",
+        "SAN=dns:localhost,ip:127.0.0.1",
+        "-validity",
+        "2",
+        "-keystore",
+        keystore.toString(),
+        "-storetype",
+        "PKCS12",
+        "-storepass",
+        "changeit",
+        "-keypass",
+        "changeit");
     KeyStore ks = KeyStore.getInstance("PKCS12");
     try (InputStream in = new FileInputStream(keystore.toFile())) {
       ks.load(in, "changeit".toCharArray());
@@ -89,6 +83,16 @@ class TlsUpstreamTest {
           exchange.close();
         });
     server.start();
+  }
+
+  /** Runs the JDK's keytool and checks it succeeded. */
+  private static void keytool(String... args) throws Exception {
+    java.util.List<String> command = new java.util.ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+    command.addAll(java.util.List.of(args));
+    Process keytool = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(output, keytool.waitFor(60, TimeUnit.SECONDS) && keytool.exitValue() == 0, is(true));
   }
 
   @AfterAll
@@ -136,23 +140,17 @@ class TlsUpstreamTest {
   @Test
   void anUpstreamCaFileIsTrustedInsteadOfTheJvmDefaults() throws Exception {
     Path pem = dir.resolve("upstream-ca.pem");
-    Process export =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-exportcert",
-                "-rfc",
-                "-alias",
-                "upstream",
-                "-keystore",
-                dir.resolve("upstream.p12").toString(),
-                "-storepass",
-                "changeit",
-                "-file",
-                pem.toString())
-            .redirectErrorStream(true)
-            .start();
-    export.getInputStream().readAllBytes();
-    assertThat(export.waitFor(60, TimeUnit.SECONDS) && export.exitValue() == 0, is(true));
+    keytool(
+        "-exportcert",
+        "-rfc",
+        "-alias",
+        "upstream",
+        "-keystore",
+        dir.resolve("upstream.p12").toString(),
+        "-storepass",
+        "changeit",
+        "-file",
+        pem.toString());
     String upstream = "https://localhost:" + server.getAddress().getPort();
     try (SteadyProxy proxy =
         TestProxies.start("--upstream", upstream, "--upstream-ca-file", pem.toString())) {
