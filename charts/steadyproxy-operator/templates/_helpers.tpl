@@ -99,7 +99,8 @@ charts-test's RbacRulesTest pins this exact set.
 - apiGroups: ["steadyproxy.io"]
   resources: ["proxyconfigs/finalizers"]
   verbs: ["update"]
-# Owned ConfigMaps and Services: informers (list, watch) and ObjectApplier (get, create, update).
+# Owned ConfigMaps and Services: informers (list, watch) and ObjectApplier (get, create, update);
+# get also reads the ConfigMap named by spec.upstreamCaRef, to report it missing.
 - apiGroups: [""]
   resources: ["configmaps", "services"]
   verbs: ["get", "list", "watch", "create", "update"]
@@ -107,7 +108,8 @@ charts-test's RbacRulesTest pins this exact set.
 - apiGroups: ["apps"]
   resources: ["deployments"]
   verbs: ["get", "list", "watch", "create", "update"]
-# The admin token Secret named by spec.adminTokenSecretRef: read by name only, never listed.
+# The Secrets named by spec.adminTokenSecretRef and a Secret spec.upstreamCaRef: read by name
+# only, never listed or watched.
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get"]

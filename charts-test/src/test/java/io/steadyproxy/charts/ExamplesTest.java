@@ -88,6 +88,8 @@ class ExamplesTest {
       route without slash         | {upstreamUrl: 'http://a', routes: [{prefix: api, upstream: 'http://b'}]} | prefix
       too many connections        | {upstreamUrl: 'http://a', maxConnections: 0}              | maxConnections
       bad service type            | {upstreamUrl: 'http://a', service: {type: ExternalName}}  | type
+      CA bundle in a bad kind     | {upstreamUrl: 'https://a', upstreamCaRef: {kind: Configmap, name: ca}} | kind
+      CA bundle without a name    | {upstreamUrl: 'https://a', upstreamCaRef: {key: ca.crt}}  | name
       """)
   void shouldRejectInvalidProxyConfigs(String what, String spec, String expected) {
     JsonNode manifest =

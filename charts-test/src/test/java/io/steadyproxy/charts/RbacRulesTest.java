@@ -40,7 +40,8 @@ class RbacRulesTest {
           "steadyproxy.io/proxyconfigs/status:update",
           // blockOwnerDeletion on clusters with OwnerReferencesPermissionEnforcement.
           "steadyproxy.io/proxyconfigs/finalizers:update",
-          // Owned-object informers and ObjectApplier.apply.
+          // Owned-object informers and ObjectApplier.apply; get also for
+          // ProxyConfigReconciler.upstreamCaProblem (a ConfigMap upstreamCaRef, by name).
           "core/configmaps:get",
           "core/configmaps:list",
           "core/configmaps:watch",
@@ -56,7 +57,8 @@ class RbacRulesTest {
           "apps/deployments:watch",
           "apps/deployments:create",
           "apps/deployments:update",
-          // SecretTokenSource.token, ProxyConfigReconciler.adminTokenSecretProblem: by name only.
+          // SecretTokenSource.token, ProxyConfigReconciler.adminTokenSecretProblem and
+          // upstreamCaProblem (a Secret upstreamCaRef): by name only.
           "core/secrets:get",
           // KubernetesPodLister.pods, KubernetesWatchdogActions.deletePod.
           "core/pods:list",

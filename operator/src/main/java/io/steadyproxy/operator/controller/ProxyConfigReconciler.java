@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.crd.ProxyConfigStatus;
 import io.steadyproxy.operator.crd.SecretKeyRef;
@@ -126,12 +127,13 @@ public final class ProxyConfigReconciler {
                   OwnedFields::corrected)
               .object();
       String checksum = ProxyConfigFile.checksum(ProxyConfigFile.render(proxy.getSpec()));
-      Optional<SpecProblem> secretProblem = adminTokenSecretProblem(proxy);
+      Optional<SpecProblem> referenceProblem =
+          adminTokenSecretProblem(proxy).or(() -> upstreamCaProblem(proxy));
       writeStatus(
           proxy,
           fresh ->
               DesiredStatus.fromDeployment(
-                  fresh, deployment, checksum, secretProblem, clock.instant()));
+                  fresh, deployment, checksum, referenceProblem, clock.instant()));
       return Result.SUCCESS;
     } catch (KubernetesClientException e) {
       LOG.warning(
@@ -219,6 +221,63 @@ public final class ProxyConfigReconciler {
                   + " has no key "
                   + key
                   + " (adminTokenSecretRef); the pods can't start without it"));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The same for the CA bundle of {@code spec.upstreamCaRef}: without the ConfigMap or Secret, or
+   * without its key, the kubelet can't set up the pods' volume and they stay in ContainerCreating.
+   * Read by name with the rights the operator already has (ConfigMaps: {@code get}; Secrets: {@code
+   * get}, as for the admin token); never listed or watched, so the condition clears at the next
+   * reconcile after the object appears (the Deployment's status changes, or the resync).
+   */
+  private Optional<SpecProblem> upstreamCaProblem(ProxyConfig proxy) {
+    CaBundleRef ref = proxy.getSpec().getUpstreamCaRef();
+    if (ref == null) {
+      return Optional.empty();
+    }
+    String namespace = proxy.getMetadata().getNamespace();
+    String kind = ref.effectiveKind();
+    String key = ref.effectiveKey();
+    boolean exists;
+    boolean hasKey;
+    if (CaBundleRef.SECRET.equals(kind)) {
+      Secret secret = client.secrets().inNamespace(namespace).withName(ref.getName()).get();
+      exists = secret != null;
+      hasKey =
+          exists
+              && ((secret.getData() != null && secret.getData().containsKey(key))
+                  || (secret.getStringData() != null && secret.getStringData().containsKey(key)));
+    } else {
+      ConfigMap configMap =
+          client.configMaps().inNamespace(namespace).withName(ref.getName()).get();
+      exists = configMap != null;
+      hasKey =
+          exists
+              && ((configMap.getData() != null && configMap.getData().containsKey(key))
+                  || (configMap.getBinaryData() != null
+                      && configMap.getBinaryData().containsKey(key)));
+    }
+    if (!exists) {
+      return Optional.of(
+          new SpecProblem(
+              "UpstreamCaMissing",
+              kind
+                  + " "
+                  + ref.getName()
+                  + " named by upstreamCaRef does not exist; the pods can't start without it"));
+    }
+    if (!hasKey) {
+      return Optional.of(
+          new SpecProblem(
+              "UpstreamCaMissing",
+              kind
+                  + " "
+                  + ref.getName()
+                  + " has no key "
+                  + key
+                  + " (upstreamCaRef); the pods can't start without it"));
     }
     return Optional.empty();
   }

@@ -56,6 +56,13 @@ public class ProxyConfigSpec {
       "Path-prefix routes to other upstreams; the longest matching prefix wins.")
   private List<Route> routes = new ArrayList<>();
 
+  @JsonPropertyDescription(
+      "ConfigMap or Secret key with a PEM bundle of CA certificates: https upstreams are then"
+          + " verified against only these CAs instead of the JVM's default truststore"
+          + " (upstream_ca_file). Mounted read-only into the pods; a change of its content takes"
+          + " effect when the pods restart.")
+  private CaBundleRef upstreamCaRef;
+
   @Default("false")
   @JsonPropertyDescription("Forward the client's Host header instead of the upstream's host.")
   private Boolean preserveHost = false;
@@ -176,6 +183,14 @@ public class ProxyConfigSpec {
 
   public void setRoutes(List<Route> routes) {
     this.routes = routes;
+  }
+
+  public CaBundleRef getUpstreamCaRef() {
+    return upstreamCaRef;
+  }
+
+  public void setUpstreamCaRef(CaBundleRef upstreamCaRef) {
+    this.upstreamCaRef = upstreamCaRef;
   }
 
   public Boolean getPreserveHost() {

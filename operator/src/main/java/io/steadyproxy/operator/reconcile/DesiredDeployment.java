@@ -10,8 +10,13 @@ import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.crd.ProxyConfigSpec;
 import io.steadyproxy.operator.crd.SecretKeyRef;
@@ -33,6 +38,11 @@ import java.util.Objects;
  * {@code spec.image} when set, else the operator's default. A new {@code spec.image} rolls that one
  * Deployment; a new operator default ({@code --proxy-image}, e.g. after an operator upgrade) rolls
  * exactly the Deployments whose ProxyConfig leaves {@code spec.image} unset.
+ *
+ * <p>{@code spec.upstreamCaRef} adds a read-only volume with only that key, as {@link
+ * ProxyConfigFile#UPSTREAM_CA_PATH}; unset, the pod template is exactly what it was before the
+ * field existed. The content of the referenced ConfigMap or Secret is not watched (the operator may
+ * only read Secrets by name): a new bundle takes effect when the pods restart.
  */
 public final class DesiredDeployment {
 
@@ -41,6 +51,9 @@ public final class DesiredDeployment {
 
   /** The proxy container's name. */
   public static final String CONTAINER = "proxy";
+
+  /** The volume with the {@code spec.upstreamCaRef} bundle. */
+  public static final String UPSTREAM_CA_VOLUME = "upstream-ca";
 
   /** Path of the liveness probe on the admin port. */
   public static final String LIVENESS_PATH = "/observe/health/live";
@@ -130,6 +143,7 @@ public final class DesiredDeployment {
         .withSizeLimit(new Quantity("256Mi"))
         .endEmptyDir()
         .endVolume()
+        .addAllToVolumes(upstreamCaVolume(spec))
         .endSpec()
         .endTemplate()
         .endSpec()
@@ -177,7 +191,56 @@ public final class DesiredDeployment {
         .withName("tmp")
         .withMountPath("/tmp")
         .endVolumeMount()
+        .addAllToVolumeMounts(upstreamCaMount(spec))
         .build();
+  }
+
+  /**
+   * The {@code spec.upstreamCaRef} bundle: only its key, projected as {@link
+   * ProxyConfigFile#UPSTREAM_CA_FILE_NAME}, from a ConfigMap or a Secret. Not optional: a missing
+   * object or key keeps the pods from starting (the kubelet says why; the reconciler reports it as
+   * {@code UpstreamCaMissing}) rather than running without the CAs the upstreams need.
+   */
+  private static List<Volume> upstreamCaVolume(ProxyConfigSpec spec) {
+    CaBundleRef ref = spec.getUpstreamCaRef();
+    if (ref == null) {
+      return List.of();
+    }
+    VolumeBuilder volume = new VolumeBuilder().withName(UPSTREAM_CA_VOLUME);
+    if (CaBundleRef.SECRET.equals(ref.effectiveKind())) {
+      volume
+          .withNewSecret()
+          .withSecretName(ref.getName())
+          .addNewItem()
+          .withKey(ref.effectiveKey())
+          .withPath(ProxyConfigFile.UPSTREAM_CA_FILE_NAME)
+          .endItem()
+          .withOptional(false)
+          .endSecret();
+    } else {
+      volume
+          .withNewConfigMap()
+          .withName(ref.getName())
+          .addNewItem()
+          .withKey(ref.effectiveKey())
+          .withPath(ProxyConfigFile.UPSTREAM_CA_FILE_NAME)
+          .endItem()
+          .withOptional(false)
+          .endConfigMap();
+    }
+    return List.of(volume.build());
+  }
+
+  private static List<VolumeMount> upstreamCaMount(ProxyConfigSpec spec) {
+    if (spec.getUpstreamCaRef() == null) {
+      return List.of();
+    }
+    return List.of(
+        new VolumeMountBuilder()
+            .withName(UPSTREAM_CA_VOLUME)
+            .withMountPath(ProxyConfigFile.UPSTREAM_CA_DIR)
+            .withReadOnly(true)
+            .build());
   }
 
   private static List<EnvVar> env(ProxyConfigSpec spec, MemoryBudget budget) {

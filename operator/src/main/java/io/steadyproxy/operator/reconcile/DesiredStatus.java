@@ -58,7 +58,7 @@ public final class DesiredStatus {
 
   /**
    * Status from the Deployment we applied, {@code Degraded} by {@code appliedDespite} when the spec
-   * was applied but something it refers to is wrong (a missing admin token Secret).
+   * was applied but something it refers to is wrong (a missing admin token Secret or CA bundle).
    */
   public static ProxyConfigStatus fromDeployment(
       ProxyConfig proxy,

@@ -18,7 +18,8 @@ import tools.jackson.databind.node.ObjectNode;
  * The golden file {@code testdata/proxy_config.golden.json} pins this format for both modules.
  *
  * <p>The admin token is never rendered here: it reaches the pod as {@code PROXY_ADMIN_TOKEN} from a
- * Secret.
+ * Secret. {@code upstream_ca_file} is rendered only when {@code spec.upstreamCaRef} is set, so a
+ * ProxyConfig without it renders the same bytes (and checksum) as before the field existed.
  */
 public final class ProxyConfigFile {
 
@@ -36,6 +37,18 @@ public final class ProxyConfigFile {
 
   /** The proxy's admin port: health, metrics and {@code /admin/cleanup}. */
   public static final int ADMIN_PORT = 9090;
+
+  /**
+   * Where the {@code spec.upstreamCaRef} volume is mounted. A sibling of {@link #MOUNT_DIR}, not a
+   * directory inside it: that one is the config ConfigMap's read-only volume.
+   */
+  public static final String UPSTREAM_CA_DIR = "/etc/steadyproxy-upstream-ca";
+
+  /** The CA bundle's file name in {@link #UPSTREAM_CA_DIR}, whatever the key it comes from. */
+  public static final String UPSTREAM_CA_FILE_NAME = "ca.crt";
+
+  /** The proxy's {@code upstream_ca_file} when {@code spec.upstreamCaRef} is set. */
+  public static final String UPSTREAM_CA_PATH = UPSTREAM_CA_DIR + "/" + UPSTREAM_CA_FILE_NAME;
 
   /** The log file, on the pod's writable {@code /tmp} (the root filesystem is read-only). */
   public static final String LOG_FILE = "/tmp/proxy.log";
@@ -56,6 +69,9 @@ public final class ProxyConfigFile {
       r.put("prefix", route.getPrefix());
       r.put("upstream", route.getUpstream());
       r.put("strip_prefix", Boolean.TRUE.equals(route.getStripPrefix()));
+    }
+    if (spec.getUpstreamCaRef() != null) {
+      file.put("upstream_ca_file", UPSTREAM_CA_PATH);
     }
     file.put("preserve_host", Boolean.TRUE.equals(spec.getPreserveHost()));
     file.put("max_connections", spec.getMaxConnections());

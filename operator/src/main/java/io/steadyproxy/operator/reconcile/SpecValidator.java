@@ -1,6 +1,7 @@
 package io.steadyproxy.operator.reconcile;
 
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.crd.ProxyConfigSpec;
 import io.steadyproxy.operator.crd.Route;
@@ -18,6 +19,9 @@ public final class SpecValidator {
 
   private static final Pattern HTTP_URL = Pattern.compile(ProxyConfigSpec.HTTP_URL_PATTERN);
   private static final Pattern PATH_PREFIX = Pattern.compile(ProxyConfigSpec.PATH_PREFIX_PATTERN);
+  private static final Pattern CA_KIND = Pattern.compile(CaBundleRef.KIND_PATTERN);
+  private static final Pattern CA_NAME = Pattern.compile(CaBundleRef.NAME_PATTERN);
+  private static final Pattern CA_KEY = Pattern.compile(CaBundleRef.KEY_PATTERN);
 
   private SpecValidator() {}
 
@@ -60,6 +64,10 @@ public final class SpecValidator {
           return problem("InvalidRoute", "route prefix " + route.getPrefix() + " appears twice");
         }
       }
+    }
+    Optional<SpecProblem> caProblem = upstreamCaRefProblem(spec.getUpstreamCaRef());
+    if (caProblem.isPresent()) {
+      return caProblem;
     }
     Optional<SpecProblem> missing = firstMissingNumber(spec);
     if (missing.isPresent()) {
@@ -135,6 +143,40 @@ public final class SpecValidator {
         && !Set.of("ClusterIP", "NodePort", "LoadBalancer").contains(spec.getService().getType())) {
       return problem(
           "InvalidServiceType", "service.type must be ClusterIP, NodePort or LoadBalancer");
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Unset is fine (the JVM's default truststore); set, it must name a ConfigMap or Secret and a key
+   * the pod's volume can project. An unset kind or key means the schema's default.
+   */
+  private static Optional<SpecProblem> upstreamCaRefProblem(CaBundleRef ref) {
+    if (ref == null) {
+      return Optional.empty();
+    }
+    if (!CA_KIND.matcher(ref.effectiveKind()).matches()) {
+      return problem(
+          "InvalidUpstreamCaRef",
+          "upstreamCaRef.kind must be ConfigMap or Secret, got '" + ref.getKind() + "'");
+    }
+    if (ref.getName() == null || !CA_NAME.matcher(ref.getName()).matches()) {
+      return problem(
+          "InvalidUpstreamCaRef",
+          "upstreamCaRef.name must be the name of a "
+              + ref.effectiveKind()
+              + " in the ProxyConfig's namespace, got '"
+              + ref.getName()
+              + "'");
+    }
+    if (!CA_KEY.matcher(ref.effectiveKey()).matches()) {
+      return problem(
+          "InvalidUpstreamCaRef",
+          "upstreamCaRef.key must be a "
+              + ref.effectiveKind()
+              + " key (letters, digits, '-', '_', '.'), got '"
+              + ref.getKey()
+              + "'");
     }
     return Optional.empty();
   }

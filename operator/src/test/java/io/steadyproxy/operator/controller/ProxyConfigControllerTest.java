@@ -3,6 +3,8 @@ package io.steadyproxy.operator.controller;
 import static io.steadyproxy.operator.Eventually.await;
 import static io.steadyproxy.operator.Eventually.awaitValue;
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasEntry;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
@@ -10,6 +12,8 @@ import static org.hamcrest.Matchers.nullValue;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
@@ -18,6 +22,7 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.steadyproxy.operator.MockCluster;
 import io.steadyproxy.operator.Samples;
+import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.metrics.OperatorMetrics;
 import io.steadyproxy.operator.reconcile.DesiredConfigMap;
@@ -411,6 +416,107 @@ class ProxyConfigControllerTest {
    * Reads, changes and writes an object as a person with kubectl would, again on a 409: the
    * operator may write the same object at any moment.
    */
+  @Test
+  void aMissingUpstreamCaConfigMapOrKeyIsDegradedButApplied() {
+    ProxyConfig proxy = Samples.proxy(NS, "edge");
+    proxy.getSpec().setUpstreamCaRef(new CaBundleRef(null, "edge-ca", null));
+    create(proxy);
+
+    await(
+        "Degraded=True, no ConfigMap",
+        () -> {
+          Condition degraded = condition(get("edge"), "Degraded");
+          return "UpstreamCaMissing".equals(degraded.getReason())
+              && degraded
+                  .getMessage()
+                  .equals(
+                      "ConfigMap edge-ca named by upstreamCaRef does not exist;"
+                          + " the pods can't start without it");
+        });
+    Deployment applied = deployment("edge");
+    assertThat("the pods wait for the ConfigMap, they aren't withheld", applied != null, is(true));
+    assertThat(
+        applied.getSpec().getTemplate().getSpec().getVolumes().stream()
+            .filter(v -> "upstream-ca".equals(v.getName()))
+            .map(v -> v.getConfigMap().getName())
+            .toList(),
+        contains("edge-ca"));
+    assertThat(
+        configMap("edge-config").getData().get(ProxyConfigFile.FILE_NAME),
+        containsString("\"upstream_ca_file\":\"" + ProxyConfigFile.UPSTREAM_CA_PATH + "\""));
+
+    // The ConfigMap appears, with the bundle under another key.
+    client
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("edge-ca")
+                .withNamespace(NS)
+                .endMetadata()
+                .addToData("bundle.pem", PEM)
+                .build())
+        .create();
+    // It isn't watched (nor labelled as ours); a change of the Deployment's status brings the
+    // reconcile, as the kubelet's attempts to start the pods would.
+    bumpDeploymentStatus("edge", 1);
+    await(
+        "Degraded=True, no key",
+        () ->
+            condition(get("edge"), "Degraded")
+                .getMessage()
+                .equals(
+                    "ConfigMap edge-ca has no key ca.crt (upstreamCaRef);"
+                        + " the pods can't start without it"));
+
+    ConfigMap bundle = configMap("edge-ca");
+    bundle.getData().put("ca.crt", PEM);
+    client.resource(bundle).update();
+    bumpDeploymentStatus("edge", 2);
+    await("Degraded=False", () -> "False".equals(condition(get("edge"), "Degraded").getStatus()));
+  }
+
+  @Test
+  void aMissingUpstreamCaSecretKeyNamesTheSecret() {
+    ProxyConfig proxy = Samples.proxy(NS, "edge");
+    proxy.getSpec().setUpstreamCaRef(new CaBundleRef("Secret", "edge-ca", "bundle.pem"));
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("edge-ca")
+                .withNamespace(NS)
+                .endMetadata()
+                .addToStringData("ca.crt", PEM)
+                .build())
+        .create();
+    create(proxy);
+
+    await(
+        "Degraded=True",
+        () ->
+            "Secret edge-ca has no key bundle.pem (upstreamCaRef); the pods can't start without it"
+                .equals(condition(get("edge"), "Degraded").getMessage()));
+    assertThat(condition(get("edge"), "Degraded").getReason(), is("UpstreamCaMissing"));
+    assertThat(
+        deployment("edge").getSpec().getTemplate().getSpec().getVolumes().stream()
+            .filter(v -> "upstream-ca".equals(v.getName()))
+            .map(v -> v.getSecret().getSecretName())
+            .toList(),
+        contains("edge-ca"));
+  }
+
+  /** Plays the Deployment controller reporting {@code replicas} pods, which queues a reconcile. */
+  private void bumpDeploymentStatus(String name, int replicas) {
+    Deployment deployment = deployment(name);
+    deployment.setStatus(
+        new DeploymentStatusBuilder().withObservedGeneration(1L).withReplicas(replicas).build());
+    client.resource(deployment).updateStatus();
+  }
+
+  /** Not parsed by the operator, only passed on: any text stands for a PEM bundle. */
+  private static final String PEM =
+      "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+
   private <T extends io.fabric8.kubernetes.api.model.HasMetadata> T update(
       java.util.function.Supplier<T> read, java.util.function.Consumer<T> change) {
     for (int attempt = 1; ; attempt++) {

@@ -171,6 +171,18 @@ class CrdSchemaTest {
             edit(s -> ((ObjectNode) s.get("adminTokenSecretRef")).remove("name")),
             ".spec.adminTokenSecretRef.name: Required value"),
         Arguments.of(
+            "CA bundle in an unsupported kind",
+            edit(s -> ((ObjectNode) s.get("upstreamCaRef")).put("kind", "Configmap")),
+            ".spec.upstreamCaRef.kind: must match " + CaBundleRef.KIND_PATTERN),
+        Arguments.of(
+            "CA bundle ref without name",
+            edit(s -> ((ObjectNode) s.get("upstreamCaRef")).remove("name")),
+            ".spec.upstreamCaRef.name: Required value"),
+        Arguments.of(
+            "CA bundle key with a slash",
+            edit(s -> ((ObjectNode) s.get("upstreamCaRef")).put("key", "certs/ca.crt")),
+            ".spec.upstreamCaRef.key: must match " + CaBundleRef.KEY_PATTERN),
+        Arguments.of(
             "timeout as a string",
             edit(s -> s.put("readTimeoutSeconds", "60s")),
             ".spec.readTimeoutSeconds: must be an integer"),
@@ -240,6 +252,34 @@ class CrdSchemaTest {
         schema.at("/properties/spec"),
         SERIALIZATION.convertValue(new ProxyConfigSpec(), JsonNode.class),
         ".spec");
+  }
+
+  @Test
+  void referenceDefaultsEqualTheJavaDefaults() throws Exception {
+    // Both refs are unset by default, so the walk above never reaches their fields.
+    JsonNode caRef = schema.at("/properties/spec/properties/upstreamCaRef");
+    assertThat(caRef.at("/properties/kind/default").asString(), is("ConfigMap"));
+    assertThat(caRef.at("/properties/key/default").asString(), is("ca.crt"));
+    assertThat(texts(caRef.get("required")), contains("name"));
+    assertDefaultsMatch(
+        caRef,
+        SERIALIZATION.convertValue(new CaBundleRef(), JsonNode.class),
+        ".spec.upstreamCaRef");
+    assertDefaultsMatch(
+        schema.at("/properties/spec/properties/adminTokenSecretRef"),
+        SERIALIZATION.convertValue(new SecretKeyRef(), JsonNode.class),
+        ".spec.adminTokenSecretRef");
+
+    // What the API server stores for a ref with only a name is what the operator assumes.
+    ObjectNode resource = sample("proxyconfig-minimal.yaml");
+    ((ObjectNode) resource.get("spec")).putObject("upstreamCaRef").put("name", "edge-ca");
+    assertThat(validate(resource), is(empty()));
+    assertThat(resource.at("/spec/upstreamCaRef/kind").asString(), is("ConfigMap"));
+    assertThat(resource.at("/spec/upstreamCaRef/key").asString(), is("ca.crt"));
+    ProxyConfig proxy = SERIALIZATION.convertValue(resource, ProxyConfig.class);
+    assertThat(
+        proxy.getSpec().getUpstreamCaRef(),
+        is(new CaBundleRef(CaBundleRef.CONFIG_MAP, "edge-ca", CaBundleRef.DEFAULT_KEY)));
   }
 
   private static void assertDefaultsMatch(

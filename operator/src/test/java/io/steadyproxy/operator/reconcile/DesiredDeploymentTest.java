@@ -11,14 +11,19 @@ import static org.hamcrest.Matchers.nullValue;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.steadyproxy.operator.Samples;
+import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.crd.SecretKeyRef;
 import java.util.function.Consumer;
@@ -39,6 +44,8 @@ class DesiredDeploymentTest {
     assertChecksumChanges(p -> p.getSpec().setUpstreamUrl("http://other:8080"));
     assertChecksumChanges(p -> p.getSpec().getRoutes().get(0).setStripPrefix(false));
     assertChecksumChanges(p -> p.getSpec().setCleanupThresholdMb(300));
+    // upstream_ca_file appears in the config file.
+    assertChecksumChanges(p -> p.getSpec().setUpstreamCaRef(caRef(null, "edge-ca", null)));
   }
 
   @Test
@@ -250,6 +257,108 @@ class DesiredDeploymentTest {
   }
 
   @Test
+  void upstreamCaFromAConfigMapIsMountedReadOnlyWithOnlyItsKey() {
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    // kind and key unset: the schema's defaults, ConfigMap and ca.crt.
+    proxy.getSpec().setUpstreamCaRef(caRef(null, "edge-ca", null));
+    PodSpec pod = Samples.deployment(proxy).getSpec().getTemplate().getSpec();
+
+    Volume volume = volume(pod, DesiredDeployment.UPSTREAM_CA_VOLUME);
+    assertThat(volume.getSecret(), nullValue());
+    assertThat(volume.getConfigMap().getName(), is("edge-ca"));
+    assertThat(volume.getConfigMap().getOptional(), is(false));
+    assertThat(volume.getConfigMap().getItems().size(), is(1));
+    KeyToPath item = volume.getConfigMap().getItems().get(0);
+    assertThat(item.getKey(), is("ca.crt"));
+    assertThat(item.getPath(), is("ca.crt"));
+
+    VolumeMount mount = mount(pod.getContainers().get(0), DesiredDeployment.UPSTREAM_CA_VOLUME);
+    assertThat(mount.getReadOnly(), is(true));
+    assertThat(mount.getSubPath(), nullValue()); // a subPath mount would never see an update
+    // The file the proxy is told to read is the one the volume projects.
+    assertThat(mount.getMountPath() + "/" + item.getPath(), is(ProxyConfigFile.UPSTREAM_CA_PATH));
+    assertThat(
+        ProxyConfigFile.render(proxy.getSpec()),
+        org.hamcrest.Matchers.containsString(
+            "\"upstream_ca_file\":\"/etc/steadyproxy-upstream-ca/ca.crt\""));
+    // Not inside the config ConfigMap's read-only volume.
+    assertThat(mount.getMountPath().startsWith(ProxyConfigFile.MOUNT_DIR + "/"), is(false));
+  }
+
+  @Test
+  void upstreamCaFromASecretProjectsTheGivenKeyAsCaCrt() {
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    proxy.getSpec().setUpstreamCaRef(caRef("Secret", "edge-ca-secret", "bundle.pem"));
+    PodSpec pod = Samples.deployment(proxy).getSpec().getTemplate().getSpec();
+
+    Volume volume = volume(pod, DesiredDeployment.UPSTREAM_CA_VOLUME);
+    assertThat(volume.getConfigMap(), nullValue());
+    assertThat(volume.getSecret().getSecretName(), is("edge-ca-secret"));
+    assertThat(volume.getSecret().getOptional(), is(false));
+    assertThat(volume.getSecret().getItems().size(), is(1));
+    assertThat(volume.getSecret().getItems().get(0).getKey(), is("bundle.pem"));
+    assertThat(volume.getSecret().getItems().get(0).getPath(), is("ca.crt"));
+    VolumeMount mount = mount(pod.getContainers().get(0), DesiredDeployment.UPSTREAM_CA_VOLUME);
+    assertThat(mount.getMountPath(), is(ProxyConfigFile.UPSTREAM_CA_DIR));
+    assertThat(mount.getReadOnly(), is(true));
+  }
+
+  @Test
+  void withoutUpstreamCaRefThePodTemplateHasNoTraceOfIt() {
+    // Existing Deployments must not roll when the operator learns the field.
+    PodTemplateSpec template =
+        Samples.deployment(Samples.proxy("shop", "edge")).getSpec().getTemplate();
+    assertThat(
+        template.getSpec().getVolumes().stream().map(Volume::getName).toList(),
+        contains("config", "tmp"));
+    assertThat(
+        template.getSpec().getContainers().get(0).getVolumeMounts().stream()
+            .map(VolumeMount::getName)
+            .toList(),
+        contains("config", "tmp"));
+    assertThat(
+        ProxyConfigFile.render(Samples.proxy("shop", "edge").getSpec()),
+        not(org.hamcrest.Matchers.containsString("upstream_ca_file")));
+
+    // Setting the field adds one volume and one mount, and changes the config file; nothing else.
+    ProxyConfig withCa = Samples.proxy("shop", "edge");
+    withCa.getSpec().setUpstreamCaRef(caRef("Secret", "edge-ca", "ca.pem"));
+    PodTemplateSpec stripped =
+        Serialization.clone(Samples.deployment(withCa).getSpec().getTemplate());
+    stripped.getSpec().getVolumes().removeIf(v -> v.getName().equals("upstream-ca"));
+    stripped
+        .getSpec()
+        .getContainers()
+        .get(0)
+        .getVolumeMounts()
+        .removeIf(m -> m.getName().equals("upstream-ca"));
+    stripped
+        .getMetadata()
+        .getAnnotations()
+        .put(
+            DesiredDeployment.CONFIG_CHECKSUM_ANNOTATION,
+            template
+                .getMetadata()
+                .getAnnotations()
+                .get(DesiredDeployment.CONFIG_CHECKSUM_ANNOTATION));
+    assertThat(stripped, is(template));
+  }
+
+  @Test
+  void pointingUpstreamCaRefElsewhereRollsThroughTheVolumeNotTheChecksum() {
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    proxy.getSpec().setUpstreamCaRef(caRef("ConfigMap", "ca-v1", "ca.crt"));
+    Deployment before = Samples.deployment(proxy);
+    proxy.getSpec().setUpstreamCaRef(caRef("ConfigMap", "ca-v2", "ca.crt"));
+    Deployment after = Samples.deployment(proxy);
+    // The proxy reads the same fixed path; the new object reaches the new pods through the volume.
+    assertThat(after.getSpec().getTemplate(), not(is(before.getSpec().getTemplate())));
+    assertThat(
+        after.getSpec().getTemplate().getMetadata().getAnnotations(),
+        is(before.getSpec().getTemplate().getMetadata().getAnnotations()));
+  }
+
+  @Test
   void podTemplateCarriesTheLabelsTheSelectorMatches() {
     Deployment deployment = Samples.deployment(Samples.proxy("shop", "edge"));
     var templateLabels = deployment.getSpec().getTemplate().getMetadata().getLabels();
@@ -286,6 +395,28 @@ class DesiredDeploymentTest {
         .getMetadata()
         .getAnnotations()
         .get(DesiredDeployment.CONFIG_CHECKSUM_ANNOTATION);
+  }
+
+  private static CaBundleRef caRef(String kind, String name, String key) {
+    CaBundleRef ref = new CaBundleRef();
+    ref.setKind(kind);
+    ref.setName(name);
+    ref.setKey(key);
+    return ref;
+  }
+
+  private static Volume volume(PodSpec pod, String name) {
+    return pod.getVolumes().stream()
+        .filter(v -> name.equals(v.getName()))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private static VolumeMount mount(Container container, String name) {
+    return container.getVolumeMounts().stream()
+        .filter(m -> name.equals(m.getName()))
+        .findFirst()
+        .orElseThrow();
   }
 
   private static Container container(ProxyConfig proxy) {

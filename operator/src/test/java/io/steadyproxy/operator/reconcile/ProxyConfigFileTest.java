@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
 
 import io.steadyproxy.operator.Samples;
+import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfigSpec;
 import io.steadyproxy.operator.crd.SecretKeyRef;
 import java.nio.file.Files;
@@ -42,6 +43,26 @@ class ProxyConfigFileTest {
     String rendered = ProxyConfigFile.render(spec);
     assertThat(rendered, not(containsString("proxy-admin")));
     assertThat(rendered, not(containsString("token")));
+  }
+
+  @Test
+  void rendersUpstreamCaFileOnlyWhenTheSpecNamesABundle() throws Exception {
+    String golden = new String(Files.readAllBytes(GOLDEN), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(ProxyConfigFile.render(Samples.goldenSpec()), is(golden));
+    assertThat(golden, not(containsString("upstream_ca_file")));
+
+    ProxyConfigSpec spec = Samples.goldenSpec();
+    spec.setUpstreamCaRef(new CaBundleRef("Secret", "edge-ca", "bundle.pem"));
+    String rendered = ProxyConfigFile.render(spec);
+    // The pod's fixed mount path, in the service's key order (after routes), and nothing else new:
+    // neither the object's name nor its key reaches the proxy.
+    String expected =
+        golden.replace(
+            "\"strip_prefix\":true}],",
+            "\"strip_prefix\":true}],\"upstream_ca_file\":\"/etc/steadyproxy-upstream-ca/ca.crt\",");
+    assertThat(rendered, is(expected));
+    assertThat(rendered, not(containsString("edge-ca")));
+    assertThat(rendered, not(containsString("bundle.pem")));
   }
 
   @Test

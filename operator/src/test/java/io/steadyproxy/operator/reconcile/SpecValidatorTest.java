@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.is;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.steadyproxy.operator.Samples;
+import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.crd.Route;
 import java.util.function.Consumer;
@@ -55,6 +56,39 @@ class SpecValidatorTest {
     assertProblem(p -> p.getSpec().setReadTimeoutSeconds(null), "MissingField");
     assertProblem(p -> p.getSpec().setResources(memoryLimit("500Mi")), "MemoryLimitTooLow");
     assertProblem(p -> p.getSpec().getService().setType("ExternalName"), "InvalidServiceType");
+    assertProblem(
+        p -> p.getSpec().setUpstreamCaRef(new CaBundleRef("Secrets", "ca", "ca.crt")),
+        "InvalidUpstreamCaRef");
+  }
+
+  @Test
+  void upstreamCaRefNeedsAConfigMapOrSecretANameAndAKey() {
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    for (String kind : new String[] {null, "ConfigMap", "Secret"}) {
+      proxy.getSpec().setUpstreamCaRef(new CaBundleRef(kind, "edge-ca", null));
+      assertThat(String.valueOf(kind), SpecValidator.check(proxy).isEmpty(), is(true));
+    }
+    assertProblem(
+        p -> p.getSpec().setUpstreamCaRef(new CaBundleRef("configmap", "edge-ca", "ca.crt")),
+        "InvalidUpstreamCaRef");
+    assertProblem(
+        p -> p.getSpec().setUpstreamCaRef(new CaBundleRef("PersistentVolumeClaim", "x", "ca.crt")),
+        "InvalidUpstreamCaRef");
+    assertProblem(
+        p -> p.getSpec().setUpstreamCaRef(new CaBundleRef("ConfigMap", null, "ca.crt")),
+        "InvalidUpstreamCaRef");
+    assertProblem(
+        p -> p.getSpec().setUpstreamCaRef(new CaBundleRef("ConfigMap", "Edge_CA", "ca.crt")),
+        "InvalidUpstreamCaRef");
+    assertProblem(
+        p -> p.getSpec().setUpstreamCaRef(new CaBundleRef("Secret", "edge-ca", "ca/crt")),
+        "InvalidUpstreamCaRef");
+
+    proxy.getSpec().setUpstreamCaRef(new CaBundleRef("Configmap", "edge-ca", "ca.crt"));
+    String message = SpecValidator.check(proxy).orElseThrow().message();
+    assertThat(message, containsString("upstreamCaRef.kind"));
+    assertThat(message, containsString("ConfigMap or Secret"));
+    assertThat(message, containsString("'Configmap'"));
   }
 
   @Test
