@@ -25,7 +25,7 @@ public enum Key {
       null,
       false,
       "PEM file of the CA certificates https upstreams are checked against, instead of the JVM's"
-          + " default truststore."),
+          + " default truststore. Reread at each config reload; a new path needs a restart."),
   PRESERVE_HOST(
       "false", true, "Forward the client's Host header instead of the upstream's authority."),
   MAX_CONNECTIONS("100", true, "Upstream connections open at once, across all upstreams."),
