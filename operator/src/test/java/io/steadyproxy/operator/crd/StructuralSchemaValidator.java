@@ -27,7 +27,7 @@ import tools.jackson.databind.node.ObjectNode;
  * user's {@code kubectl apply}. A keyword it does not know fails the validation loudly, so the
  * schema can't grow past what is tested.
  */
-final class StructuralSchemaValidator {
+public final class StructuralSchemaValidator {
 
   private static final List<String> KNOWN_KEYWORDS =
       List.of(
@@ -57,7 +57,7 @@ final class StructuralSchemaValidator {
   private StructuralSchemaValidator() {}
 
   /** Fills defaults in place, as the API server does when it decodes an object. */
-  static void applyDefaults(JsonNode schema, JsonNode value) {
+  public static void applyDefaults(JsonNode schema, JsonNode value) {
     if (value == null || !value.isObject() || !schema.has("properties")) {
       if (value != null && value.isArray() && schema.has("items")) {
         value.forEach(item -> applyDefaults(schema.get("items"), item));
@@ -77,7 +77,7 @@ final class StructuralSchemaValidator {
   }
 
   /** Every violation, as {@code path: message}; empty when valid. */
-  static List<String> validate(JsonNode schema, JsonNode value) {
+  public static List<String> validate(JsonNode schema, JsonNode value) {
     List<String> errors = new ArrayList<>();
     validate(schema, value, "", errors);
     return errors;
@@ -179,7 +179,7 @@ final class StructuralSchemaValidator {
   }
 
   /** Evaluates a CEL rule with {@code self} bound to {@code value}, as the API server does. */
-  static boolean evaluate(String rule, JsonNode value) {
+  public static boolean evaluate(String rule, JsonNode value) {
     try {
       CelValidationResult compiled = CEL.compile(rule);
       if (compiled.hasError()) {
