@@ -180,6 +180,13 @@ public final class ConfigLoader {
         v.integer(Key.MAX_HEAP_PERCENT, 20, 100),
         v.integer(Key.MAX_CLIENT_CONNECTIONS, 1, 1_000_000),
         v.bytes(Key.MAX_REQUEST_BODY),
+        v.duration(Key.CLIENT_HEADER_TIMEOUT, true),
+        v.duration(Key.CLIENT_BODY_TIMEOUT, true),
+        v.duration(Key.SEND_TIMEOUT, true),
+        v.duration(Key.CLIENT_KEEPALIVE_TIMEOUT, true),
+        v.bytes(Key.CLIENT_BODY_BUFFER_SIZE),
+        v.bytes(Key.CLIENT_BODY_BUFFERS_MAX),
+        v.cidrs(Key.TRUSTED_PROXIES),
         v.duration(Key.SHUTDOWN_DELAY, false),
         v.duration(Key.SHUTDOWN_GRACE_PERIOD, false),
         v.optional(Key.ADMIN_TOKEN).filter(s -> !s.isBlank()),
@@ -495,6 +502,21 @@ public final class ConfigLoader {
             "must be " + (positive ? "greater than zero" : "zero or more") + ", got '" + s + "'");
       }
       return d;
+    }
+
+    /** A comma-separated list of CIDRs ({@code 10.0.0.0/8, ::1}); empty when unset. */
+    List<Cidr> cidrs(Key key) {
+      List<Cidr> result = new ArrayList<>();
+      for (String part : string(key).split(",")) {
+        if (!part.isBlank()) {
+          try {
+            result.add(Cidr.parse(part.strip()));
+          } catch (IllegalArgumentException e) {
+            throw error(key, e.getMessage());
+          }
+        }
+      }
+      return result;
     }
 
     /** Megabytes as the seed wrote them ({@code 500}), or {@code 512MB}, {@code 1GB}. */

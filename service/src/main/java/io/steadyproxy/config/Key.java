@@ -53,6 +53,42 @@ public enum Key {
           + " heap: raise it with the heap (PROXY_JAVA_OPTS)."),
   MAX_REQUEST_BODY(
       "0", false, "Largest request body (bytes, or 10MB); larger gets 413. 0: no limit."),
+  CLIENT_HEADER_TIMEOUT(
+      "60",
+      false,
+      "Seconds a client may take to send a request head, from accept or from the end of the"
+          + " previous response; then 408 and the connection is closed (nginx's"
+          + " client_header_timeout)."),
+  CLIENT_BODY_TIMEOUT(
+      "60",
+      false,
+      "Longest silence, in seconds, between two reads of a request body; then 408 (if nothing"
+          + " was answered yet) and the connection is closed (nginx's client_body_timeout)."),
+  SEND_TIMEOUT(
+      "60",
+      false,
+      "Longest time, in seconds, a write to a client may make no progress; then the connection"
+          + " is closed and its upstream connection freed (nginx's send_timeout)."),
+  CLIENT_KEEPALIVE_TIMEOUT(
+      "75",
+      false,
+      "Seconds an idle kept-alive client connection is held open (nginx's keepalive_timeout)."),
+  CLIENT_BODY_BUFFER_SIZE(
+      "64KB",
+      true,
+      "Request bodies up to this size are read whole, under client_body_timeout, before an"
+          + " upstream connection is taken; larger ones stream. 0: every body streams."),
+  CLIENT_BODY_BUFFERS_MAX(
+      "8MB",
+      true,
+      "Memory all buffered request bodies may hold at once (shown on /health); a body that"
+          + " does not fit streams instead."),
+  TRUSTED_PROXIES(
+      null,
+      true,
+      "Comma-separated CIDRs (10.0.0.0/8, ::1/128) of peers whose X-Forwarded-Proto,"
+          + " X-Forwarded-Host and Forwarded headers are kept; from any other peer the proxy's"
+          + " own view replaces them. Unset: trust no peer."),
   SHUTDOWN_DELAY(
       "0",
       false,

@@ -32,6 +32,14 @@ import java.util.Optional;
  *     (90)
  * @param maxClientConnections client connections served at once (1000)
  * @param maxRequestBodyBytes larger request bodies get 413; 0 means no limit
+ * @param clientHeaderTimeout longest wait for a request head (60 s)
+ * @param clientBodyTimeout longest silence between two reads of a request body (60 s)
+ * @param sendTimeout longest a write to a client may make no progress (60 s)
+ * @param clientKeepaliveTimeout an idle kept-alive client connection is closed after this (75 s)
+ * @param clientBodyBufferSize request bodies up to this are read whole before an upstream
+ *     connection is taken (64 KiB); 0 means every body streams
+ * @param clientBodyBuffersMax bytes all buffered request bodies may hold at once (8 MiB)
+ * @param trustedProxies peers whose forwarding headers are kept; empty trusts no peer
  * @param shutdownDelay how long to keep serving, readiness DOWN, after SIGTERM (0 s)
  * @param shutdownGracePeriod how long in-flight requests may finish after SIGTERM (30 s)
  * @param adminToken bearer token for admin routes; empty means loopback-only
@@ -63,6 +71,13 @@ public record ProxySettings(
     int maxHeapPercent,
     int maxClientConnections,
     long maxRequestBodyBytes,
+    Duration clientHeaderTimeout,
+    Duration clientBodyTimeout,
+    Duration sendTimeout,
+    Duration clientKeepaliveTimeout,
+    long clientBodyBufferSize,
+    long clientBodyBuffersMax,
+    List<Cidr> trustedProxies,
     Duration shutdownDelay,
     Duration shutdownGracePeriod,
     Optional<String> adminToken,
@@ -75,6 +90,7 @@ public record ProxySettings(
 
   public ProxySettings {
     routes = List.copyOf(routes);
+    trustedProxies = List.copyOf(trustedProxies);
   }
 
   /**
@@ -102,6 +118,13 @@ public record ProxySettings(
         maxHeapPercent,
         maxClientConnections,
         maxRequestBodyBytes,
+        clientHeaderTimeout,
+        clientBodyTimeout,
+        sendTimeout,
+        clientKeepaliveTimeout,
+        clientBodyBufferSize,
+        clientBodyBuffersMax,
+        trustedProxies,
         shutdownDelay,
         shutdownGracePeriod,
         adminToken,
