@@ -9,7 +9,9 @@ endif
 export JAVA_HOME
 export PATH := $(JAVA_HOME)/bin:$(PATH)
 
-MVN ?= mvn
+# The Maven wrapper (Maven 3.9, fetched once from Maven Central into ~/.m2/wrapper): a fresh machine
+# needs only the JDK. MVN=mvn uses an installed Maven instead.
+MVN ?= ./mvnw
 MVN_FLAGS ?= -B -ntp
 SERVICE_JAR := service/target/steadyproxy-service.jar
 ARGS ?=
