@@ -3,6 +3,7 @@ package io.steadyproxy.proxy;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.sameInstance;
 
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
@@ -78,6 +79,10 @@ class TlsUpstreamTest {
         "/",
         exchange -> {
           byte[] body = ("secure " + exchange.getRequestURI()).getBytes(StandardCharsets.UTF_8);
+          // which TCP connection carried the request, as the upstream sees it
+          exchange
+              .getResponseHeaders()
+              .add("X-Peer-Port", String.valueOf(exchange.getRemoteAddress().getPort()));
           exchange.sendResponseHeaders(200, body.length);
           exchange.getResponseBody().write(body);
           exchange.close();
@@ -118,8 +123,11 @@ class TlsUpstreamTest {
       var endpoint =
           UpstreamEndpoint.of(
               java.net.URI.create("https://localhost:" + server.getAddress().getPort()));
+      java.util.List<UpstreamConnection> lent = new java.util.ArrayList<>();
+      java.util.List<String> peerPorts = new java.util.ArrayList<>();
       for (int i = 0; i < 2; i++) {
         UpstreamConnection c = pool.acquire(endpoint, false);
+        lent.add(c);
         byte[] head =
             ("GET /tls?x=" + i + " HTTP/1.1\r\nHost: " + endpoint.authority() + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
@@ -131,9 +139,23 @@ class TlsUpstreamTest {
         assertThat(response.status(), is(200));
         assertThat(new String(buf, 0, n, StandardCharsets.UTF_8), is("secure /tls?x=" + i));
         assertThat(body.read(buf, 0, buf.length), is(-1));
+        for (int h = 0; h < response.names().size(); h++) {
+          if (response.names().get(h).equalsIgnoreCase("X-Peer-Port")) {
+            peerPorts.add(response.values().get(h));
+          }
+        }
         pool.release(c, body.complete() && !response.close());
       }
-      assertThat("the TLS connection was reused", pool.stats().open(), is(1));
+      // The same connection, and the upstream saw one client port: a socket closed and replaced
+      // (which also leaves open() at 1) would show a new port. This also proves the reuse probe
+      // leaves a healthy TLS connection usable.
+      assertThat("the TLS connection was reused", lent.get(1), is(sameInstance(lent.get(0))));
+      assertThat(
+          "the upstream saw both requests on one TCP connection",
+          peerPorts,
+          is(java.util.List.of(peerPorts.get(0), peerPorts.get(0))));
+      assertThat(peerPorts.get(0), is(String.valueOf(lent.get(0).localPort())));
+      assertThat(pool.stats().open(), is(1));
     }
   }
 
