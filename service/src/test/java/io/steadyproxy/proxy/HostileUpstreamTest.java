@@ -264,4 +264,27 @@ class HostileUpstreamTest {
       assertThat(proxy.pool().open(), is(0));
     }
   }
+
+  // Same bound for one head dripped a byte at a time: each read is well inside the 2 s timeout,
+  // the whole status line takes 17 x 300 ms. (nginx's proxy_read_timeout, per read, would wait.)
+  @Test
+  void aHeadDrippedByteByByteCannotStretchPastTheReadTimeout() throws Exception {
+    try (RawUpstream upstream =
+            HostileUpstream.start(
+                (conn, head) -> {
+                  for (char ch : "HTTP/1.1 200 OK\r\n".toCharArray()) {
+                    conn.write(String.valueOf(ch));
+                    Thread.sleep(300);
+                  }
+                  conn.write("Content-Length: 2\r\n\r\nok");
+                },
+                null);
+        SteadyProxy proxy = proxy(upstream)) {
+      RawHttp.Response res = RawHttp.exchange(proxy.port(), GET);
+      assertThat(res.status(), is(504));
+      assertThat(res.text(), containsString("no complete response head within the read timeout"));
+      eventually("the pool is back to 0 in use", () -> proxy.pool().inUse() == 0);
+      nextClientGetsItsOwnAnswer(proxy);
+    }
+  }
 }
