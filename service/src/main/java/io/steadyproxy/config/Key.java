@@ -32,7 +32,11 @@ public enum Key {
   MAX_KEEPALIVE_CONNECTIONS("20", true, "Idle upstream connections kept for reuse."),
   KEEPALIVE_EXPIRY("30", true, "Seconds after which an idle upstream connection is closed."),
   CONNECT_TIMEOUT("10", true, "Seconds allowed for a TCP (and TLS) connect to an upstream."),
-  READ_TIMEOUT("60", true, "Longest silence, in seconds, between bytes from an upstream."),
+  READ_TIMEOUT(
+      "60",
+      true,
+      "Longest silence, in seconds, between bytes from an upstream; also the longest time for a"
+          + " whole response head, interim 1xx answers included."),
   WRITE_TIMEOUT(
       "10", true, "Longest time, in seconds, a write to an upstream may make no progress."),
   POOL_TIMEOUT("5", true, "Longest wait, in seconds, for a free upstream connection before 503."),

@@ -177,14 +177,18 @@ public final class ProxyHandler implements Handler {
         c = pool.acquire(target.endpoint(), true);
         try {
           response = send(c, head);
-        } catch (RuntimeException e2) {
+        } catch (Throwable e2) { // Errors too: a slot not handed back is lost for good
           pool.discard(c);
           throw e2;
         }
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // Errors too (OutOfMemoryError, StackOverflowError)
         pool.discard(c);
         throw e;
       }
+      // An upstream that answered before it had the whole body may still be reading, or skipping,
+      // the rest of it: its framing is in doubt, so the connection is not reused even if the upload
+      // then completes (nginx's keepalive module likewise drops one whose body was not all sent).
+      boolean answeredEarly = uploader != null && !uploader.done;
       boolean clean = false;
       boolean uploadUnfinished = false;
       try {
@@ -198,7 +202,7 @@ public final class ProxyHandler implements Handler {
         throw uploader != null ? uploader.failureOr(e) : e;
       } finally {
         if (clean) {
-          pool.release(c, !response.close());
+          pool.release(c, !response.close() && !answeredEarly);
         } else {
           pool.discard(c);
         }

@@ -32,14 +32,44 @@ record ResponseHead(
   static final int MAX_HEAD = 64 * 1024;
   static final int MAX_FIELDS = 200;
 
-  /** Reads the next final (non-1xx) response head from the connection. */
+  /**
+   * Interim (1xx) heads accepted before the final one. A real server sends one 100 Continue and a
+   * few 103 Early Hints; more is an upstream stalling or flooding. nginx 1.29 bounds early hints by
+   * proxy_buffer_size instead, so both the count and the whole-head time are bounded here.
+   */
+  static final int MAX_INTERIM = 8;
+
+  /**
+   * Reads the next final (non-1xx) response head from the connection. The read timeout bounds all
+   * of it, interim heads included, not each read: an upstream that drips a byte, or sends a 103,
+   * just inside each read's timeout would otherwise hold the request for as long as it likes.
+   */
   static ResponseHead read(UpstreamConnection connection) {
-    while (true) {
-      ResponseHead head = readOne(connection);
-      if (head.status() >= 200 || head.status() == 101) {
-        return head;
+    connection.beginHead();
+    try {
+      for (int interim = 0; ; interim++) {
+        ResponseHead head = readOne(connection);
+        if (head.status() >= 200) {
+          return head;
+        }
+        if (head.status() == 101) {
+          // The proxy strips Upgrade from every request (it is hop-by-hop), so any 101 answers a
+          // request nobody made; relayed, it would turn the client's connection into a raw pipe.
+          throw new UpstreamException(
+              Kind.PROTOCOL,
+              connection.endpoint().toString(),
+              "unsolicited 101 Switching Protocols (the proxy sent no Upgrade)");
+        }
+        if (interim == MAX_INTERIM) {
+          throw new UpstreamException(
+              Kind.PROTOCOL,
+              connection.endpoint().toString(),
+              "more than " + MAX_INTERIM + " interim 1xx responses");
+        }
+        // 1xx interim responses (100 Continue, 103 Early Hints) are consumed here, not relayed.
       }
-      // 1xx interim responses (100 Continue, 103 Early Hints) are consumed here, not relayed.
+    } finally {
+      connection.endHead();
     }
   }
 
@@ -68,6 +98,14 @@ record ResponseHead(
     }
     boolean http10 = statusLine.charAt(7) == '0';
     String reason = statusLine.length() > 13 ? statusLine.substring(13) : "";
+    // reason-phrase = *( HTAB / SP / VCHAR / obs-text ). The phrase is relayed to the client, and a
+    // bare CR in it reads as a line end to lenient clients: a header injected by the upstream.
+    // nginx fails the status line on a CR not followed by LF (502); any control character is
+    // refused here.
+    if (!isFieldValue(reason)) {
+      throw new UpstreamException(
+          Kind.PROTOCOL, upstream, "control characters in the reason phrase of status " + status);
+    }
 
     List<String> names = new ArrayList<>(16);
     List<String> values = new ArrayList<>(16);

@@ -121,8 +121,9 @@ public final class UpstreamPool implements AutoCloseable {
           Kind.POOL_EXHAUSTED, endpoint.toString(), "the proxy is shutting down");
     }
     acquireSlot(endpoint);
+    boolean lent = false;
     try {
-      UpstreamConnection connection = fresh ? null : pollIdle(endpoint);
+      UpstreamConnection connection = fresh ? null : takeIdle(endpoint);
       if (connection == null) {
         reserveSocket();
         try {
@@ -133,16 +134,20 @@ public final class UpstreamPool implements AutoCloseable {
                   limits.readTimeout(),
                   limits.writeTimeout(),
                   tls);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
           open.decrementAndGet();
           throw e;
         }
       }
       inUse.add(connection);
+      lent = true;
       return connection;
-    } catch (RuntimeException e) {
-      slots.release();
-      throw e;
+    } finally {
+      // Errors too (OutOfMemoryError while opening, StackOverflowError): a slot lost here is lost
+      // for the life of the pool.
+      if (!lent) {
+        slots.release();
+      }
     }
   }
 
@@ -157,31 +162,42 @@ public final class UpstreamPool implements AutoCloseable {
     if (!inUse.remove(connection)) {
       return; // already handed back
     }
-    // Beyond the keep-alive cap a socket is still kept while requests wait for a slot: the next
-    // waiter takes it at once, and closing it would only make that waiter open a new one. The
-    // sweeper trims the surplus as soon as nobody waits.
-    boolean keep =
-        reusable
-            && !closed
-            && !connection.isClosed()
-            && !connection.hasBufferedBytes()
-            && (reserveIdlePlace() || handOver());
-    if (keep) {
-      connection.markIdle(clock.millis());
-      idle.computeIfAbsent(connection.endpoint(), e -> new ConcurrentLinkedDeque<>())
-          .addFirst(connection);
-    } else {
-      closeSocket(connection);
+    try {
+      // Beyond the keep-alive cap a socket is still kept while requests wait for a slot: the next
+      // waiter takes it at once, and closing it would only make that waiter open a new one. The
+      // sweeper trims the surplus as soon as nobody waits.
+      boolean keep =
+          reusable
+              && !closed
+              && !connection.isClosed()
+              && !connection.hasBufferedBytes()
+              && (reserveIdlePlace() || handOver());
+      if (keep) {
+        connection.markIdle(clock.millis());
+        idle.computeIfAbsent(connection.endpoint(), e -> new ConcurrentLinkedDeque<>())
+            .addFirst(connection);
+        if (closed) {
+          evictAllIdle(); // close() ran between the check above and now
+        }
+      } else {
+        closeSocket(connection);
+      }
+    } finally {
+      // Only now may a waiter take the slot: it then finds the connection just made idle.
+      slots.release();
+      stopSweeperIfDone();
     }
-    // Only now may a waiter take the slot: it then finds the connection just made idle.
-    slots.release();
   }
 
   /** Closes a connection that failed or was abandoned mid-exchange, and frees its slot. */
   public void discard(UpstreamConnection connection) {
     if (inUse.remove(connection)) {
-      closeSocket(connection);
-      slots.release();
+      try {
+        closeSocket(connection);
+      } finally {
+        slots.release();
+        stopSweeperIfDone();
+      }
     }
   }
 
@@ -205,12 +221,27 @@ public final class UpstreamPool implements AutoCloseable {
 
   /**
    * Closes every idle connection now and every lent one when it comes back; new acquisitions fail.
+   * The sweeper runs on until the last lent connection is back: a pool replaced by a reload still
+   * owes its in-flight requests their write timeout.
    */
   @Override
   public void close() {
     closed = true;
-    sweeper.shutdownNow();
     evictAllIdle();
+    stopSweeperIfDone();
+  }
+
+  /** Whether the sweeper has stopped (it stops once the pool is closed and nothing is lent). */
+  boolean sweeperStopped() {
+    return sweeper.isShutdown();
+  }
+
+  private void stopSweeperIfDone() {
+    // close() sets closed before it looks at inUse, release() empties inUse before it looks at
+    // closed: whichever comes last sees both and stops the sweeper.
+    if (closed && inUse.isEmpty()) {
+      sweeper.shutdown();
+    }
   }
 
   private void acquireSlot(UpstreamEndpoint endpoint) {
@@ -244,6 +275,21 @@ public final class UpstreamPool implements AutoCloseable {
               + limits.poolTimeout().toMillis()
               + " ms");
     }
+  }
+
+  /**
+   * The most recently used idle connection that passes {@link UpstreamConnection#probeIdle}; those
+   * that fail (closed by the upstream, or with bytes nobody asked for) are closed on the way.
+   */
+  private UpstreamConnection takeIdle(UpstreamEndpoint endpoint) {
+    UpstreamConnection c;
+    while ((c = pollIdle(endpoint)) != null) {
+      if (c.probeIdle(true)) {
+        return c;
+      }
+      closeSocket(c);
+    }
+    return null;
   }
 
   private UpstreamConnection pollIdle(UpstreamEndpoint endpoint) {
@@ -343,15 +389,34 @@ public final class UpstreamPool implements AutoCloseable {
     open.decrementAndGet();
   }
 
+  /**
+   * Closes idle connections the upstream has closed or written to, as nginx does by watching its
+   * idle upstream sockets, so that they neither count as idle capacity nor hold a file descriptor
+   * in CLOSE_WAIT until their expiry.
+   */
+  private void closeStaleIdle() {
+    for (ConcurrentLinkedDeque<UpstreamConnection> deque : idle.values()) {
+      for (UpstreamConnection c : deque) {
+        if (!c.probeIdle(false) && deque.removeFirstOccurrence(c)) {
+          idleCount.decrementAndGet();
+          closeSocket(c);
+        }
+      }
+    }
+  }
+
   private void sweep() {
     try {
+      stopSweeperIfDone();
       evictExpired();
+      closeStaleIdle();
       trimIdle();
       long now = System.nanoTime();
       for (UpstreamConnection c : inUse) {
         c.closeIfWriteStuck(now);
       }
     } catch (RuntimeException e) {
+      // a periodic task that throws is never run again: the write timeout would be gone
       System.getLogger(UpstreamPool.class.getName())
           .log(System.Logger.Level.WARNING, "pool sweep failed", e);
     }

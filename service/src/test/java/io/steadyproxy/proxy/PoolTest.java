@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The seed's pool semantics, observed from the upstream's side of the sockets. */
 public class PoolTest {
@@ -208,6 +209,137 @@ public class PoolTest {
       assertThat(RawHttp.exchange(proxy.port(), GET).status(), is(200));
       assertThat(upstream.accepted(), is(2));
       eventually("the retried connection is back in the pool", () -> proxy.pool().inUse() == 0);
+    }
+  }
+
+  /** A TLS factory that fails as a JVM short of memory does, where the pool opens a connection. */
+  private static final class OutOfMemoryTls extends javax.net.ssl.SSLSocketFactory {
+    @Override
+    public Socket createSocket(Socket s, String host, int port, boolean autoClose) {
+      throw new OutOfMemoryError("test: no memory for the TLS engine");
+    }
+
+    @Override
+    public String[] getDefaultCipherSuites() {
+      return new String[0];
+    }
+
+    @Override
+    public String[] getSupportedCipherSuites() {
+      return new String[0];
+    }
+
+    @Override
+    public Socket createSocket(String host, int port) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Socket createSocket(String host, int port, java.net.InetAddress local, int localPort) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Socket createSocket(java.net.InetAddress host, int port) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Socket createSocket(
+        java.net.InetAddress host, int port, java.net.InetAddress local, int localPort) {
+      throw new UnsupportedOperationException();
+    }
+  }
+
+  // nginx frees an upstream peer on every exit of a request (ngx_http_upstream_finalize_request);
+  // an Error (OutOfMemoryError, StackOverflowError) between taking a slot and handing it back
+  // must not lose it either, or a pool of 1 is dead after one.
+  @Test
+  void anErrorWhileOpeningAConnectionFreesItsSlotAndSocket() throws Exception {
+    try (RawUpstream upstream = RawUpstream.keepAlive("ok");
+        UpstreamPool pool =
+            new UpstreamPool(
+                new UpstreamPool.Limits(
+                    1,
+                    1,
+                    java.time.Duration.ofSeconds(30),
+                    java.time.Duration.ofMillis(300),
+                    java.time.Duration.ofSeconds(2),
+                    java.time.Duration.ofSeconds(2),
+                    java.time.Duration.ofSeconds(2)),
+                java.time.InstantSource.system(),
+                new OutOfMemoryTls())) {
+      UpstreamEndpoint endpoint =
+          UpstreamEndpoint.of(java.net.URI.create("https://127.0.0.1:" + upstream.port()));
+      for (int i = 0; i < 2; i++) {
+        // the second try fails the same way, not with pool_exhausted: the first freed its slot
+        org.junit.jupiter.api.Assertions.assertThrows(
+            OutOfMemoryError.class, () -> pool.acquire(endpoint, false));
+        assertThat(pool.stats().inUse(), is(0));
+        assertThat(pool.stats().open(), is(0));
+      }
+      eventually("the upstream sees the socket closed", () -> upstream.openNow() == 0);
+    }
+  }
+
+  // nginx: after a reload, old workers keep serving their in-flight requests under the old
+  // settings, timeouts included. Here the pool a reload replaces keeps its sweeper (which enforces
+  // write_timeout) until its last lent connection is back.
+  @Test
+  void aPoolReplacedByAReloadStillTimesOutAStuckWrite(@TempDir java.nio.file.Path dir)
+      throws Exception {
+    CountDownLatch done = new CountDownLatch(1);
+    try (RawUpstream stuck =
+        RawUpstream.start(
+            conn -> {
+              conn.readHead(); // then never reads the body: the proxy's write blocks
+              done.await(30, TimeUnit.SECONDS);
+            })) {
+      java.nio.file.Path file = dir.resolve("proxy_config.json");
+      java.nio.file.Files.writeString(
+          file, "{\"upstream_url\": \"" + stuck.url() + "\", \"write_timeout\": 3}");
+      var inputs =
+          new io.steadyproxy.config.ConfigLoader.Inputs(
+              List.of("--host", "127.0.0.1", "--port", "0", "--log-file", ""),
+              java.util.Map.of(),
+              dir);
+      try (SteadyProxy proxy = SteadyProxy.start(inputs, new io.steadyproxy.testing.FakeMemory());
+          Socket client = new Socket("127.0.0.1", proxy.port())) {
+        client.setSoTimeout(20_000);
+        long size = 256L * 1024 * 1024;
+        java.io.OutputStream out = client.getOutputStream();
+        out.write(
+            ("PUT /up HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        Thread writer =
+            Thread.ofVirtual()
+                .start(
+                    () -> {
+                      byte[] block = new byte[64 * 1024];
+                      try {
+                        for (long sent = 0; sent < size; sent += block.length) {
+                          out.write(block);
+                        }
+                      } catch (java.io.IOException closedByProxy) {
+                        // the proxy answers and closes while the body is still coming
+                      }
+                    });
+        eventually(
+            "the upload holds a connection of the first pool", () -> proxy.pool().inUse() == 1);
+        java.nio.file.Files.writeString(
+            file,
+            "{\"upstream_url\": \""
+                + stuck.url()
+                + "\", \"write_timeout\": 3, \"read_timeout\": 7}");
+        assertThat(proxy.reloader().orElseThrow().poll(), is(true));
+        RawHttp.Response res = RawHttp.readResponse(client.getInputStream(), false);
+        assertThat(res.status(), is(504));
+        assertThat(res.text(), containsString("\"error\":\"write_timeout\""));
+        client.close();
+        writer.join(10_000);
+      }
+    } finally {
+      done.countDown();
     }
   }
 }

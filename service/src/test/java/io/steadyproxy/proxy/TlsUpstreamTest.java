@@ -3,6 +3,7 @@ package io.steadyproxy.proxy;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.sameInstance;
 
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
@@ -32,6 +33,7 @@ class TlsUpstreamTest {
   @TempDir static Path dir;
   private static HttpsServer server;
   private static SSLContext trusting;
+  private static SSLContext serverContext;
 
   @BeforeAll
   static void startHttpsUpstream() throws Exception {
@@ -64,7 +66,7 @@ class TlsUpstreamTest {
     }
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     kmf.init(ks, "changeit".toCharArray());
-    SSLContext serverContext = SSLContext.getInstance("TLS");
+    serverContext = SSLContext.getInstance("TLS");
     serverContext.init(kmf.getKeyManagers(), null, null);
     TrustManagerFactory tmf =
         TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
@@ -78,6 +80,10 @@ class TlsUpstreamTest {
         "/",
         exchange -> {
           byte[] body = ("secure " + exchange.getRequestURI()).getBytes(StandardCharsets.UTF_8);
+          // which TCP connection carried the request, as the upstream sees it
+          exchange
+              .getResponseHeaders()
+              .add("X-Peer-Port", String.valueOf(exchange.getRemoteAddress().getPort()));
           exchange.sendResponseHeaders(200, body.length);
           exchange.getResponseBody().write(body);
           exchange.close();
@@ -118,8 +124,11 @@ class TlsUpstreamTest {
       var endpoint =
           UpstreamEndpoint.of(
               java.net.URI.create("https://localhost:" + server.getAddress().getPort()));
+      java.util.List<UpstreamConnection> lent = new java.util.ArrayList<>();
+      java.util.List<String> peerPorts = new java.util.ArrayList<>();
       for (int i = 0; i < 2; i++) {
         UpstreamConnection c = pool.acquire(endpoint, false);
+        lent.add(c);
         byte[] head =
             ("GET /tls?x=" + i + " HTTP/1.1\r\nHost: " + endpoint.authority() + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
@@ -131,9 +140,23 @@ class TlsUpstreamTest {
         assertThat(response.status(), is(200));
         assertThat(new String(buf, 0, n, StandardCharsets.UTF_8), is("secure /tls?x=" + i));
         assertThat(body.read(buf, 0, buf.length), is(-1));
+        for (int h = 0; h < response.names().size(); h++) {
+          if (response.names().get(h).equalsIgnoreCase("X-Peer-Port")) {
+            peerPorts.add(response.values().get(h));
+          }
+        }
         pool.release(c, body.complete() && !response.close());
       }
-      assertThat("the TLS connection was reused", pool.stats().open(), is(1));
+      // The same connection, and the upstream saw one client port: a socket closed and replaced
+      // (which also leaves open() at 1) would show a new port. This also proves the reuse probe
+      // leaves a healthy TLS connection usable.
+      assertThat("the TLS connection was reused", lent.get(1), is(sameInstance(lent.get(0))));
+      assertThat(
+          "the upstream saw both requests on one TCP connection",
+          peerPorts,
+          is(java.util.List.of(peerPorts.get(0), peerPorts.get(0))));
+      assertThat(peerPorts.get(0), is(String.valueOf(lent.get(0).localPort())));
+      assertThat(pool.stats().open(), is(1));
     }
   }
 
@@ -186,6 +209,105 @@ class TlsUpstreamTest {
       assertThat(res.status(), is(502));
       assertThat(res.text(), containsString("\"error\":\"tls_failure\""));
       assertThat(proxy.pool().open(), is(0));
+    }
+  }
+
+  /** One GET over a pooled connection; returns the connection it used, after handing it back. */
+  private static UpstreamConnection get(UpstreamPool pool, UpstreamEndpoint endpoint) {
+    UpstreamConnection c = pool.acquire(endpoint, false);
+    boolean clean = false;
+    try {
+      byte[] head =
+          ("GET /idle HTTP/1.1\r\nHost: " + endpoint.authority() + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII);
+      c.write(head, 0, head.length);
+      ResponseHead response = ResponseHead.read(c);
+      UpstreamBody body = UpstreamBody.of(c, response, "GET");
+      byte[] buf = new byte[64];
+      int n = body.read(buf, 0, buf.length);
+      assertThat(response.status(), is(200));
+      assertThat(new String(buf, 0, n, StandardCharsets.US_ASCII), is("ok"));
+      assertThat(body.read(buf, 0, buf.length), is(-1));
+      clean = body.complete() && !response.close();
+      return c;
+    } finally {
+      if (clean) {
+        pool.release(c, true);
+      } else {
+        pool.discard(c);
+      }
+    }
+  }
+
+  // nginx's keepalive close handler watches idle TLS upstream connections too: a close_notify (or
+  // a FIN) while idle closes the cached connection. The probe reads the TCP connection under TLS,
+  // so the close_notify record counts as "the upstream wrote", and the connection is not reused.
+  @Test
+  void aTlsConnectionTheUpstreamClosedWhileIdleIsNotReused() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger accepted =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.CountDownLatch firstClosed = new java.util.concurrent.CountDownLatch(1);
+    java.net.ServerSocket tlsServer =
+        serverContext
+            .getServerSocketFactory()
+            .createServerSocket(0, 10, InetAddress.getLoopbackAddress());
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              while (!tlsServer.isClosed()) {
+                try {
+                  java.net.Socket s = tlsServer.accept();
+                  int n = accepted.incrementAndGet();
+                  Thread.ofVirtual()
+                      .start(
+                          () -> {
+                            try (s) {
+                              s.setSoTimeout(10_000);
+                              while (RawHttp.readHead(s.getInputStream()) != null) {
+                                s.getOutputStream()
+                                    .write(
+                                        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                                            .getBytes(StandardCharsets.US_ASCII));
+                                s.getOutputStream().flush();
+                                if (n == 1) {
+                                  break; // then close (close_notify and FIN) while the proxy idles
+                                }
+                              }
+                            } catch (java.io.IOException ignored) {
+                              // the pool closed its side
+                            }
+                            if (n == 1) {
+                              firstClosed.countDown();
+                            }
+                          });
+                } catch (java.io.IOException e) {
+                  return;
+                }
+              }
+            });
+    UpstreamPool pool =
+        new UpstreamPool(
+            new UpstreamPool.Limits(
+                2,
+                2,
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(2)),
+            InstantSource.system(),
+            trusting.getSocketFactory());
+    try (pool;
+        tlsServer) {
+      var endpoint =
+          UpstreamEndpoint.of(java.net.URI.create("https://localhost:" + tlsServer.getLocalPort()));
+      UpstreamConnection first = get(pool, endpoint);
+      assertThat(firstClosed.await(10, TimeUnit.SECONDS), is(true));
+      UpstreamConnection second = get(pool, endpoint);
+      assertThat(second, is(org.hamcrest.Matchers.not(sameInstance(first))));
+      assertThat("a new TLS connection carried the second request", accepted.get(), is(2));
+      assertThat(pool.stats().inUse(), is(0));
+      assertThat(pool.stats().open(), is(1));
     }
   }
 }
