@@ -30,6 +30,7 @@ import io.steadyproxy.proxy.DirectErrors;
 import io.steadyproxy.proxy.DotSegmentFilter;
 import io.steadyproxy.proxy.ErrorResponses;
 import io.steadyproxy.proxy.ExchangeRecord;
+import io.steadyproxy.proxy.PassThroughEncoding;
 import io.steadyproxy.proxy.PoolStats;
 import io.steadyproxy.proxy.ProxyHandler;
 import io.steadyproxy.proxy.Routes;
@@ -158,6 +159,9 @@ public final class SteadyProxy implements AutoCloseable {
             .host(effective.host())
             .port(effective.port())
             .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
+            // bodies pass through as sent, whatever their Content-Encoding (see
+            // PassThroughEncoding)
+            .contentEncoding(new PassThroughEncoding())
             .directHandlers(DirectErrors.handlers())
             // let parser errors reach DirectErrors with their (safe) message, e.g. to answer 431
             .errorHandling(ErrorHandling.builder().includeEntity(true).build())
