@@ -173,7 +173,10 @@ public final class SteadyProxy implements AutoCloseable {
                     monitor, lifecycle, adminSocket ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME))
             .routing(
                 r -> {
-                  r.addFilter(new DotSegmentFilter()).addFilter(new ConnectionCloseFilter());
+                  r.addFilter(
+                          new DotSegmentFilter(
+                              adminSocket ? List.of() : DotSegmentFilter.OWN_ENDPOINTS))
+                      .addFilter(new ConnectionCloseFilter());
                   r.error(UpstreamException.class, (req, res, e) -> ErrorResponses.send(res, e));
                   if (!adminSocket) {
                     r.register("/health", health).register("/admin", admin);
@@ -200,7 +203,7 @@ public final class SteadyProxy implements AutoCloseable {
                   .directHandlers(DirectErrors.handlers())
                   .routing(
                       HttpRouting.builder()
-                          .addFilter(new DotSegmentFilter())
+                          .addFilter(new DotSegmentFilter(DotSegmentFilter.OWN_ENDPOINTS))
                           .addFilter(new ConnectionCloseFilter())
                           .register("/health", health)
                           .register("/admin", admin)));
