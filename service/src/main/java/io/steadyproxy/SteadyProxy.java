@@ -251,7 +251,8 @@ public final class SteadyProxy implements AutoCloseable {
         new UpstreamPool(
             limits(s), InstantSource.system(), UpstreamTls.socketFactory(s.upstreamCaFile()));
     pool.onWait(metrics::poolWait);
-    return new ProxyHandler.Dispatch(new Routes(s.routes()), pool, s.preserveHost());
+    return new ProxyHandler.Dispatch(
+        new Routes(s.routes()), pool, s.preserveHost(), s.trustedProxies());
   }
 
   private static ProxySettings withDemo(ProxySettings settings, DemoUpstream upstream) {
