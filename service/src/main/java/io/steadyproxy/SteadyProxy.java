@@ -151,7 +151,7 @@ public final class SteadyProxy implements AutoCloseable {
     ProxyHandler handler = new ProxyHandler(upstreams::get, monitor::shedding, observer);
 
     HealthService health = new HealthService(memory, poolStats, monitor, clock);
-    AdminService admin = new AdminService(effective.adminToken(), monitor);
+    AdminService admin = new AdminService(effective.adminToken(), monitor, clock);
     boolean adminSocket = effective.adminPort().isPresent();
 
     WebServerConfig.Builder builder =
