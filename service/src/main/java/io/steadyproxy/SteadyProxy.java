@@ -30,6 +30,7 @@ import io.steadyproxy.proxy.DirectErrors;
 import io.steadyproxy.proxy.DotSegmentFilter;
 import io.steadyproxy.proxy.ErrorResponses;
 import io.steadyproxy.proxy.ExchangeRecord;
+import io.steadyproxy.proxy.PassThroughEncoding;
 import io.steadyproxy.proxy.PoolStats;
 import io.steadyproxy.proxy.ProxyHandler;
 import io.steadyproxy.proxy.Routes;
@@ -150,7 +151,7 @@ public final class SteadyProxy implements AutoCloseable {
     ProxyHandler handler = new ProxyHandler(upstreams::get, monitor::shedding, observer);
 
     HealthService health = new HealthService(memory, poolStats, monitor, clock);
-    AdminService admin = new AdminService(effective.adminToken(), monitor);
+    AdminService admin = new AdminService(effective.adminToken(), monitor, clock);
     boolean adminSocket = effective.adminPort().isPresent();
 
     WebServerConfig.Builder builder =
@@ -158,6 +159,9 @@ public final class SteadyProxy implements AutoCloseable {
             .host(effective.host())
             .port(effective.port())
             .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
+            // bodies pass through as sent, whatever their Content-Encoding (see
+            // PassThroughEncoding)
+            .contentEncoding(new PassThroughEncoding())
             .directHandlers(DirectErrors.handlers())
             // let parser errors reach DirectErrors with their (safe) message, e.g. to answer 431
             .errorHandling(ErrorHandling.builder().includeEntity(true).build())
@@ -169,7 +173,10 @@ public final class SteadyProxy implements AutoCloseable {
                     monitor, lifecycle, adminSocket ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME))
             .routing(
                 r -> {
-                  r.addFilter(new DotSegmentFilter()).addFilter(new ConnectionCloseFilter());
+                  r.addFilter(
+                          new DotSegmentFilter(
+                              adminSocket ? List.of() : DotSegmentFilter.OWN_ENDPOINTS))
+                      .addFilter(new ConnectionCloseFilter());
                   r.error(UpstreamException.class, (req, res, e) -> ErrorResponses.send(res, e));
                   if (!adminSocket) {
                     r.register("/health", health).register("/admin", admin);
@@ -196,7 +203,7 @@ public final class SteadyProxy implements AutoCloseable {
                   .directHandlers(DirectErrors.handlers())
                   .routing(
                       HttpRouting.builder()
-                          .addFilter(new DotSegmentFilter())
+                          .addFilter(new DotSegmentFilter(DotSegmentFilter.OWN_ENDPOINTS))
                           .addFilter(new ConnectionCloseFilter())
                           .register("/health", health)
                           .register("/admin", admin)));
@@ -244,7 +251,8 @@ public final class SteadyProxy implements AutoCloseable {
         new UpstreamPool(
             limits(s), InstantSource.system(), UpstreamTls.socketFactory(s.upstreamCaFile()));
     pool.onWait(metrics::poolWait);
-    return new ProxyHandler.Dispatch(new Routes(s.routes()), pool, s.preserveHost());
+    return new ProxyHandler.Dispatch(
+        new Routes(s.routes()), pool, s.preserveHost(), s.trustedProxies());
   }
 
   private static ProxySettings withDemo(ProxySettings settings, DemoUpstream upstream) {

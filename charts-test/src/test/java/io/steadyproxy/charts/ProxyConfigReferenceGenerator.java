@@ -125,6 +125,12 @@ final class ProxyConfigReferenceGenerator {
     if (field.has("pattern")) {
       parts.add("pattern `" + field.get("pattern").asString().replace("|", "\\|") + "`");
     }
+    if (field.path("items").has("pattern")) {
+      parts.add(
+          "each item: pattern `"
+              + field.get("items").get("pattern").asString().replace("|", "\\|")
+              + "`");
+    }
     return String.join(", ", parts);
   }
 

@@ -13,23 +13,32 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.InstantSource;
 import java.util.Optional;
 
 /**
  * Admin routes ({@code POST /admin/cleanup}), never open to the world: with a token configured they
- * need {@code Authorization: Bearer <token>}; without one they answer loopback clients only.
+ * need {@code Authorization: Bearer <token>}; without one they answer loopback clients only. A full
+ * cleanup runs at most once per {@link #CLEANUP_WINDOW}; sooner requests get 429 and Retry-After.
  */
 public final class AdminService implements HttpService {
+  /** The least time between two full cleanups asked for through {@code /admin/cleanup}. */
+  static final Duration CLEANUP_WINDOW = Duration.ofSeconds(10);
+
   private final Optional<byte[]> token;
   private final MemoryMonitor monitor;
+  private final CleanupLimiter limiter;
 
   /**
    * @param token the bearer token, if configured
    * @param monitor runs the cleanup
+   * @param clock the clock seam for the cleanup rate limit
    */
-  public AdminService(Optional<String> token, MemoryMonitor monitor) {
+  public AdminService(Optional<String> token, MemoryMonitor monitor, InstantSource clock) {
     this.token = token.map(t -> t.getBytes(StandardCharsets.UTF_8));
     this.monitor = monitor;
+    this.limiter = new CleanupLimiter(clock, CLEANUP_WINDOW);
   }
 
   @Override
@@ -88,6 +97,21 @@ public final class AdminService implements HttpService {
   }
 
   private void cleanup(ServerRequest req, ServerResponse res) {
+    long retryAfter = limiter.tryAcquire();
+    if (retryAfter > 0) {
+      res.header(HeaderNames.RETRY_AFTER, Long.toString(retryAfter));
+      ErrorResponses.send(
+          res,
+          429,
+          "too_many_requests",
+          "a full cleanup runs at most once per "
+              + CLEANUP_WINDOW.toSeconds()
+              + " s; retry in "
+              + retryAfter
+              + " s",
+          null);
+      return;
+    }
     CleanupResult result = monitor.fullCleanup();
     res.header(HeaderValues.CONTENT_TYPE_JSON);
     res.header(HeaderNames.CACHE_CONTROL, "no-store");

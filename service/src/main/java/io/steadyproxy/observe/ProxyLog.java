@@ -125,7 +125,13 @@ public final class ProxyLog implements AutoCloseable {
     async.close();
   }
 
-  /** {@code 2026-11-28T11:00:00.123Z INFO steadyproxy.access method=GET ...} */
+  /**
+   * {@code 2026-11-28T11:00:00.123Z INFO steadyproxy.access method=GET ...}: one event, one line.
+   * Control characters anywhere in the message or exception text (a client's path, method or
+   * header, echoed by us or by Helidon) are escaped as nginx escapes them in access logs: C0 and
+   * DEL as {@code \xNN}, C1 as {@code \}{@code uNNNN}. So CR/LF cannot start a forged line and ESC
+   * cannot drive the terminal of whoever tails the log.
+   */
   static final class LineFormatter extends Formatter {
     @Override
     public String format(LogRecord r) {
@@ -136,16 +142,30 @@ public final class ProxyLog implements AutoCloseable {
               .append(r.getLevel().getName())
               .append(' ')
               .append(r.getLoggerName())
-              .append(' ')
-              .append(formatMessage(r));
+              .append(' ');
+      escape(sb, formatMessage(r));
       if (r.getThrown() != null) {
         // one line: the class and message, never a stack trace in the request log
-        sb.append(" exception=")
-            .append(r.getThrown().getClass().getName())
-            .append(": ")
-            .append(r.getThrown().getMessage());
+        sb.append(" exception=").append(r.getThrown().getClass().getName()).append(": ");
+        escape(sb, String.valueOf(r.getThrown().getMessage()));
       }
       return sb.append('\n').toString();
+    }
+  }
+
+  /** Appends {@code s} with control characters escaped (see {@link LineFormatter}). */
+  static void escape(StringBuilder sb, String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        sb.append("\\x")
+            .append(Character.forDigit(c >> 4, 16))
+            .append(Character.forDigit(c & 15, 16));
+      } else if (c >= 0x80 && c <= 0x9f) {
+        sb.append(String.format("\\u%04x", (int) c));
+      } else {
+        sb.append(c);
+      }
     }
   }
 

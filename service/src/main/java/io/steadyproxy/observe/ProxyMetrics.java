@@ -84,10 +84,35 @@ public final class ProxyMetrics implements AutoCloseable {
     gauge("steadyproxy_shedding", "1 while load is shed", () -> shedding ? 1 : 0);
   }
 
+  /**
+   * The status label: {@code 1xx} to {@code 5xx}, {@code none} when no status was sent, {@code
+   * other} for anything an upstream invents outside 100-599. A fixed set, as Envoy's response-code
+   * classes.
+   */
+  static String statusClass(int status) {
+    if (status == 0) {
+      return "none";
+    }
+    return status >= 100 && status <= 599 ? (status / 100) + "xx" : "other";
+  }
+
+  /**
+   * The method label: the standard methods by name (case-sensitive, as RFC 9110 says methods are),
+   * every other one {@code OTHER}. Without this each invented method name, one request each, would
+   * make a new series that lives as long as the process.
+   */
+  static String methodLabel(String method) {
+    return switch (method) {
+      case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT" -> method;
+      default -> "OTHER";
+    };
+  }
+
   /** Records one finished request. */
   public void exchange(ExchangeRecord r) {
-    String statusClass = r.status() == 0 ? "none" : (r.status() / 100) + "xx";
-    String key = r.route() + '\u0000' + r.method() + '\u0000' + statusClass;
+    String statusClass = statusClass(r.status());
+    String method = methodLabel(r.method());
+    String key = r.route() + '\u0000' + method + '\u0000' + statusClass;
     requests
         .computeIfAbsent(
             key,
@@ -98,7 +123,7 @@ public final class ProxyMetrics implements AutoCloseable {
                         .tags(
                             List.of(
                                 Tag.create("route", r.route()),
-                                Tag.create("method", r.method()),
+                                Tag.create("method", method),
                                 Tag.create("status", statusClass)))))
         .increment();
     durations

@@ -43,8 +43,15 @@ public final class DirectErrors implements DirectHandler {
       status = Status.METHOD_NOT_ALLOWED_405;
       detail = "CONNECT is not supported: SteadyProxy is a reverse proxy, not a forward proxy";
     }
+    String code = code(status);
+    if (status.code() == 400 && request.path() != null && request.path().indexOf('\\') >= 0) {
+      // Helidon's path validation refuses a raw backslash before routing; name it as
+      // DotSegmentFilter names every other ambiguous path form
+      code = "bad_path";
+      detail = "paths with a backslash are not accepted";
+    }
     StringBuilder json = new StringBuilder(96).append("{\"error\":");
-    ErrorResponses.quote(json, code(status));
+    ErrorResponses.quote(json, code);
     json.append(",\"detail\":");
     ErrorResponses.quote(json, detail);
     json.append("}\n");

@@ -13,6 +13,7 @@ import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.steadyproxy.config.Cidr;
 import io.steadyproxy.proxy.UpstreamException.Kind;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -51,8 +52,21 @@ public final class ProxyHandler implements Handler {
    * @param routes routing table
    * @param pool the shared upstream pool
    * @param preserveHost forward the client's Host header instead of the upstream's authority
+   * @param trustedProxies peers whose X-Forwarded-Proto/-Host/-Port/-Prefix, X-Real-IP and
+   *     Forwarded headers are passed on; from any other peer they are replaced or dropped
    */
-  public record Dispatch(Routes routes, UpstreamPool pool, boolean preserveHost) {}
+  public record Dispatch(
+      Routes routes, UpstreamPool pool, boolean preserveHost, List<Cidr> trustedProxies) {
+    /** Whether {@code peer} may speak for the client in forwarding headers. */
+    boolean trusts(java.net.InetAddress peer) {
+      for (Cidr c : trustedProxies) {
+        if (peer != null && c.contains(peer)) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
 
   /**
    * @param dispatch where requests go now (read once per request)
@@ -85,6 +99,7 @@ public final class ProxyHandler implements Handler {
     private final UpstreamPool pool;
     private final Routes routes;
     private final boolean preserveHost;
+    private final Dispatch dispatch;
     private Routes.Target target;
     private int status;
     private volatile long bytesIn; // written by the uploader thread for large bodies
@@ -100,6 +115,7 @@ public final class ProxyHandler implements Handler {
       this.pool = dispatch.pool();
       this.routes = dispatch.routes();
       this.preserveHost = dispatch.preserveHost();
+      this.dispatch = dispatch;
       ServerRequestHeaders h = req.headers();
       this.hasBody = h.contentLength().isPresent() || h.contains(HeaderNames.TRANSFER_ENCODING);
     }
@@ -420,6 +436,13 @@ public final class ProxyHandler implements Handler {
       String clientHost = req.authority();
       head.field(
           "Host", preserveHost && clientHost != null ? clientHost : target.endpoint().authority());
+      java.net.InetAddress peer =
+          req.remotePeer().address() instanceof java.net.InetSocketAddress isa
+              ? isa.getAddress()
+              : null;
+      // Like Envoy at the edge: forwarding claims are believed from trusted proxies only; from
+      // anyone else the proxy's own view replaces them (X-Forwarded-Proto/-Host) or they go.
+      boolean trusted = dispatch.trusts(peer);
       String forwardedFor = null;
       String via = null;
       boolean hasProto = false;
@@ -427,11 +450,12 @@ public final class ProxyHandler implements Handler {
       for (Header h : headers) {
         String lower = h.headerName().lowerCase();
         switch (lower) {
-          case "host", "content-length", "expect" -> {}
+          // Proxy: httpoxy (CVE-2016-5385), CGI-style upstreams read it as HTTP_PROXY
+          case "host", "content-length", "expect", "proxy" -> {}
           case "x-forwarded-for" -> forwardedFor = h.values();
           case "via" -> via = h.values();
           default -> {
-            if (HopByHop.isHopByHop(lower, tokens)) {
+            if (HopByHop.isHopByHop(lower, tokens) || (!trusted && isForwardingClaim(lower))) {
               continue;
             }
             hasProto |= lower.equals("x-forwarded-proto");
@@ -442,10 +466,7 @@ public final class ProxyHandler implements Handler {
           }
         }
       }
-      String clientIp =
-          req.remotePeer().address() instanceof java.net.InetSocketAddress isa
-              ? isa.getAddress().getHostAddress()
-              : req.remotePeer().host();
+      String clientIp = peer != null ? peer.getHostAddress() : req.remotePeer().host();
       head.field(
           "X-Forwarded-For", forwardedFor == null ? clientIp : forwardedFor + ", " + clientIp);
       if (!hasProto) {
@@ -526,6 +547,27 @@ public final class ProxyHandler implements Handler {
       }
     }
     return found == null ? List.of() : found;
+  }
+
+  /**
+   * Headers in which a peer tells the upstream who the client is and how it connected: passed on
+   * from trusted proxies only. Forwarded is dropped, not rewritten: Envoy and nginx send none of
+   * their own, and frameworks (Spring's ForwardedHeaderFilter, Express's trust proxy) then read the
+   * X-Forwarded-* set the proxy wrote.
+   */
+  private static boolean isForwardingClaim(String lowerName) {
+    return switch (lowerName) {
+      case "x-forwarded-proto",
+          "x-forwarded-host",
+          "x-forwarded-port",
+          "x-forwarded-prefix",
+          "x-forwarded-server",
+          "x-forwarded-ssl",
+          "x-real-ip",
+          "forwarded" ->
+          true;
+      default -> false;
+    };
   }
 
   private static boolean isIdempotent(String method) {

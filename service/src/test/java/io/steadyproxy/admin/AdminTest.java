@@ -139,4 +139,57 @@ class AdminTest {
       }
     }
   }
+
+  /** A clock the test moves by hand. */
+  private static final class ManualClock implements java.time.InstantSource {
+    private java.time.Instant now = java.time.Instant.parse("2026-12-01T00:00:00Z");
+
+    @Override
+    public java.time.Instant instant() {
+      return now;
+    }
+
+    void advance(java.time.Duration d) {
+      now = now.plus(d);
+    }
+  }
+
+  /**
+   * At most one full cleanup per 10 s, like nginx's limit_req with burst 0: a loop (or an attacker
+   * with the token) cannot keep the proxy in back-to-back full GCs.
+   */
+  @Test
+  void cleanupLimiterAllowsOnePer10SecondsAndSaysWhenToRetry() {
+    ManualClock clock = new ManualClock();
+    CleanupLimiter limiter = new CleanupLimiter(clock, java.time.Duration.ofSeconds(10));
+    assertThat(limiter.tryAcquire(), is(0L));
+    assertThat("at once: wait the whole window", limiter.tryAcquire(), is(10L));
+    clock.advance(java.time.Duration.ofMillis(9_001));
+    assertThat("rounded up, never 0 while refused", limiter.tryAcquire(), is(1L));
+    clock.advance(java.time.Duration.ofMillis(999));
+    assertThat("refusals do not extend the window", limiter.tryAcquire(), is(0L));
+    assertThat(limiter.tryAcquire(), is(10L));
+    clock.advance(java.time.Duration.ofSeconds(3600));
+    assertThat(limiter.tryAcquire(), is(0L));
+  }
+
+  @Test
+  void aSecondCleanupWithinTheWindowIs429WithRetryAfter() throws Exception {
+    FakeMemory memory = new FakeMemory();
+    try (SteadyProxy proxy =
+        SteadyProxy.start(TestProxies.settings("--upstream", "http://127.0.0.1:9"), memory)) {
+      assertThat(post(proxy.port(), "/admin/cleanup", null).status(), is(200));
+      var again = post(proxy.port(), "/admin/cleanup", null);
+      assertThat(again.status(), is(429));
+      long retry = Long.parseLong(again.head().header("Retry-After"));
+      assertThat(retry >= 1 && retry <= 10, is(true));
+      assertThat(again.text(), containsString("\"error\":\"too_many_requests\""));
+      assertThat(again.head().header("Content-Type"), containsString("application/json"));
+      assertThat(
+          "the refused request ran no cleanup",
+          io.steadyproxy.testing.Observed.metrics(proxy)
+              .value("steadyproxy_cleanups_total", "kind", "full"),
+          is(1.0));
+    }
+  }
 }

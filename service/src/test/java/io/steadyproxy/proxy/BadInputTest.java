@@ -214,9 +214,11 @@ class BadInputTest {
     assertThat(API_SAW.get(), nullValue());
 
     assertThat(
-        RawHttp.exchange(proxy.port(), "GET /api/a%00b..c HTTP/1.1\r\nHost: x\r\n\r\n").status(),
+        RawHttp.exchange(proxy.port(), "GET /api/a%01b..c HTTP/1.1\r\nHost: x\r\n\r\n").status(),
         is(200));
-    assertThat("forwarded faithfully", API_SAW.get().target(), is("/api/a%00b..c"));
+    assertThat("forwarded faithfully", API_SAW.get().target(), is("/api/a%01b..c"));
+    // an encoded NUL ends a C string early in many upstreams: refused, as nginx refuses it
+    assertRejected("GET /api/a%00b HTTP/1.1\r\nHost: x\r\n\r\n", 400, "bad_path");
     assertRejected("GET /api/a\u0000b HTTP/1.1\r\nHost: x\r\n\r\n", 400, "bad_request");
   }
 

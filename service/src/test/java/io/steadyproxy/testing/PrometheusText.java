@@ -40,6 +40,11 @@ public final class PrometheusText {
     return new PrometheusText(samples);
   }
 
+  /** Every sample with this name (one per label set: the series count). */
+  public List<Sample> all(String name) {
+    return samples.stream().filter(s -> s.name().equals(name)).toList();
+  }
+
   public boolean has(String name) {
     return samples.stream().anyMatch(s -> s.name().equals(name));
   }

@@ -29,6 +29,16 @@ public class ProxyConfigSpec {
   /** An absolute http(s) URL with a host and an optional path; no query or fragment. */
   public static final String HTTP_URL_PATTERN = "^https?://[^\\s/?#]+(/[^\\s?#]*)?$";
 
+  /**
+   * An IPv4 or IPv6 address literal with an optional prefix length ({@code 10.0.0.0/8}, {@code
+   * ::1/128}). The proxy parses each again ({@code Cidr.parse}); this only keeps typos out of the
+   * API server.
+   */
+  public static final String CIDR_PATTERN =
+      "^(((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}"
+          + "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(/(3[0-2]|[12]?[0-9]))?"
+          + "|[0-9a-fA-F]*:[0-9a-fA-F:.]*(/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$";
+
   /** A path prefix: starts with a slash, no whitespace, query or fragment. */
   public static final String PATH_PREFIX_PATTERN = "^/[^\\s?#]*$";
 
@@ -137,6 +147,13 @@ public class ProxyConfigSpec {
       "Percent of the JVM heap in use above which the proxy runs a full cleanup, then sheds load if"
           + " still above; shedding stops 10 points below. 100 turns the heap check off.")
   private Integer maxHeapPercent = 90;
+
+  @JsonPropertyDescription(
+      "CIDRs (10.0.0.0/8, ::1/128) of peers in front of the proxy (load balancers, ingress) whose"
+          + " X-Forwarded-Proto, X-Forwarded-Host and Forwarded headers are believed"
+          + " (trusted_proxies). From any other peer the proxy writes its own X-Forwarded-Proto and"
+          + " X-Forwarded-Host and drops Forwarded. Empty: trust no peer.")
+  private List<@Pattern(CIDR_PATTERN) String> trustedProxies = new ArrayList<>();
 
   @JsonPropertyDescription(
       "Container resources. The memory limit must exceed maxMemoryUsageMb; when unset it is maxMemoryUsageMb + 25%.")
@@ -279,6 +296,14 @@ public class ProxyConfigSpec {
 
   public void setCleanupThresholdMb(Integer cleanupThresholdMb) {
     this.cleanupThresholdMb = cleanupThresholdMb;
+  }
+
+  public List<String> getTrustedProxies() {
+    return trustedProxies;
+  }
+
+  public void setTrustedProxies(List<String> trustedProxies) {
+    this.trustedProxies = trustedProxies;
   }
 
   public Integer getMaxHeapPercent() {

@@ -85,6 +85,10 @@ public final class ProxyConfigFile {
     file.put("max_memory_usage", spec.getMaxMemoryUsageMb());
     file.put("cleanup_threshold", spec.getCleanupThresholdMb());
     file.put("max_heap_percent", spec.getMaxHeapPercent());
+    if (!nullToEmpty(spec.getTrustedProxies()).isEmpty()) {
+      // one comma-separated value, as PROXY_TRUSTED_PROXIES and --trusted-proxies take it
+      file.put("trusted_proxies", String.join(",", spec.getTrustedProxies()));
+    }
     file.put("admin_port", ADMIN_PORT);
     file.put("log_file", LOG_FILE);
     return JSON.writeValueAsString(file) + "\n";

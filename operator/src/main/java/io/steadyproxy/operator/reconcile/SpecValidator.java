@@ -19,6 +19,7 @@ public final class SpecValidator {
 
   private static final Pattern HTTP_URL = Pattern.compile(ProxyConfigSpec.HTTP_URL_PATTERN);
   private static final Pattern PATH_PREFIX = Pattern.compile(ProxyConfigSpec.PATH_PREFIX_PATTERN);
+  private static final Pattern CIDR = Pattern.compile(ProxyConfigSpec.CIDR_PATTERN);
   private static final Pattern CA_KIND = Pattern.compile(CaBundleRef.KIND_PATTERN);
   private static final Pattern CA_NAME = Pattern.compile(CaBundleRef.NAME_PATTERN);
   private static final Pattern CA_KEY = Pattern.compile(CaBundleRef.KEY_PATTERN);
@@ -63,6 +64,16 @@ public final class SpecValidator {
         if (!prefixes.add(route.getPrefix())) {
           return problem("InvalidRoute", "route prefix " + route.getPrefix() + " appears twice");
         }
+      }
+    }
+    for (String cidr :
+        spec.getTrustedProxies() == null ? java.util.List.<String>of() : spec.getTrustedProxies()) {
+      if (!isCidr(cidr)) {
+        return problem(
+            "InvalidTrustedProxies",
+            "spec.trustedProxies entries must be CIDRs such as 10.0.0.0/8 or ::1/128, got '"
+                + cidr
+                + "'");
       }
     }
     Optional<SpecProblem> caProblem = upstreamCaRefProblem(spec.getUpstreamCaRef());
@@ -151,6 +162,24 @@ public final class SpecValidator {
    * Unset is fine (the JVM's default truststore); set, it must name a ConfigMap or Secret and a key
    * the pod's volume can project. An unset kind or key means the schema's default.
    */
+  /**
+   * The schema's pattern, then a parse: the pattern lets through strings such as {@code ":::"} that
+   * the proxy would refuse at start (exit 2, a crash-looping pod). The pattern admits literals
+   * only, so the parse never looks a name up.
+   */
+  static boolean isCidr(String text) {
+    if (text == null || !CIDR.matcher(text).matches()) {
+      return false;
+    }
+    int slash = text.indexOf('/');
+    try {
+      java.net.InetAddress.getByName(slash < 0 ? text : text.substring(0, slash));
+      return true;
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+
   private static Optional<SpecProblem> upstreamCaRefProblem(CaBundleRef ref) {
     if (ref == null) {
       return Optional.empty();

@@ -183,6 +183,18 @@ class CrdSchemaTest {
             edit(s -> ((ObjectNode) s.get("upstreamCaRef")).put("key", "certs/ca.crt")),
             ".spec.upstreamCaRef.key: must match " + CaBundleRef.KEY_PATTERN),
         Arguments.of(
+            "trusted proxy given as a host name",
+            edit(s -> s.putArray("trustedProxies").add("10.0.0.0/8").add("lb.example")),
+            ".spec.trustedProxies[1]: must match " + ProxyConfigSpec.CIDR_PATTERN),
+        Arguments.of(
+            "trusted proxy with an IPv4 prefix above 32",
+            edit(s -> s.putArray("trustedProxies").add("10.0.0.0/33")),
+            ".spec.trustedProxies[0]: must match " + ProxyConfigSpec.CIDR_PATTERN),
+        Arguments.of(
+            "trusted proxies as one string",
+            edit(s -> s.put("trustedProxies", "10.0.0.0/8")),
+            ".spec.trustedProxies: must be an array"),
+        Arguments.of(
             "timeout as a string",
             edit(s -> s.put("readTimeoutSeconds", "60s")),
             ".spec.readTimeoutSeconds: must be an integer"),

@@ -12,6 +12,7 @@ import io.steadyproxy.operator.crd.ProxyConfigSpec;
 import io.steadyproxy.operator.crd.SecretKeyRef;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ProxyConfigFileTest {
@@ -63,6 +64,22 @@ class ProxyConfigFileTest {
     assertThat(rendered, is(expected));
     assertThat(rendered, not(containsString("edge-ca")));
     assertThat(rendered, not(containsString("bundle.pem")));
+  }
+
+  @Test
+  void rendersTrustedProxiesAsTheProxysCommaSeparatedListOnlyWhenSet() throws Exception {
+    String golden = new String(Files.readAllBytes(GOLDEN), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(golden, not(containsString("trusted_proxies")));
+
+    ProxyConfigSpec spec = Samples.goldenSpec();
+    spec.setTrustedProxies(new java.util.ArrayList<>(List.of("10.0.0.0/8", "fd00::/8")));
+    String rendered = ProxyConfigFile.render(spec);
+    assertThat(
+        rendered,
+        is(
+            golden.replace(
+                "\"max_heap_percent\":90,",
+                "\"max_heap_percent\":90,\"trusted_proxies\":\"10.0.0.0/8,fd00::/8\",")));
   }
 
   @Test

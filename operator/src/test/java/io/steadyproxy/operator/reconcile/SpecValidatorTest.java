@@ -59,6 +59,19 @@ class SpecValidatorTest {
     assertProblem(
         p -> p.getSpec().setUpstreamCaRef(new CaBundleRef("Secrets", "ca", "ca.crt")),
         "InvalidUpstreamCaRef");
+    assertProblem(
+        p -> p.getSpec().setTrustedProxies(java.util.List.of("10.0.0.0/8", "lb.example")),
+        "InvalidTrustedProxies");
+    // passes the schema's pattern, is no address: the proxy would exit 2 on it
+    assertProblem(
+        p -> p.getSpec().setTrustedProxies(java.util.List.of(":::")), "InvalidTrustedProxies");
+  }
+
+  @Test
+  void trustedProxiesTakeIpv4AndIpv6Cidrs() {
+    for (String ok : java.util.List.of("10.0.0.0/8", "192.168.1.7", "::1/128", "fd00::/8", "::")) {
+      assertThat(ok, SpecValidator.isCidr(ok), is(true));
+    }
   }
 
   @Test
