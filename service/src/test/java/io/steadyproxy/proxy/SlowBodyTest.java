@@ -196,4 +196,39 @@ class SlowBodyTest {
           is(false));
     }
   }
+
+  // When the proxy answers (here 502: the upstream took 100 KiB of a 1 MiB body and hung up) while
+  // its upload thread is still blocked reading the client's body, the connection is closed after
+  // the answer (nginx closes after an error answer to a request whose body it has not read), so
+  // no second reader drains the body alongside the upload thread. Before: the 502 said nothing of
+  // closing and the connection stayed open with two readers on one stream.
+  @Test
+  void anAnswerWhileTheUploadStillReadsClosesTheConnection() throws Exception {
+    int taken = 100 * 1024;
+    try (RawUpstream hangsUp =
+            RawUpstream.start(
+                conn -> {
+                  conn.readHead();
+                  conn.in().readNBytes(taken);
+                  conn.socket().close(); // no answer
+                });
+        // a body timeout far above the upload's 1 s grace: the 502 must come from the hang-up
+        SteadyProxy patient =
+            TestProxies.start(
+                "--upstream",
+                hangsUp.url().toString(),
+                "--client-body-timeout",
+                "20",
+                "--client-header-timeout",
+                "20");
+        Socket s = connect(patient)) {
+      write(s, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n");
+      s.getOutputStream().write(new byte[taken]);
+      s.getOutputStream().flush();
+      RawHttp.Response res = RawHttp.readResponse(s.getInputStream(), false);
+      assertThat(res.status(), is(502));
+      assertThat(res.head().header("connection"), is("close"));
+      SlowClients.expectClosed(s);
+    }
+  }
 }
