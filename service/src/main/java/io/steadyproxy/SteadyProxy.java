@@ -10,6 +10,7 @@ import io.helidon.webserver.ErrorHandling;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
@@ -25,6 +26,8 @@ import io.steadyproxy.observe.MemoryPolicy;
 import io.steadyproxy.observe.MemoryReader;
 import io.steadyproxy.observe.ProxyLog;
 import io.steadyproxy.observe.ProxyMetrics;
+import io.steadyproxy.proxy.BodyBuffers;
+import io.steadyproxy.proxy.ClientDeadlines;
 import io.steadyproxy.proxy.ConnectionCloseFilter;
 import io.steadyproxy.proxy.DirectErrors;
 import io.steadyproxy.proxy.DotSegmentFilter;
@@ -64,6 +67,7 @@ public final class SteadyProxy implements AutoCloseable {
   private final Optional<DemoUpstream> demo;
   private final Lifecycle lifecycle;
   private final Duration shutdownDelay;
+  private final ClientDeadlines clientDeadlines;
 
   /** Whether the process is stopping: readiness reports DOWN from the first moment of shutdown. */
   private static final class Lifecycle {
@@ -78,7 +82,8 @@ public final class SteadyProxy implements AutoCloseable {
       Optional<ConfigReloader> reloader,
       Optional<DemoUpstream> demo,
       Lifecycle lifecycle,
-      Duration shutdownDelay) {
+      Duration shutdownDelay,
+      ClientDeadlines clientDeadlines) {
     this.server = server;
     this.upstreams = upstreams;
     this.monitor = monitor;
@@ -87,6 +92,7 @@ public final class SteadyProxy implements AutoCloseable {
     this.demo = demo;
     this.lifecycle = lifecycle;
     this.shutdownDelay = shutdownDelay;
+    this.clientDeadlines = clientDeadlines;
   }
 
   /**
@@ -148,9 +154,24 @@ public final class SteadyProxy implements AutoCloseable {
 
     ExchangeRecord.Observer observer =
         effective.accessLog() ? both(metrics::exchange, ProxyLog.accessLog()) : metrics::exchange;
-    ProxyHandler handler = new ProxyHandler(upstreams::get, monitor::shedding, observer);
+    // Client-side timeouts and small-body buffering (issue 10): see ClientDeadlines, BodyBuffers.
+    ClientDeadlines deadlines =
+        new ClientDeadlines(clientTimeouts(effective), p -> metrics.clientTimeout(p.label()));
+    BodyBuffers bodyBuffers =
+        new BodyBuffers(effective.clientBodyBufferSize(), effective.clientBodyBuffersMax());
+    metrics.bodyBuffers(bodyBuffers::used, bodyBuffers::max);
+    ProxyHandler handler =
+        new ProxyHandler(upstreams::get, monitor::shedding, observer, deadlines, bodyBuffers);
 
-    HealthService health = new HealthService(memory, poolStats, monitor, clock);
+    HealthService health =
+        new HealthService(memory, poolStats, monitor, clock)
+            .bodyBuffers(
+                () ->
+                    "{\"used_bytes\":"
+                        + bodyBuffers.used()
+                        + ",\"max_bytes\":"
+                        + bodyBuffers.max()
+                        + "}");
     AdminService admin = new AdminService(effective.adminToken(), monitor, clock);
     boolean adminSocket = effective.adminPort().isPresent();
 
@@ -158,10 +179,17 @@ public final class SteadyProxy implements AutoCloseable {
         WebServer.builder()
             .host(effective.host())
             .port(effective.port())
-            .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
+            // the accept hook of the client deadlines, and the head's progress (receive listener)
+            .connectionOptions(deadlines.watching(SocketOptions.builder().tcpNoDelay(true).build()))
             // bodies pass through as sent, whatever their Content-Encoding (see
             // PassThroughEncoding)
             .contentEncoding(new PassThroughEncoding())
+            // Our HTTP/1.1 config replaces the discovered default one: with discovery left on,
+            // Helidon keeps both, and with two candidates it sniffs each connection's first bytes
+            // to choose (an over-long request line then gets no 414). HTTP/1.1 is the only
+            // protocol on the class path.
+            .protocolsDiscoverServices(false)
+            .addProtocol(Http1Config.builder().addReceiveListener(deadlines.listener()).build())
             .directHandlers(DirectErrors.handlers())
             // let parser errors reach DirectErrors with their (safe) message, e.g. to answer 431
             .errorHandling(ErrorHandling.builder().includeEntity(true).build())
@@ -173,7 +201,8 @@ public final class SteadyProxy implements AutoCloseable {
                     monitor, lifecycle, adminSocket ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME))
             .routing(
                 r -> {
-                  r.addFilter(
+                  r.addFilter(deadlines.filter()) // outermost: the response has ended after it
+                      .addFilter(
                           new DotSegmentFilter(
                               adminSocket ? List.of() : DotSegmentFilter.OWN_ENDPOINTS))
                       .addFilter(new ConnectionCloseFilter());
@@ -223,12 +252,22 @@ public final class SteadyProxy implements AutoCloseable {
                       demoNow.map(d -> withDemo(next, d)).orElse(next),
                       upstreams,
                       monitor,
-                      metrics));
+                      metrics,
+                      deadlines,
+                      bodyBuffers));
       r.start(Duration.ofSeconds(2));
       reloader = Optional.of(r);
     }
     return new SteadyProxy(
-        server, upstreams, monitor, metrics, reloader, demo, lifecycle, effective.shutdownDelay());
+        server,
+        upstreams,
+        monitor,
+        metrics,
+        reloader,
+        demo,
+        lifecycle,
+        effective.shutdownDelay(),
+        deadlines);
   }
 
   /**
@@ -239,7 +278,11 @@ public final class SteadyProxy implements AutoCloseable {
       ProxySettings next,
       AtomicReference<ProxyHandler.Dispatch> upstreams,
       MemoryMonitor monitor,
-      ProxyMetrics metrics) {
+      ProxyMetrics metrics,
+      ClientDeadlines deadlines,
+      BodyBuffers bodyBuffers) {
+    deadlines.timeouts(clientTimeouts(next));
+    bodyBuffers.limits(next.clientBodyBufferSize(), next.clientBodyBuffersMax());
     ProxyHandler.Dispatch previous = upstreams.getAndSet(dispatch(next, metrics));
     previous.pool().close(); // idle sockets close now; lent ones close as their requests end
     monitor.policy(policy(next));
@@ -253,6 +296,14 @@ public final class SteadyProxy implements AutoCloseable {
     pool.onWait(metrics::poolWait);
     return new ProxyHandler.Dispatch(
         new Routes(s.routes()), pool, s.preserveHost(), s.trustedProxies());
+  }
+
+  private static ClientDeadlines.Timeouts clientTimeouts(ProxySettings s) {
+    return new ClientDeadlines.Timeouts(
+        s.clientHeaderTimeout(),
+        s.clientBodyTimeout(),
+        s.sendTimeout(),
+        s.clientKeepaliveTimeout());
   }
 
   private static ProxySettings withDemo(ProxySettings settings, DemoUpstream upstream) {
@@ -375,6 +426,7 @@ public final class SteadyProxy implements AutoCloseable {
     }
     reloader.ifPresent(ConfigReloader::close);
     server.stop();
+    clientDeadlines.close();
     monitor.close();
     upstreams.get().pool().close();
     metrics.close();

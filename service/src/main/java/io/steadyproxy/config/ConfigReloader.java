@@ -134,18 +134,6 @@ public final class ConfigReloader implements AutoCloseable {
     if (a.maxRequestBodyBytes() != b.maxRequestBodyBytes()) {
       keys.add("max_request_body");
     }
-    if (!a.clientHeaderTimeout().equals(b.clientHeaderTimeout())) {
-      keys.add("client_header_timeout");
-    }
-    if (!a.clientBodyTimeout().equals(b.clientBodyTimeout())) {
-      keys.add("client_body_timeout");
-    }
-    if (!a.sendTimeout().equals(b.sendTimeout())) {
-      keys.add("send_timeout");
-    }
-    if (!a.clientKeepaliveTimeout().equals(b.clientKeepaliveTimeout())) {
-      keys.add("client_keepalive_timeout");
-    }
     if (!Objects.equals(a.shutdownDelay(), b.shutdownDelay())) {
       keys.add("shutdown_delay");
     }

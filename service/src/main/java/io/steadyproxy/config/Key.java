@@ -59,24 +59,25 @@ public enum Key {
       "0", false, "Largest request body (bytes, or 10MB); larger gets 413. 0: no limit."),
   CLIENT_HEADER_TIMEOUT(
       "60",
-      false,
-      "Seconds a client may take to send a request head, from accept or from the end of the"
-          + " previous response; then 408 and the connection is closed (nginx's"
-          + " client_header_timeout)."),
+      true,
+      "Seconds a client may take to send a request head: from accept, or on a kept-alive"
+          + " connection from the arrival of its request line; then 408 and the connection is"
+          + " closed (nginx's client_header_timeout)."),
   CLIENT_BODY_TIMEOUT(
       "60",
-      false,
+      true,
       "Longest silence, in seconds, between two reads of a request body; then 408 (if nothing"
           + " was answered yet) and the connection is closed (nginx's client_body_timeout)."),
   SEND_TIMEOUT(
       "60",
-      false,
+      true,
       "Longest time, in seconds, a write to a client may make no progress; then the connection"
           + " is closed and its upstream connection freed (nginx's send_timeout)."),
   CLIENT_KEEPALIVE_TIMEOUT(
       "75",
-      false,
-      "Seconds an idle kept-alive client connection is held open (nginx's keepalive_timeout)."),
+      true,
+      "Seconds a kept-alive client connection may stay idle after a response, until its next"
+          + " request line arrives; then it is closed (nginx's keepalive_timeout)."),
   CLIENT_BODY_BUFFER_SIZE(
       "64KB",
       true,

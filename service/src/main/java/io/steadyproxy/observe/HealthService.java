@@ -23,6 +23,7 @@ public final class HealthService implements HttpService {
   private final MemoryMonitor monitor;
   private final InstantSource clock;
   private final Instant started;
+  private volatile Supplier<String> bodyBuffers = () -> null;
 
   /**
    * @param memory the memory seam
@@ -37,6 +38,15 @@ public final class HealthService implements HttpService {
     this.monitor = monitor;
     this.clock = clock;
     this.started = clock.instant();
+  }
+
+  /**
+   * Adds the request body buffers to the answer: a JSON object such as {@code
+   * {"used_bytes":0,"max_bytes":8388608}}.
+   */
+  public HealthService bodyBuffers(Supplier<String> json) {
+    this.bodyBuffers = json;
+    return this;
   }
 
   @Override
@@ -69,6 +79,7 @@ public final class HealthService implements HttpService {
             + ",\"max\":"
             + p.max()
             + "}"
+            + bodyBuffersField()
             + ",\"uptime_s\":"
             + Duration.between(started, clock.instant()).toSeconds()
             + ",\"shedding\":"
@@ -79,5 +90,10 @@ public final class HealthService implements HttpService {
     res.header(HeaderValues.CONTENT_TYPE_JSON);
     res.header(HeaderNames.CACHE_CONTROL, "no-store");
     res.send(json);
+  }
+
+  private String bodyBuffersField() {
+    String json = bodyBuffers.get();
+    return json == null ? "" : ",\"client_body_buffers\":" + json;
   }
 }

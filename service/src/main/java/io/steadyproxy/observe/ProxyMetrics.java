@@ -29,6 +29,7 @@ public final class ProxyMetrics implements AutoCloseable {
   private final Map<String, Counter> errors = new ConcurrentHashMap<>();
   private final Map<String, Counter> cleanups = new ConcurrentHashMap<>();
   private final Map<String, Counter> checks = new ConcurrentHashMap<>();
+  private final Map<String, Counter> clientTimeouts = new ConcurrentHashMap<>();
   private final Counter bytesIn;
   private final Counter bytesOut;
   private final Counter shed;
@@ -186,6 +187,34 @@ public final class ProxyMetrics implements AutoCloseable {
                         .description("Memory checks by action")
                         .tags(List.of(Tag.create("action", a)))))
         .increment();
+  }
+
+  /**
+   * Counts a client connection closed by a client-side timeout ({@code header}, {@code body},
+   * {@code send}, {@code keepalive}).
+   */
+  public void clientTimeout(String phase) {
+    clientTimeouts
+        .computeIfAbsent(
+            phase,
+            p ->
+                keep(
+                    Counter.builder("steadyproxy_client_timeouts")
+                        .description("Client connections closed by a client-side timeout, by phase")
+                        .tags(List.of(Tag.create("phase", p)))))
+        .increment();
+  }
+
+  /** Publishes the bytes held by request bodies read whole before an upstream is contacted. */
+  public void bodyBuffers(Supplier<Number> usedBytes, Supplier<Number> maxBytes) {
+    gauge(
+        "steadyproxy_client_body_buffer_bytes",
+        "Bytes held by request bodies read whole before an upstream is contacted",
+        usedBytes);
+    gauge(
+        "steadyproxy_client_body_buffer_max_bytes",
+        "Limit of bytes all buffered request bodies may hold (client_body_buffers_max)",
+        maxBytes);
   }
 
   /** Counts a shedding transition and sets the shedding gauge. */

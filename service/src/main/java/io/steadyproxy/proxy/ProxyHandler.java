@@ -44,6 +44,8 @@ public final class ProxyHandler implements Handler {
   private final Supplier<Dispatch> dispatch;
   private final BooleanSupplier shedding;
   private final ExchangeRecord.Observer observer;
+  private final ClientDeadlines deadlines;
+  private final BodyBuffers bodyBuffers;
 
   /**
    * Where requests go: the routes, the pool they borrow from, and the Host policy. A reload swaps
@@ -72,12 +74,20 @@ public final class ProxyHandler implements Handler {
    * @param dispatch where requests go now (read once per request)
    * @param shedding true while the memory monitor sheds load
    * @param observer receives a record of every request
+   * @param deadlines the client connections' timeouts
+   * @param bodyBuffers the budget of request bodies read whole before an upstream is contacted
    */
   public ProxyHandler(
-      Supplier<Dispatch> dispatch, BooleanSupplier shedding, ExchangeRecord.Observer observer) {
+      Supplier<Dispatch> dispatch,
+      BooleanSupplier shedding,
+      ExchangeRecord.Observer observer,
+      ClientDeadlines deadlines,
+      BodyBuffers bodyBuffers) {
     this.dispatch = dispatch;
     this.shedding = shedding;
     this.observer = observer;
+    this.deadlines = deadlines;
+    this.bodyBuffers = bodyBuffers;
   }
 
   @Override
@@ -86,6 +96,7 @@ public final class ProxyHandler implements Handler {
     try {
       x.run();
     } finally {
+      x.dropBuffer();
       observer.completed(x.record());
     }
   }
@@ -107,6 +118,13 @@ public final class ProxyHandler implements Handler {
     private volatile String error;
     private Uploader uploader;
     private final boolean hasBody; // read from the headers once: the data path asks several times
+    private final ClientDeadlines.Conn client;
+    // A request body read whole before any upstream contact (see bufferBody)
+    private byte[] buffered;
+    private int bufferedLength;
+    private boolean bufferedWhole; // false: a prefix of a larger chunked body, the rest streams
+    private long reserved;
+    private InputStream bodyIn;
 
     Exchange(ServerRequest req, ServerResponse res, Dispatch dispatch) {
       this.req = req;
@@ -118,6 +136,7 @@ public final class ProxyHandler implements Handler {
       this.dispatch = dispatch;
       ServerRequestHeaders h = req.headers();
       this.hasBody = h.contentLength().isPresent() || h.contains(HeaderNames.TRANSFER_ENCODING);
+      this.client = deadlines.of(req);
     }
 
     void run() {
@@ -155,8 +174,9 @@ public final class ProxyHandler implements Handler {
       }
       String method = prologue.method().text();
       String query = prologue.hasQuery() ? prologue.query().rawValue() : null;
-      RequestHead head = requestHead(method, target.upstreamTarget(rawPath, query));
       try {
+        bufferBody();
+        RequestHead head = requestHead(method, target.upstreamTarget(rawPath, query));
         forward(method, head);
       } catch (BadRequestBody e) {
         if (res.isSent() || status != 0) {
@@ -174,8 +194,117 @@ public final class ProxyHandler implements Handler {
               "upstream failed after the response started: " + e.getMessage());
         }
         status = e.kind().status();
+        if (uploader != null && !uploader.stopped()) {
+          // The upload thread still reads the client's body (a silent client holds it in a read).
+          // Answering and then reading the rest of the body here as well would put two readers on
+          // one stream: answer, then close the connection, which ends that read.
+          res.header(HeaderValues.CONNECTION_CLOSE);
+          ErrorResponses.send(res, e);
+          throw new CloseConnectionException(
+              "answered while the upload still read the request body: " + e.getMessage());
+        }
         throw e; // answered by ErrorResponses through the routing's error handler
       }
+    }
+
+    /**
+     * Reads a small request body whole, under client_body_timeout, before an upstream connection is
+     * taken (nginx's proxy_request_buffering): a client that trickles its body then holds no
+     * upstream slot, and a body that breaks its framing or the size limit is refused before the
+     * upstream sees any of it. A body of known length up to client_body_buffer_size is read whole;
+     * a chunked one is read up to that size and, if it goes on, the rest streams after the part
+     * read. Bodies that are larger, or do not fit the process-wide budget, stream as before.
+     */
+    private void bufferBody() {
+      long limit = bodyBuffers.bodyLimit();
+      if (!hasBody || limit <= 0) {
+        return;
+      }
+      long length = req.headers().contentLength().orElse(-1);
+      if (length > limit) {
+        return;
+      }
+      // one byte more than the limit tells a chunked body that ends at the limit from a longer one
+      long want = length >= 0 ? length : limit + 1;
+      if (!bodyBuffers.tryReserve(want)) {
+        return;
+      }
+      reserved = want;
+      byte[] buf = new byte[(int) want];
+      InputStream in = body();
+      int off = 0;
+      try {
+        int n;
+        while (off < buf.length && (n = readClient(in, buf, off, buf.length - off)) >= 0) {
+          off += n;
+        }
+        if (off < buf.length || length >= 0) {
+          // A known length is enforced by Helidon (a short body fails above); a chunked body that
+          // ended before the buffer filled is whole. Either way its framing has been checked.
+          bufferedWhole = true;
+        }
+      } catch (RuntimeException | java.io.IOException e) {
+        throw bodyFailure(e);
+      }
+      buffered = buf;
+      bufferedLength = off;
+      bytesIn = off;
+    }
+
+    /** The request body's stream, taken once: bufferBody and sendBody read on from one another. */
+    private InputStream body() {
+      if (bodyIn == null) {
+        bodyIn = req.content().inputStream();
+      }
+      return bodyIn;
+    }
+
+    /** Releases the body buffer's share of the budget (once). */
+    void dropBuffer() {
+      if (reserved > 0) {
+        bodyBuffers.release(reserved);
+        reserved = 0;
+      }
+    }
+
+    /** One read of the request body, under client_body_timeout. */
+    private int readClient(InputStream in, byte[] b, int off, int len) throws java.io.IOException {
+      client.beginBodyRead();
+      try {
+        return in.read(b, off, len);
+      } finally {
+        client.endBodyRead();
+      }
+    }
+
+    /** What a failed read of the request body means for the exchange. */
+    private RuntimeException bodyFailure(Exception e) {
+      if (client.timedOut().orElse(null) == ClientDeadlines.Phase.BODY) {
+        // the sweeper half-closed the socket, so the read ended early: nginx answers 408
+        error = "client_body_timeout";
+        return new BadRequestBody(
+            408, "no request body data for client_body_timeout; connection closed");
+      }
+      if (e instanceof RequestException re) {
+        error = re.status().code() == 413 ? "payload_too_large" : "bad_request_body";
+        return new BadRequestBody(re.status().code(), re.getMessage());
+      }
+      if (e instanceof HttpException he) {
+        error = he.status().code() == 413 ? "payload_too_large" : "bad_request_body";
+        return new BadRequestBody(he.status().code(), he.getMessage());
+      }
+      if (e instanceof IllegalArgumentException) {
+        // Helidon 4.5.0 reports a malformed chunk size as a NumberFormatException
+        error = "bad_request_body";
+        return new BadRequestBody(400, "malformed chunked request body: " + e.getMessage());
+      }
+      if (e instanceof UpstreamException ue) {
+        return ue; // the upstream side failed (write timeout, reset): classified already
+      }
+      // the client side ended early, however Helidon reports it (UncheckedIOException,
+      // IllegalStateException, DataReader.InsufficientDataAvailableException, ...)
+      error = "client_abort";
+      return new CloseConnectionException("client stopped sending the request body", e);
     }
 
     private void forward(String method, RequestHead head) {
@@ -243,8 +372,12 @@ public final class ProxyHandler implements Handler {
       if (!hasBody()) {
         return ResponseHead.read(c);
       }
+      if (bufferedWhole) {
+        c.write(buffered, 0, bufferedLength);
+        return ResponseHead.read(c);
+      }
       long length = req.headers().contentLength().orElse(-1);
-      if (length >= 0 && length <= INLINE_BODY) {
+      if (buffered == null && length >= 0 && length <= INLINE_BODY) {
         sendBody(c, c.relayBuffer(INLINE_BODY));
         return ResponseHead.read(c);
       }
@@ -288,6 +421,15 @@ public final class ProxyHandler implements Handler {
         return failure != null ? failure : e;
       }
 
+      /**
+       * Waits up to the grace period for the upload to end; its failure if it failed, else null
+       * (ended well, or still running).
+       */
+      RuntimeException awaitFailure() {
+        awaitQuietly(WRITE_GRACE_MS);
+        return failure;
+      }
+
       /** Whether the upload thread has ended (so it no longer reads the client's body). */
       boolean stopped() {
         return !thread.isAlive();
@@ -314,13 +456,23 @@ public final class ProxyHandler implements Handler {
     }
 
     private void sendBody(UpstreamConnection c, byte[] buf) {
-      InputStream in = req.content().inputStream();
+      InputStream in = body();
       boolean chunked = req.headers().contentLength().isEmpty();
       bytesIn = 0;
       try {
         if (chunked) {
+          if (buffered != null) {
+            // the part of a long chunked body read by bufferBody goes first, as one chunk
+            byte[] size =
+                (Integer.toHexString(bufferedLength) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            c.write(size, 0, size.length);
+            c.write(buffered, 0, bufferedLength);
+            c.write(CRLF, 0, CRLF.length);
+            bytesIn = bufferedLength;
+          }
           int n;
-          while ((n = in.read(buf, CHUNK_HEADER_ROOM, buf.length - CHUNK_HEADER_ROOM - 2)) >= 0) {
+          while ((n = readClient(in, buf, CHUNK_HEADER_ROOM, buf.length - CHUNK_HEADER_ROOM - 2))
+              >= 0) {
             if (n == 0) {
               continue;
             }
@@ -335,28 +487,13 @@ public final class ProxyHandler implements Handler {
           c.write(LAST_CHUNK, 0, LAST_CHUNK.length);
         } else {
           int n;
-          while ((n = in.read(buf, 0, buf.length)) >= 0) {
+          while ((n = readClient(in, buf, 0, buf.length)) >= 0) {
             c.write(buf, 0, n);
             bytesIn += n;
           }
         }
-      } catch (RequestException e) {
-        error = e.status().code() == 413 ? "payload_too_large" : "bad_request_body";
-        throw new BadRequestBody(e.status().code(), e.getMessage());
-      } catch (HttpException e) {
-        error = e.status().code() == 413 ? "payload_too_large" : "bad_request_body";
-        throw new BadRequestBody(e.status().code(), e.getMessage());
-      } catch (IllegalArgumentException e) {
-        // Helidon 4.5.0 reports a malformed chunk size as a NumberFormatException
-        error = "bad_request_body";
-        throw new BadRequestBody(400, "malformed chunked request body: " + e.getMessage());
-      } catch (UpstreamException e) {
-        throw e; // the upstream side failed (write timeout, reset): classified already
       } catch (java.io.IOException | RuntimeException e) {
-        // the client side ended early, however Helidon reports it (UncheckedIOException,
-        // IllegalStateException, DataReader.InsufficientDataAvailableException, ...)
-        error = "client_abort";
-        throw new CloseConnectionException("client stopped sending the request body", e);
+        throw bodyFailure(e);
       }
     }
 
@@ -369,6 +506,9 @@ public final class ProxyHandler implements Handler {
           body instanceof UpstreamBody.Fixed && response.contentLength() <= SMALL_BODY
               ? readFully(body, (int) response.contentLength())
               : null;
+      if (small != null || body instanceof UpstreamBody.Empty) {
+        awaitUploadBeforeEnd(); // the whole answer is one write: decide before anything is set
+      }
       status = response.status();
       res.status(Status.create(response.status(), response.reason()));
       copyHeaders(response);
@@ -379,38 +519,104 @@ public final class ProxyHandler implements Handler {
       }
       try {
         if (body instanceof UpstreamBody.Empty) {
-          res.send();
+          sendToClient(null);
           return true;
         }
         if (small != null) {
-          res.send(small);
+          sendToClient(small);
           bytesOut = small.length;
           return true;
         }
         // Bulk bodies of known length move in 64 KiB pieces; streams (SSE, chunked) are held open
         // for long and arrive in small pieces, so 16 KiB each keeps thousands of them affordable.
-        stream(body, c.relayBuffer(body.streaming() ? STREAM_BUFFER : RELAY_BUFFER));
-      } catch (UpstreamException e) {
+        stream(
+            body,
+            c.relayBuffer(body.streaming() ? STREAM_BUFFER : RELAY_BUFFER),
+            body instanceof UpstreamBody.Fixed ? response.contentLength() : -1);
+      } catch (UpstreamException | BadRequestBody e) {
         throw e;
       } catch (java.io.IOException | RuntimeException e) {
+        if (client.timedOut().orElse(null) == ClientDeadlines.Phase.SEND) {
+          error = "client_send_timeout";
+          throw new CloseConnectionException("client took nothing for send_timeout", e);
+        }
         error = "client_abort";
         throw new CloseConnectionException("client went away mid-response", e);
       }
       return body.complete();
     }
 
-    private void stream(UpstreamBody body, byte[] buf) throws java.io.IOException {
+    /** A whole response in one write, under send_timeout. */
+    private void sendToClient(byte[] entity) {
+      client.beginSend();
+      try {
+        if (entity == null) {
+          res.send();
+        } else {
+          res.send(entity);
+        }
+      } finally {
+        client.endSend();
+      }
+    }
+
+    /**
+     * While the request body still streams up, the response must not end cleanly before the upload
+     * has: an upstream that answers before reading the whole body would otherwise have its answer
+     * relayed as a success for a request whose body then broke (malformed chunk, client abort). A
+     * body that broke turns the answer into the failure (before anything was sent: a 400; after:
+     * the connection closes with the response unfinished). An upload that does not end in time is
+     * handled after the response by {@link #forward} as before.
+     */
+    private void awaitUploadBeforeEnd() {
+      if (uploader == null) {
+        return;
+      }
+      RuntimeException failure = uploader.awaitFailure();
+      if (failure instanceof BadRequestBody || failure instanceof CloseConnectionException) {
+        throw failure;
+      }
+    }
+
+    private void stream(UpstreamBody body, byte[] buf, long length) throws java.io.IOException {
       boolean flushEach = body.streaming();
       OutputStream out = res.outputStream();
+      // With an upload under way, the last byte of a body of known length is held back until the
+      // upload's outcome is known: the client must not see a complete response to a broken request.
+      long holdAt = uploader != null ? length : -1;
       int n;
       while ((n = body.read(buf, 0, buf.length)) >= 0) {
-        out.write(buf, 0, n);
-        bytesOut += n;
-        if (flushEach) {
-          out.flush(); // no length: the client sees each piece as it comes (SSE)
+        int now = holdAt >= 0 && bytesOut + n == holdAt && n > 0 ? n - 1 : n;
+        client.beginSend();
+        try {
+          out.write(buf, 0, now);
+          if (flushEach) {
+            out.flush(); // no length: the client sees each piece as it comes (SSE)
+          }
+        } finally {
+          client.endSend();
+        }
+        bytesOut += now;
+        if (now < n) {
+          awaitUploadBeforeEnd();
+          client.beginSend();
+          try {
+            out.write(buf, now, 1);
+          } finally {
+            client.endSend();
+          }
+          bytesOut += 1;
         }
       }
-      out.close();
+      if (holdAt < 0) {
+        awaitUploadBeforeEnd();
+      }
+      client.beginSend();
+      try {
+        out.close();
+      } finally {
+        client.endSend();
+      }
     }
 
     private void copyHeaders(ResponseHead response) {
@@ -477,7 +683,8 @@ public final class ProxyHandler implements Handler {
       }
       head.field("Via", via == null ? "1.1 steadyproxy" : via + ", 1.1 steadyproxy");
       if (hasBody()) {
-        long length = headers.contentLength().orElse(-1);
+        // a body read whole goes up with its length, whatever its framing was (as nginx does)
+        long length = bufferedWhole ? bufferedLength : headers.contentLength().orElse(-1);
         if (length >= 0) {
           head.append("Content-Length: ").append(length).crlf();
         } else {

@@ -8,6 +8,8 @@ import io.steadyproxy.SteadyProxy;
 import io.steadyproxy.testing.FakeMemory;
 import io.steadyproxy.testing.RawHttp;
 import io.steadyproxy.testing.RawUpstream;
+import io.steadyproxy.testing.SlowClients;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,6 +63,29 @@ class ReloadTest {
         var timedOut = RawHttp.exchange(proxy.port(), "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
         assertThat(timedOut.status(), is(504));
         assertThat(timedOut.text(), containsString("read_timeout"));
+      }
+    }
+  }
+
+  // nginx applies a changed client_header_timeout on reload too: a silent connection accepted
+  // after the change gets the new 1 s timeout, not the 60 s it started with. Before: the change
+  // was logged as needing a restart and the old timeout stayed.
+  @Test
+  void theClientHeaderTimeoutChangesLive() throws Exception {
+    try (RawUpstream a = RawUpstream.keepAlive("from-a")) {
+      Path file = dir.resolve("proxy_config.json");
+      Files.writeString(
+          file, "{\"upstream_url\": \"" + a.url() + "\", \"client_header_timeout\": 60}");
+      var inputs =
+          new ConfigLoader.Inputs(
+              List.of("--host", "127.0.0.1", "--port", "0", "--log-file", ""), Map.of(), dir);
+      try (SteadyProxy proxy = SteadyProxy.start(inputs, new FakeMemory())) {
+        Files.writeString(
+            file, "{\"upstream_url\": \"" + a.url() + "\", \"client_header_timeout\": 1}");
+        assertThat(proxy.reloader().orElseThrow().poll(), is(true));
+        try (Socket silent = SlowClients.connect(proxy)) {
+          SlowClients.expect408ThenClose(silent, "client_header_timeout");
+        }
       }
     }
   }

@@ -46,7 +46,9 @@ class ObserveTest {
           matchesPattern(
               "(?s)\\{\"status\":\"ok\",\"memory_usage_mb\":123\\.0,"
                   + "\"heap_used_mb\":50\\.0,\"heap_max_mb\":100\\.0,\"pool\":\\{\"open\":1,\"idle\":1,\"in_use\":0,"
-                  + "\"waiting\":0,\"max\":100\\},\"uptime_s\":\\d+,\"shedding\":false,\"last_cleanup\":null\\}\n"));
+                  + "\"waiting\":0,\"max\":100\\},"
+                  + "\"client_body_buffers\":\\{\"used_bytes\":0,\"max_bytes\":8388608\\},"
+                  + "\"uptime_s\":\\d+,\"shedding\":false,\"last_cleanup\":null\\}\n"));
       assertThat(get(proxy.port(), "/observe/health/ready").status(), is(200));
       assertThat(get(proxy.port(), "/observe/health/live").status(), is(200));
       assertThat(get(proxy.port(), "/observe/health/started").status(), is(200));

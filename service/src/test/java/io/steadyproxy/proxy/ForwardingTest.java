@@ -193,8 +193,10 @@ class ForwardingTest {
           proxy.port(),
           "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
               + "3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n");
-      assertThat(head.get().chunked(), is(true));
-      assertThat(head.get().header("Content-Length"), nullValue());
+      // a small chunked body is read whole first and goes up with its length, as nginx sends it
+      // (proxy_request_buffering); longer ones stream chunked (StreamingTest)
+      assertThat(head.get().chunked(), is(false));
+      assertThat(head.get().contentLength(), is(7L));
       assertThat(body.get(), is("abcdefg"));
       var res = RawHttp.exchange(proxy.port(), "HEAD /m HTTP/1.1\r\nHost: x\r\n\r\n");
       assertThat(res.status(), is(200));

@@ -49,6 +49,26 @@ public final class PrometheusText {
     return samples.stream().anyMatch(s -> s.name().equals(name));
   }
 
+  /**
+   * Like {@link #value}, but 0 when no such sample exists yet: counters with labels appear at their
+   * first increment.
+   */
+  public double valueOrZero(String name, String... labelPairs) {
+    for (Sample s : samples) {
+      if (!s.name().equals(name)) {
+        continue;
+      }
+      boolean match = true;
+      for (int i = 0; i < labelPairs.length; i += 2) {
+        match &= labelPairs[i + 1].equals(s.labels().get(labelPairs[i]));
+      }
+      if (match) {
+        return value(name, labelPairs);
+      }
+    }
+    return 0;
+  }
+
   /** The value of the one sample with this name whose labels include the given pairs. */
   public double value(String name, String... labelPairs) {
     List<Sample> found =
