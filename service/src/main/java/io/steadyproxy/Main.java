@@ -3,6 +3,7 @@ package io.steadyproxy;
 import io.steadyproxy.config.ConfigException;
 import io.steadyproxy.config.ConfigLoader;
 import io.steadyproxy.config.ProxySettings;
+import io.steadyproxy.observe.ConnectionCapacity;
 import io.steadyproxy.observe.MemoryReader;
 import io.steadyproxy.observe.ProxyLog;
 import java.nio.file.Path;
@@ -40,6 +41,18 @@ public final class Main {
       result
           .warnings()
           .forEach(w -> System.getLogger("steadyproxy.config").log(System.Logger.Level.WARNING, w));
+      // the sizing rule: refuse a heap that cannot hold the proxy and its requests in flight
+      long heap = Runtime.getRuntime().maxMemory();
+      if (new ConnectionCapacity(heap, settings.maxHeapPercent(), settings.maxConnections())
+          .impossible()) {
+        throw new ConfigException(
+            "max_connections",
+            "the JVM heap limit (" + heap / (1024 * 1024) + " MiB)",
+            "this heap cannot hold "
+                + settings.maxConnections()
+                + " requests in flight and one client connection (sizing rule in"
+                + " operations.md); raise -Xmx in PROXY_JAVA_OPTS or lower max_connections");
+      }
     } catch (ConfigException e) {
       System.err.println("steadyproxy: " + e.getMessage());
       System.exit(2);

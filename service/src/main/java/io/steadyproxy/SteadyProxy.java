@@ -19,6 +19,9 @@ import io.steadyproxy.config.ConfigReloader;
 import io.steadyproxy.config.ProxySettings;
 import io.steadyproxy.config.Route;
 import io.steadyproxy.demo.DemoUpstream;
+import io.steadyproxy.observe.AdmittingSocketOptions;
+import io.steadyproxy.observe.ConnectionAdmission;
+import io.steadyproxy.observe.ConnectionCapacity;
 import io.steadyproxy.observe.HealthService;
 import io.steadyproxy.observe.MemoryMonitor;
 import io.steadyproxy.observe.MemoryPolicy;
@@ -58,6 +61,7 @@ public final class SteadyProxy implements AutoCloseable {
   private final WebServer server;
   private final AtomicReference<ProxyHandler.Dispatch> upstreams;
   private final MemoryMonitor monitor;
+  private final ConnectionAdmission admission;
   private final ProxyMetrics metrics;
   private final Optional<ConfigReloader> reloader;
   private final Optional<DemoUpstream> demo;
@@ -73,6 +77,7 @@ public final class SteadyProxy implements AutoCloseable {
       WebServer server,
       AtomicReference<ProxyHandler.Dispatch> upstreams,
       MemoryMonitor monitor,
+      ConnectionAdmission admission,
       ProxyMetrics metrics,
       Optional<ConfigReloader> reloader,
       Optional<DemoUpstream> demo,
@@ -81,6 +86,7 @@ public final class SteadyProxy implements AutoCloseable {
     this.server = server;
     this.upstreams = upstreams;
     this.monitor = monitor;
+    this.admission = admission;
     this.metrics = metrics;
     this.reloader = reloader;
     this.demo = demo;
@@ -144,12 +150,21 @@ public final class SteadyProxy implements AutoCloseable {
             metrics,
             policy(effective),
             () -> upstreams.get().pool().stats().inUse() == 0);
+    // Connection storms: stop accepting within a GC of the heap filling, not on the monitor's tick
+    ConnectionAdmission admission =
+        new ConnectionAdmission(
+            memory,
+            metrics,
+            policy(effective),
+            ConnectionAdmission.WAIT,
+            ConnectionAdmission.GC_EVERY);
+    capacityWarning(effective);
 
     ExchangeRecord.Observer observer =
         effective.accessLog() ? both(metrics::exchange, ProxyLog.accessLog()) : metrics::exchange;
     ProxyHandler handler = new ProxyHandler(upstreams::get, monitor::shedding, observer);
 
-    HealthService health = new HealthService(memory, poolStats, monitor, clock);
+    HealthService health = new HealthService(memory, poolStats, monitor, admission, clock);
     AdminService admin = new AdminService(effective.adminToken(), monitor);
     boolean adminSocket = effective.adminPort().isPresent();
 
@@ -157,7 +172,9 @@ public final class SteadyProxy implements AutoCloseable {
         WebServer.builder()
             .host(effective.host())
             .port(effective.port())
-            .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
+            .connectionOptions(
+                new AdmittingSocketOptions(
+                    SocketOptions.builder().tcpNoDelay(true).build(), admission))
             .directHandlers(DirectErrors.handlers())
             // let parser errors reach DirectErrors with their (safe) message, e.g. to answer 431
             .errorHandling(ErrorHandling.builder().includeEntity(true).build())
@@ -166,7 +183,10 @@ public final class SteadyProxy implements AutoCloseable {
             .featuresDiscoverServices(false)
             .addFeature(
                 observe(
-                    monitor, lifecycle, adminSocket ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME))
+                    monitor,
+                    admission,
+                    lifecycle,
+                    adminSocket ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME))
             .routing(
                 r -> {
                   r.addFilter(new DotSegmentFilter()).addFilter(new ConnectionCloseFilter());
@@ -216,12 +236,21 @@ public final class SteadyProxy implements AutoCloseable {
                       demoNow.map(d -> withDemo(next, d)).orElse(next),
                       upstreams,
                       monitor,
+                      admission,
                       metrics));
       r.start(Duration.ofSeconds(2));
       reloader = Optional.of(r);
     }
     return new SteadyProxy(
-        server, upstreams, monitor, metrics, reloader, demo, lifecycle, effective.shutdownDelay());
+        server,
+        upstreams,
+        monitor,
+        admission,
+        metrics,
+        reloader,
+        demo,
+        lifecycle,
+        effective.shutdownDelay());
   }
 
   /**
@@ -232,10 +261,13 @@ public final class SteadyProxy implements AutoCloseable {
       ProxySettings next,
       AtomicReference<ProxyHandler.Dispatch> upstreams,
       MemoryMonitor monitor,
+      ConnectionAdmission admission,
       ProxyMetrics metrics) {
     ProxyHandler.Dispatch previous = upstreams.getAndSet(dispatch(next, metrics));
     previous.pool().close(); // idle sockets close now; lent ones close as their requests end
     monitor.policy(policy(next));
+    admission.policy(policy(next));
+    capacityWarning(next);
     monitor.start(next.memoryCheckInterval());
   }
 
@@ -256,6 +288,13 @@ public final class SteadyProxy implements AutoCloseable {
     return settings.withRoutes(routes);
   }
 
+  /** Logs when max_client_connections promises more than the heap can hold (sizing rule). */
+  private static void capacityWarning(ProxySettings s) {
+    new ConnectionCapacity(Runtime.getRuntime().maxMemory(), s.maxHeapPercent(), s.maxConnections())
+        .warning(s.maxClientConnections())
+        .ifPresent(w -> LOG.log(System.Logger.Level.WARNING, w));
+  }
+
   private static MemoryPolicy policy(ProxySettings s) {
     return new MemoryPolicy(s.cleanupThresholdMb(), s.maxMemoryUsageMb(), s.maxHeapPercent());
   }
@@ -271,7 +310,8 @@ public final class SteadyProxy implements AutoCloseable {
         s.writeTimeout());
   }
 
-  private static ObserveFeature observe(MemoryMonitor monitor, Lifecycle lifecycle, String socket) {
+  private static ObserveFeature observe(
+      MemoryMonitor monitor, ConnectionAdmission admission, Lifecycle lifecycle, String socket) {
     HealthCheck ready =
         new HealthCheck() {
           @Override
@@ -286,10 +326,12 @@ public final class SteadyProxy implements AutoCloseable {
 
           @Override
           public HealthCheckResponse call() {
-            boolean up = !monitor.shedding() && !lifecycle.stopping;
+            // not accepting connections: a load balancer should send new clients elsewhere
+            boolean up = !monitor.shedding() && admission.accepting() && !lifecycle.stopping;
             return HealthCheckResponse.builder()
                 .status(up)
                 .detail("shedding", monitor.shedding())
+                .detail("accepting_connections", admission.accepting())
                 .detail("stopping", lifecycle.stopping)
                 .build();
           }
@@ -340,6 +382,11 @@ public final class SteadyProxy implements AutoCloseable {
     return monitor;
   }
 
+  /** Connection admission (tests read its state). */
+  public ConnectionAdmission admission() {
+    return admission;
+  }
+
   /** The config reloader, when the settings came from a file (tests poll it). */
   public Optional<ConfigReloader> reloader() {
     return reloader;
@@ -368,6 +415,7 @@ public final class SteadyProxy implements AutoCloseable {
     reloader.ifPresent(ConfigReloader::close);
     server.stop();
     monitor.close();
+    admission.close();
     upstreams.get().pool().close();
     metrics.close();
     demo.ifPresent(DemoUpstream::close);
