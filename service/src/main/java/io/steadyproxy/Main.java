@@ -41,17 +41,17 @@ public final class Main {
       result
           .warnings()
           .forEach(w -> System.getLogger("steadyproxy.config").log(System.Logger.Level.WARNING, w));
-      // the sizing rule: refuse a heap that cannot hold the proxy and its requests in flight
+      // the sizing rule: refuse a heap that cannot hold the proxy itself and one connection
       long heap = Runtime.getRuntime().maxMemory();
       if (new ConnectionCapacity(heap, settings.maxHeapPercent(), settings.maxConnections())
           .impossible()) {
         throw new ConfigException(
-            "max_connections",
+            "max_client_connections",
             "the JVM heap limit (" + heap / (1024 * 1024) + " MiB)",
-            "this heap cannot hold "
-                + settings.maxConnections()
-                + " requests in flight and one client connection (sizing rule in"
-                + " operations.md); raise -Xmx in PROXY_JAVA_OPTS or lower max_connections");
+            "this heap cannot hold the proxy's own "
+                + ConnectionCapacity.BASE_BYTES / (1024 * 1024)
+                + " MiB and one client connection under the admission mark (sizing rule in"
+                + " operations.md); raise -Xmx in PROXY_JAVA_OPTS");
       }
     } catch (ConfigException e) {
       System.err.println("steadyproxy: " + e.getMessage());

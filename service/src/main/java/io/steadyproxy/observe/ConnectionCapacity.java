@@ -71,10 +71,11 @@ public record ConnectionCapacity(long heapMaxBytes, int maxHeapPercent, int maxC
   }
 
   /**
-   * Whether no client connection fits at all: the heap cannot even hold the proxy and its requests
-   * in flight. Starting would only fail later, under load.
+   * Whether the heap cannot hold even the proxy itself and one client connection under the
+   * admission mark, before any request is in flight: starting would only fail later, under load.
+   * {@code max_connections} is a bound, not a reservation, so it only warns ({@link #warning}).
    */
   public boolean impossible() {
-    return connections() < 1;
+    return new ConnectionCapacity(heapMaxBytes, maxHeapPercent, 0).connections() < 1;
   }
 }

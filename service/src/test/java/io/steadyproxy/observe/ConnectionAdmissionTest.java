@@ -165,8 +165,13 @@ class ConnectionAdmissionTest {
         launcher.warning(12_000).orElseThrow(), containsString("about " + launcher.connections()));
     assertThat(launcher.impossible(), is(false));
     assertThat(
-        "16 MiB cannot hold the proxy and 100 requests in flight",
+        "16 MiB cannot hold the proxy itself",
         new ConnectionCapacity(16 * MB, 90, 100).impossible(),
         is(true));
+    // max_connections is a bound, not a reservation: a big one warns (about 0 fit), never refuses
+    ConnectionCapacity sse = new ConnectionCapacity(112 * MB, 90, 2100);
+    assertThat(sse.connections(), is(0L));
+    assertThat(sse.impossible(), is(false));
+    assertThat(sse.warning(1).orElseThrow(), containsString("max_connections=2100"));
   }
 }

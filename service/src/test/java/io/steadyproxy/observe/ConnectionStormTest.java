@@ -156,7 +156,7 @@ class ConnectionStormTest {
 
   @Test
   void aHeapThatCannotHoldTheRequestsInFlightIsRefusedAtStartWithExitCode2() throws Exception {
-    // 16 MiB: the admission mark (80 %) is under the proxy's own 16 MiB, before any request
+    // 16 MiB: the admission mark (80 %) is under the proxy's own 16 MiB, before any connection
     Process p =
         new ProcessBuilder(
                 List.of(
@@ -176,7 +176,8 @@ class ConnectionStormTest {
     assertThat(err, err.lines().count(), is(1L));
     assertThat(
         err,
-        containsString("steadyproxy: invalid setting 'max_connections' from the JVM heap limit ("));
+        containsString(
+            "steadyproxy: invalid setting 'max_client_connections' from the JVM heap limit ("));
   }
 
   private static long stops(String health) {
