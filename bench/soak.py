@@ -497,11 +497,27 @@ async def read_response(reader):
     return status, n
 
 
-async def storm_client(port, args, on_open):
+async def probe(port):
+    """One `GET /small` on a new connection: its status, or the error's name (refused, reset, timeout)."""
+    try:
+        r, w = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 10)
+        try:
+            w.write(b"GET /small HTTP/1.1\r\nHost: storm\r\nConnection: close\r\n\r\n")
+            status, _ = await asyncio.wait_for(read_response(r), 10)
+            return str(status)
+        finally:
+            w.close()
+    except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as e:
+        return type(e).__name__
+
+
+async def storm_client(port, args, on_open, on_idle_open=None):
     """Opens --connections idle keep-alive connections and --sse SSE streams, holds them, closes them.
 
-    `on_open()` is called (in a thread) once everything is open and returns after the hold; the
-    function returns counts of what opened, what stayed usable and how many events arrived."""
+    `on_idle_open()` is called (in a thread) once the idle connections are open, before the SSE
+    streams; `on_open()` once everything is open and returns after the hold; the function returns
+    counts of what opened, what stayed usable, how many events arrived and what a new connection got
+    during the storm and after it."""
     sem = asyncio.Semaphore(args.open_concurrency)
     idle, streams = [], []
     events = {"after_first": 0}
@@ -547,9 +563,12 @@ async def storm_client(port, args, on_open):
     t0 = time.time()
     await asyncio.gather(*(open_idle() for _ in range(args.connections)))
     t_idle = time.time() - t0
+    if on_idle_open:
+        await asyncio.get_running_loop().run_in_executor(None, on_idle_open, len(idle))
     await asyncio.gather(*(open_sse() for _ in range(args.sse)))
     t_all = time.time() - t0
     drains = [asyncio.ensure_future(drain(r)) for r, _ in streams]
+    probe_during = await probe(port)
     await asyncio.get_running_loop().run_in_executor(None, on_open)
     # Are the idle connections still usable after the hold? Reuse a sample of them.
     reused_ok, reuse_errors = 0, {}
@@ -568,16 +587,26 @@ async def storm_client(port, args, on_open):
     for _, w in idle + streams:
         w.close()
     await asyncio.sleep(1)
-    return {"idle": len(idle), "sse": len(streams), "failures": failures, "open_idle_s": t_idle,
+    # after the storm a new connection must be served again (admission resumes on its own GC)
+    probe_after = "-"
+    for _ in range(20):
+        probe_after = await probe(port)
+        if probe_after == "200":
+            break
+        await asyncio.sleep(0.5)
+    return {"probe_during": probe_during, "probe_after": probe_after,
+            "idle": len(idle), "sse": len(streams), "failures": failures, "open_idle_s": t_idle,
             "open_all_s": t_all, "reused_ok": reused_ok, "reuse_errors": reuse_errors, "reused": len(sample), "events": events["after_first"]}
 
 
 def storm_attempt(procs, ups, args, heap_mb):
     """One storm against a fresh proxy; heap_mb None keeps the launcher's JVM flags. Returns the measures."""
     port = free_port()
+    admin = free_port()  # /health and /admin/cleanup on the admin socket: admission gates only the main one
     opts = launcher_java_opts(heap_mb) if heap_mb else None
     name = f"storm-proxy-{heap_mb or 'default'}"
     extra = ["--route", f"/demo={ups.demo_url};strip", "--max-connections", str(args.sse + 100),
+             "--admin-port", str(admin),
              # the storm measures connections: lift the client-connection cap above what it opens
              "--max-client-connections", str(args.connections + args.sse + 1000)]
     if heap_mb:
@@ -590,7 +619,7 @@ def storm_attempt(procs, ups, args, heap_mb):
                       .replace('{3,   "GET",  "/files/4m.bin"}', '{0, "GET", "/small"}')
                       .replace('{2,   "GET",  "/files/8m.bin"}', '{0, "GET", "/small"}'))
     run_wrk(port, 64, args.storm_warmup, script)
-    base = cleanup(port)
+    base = cleanup(admin)
     time.sleep(1)
     out = {"heap": f"-Xmx{heap_mb}m" if heap_mb else f"launcher defaults ({launcher_heap()})", "base_rss": rss_mb(proxy.pid),
            "base_heap": base["heap_after_mb"], "peak": 0.0, "died": False}
@@ -610,26 +639,40 @@ def storm_attempt(procs, ups, args, heap_mb):
         """Runs in a thread while every connection is open: samples memory for --hold seconds."""
         t0 = time.time()
         try:
-            h = health(port)
+            h = health(admin)
             out["pool"], out["shedding"] = h["pool"], h["shedding"]
             while time.time() - t0 < args.hold and proxy.poll() is None:
                 out["peak"] = max(out["peak"], rss_mb(proxy.pid))
                 time.sleep(1)
             out["threads"] = len(os.listdir(f"/proc/{proxy.pid}/task"))
             out["fds"] = len(os.listdir(f"/proc/{proxy.pid}/fd"))
-            out["heap_after_gc"] = cleanup(port)["heap_after_mb"]
+            out["heap_after_gc"] = cleanup(admin)["heap_after_mb"]
             time.sleep(0.5)
             out["rss_after_gc"] = rss_mb(proxy.pid)
+            out["admission"] = health(admin).get("admission")
         except (OSError, ValueError, KeyError):
             out["died"] = proxy.poll() is not None
         log(f"storm [{out['heap']}]: held {time.time() - t0:.0f}s: rss peak {out['peak']:.0f} MB, "
             f"pool {out.get('pool')}, proxy {'DIED' if proxy.poll() is not None else 'alive'}")
 
-    out.update(asyncio.run(storm_client(port, args, hold)))
+    def idle_open(n):
+        """Runs in a thread once the idle connections are open: their live heap, before any SSE stream."""
+        try:
+            out["idle_heap"] = cleanup(admin)["heap_after_mb"]
+            out["idle_rss"] = rss_mb(proxy.pid)
+            out["idle_held"] = n
+        except (OSError, ValueError, KeyError):
+            pass
+
+    out.update(asyncio.run(storm_client(port, args, hold, idle_open)))
     stop.set()
     sampler.join()
     if proxy.poll() is None:
-        out["in_use"], out["waited"] = wait_pool_idle(port, args.sse_interval_ms / 1000 + 20)
+        out["in_use"], out["waited"] = wait_pool_idle(admin, args.sse_interval_ms / 1000 + 20)
+        try:
+            out["admission_end"] = health(admin).get("admission")
+        except (OSError, ValueError, KeyError):
+            pass
     out["died"] = proxy.poll() is not None
     if out["died"]:
         text = (WORK / f"{name}.log").read_text()
@@ -640,6 +683,9 @@ def storm_attempt(procs, ups, args, heap_mb):
     if n and not out["died"]:
         out["per_conn"] = (out["peak"] - out["base_rss"]) * 1024 / n
         out["per_conn_heap"] = (out["heap_after_gc"] - out["base_heap"]) * 1024 / n
+    if out.get("idle_held"):
+        out["per_idle_heap"] = (out["idle_heap"] - out["base_heap"]) * 1024 / out["idle_held"]
+        out["per_idle_rss"] = (out["idle_rss"] - out["base_rss"]) * 1024 / out["idle_held"]
     return out
 
 
@@ -661,7 +707,12 @@ def run_storm(procs, ups, args):
         return f"| {label} | " + " | ".join(cells) + f" | {target} |"
 
     def ok(a):
-        return not a["died"] and a["peak"] < 512
+        return not a["died"] and a["peak"] < 256
+
+    def admission(a, key):
+        """Admission counts from /health after the storm (the proxy's own, since its start)."""
+        adm = a.get("admission_end") or a.get("admission") or {}
+        return f"{adm[key]:,}"
 
     lines = [
         f"**Connection storm.** Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: a fresh proxy with "
@@ -684,14 +735,20 @@ def run_storm(procs, ups, args):
         row("shedding while held", lambda a: "yes" if a["shedding"] else "no"),
         row("proxy threads / file descriptors while held", lambda a: f"{a['threads']} / {a['fds']:,}"),
         row("SSE events received after the first", lambda a: f"{a['events']:,}"),
+        row("connection admission: stops / deferred / refused (503)",
+            lambda a: f"{admission(a, 'stops')} / {admission(a, 'deferred')} / {admission(a, 'refused')}"),
+        row("a new connection's `GET /small` during the hold / after closing everything",
+            lambda a: f"{a['probe_during']} / {a['probe_after']}", "200 or 503 / 200"),
         row("idle connections still usable after the hold", lambda a: f"{a['reused_ok']} of {a['reused']}"
             + (f" ({', '.join(f'{k} {v}' for k, v in a['reuse_errors'].items())})" if a["reuse_errors"] else "")),
         row("RSS before (warm, after GC)", lambda a: f"{a['base_rss']:.0f} MB"),
         row("RSS peak with all connections open", lambda a: f"{a['peak']:.0f} MB" if not a["died"] else
-            f"{a['peak']:.0f} MB before dying", "< 512 MB " + " ".join("✅" if ok(a) else "❌" for a in attempts)),
+            f"{a['peak']:.0f} MB before dying", "< 256 MB " + " ".join("✅" if ok(a) else "❌" for a in attempts)),
         row("RSS after a GC, all connections open", lambda a: f"{a['rss_after_gc']:.0f} MB"),
         row("RSS per connection (peak delta / connections)", lambda a: f"{a['per_conn']:.1f} KiB"),
         row("live heap per connection (heap after GC, delta)", lambda a: f"{a['per_conn_heap']:.1f} KiB"),
+        row("idle connections only, before the SSE streams: live heap / RSS per connection",
+            lambda a: f"{a['per_idle_heap']:.1f} / {a['per_idle_rss']:.1f} KiB ({a['idle_held']:,} held)"),
         row("`/health` pool in_use after closing", lambda a: f"{a['in_use']} (after {a['waited']:.1f} s)", "0"),
     ]
     return "\n".join(lines)

@@ -3,6 +3,7 @@ package io.steadyproxy;
 import io.steadyproxy.config.ConfigException;
 import io.steadyproxy.config.ConfigLoader;
 import io.steadyproxy.config.ProxySettings;
+import io.steadyproxy.observe.ConnectionCapacity;
 import io.steadyproxy.observe.MemoryReader;
 import io.steadyproxy.observe.ProxyLog;
 import java.nio.file.Path;
@@ -40,6 +41,18 @@ public final class Main {
       result
           .warnings()
           .forEach(w -> System.getLogger("steadyproxy.config").log(System.Logger.Level.WARNING, w));
+      // the sizing rule: refuse a heap that cannot hold the proxy itself and one connection
+      long heap = Runtime.getRuntime().maxMemory();
+      if (new ConnectionCapacity(heap, settings.maxHeapPercent(), settings.maxConnections())
+          .impossible()) {
+        throw new ConfigException(
+            "max_client_connections",
+            "the JVM heap limit (" + heap / (1024 * 1024) + " MiB)",
+            "this heap cannot hold the proxy's own "
+                + ConnectionCapacity.BASE_BYTES / (1024 * 1024)
+                + " MiB and one client connection under the admission mark (sizing rule in"
+                + " operations.md); raise -Xmx in PROXY_JAVA_OPTS");
+      }
     } catch (ConfigException e) {
       System.err.println("steadyproxy: " + e.getMessage());
       System.exit(2);

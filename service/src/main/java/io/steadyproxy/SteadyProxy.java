@@ -20,6 +20,9 @@ import io.steadyproxy.config.ConfigReloader;
 import io.steadyproxy.config.ProxySettings;
 import io.steadyproxy.config.Route;
 import io.steadyproxy.demo.DemoUpstream;
+import io.steadyproxy.observe.AdmittingSocketOptions;
+import io.steadyproxy.observe.ConnectionAdmission;
+import io.steadyproxy.observe.ConnectionCapacity;
 import io.steadyproxy.observe.HealthService;
 import io.steadyproxy.observe.MemoryMonitor;
 import io.steadyproxy.observe.MemoryPolicy;
@@ -62,6 +65,7 @@ public final class SteadyProxy implements AutoCloseable {
   private final WebServer server;
   private final AtomicReference<ProxyHandler.Dispatch> upstreams;
   private final MemoryMonitor monitor;
+  private final ConnectionAdmission admission;
   private final ProxyMetrics metrics;
   private final Optional<ConfigReloader> reloader;
   private final Optional<DemoUpstream> demo;
@@ -78,6 +82,7 @@ public final class SteadyProxy implements AutoCloseable {
       WebServer server,
       AtomicReference<ProxyHandler.Dispatch> upstreams,
       MemoryMonitor monitor,
+      ConnectionAdmission admission,
       ProxyMetrics metrics,
       Optional<ConfigReloader> reloader,
       Optional<DemoUpstream> demo,
@@ -87,6 +92,7 @@ public final class SteadyProxy implements AutoCloseable {
     this.server = server;
     this.upstreams = upstreams;
     this.monitor = monitor;
+    this.admission = admission;
     this.metrics = metrics;
     this.reloader = reloader;
     this.demo = demo;
@@ -151,6 +157,15 @@ public final class SteadyProxy implements AutoCloseable {
             metrics,
             policy(effective),
             () -> upstreams.get().pool().stats().inUse() == 0);
+    // Connection storms: stop accepting within a GC of the heap filling, not on the monitor's tick
+    ConnectionAdmission admission =
+        new ConnectionAdmission(
+            memory,
+            metrics,
+            policy(effective),
+            ConnectionAdmission.WAIT,
+            ConnectionAdmission.GC_EVERY);
+    capacityWarning(effective);
 
     ExchangeRecord.Observer observer =
         effective.accessLog() ? both(metrics::exchange, ProxyLog.accessLog()) : metrics::exchange;
@@ -164,7 +179,7 @@ public final class SteadyProxy implements AutoCloseable {
         new ProxyHandler(upstreams::get, monitor::shedding, observer, deadlines, bodyBuffers);
 
     HealthService health =
-        new HealthService(memory, poolStats, monitor, clock)
+        new HealthService(memory, poolStats, monitor, admission, clock)
             .bodyBuffers(
                 () ->
                     "{\"used_bytes\":"
@@ -179,8 +194,12 @@ public final class SteadyProxy implements AutoCloseable {
         WebServer.builder()
             .host(effective.host())
             .port(effective.port())
-            // the accept hook of the client deadlines, and the head's progress (receive listener)
-            .connectionOptions(deadlines.watching(SocketOptions.builder().tcpNoDelay(true).build()))
+            // memory-driven admission first (a refused socket costs nothing more), then the accept
+            // hook of the client deadlines; the head's progress comes from the receive listener
+            .connectionOptions(
+                new AdmittingSocketOptions(
+                    deadlines.watching(SocketOptions.builder().tcpNoDelay(true).build()),
+                    admission))
             // bodies pass through as sent, whatever their Content-Encoding (see
             // PassThroughEncoding)
             .contentEncoding(new PassThroughEncoding())
@@ -198,7 +217,10 @@ public final class SteadyProxy implements AutoCloseable {
             .featuresDiscoverServices(false)
             .addFeature(
                 observe(
-                    monitor, lifecycle, adminSocket ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME))
+                    monitor,
+                    admission,
+                    lifecycle,
+                    adminSocket ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME))
             .routing(
                 r -> {
                   r.addFilter(deadlines.filter()) // outermost: the response has ended after it
@@ -252,6 +274,7 @@ public final class SteadyProxy implements AutoCloseable {
                       demoNow.map(d -> withDemo(next, d)).orElse(next),
                       upstreams,
                       monitor,
+                      admission,
                       metrics,
                       deadlines,
                       bodyBuffers));
@@ -262,6 +285,7 @@ public final class SteadyProxy implements AutoCloseable {
         server,
         upstreams,
         monitor,
+        admission,
         metrics,
         reloader,
         demo,
@@ -278,6 +302,7 @@ public final class SteadyProxy implements AutoCloseable {
       ProxySettings next,
       AtomicReference<ProxyHandler.Dispatch> upstreams,
       MemoryMonitor monitor,
+      ConnectionAdmission admission,
       ProxyMetrics metrics,
       ClientDeadlines deadlines,
       BodyBuffers bodyBuffers) {
@@ -286,6 +311,8 @@ public final class SteadyProxy implements AutoCloseable {
     ProxyHandler.Dispatch previous = upstreams.getAndSet(dispatch(next, metrics));
     previous.pool().close(); // idle sockets close now; lent ones close as their requests end
     monitor.policy(policy(next));
+    admission.policy(policy(next));
+    capacityWarning(next);
     monitor.start(next.memoryCheckInterval());
   }
 
@@ -315,6 +342,13 @@ public final class SteadyProxy implements AutoCloseable {
     return settings.withRoutes(routes);
   }
 
+  /** Logs when max_client_connections promises more than the heap can hold (sizing rule). */
+  private static void capacityWarning(ProxySettings s) {
+    new ConnectionCapacity(Runtime.getRuntime().maxMemory(), s.maxHeapPercent(), s.maxConnections())
+        .warning(s.maxClientConnections())
+        .ifPresent(w -> LOG.log(System.Logger.Level.WARNING, w));
+  }
+
   private static MemoryPolicy policy(ProxySettings s) {
     return new MemoryPolicy(s.cleanupThresholdMb(), s.maxMemoryUsageMb(), s.maxHeapPercent());
   }
@@ -330,7 +364,8 @@ public final class SteadyProxy implements AutoCloseable {
         s.writeTimeout());
   }
 
-  private static ObserveFeature observe(MemoryMonitor monitor, Lifecycle lifecycle, String socket) {
+  private static ObserveFeature observe(
+      MemoryMonitor monitor, ConnectionAdmission admission, Lifecycle lifecycle, String socket) {
     HealthCheck ready =
         new HealthCheck() {
           @Override
@@ -345,10 +380,12 @@ public final class SteadyProxy implements AutoCloseable {
 
           @Override
           public HealthCheckResponse call() {
-            boolean up = !monitor.shedding() && !lifecycle.stopping;
+            // not accepting connections: a load balancer should send new clients elsewhere
+            boolean up = !monitor.shedding() && admission.accepting() && !lifecycle.stopping;
             return HealthCheckResponse.builder()
                 .status(up)
                 .detail("shedding", monitor.shedding())
+                .detail("accepting_connections", admission.accepting())
                 .detail("stopping", lifecycle.stopping)
                 .build();
           }
@@ -399,6 +436,11 @@ public final class SteadyProxy implements AutoCloseable {
     return monitor;
   }
 
+  /** Connection admission (tests read its state). */
+  public ConnectionAdmission admission() {
+    return admission;
+  }
+
   /** The config reloader, when the settings came from a file (tests poll it). */
   public Optional<ConfigReloader> reloader() {
     return reloader;
@@ -428,6 +470,7 @@ public final class SteadyProxy implements AutoCloseable {
     server.stop();
     clientDeadlines.close();
     monitor.close();
+    admission.close();
     upstreams.get().pool().close();
     metrics.close();
     demo.ifPresent(DemoUpstream::close);

@@ -53,8 +53,10 @@ public enum Key {
   MAX_CLIENT_CONNECTIONS(
       "1000",
       false,
-      "Client connections served at once; more wait in the accept queue. Each costs 30-110 KiB of"
-          + " heap: raise it with the heap (PROXY_JAVA_OPTS)."),
+      "Client connections served at once; more wait in the accept queue. Each holds about 15 KiB of"
+          + " heap while idle, more with a request in flight: raise it with the heap (PROXY_JAVA_OPTS)."
+          + " Warned at start when above what the heap holds (sizing rule in operations.md); while"
+          + " the heap is nearly full, new connections wait or get 503 whatever the cap."),
   MAX_REQUEST_BODY(
       "0", false, "Largest request body (bytes, or 10MB); larger gets 413. 0: no limit."),
   CLIENT_HEADER_TIMEOUT(

@@ -21,6 +21,7 @@ public final class HealthService implements HttpService {
   private final MemoryReader memory;
   private final Supplier<PoolStats> pool;
   private final MemoryMonitor monitor;
+  private final ConnectionAdmission admission;
   private final InstantSource clock;
   private final Instant started;
   private volatile Supplier<String> bodyBuffers = () -> null;
@@ -29,13 +30,19 @@ public final class HealthService implements HttpService {
    * @param memory the memory seam
    * @param pool pool counts
    * @param monitor shedding state and the last cleanup
+   * @param admission connection admission state and counts
    * @param clock the clock seam (uptime)
    */
   public HealthService(
-      MemoryReader memory, Supplier<PoolStats> pool, MemoryMonitor monitor, InstantSource clock) {
+      MemoryReader memory,
+      Supplier<PoolStats> pool,
+      MemoryMonitor monitor,
+      ConnectionAdmission admission,
+      InstantSource clock) {
     this.memory = memory;
     this.pool = pool;
     this.monitor = monitor;
+    this.admission = admission;
     this.clock = clock;
     this.started = clock.instant();
   }
@@ -84,6 +91,8 @@ public final class HealthService implements HttpService {
             + Duration.between(started, clock.instant()).toSeconds()
             + ",\"shedding\":"
             + shedding
+            + ",\"admission\":"
+            + admission.stats().toJson()
             + ",\"last_cleanup\":"
             + monitor.lastCleanup().map(CleanupResult::toJson).orElse("null")
             + "}\n";

@@ -71,4 +71,43 @@ public record MemoryPolicy(long cleanupThresholdMb, long maxMemoryUsageMb, int m
         && (afterCleanup.rssMb() >= cleanupThresholdMb
             || afterCleanup.heapPercent() >= maxHeapPercent - HEAP_HYSTERESIS);
   }
+
+  /**
+   * Whether new client connections should be accepted after a reading taken right after a GC, with
+   * hysteresis, as Envoy's overload manager does with {@code stop_accepting_connections}. Accepting
+   * stops before request shedding would start ({@link #HEAP_HYSTERESIS} points under {@code
+   * maxHeapPercent}), so the connections already held keep the headroom to be served; it resumes
+   * only {@link #HEAP_HYSTERESIS} points lower still, so one GC's swing cannot flap it. RSS stops
+   * it above {@code maxMemoryUsageMb} and lets it resume halfway down to the cleanup threshold:
+   * with a fixed heap RSS sits on a plateau, so the heap share does the fine control.
+   *
+   * @param afterGc a reading taken just after a collection (used heap is then live data, or more)
+   * @param acceptingNow whether connections are accepted now
+   */
+  public boolean acceptAfter(MemorySample afterGc, boolean acceptingNow) {
+    // 100 turns the heap check off, as it does for shedding
+    double heap = maxHeapPercent == 100 ? 0 : afterGc.heapPercent();
+    double rss = afterGc.rssMb();
+    if (acceptingNow) {
+      return heap <= stopAcceptingHeapPercent() && rss <= maxMemoryUsageMb;
+    }
+    return heap < resumeAcceptingHeapPercent() && rss < resumeAcceptingRssMb();
+  }
+
+  /** Above this share of the heap in use after a GC, new client connections wait. */
+  public int stopAcceptingHeapPercent() {
+    return maxHeapPercent - HEAP_HYSTERESIS;
+  }
+
+  /** Under this share of the heap in use after a GC, new client connections are accepted again. */
+  public int resumeAcceptingHeapPercent() {
+    // at least half the stop mark, so a low max_heap_percent (20) still leaves a way back
+    int stop = stopAcceptingHeapPercent();
+    return Math.max(stop - HEAP_HYSTERESIS, stop / 2);
+  }
+
+  /** Under this RSS, new client connections are accepted again (halfway to the cleanup mark). */
+  public double resumeAcceptingRssMb() {
+    return (cleanupThresholdMb + maxMemoryUsageMb) / 2.0;
+  }
 }

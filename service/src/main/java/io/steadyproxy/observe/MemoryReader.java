@@ -8,13 +8,25 @@ import java.nio.file.Path;
 
 /**
  * The seam in front of every memory reading, so the monitor and health endpoints can be tested with
- * readings just below, at and above each threshold.
+ * readings just below, at and above each threshold; and in front of the collections that make a
+ * heap reading mean live data (their notifications, and asking for one), so that connection
+ * admission can be tested with the same fake readings.
  */
 @FunctionalInterface
 public interface MemoryReader {
 
   /** Reads memory now. */
   MemorySample read();
+
+  /** Notifications of garbage collections: the JVM's own by default. */
+  default GcFeed gcFeed() {
+    return GcFeed.system();
+  }
+
+  /** Asks for a full collection: {@link System#gc()} by default. */
+  default void collect() {
+    System.gc();
+  }
 
   /** The real reader: RSS from {@code /proc/self/status}, heap from the memory MX bean. */
   static MemoryReader system() {

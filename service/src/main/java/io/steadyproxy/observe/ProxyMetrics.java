@@ -35,6 +35,9 @@ public final class ProxyMetrics implements AutoCloseable {
   private final Counter shed;
   private final Counter sheddingTransitions;
   private final Timer poolWait;
+  private final Counter connectionsDeferred;
+  private final Counter connectionsRefused;
+  private final Counter admissionTransitions;
   private volatile boolean shedding;
 
   /**
@@ -64,6 +67,22 @@ public final class ProxyMetrics implements AutoCloseable {
         keep(
             Timer.builder("steadyproxy_pool_wait")
                 .description("Time requests waited for a free upstream connection"));
+    connectionsDeferred =
+        keep(
+            Counter.builder("steadyproxy_connections_deferred")
+                .description(
+                    "Client connections accepted while connection admission was stopped (they"
+                        + " waited)"));
+    connectionsRefused =
+        keep(
+            Counter.builder("steadyproxy_connections_refused")
+                .description(
+                    "Client connections refused (503, then closed) because memory stayed above the"
+                        + " admission mark"));
+    admissionTransitions =
+        keep(
+            Counter.builder("steadyproxy_admission_transitions")
+                .description("Times connection admission stopped or resumed"));
     gauge("steadyproxy_pool_open", "Upstream sockets open", () -> pool.get().open());
     gauge("steadyproxy_pool_idle", "Upstream sockets idle", () -> pool.get().idle());
     gauge("steadyproxy_pool_in_use", "Upstream sockets lent to requests", () -> pool.get().inUse());
@@ -221,6 +240,29 @@ public final class ProxyMetrics implements AutoCloseable {
   public void sheddingChanged(boolean on) {
     shedding = on;
     sheddingTransitions.increment();
+  }
+
+  /** Registers the gauge of connection admission: 1 while new client connections are accepted. */
+  public void admission(java.util.function.BooleanSupplier accepting) {
+    gauge(
+        "steadyproxy_admission_accepting",
+        "1 while new client connections are accepted, 0 while memory holds them back",
+        () -> accepting.getAsBoolean() ? 1 : 0);
+  }
+
+  /** Counts a connection admission transition. */
+  public void admissionChanged(boolean accepting) {
+    admissionTransitions.increment();
+  }
+
+  /** Counts a client connection that had to wait for admission. */
+  public void connectionDeferred() {
+    connectionsDeferred.increment();
+  }
+
+  /** Counts a client connection refused by admission. */
+  public void connectionRefused() {
+    connectionsRefused.increment();
   }
 
   private void gauge(String name, String description, Supplier<Number> value) {

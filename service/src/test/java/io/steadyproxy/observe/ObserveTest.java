@@ -48,7 +48,9 @@ class ObserveTest {
                   + "\"heap_used_mb\":50\\.0,\"heap_max_mb\":100\\.0,\"pool\":\\{\"open\":1,\"idle\":1,\"in_use\":0,"
                   + "\"waiting\":0,\"max\":100\\},"
                   + "\"client_body_buffers\":\\{\"used_bytes\":0,\"max_bytes\":8388608\\},"
-                  + "\"uptime_s\":\\d+,\"shedding\":false,\"last_cleanup\":null\\}\n"));
+                  + "\"uptime_s\":\\d+,\"shedding\":false,"
+                  + "\"admission\":\\{\"accepting\":true,\"deferred\":0,\"refused\":0,\"stops\":0\\},"
+                  + "\"last_cleanup\":null\\}\n"));
       assertThat(get(proxy.port(), "/observe/health/ready").status(), is(200));
       assertThat(get(proxy.port(), "/observe/health/live").status(), is(200));
       assertThat(get(proxy.port(), "/observe/health/started").status(), is(200));
@@ -86,6 +88,8 @@ class ObserveTest {
       assertThat(samples.value("steadyproxy_pool_waiting"), is(0.0));
       assertThat(samples.value("steadyproxy_shedding"), is(0.0));
       assertThat(samples.value("steadyproxy_shed_requests_total"), is(0.0));
+      assertThat(samples.value("steadyproxy_admission_accepting"), is(1.0));
+      assertThat(samples.value("steadyproxy_connections_refused_total"), is(0.0));
       assertThat(samples.value("steadyproxy_memory_rss_bytes") > 0, is(true));
       assertThat(samples.value("steadyproxy_memory_heap_used_bytes") > 0, is(true));
       for (String family :
@@ -94,7 +98,9 @@ class ObserveTest {
             "steadyproxy_pool_idle",
             "steadyproxy_pool_wait_seconds_count",
             "steadyproxy_memory_heap_max_bytes",
-            "steadyproxy_shedding_transitions_total"
+            "steadyproxy_shedding_transitions_total",
+            "steadyproxy_admission_transitions_total",
+            "steadyproxy_connections_deferred_total"
           }) {
         assertThat(family, samples.has(family), is(true));
       }

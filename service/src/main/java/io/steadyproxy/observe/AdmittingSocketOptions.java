@@ -1,0 +1,151 @@
+package io.steadyproxy.observe;
+
+import io.helidon.common.socket.SocketOptions;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.SocketOption;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The listener's connection options with {@link ConnectionAdmission} in front: the seam where
+ * Helidon 4.5.0 lets us act on an accepted socket before it costs anything. {@code
+ * ServerListener.listen()} takes a permit of {@code max_client_connections}, accepts, then calls
+ * {@code connectionOptions.configureSocket(channel)} on its single listener thread, before it
+ * creates the connection's handler, buffers and virtual thread; if that call throws, it closes the
+ * socket and returns the permit. So while admission is stopped this call holds the listener (the
+ * next connections wait in the kernel's backlog), and a connection that is still not admitted gets
+ * a short 503 and is closed, before Helidon allocates anything for it.
+ */
+public final class AdmittingSocketOptions implements SocketOptions {
+  // written before the request is read: "Connection: close" and a length, so the client can tell
+  // it got the whole answer; Retry-After as for the other memory 503s
+  private static final byte[] REFUSAL = refusal();
+
+  private final SocketOptions delegate;
+  private final ConnectionAdmission admission;
+
+  /** How long a refused connection's request may take to arrive before it is closed unanswered. */
+  static final Duration REQUEST_WAIT = Duration.ofMillis(250);
+
+  // one listener thread calls configureSocket, so one small buffer serves every refusal; a request
+  // head larger than this is cut short by the close (a reset), which is rare and still a refusal
+  private final byte[] drain = new byte[8192];
+
+  /**
+   * @param delegate the options every admitted socket gets
+   * @param admission decides whether a socket is served
+   */
+  public AdmittingSocketOptions(SocketOptions delegate, ConnectionAdmission admission) {
+    this.delegate = delegate;
+    this.admission = admission;
+  }
+
+  /** Thrown so that Helidon closes a refused socket and returns its connection permit. */
+  static final class Refused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Refused() {
+      super("connection refused: memory above the admission mark", null, false, false);
+    }
+  }
+
+  @Override
+  public void configureSocket(SocketChannel socket) {
+    if (!admission.admit()) {
+      refuse(socket);
+      throw new Refused();
+    }
+    delegate.configureSocket(socket);
+  }
+
+  /**
+   * Answers 503 where a request can be read: the listener waits up to {@link #REQUEST_WAIT} for the
+   * client's first bytes and reads (and drops) them first, so that closing the socket sends a FIN
+   * after our answer, not a reset that could destroy the answer in the client's buffer. A client
+   * that sends nothing in that time just sees the connection close. Meanwhile the next connections
+   * wait in the backlog, which is what admission wants.
+   */
+  private void refuse(SocketChannel socket) {
+    try {
+      Socket s = socket.socket();
+      s.setSoTimeout((int) REQUEST_WAIT.toMillis());
+      if (s.getInputStream().read(drain) > 0) {
+        socket.write(ByteBuffer.wrap(REFUSAL));
+        socket.shutdownOutput();
+      }
+    } catch (IOException e) {
+      // the client is gone, or sent nothing in time: closing is all that is left
+    }
+  }
+
+  private static byte[] refusal() {
+    String body =
+        "{\"error\":\"overloaded\",\"detail\":\"memory above the connection admission mark;"
+            + " retry later\"}\n";
+    return ("HTTP/1.1 503 Service Unavailable\r\n"
+            + "Content-Type: application/json\r\n"
+            + "Cache-Control: no-store\r\n"
+            + "Retry-After: 1\r\n"
+            + "Connection: close\r\n"
+            + "Content-Length: "
+            + body.length()
+            + "\r\n\r\n"
+            + body)
+        .getBytes(StandardCharsets.US_ASCII);
+  }
+
+  @Override
+  public void configureSocket(Socket socket) {
+    delegate.configureSocket(socket);
+  }
+
+  @Override
+  public Map<SocketOption<?>, Object> socketOptions() {
+    return delegate.socketOptions();
+  }
+
+  @Override
+  public Duration connectTimeout() {
+    return delegate.connectTimeout();
+  }
+
+  @Override
+  public Duration readTimeout() {
+    return delegate.readTimeout();
+  }
+
+  @Override
+  public Optional<Integer> socketReceiveBufferSize() {
+    return delegate.socketReceiveBufferSize();
+  }
+
+  @Override
+  public Optional<Integer> socketSendBufferSize() {
+    return delegate.socketSendBufferSize();
+  }
+
+  @Override
+  public boolean socketReuseAddress() {
+    return delegate.socketReuseAddress();
+  }
+
+  @Override
+  public boolean socketKeepAlive() {
+    return delegate.socketKeepAlive();
+  }
+
+  @Override
+  public boolean tcpNoDelay() {
+    return delegate.tcpNoDelay();
+  }
+
+  @Override
+  public String toString() {
+    return delegate + " (with connection admission)";
+  }
+}
