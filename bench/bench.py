@@ -258,8 +258,11 @@ def main():
     check_reference()
     global WORK
     WORK = Path(tempfile.mkdtemp(prefix="steadyproxy-bench-"))
-    ports = {k: free_port() for k in ("origin", "python", "nginx", "nginx-log", "haproxy", "steadyproxy",
-                                      "steadyproxy-log", "startup")}
+    ports = {}
+    for k in ("origin", "python", "nginx", "nginx-log", "haproxy", "steadyproxy", "steadyproxy-log"):
+        while (port := free_port()) in ports.values():  # the kernel may hand out a released port again
+            pass
+        ports[k] = port
     write_configs(ports)
     procs = Procs()
     env_jar = ROOT / "service" / "target" / "steadyproxy-service.jar"
@@ -295,6 +298,9 @@ def main():
             log_targets = {"steadyproxy-log": ports["steadyproxy-log"], "nginx-log": ports["nginx-log"]}
         for name, port in {**targets, **log_targets, "python": ports["python"]}.items():
             wait_port(port, who=f"bench ({name})")
+        for name, p in procs.procs:
+            if p.poll() is not None:
+                raise SystemExit(f"bench: {name} exited with {p.returncode}; see {WORK / (name + '.log')} (BENCH_KEEP=1)")
         for name, port in {**targets, **log_targets}.items():
             sanity(name, port)
 
@@ -405,12 +411,15 @@ def run_startup(args, procs, ports, steady):
     out = []
     for r in range(args.rounds):
         for name, env in (variants if r % 2 == 0 else variants[::-1]):
-            port = free_port()
+            while (port := free_port()) in ports.values():
+                pass
             t0 = time.monotonic()
             p = procs.start(f"startup-{name}-{r}", steadyproxy_cmd(port, ports["origin"], False), PROXY_CORE,
                             env={**os.environ, **env})
             wait_port(port, who="bench (start-up)")
             listen = time.monotonic() - t0
+            if p.poll() is not None:
+                raise SystemExit(f"bench: the start-up proxy exited with {p.returncode}; see {WORK} (BENCH_KEEP=1)")
             slices = []  # (seconds since start at the end of the slice, requests, req/s)
             while time.monotonic() - t0 < args.startup_seconds or len(slices) < 5:
                 res = wrk(port, SCENARIOS["small64"], 1)
