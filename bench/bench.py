@@ -121,6 +121,15 @@ class Procs:
                 p.kill()
 
 
+def jcmd(pid, *command, expect):
+    """jcmd on the load core; it exits 0 even when the command failed, so its output is checked."""
+    jcmd_bin = Path(os.environ.get("JAVA_HOME", "/usr")) / "bin" / "jcmd"
+    out = subprocess.run(["taskset", "-c", LOAD_CORE, str(jcmd_bin), str(pid), *command],
+                         capture_output=True, text=True, timeout=60).stdout
+    if expect not in out:
+        raise SystemExit(f"bench: jcmd {' '.join(command)} failed: {out.strip()}")
+
+
 def check_reference():
     """Warns when the reference harness's files (in a CI clone, ../shared/bench) differ from our copies."""
     ref = ROOT.parent / "shared" / "bench"
@@ -349,8 +358,8 @@ def main():
             order = order[r % len(order):] + order[:r % len(order)]  # rotate, as the reference does
             for scen in [s for s in SCENARIOS if s in wanted]:
                 if scen == "small64" and args.jfr and not jfr_started:
-                    subprocess.run(["taskset", "-c", LOAD_CORE, "jcmd", str(sp.pid), "JFR.start", "name=bench",
-                                    "settings=profile"], capture_output=True, check=True)
+                    jcmd(sp.pid, "JFR.start", "name=bench", f"settings={HERE / 'cpu-profile.jfc'}",
+                         expect="Started recording")
                     jfr_started = True
                 for target, port in order:
                     measure(r, scen, target, port)
@@ -367,8 +376,7 @@ def main():
                     results.setdefault(("sse", target), []).append({"first_ms": ms})
                     print(f"round {r + 1} sse       {target:<16} first event {ms:.2f} ms", flush=True)
         if jfr_started:
-            subprocess.run(["taskset", "-c", LOAD_CORE, "jcmd", str(sp.pid), "JFR.stop", "name=bench",
-                            f"filename={Path(args.jfr).resolve()}"], capture_output=True, check=True)
+            jcmd(sp.pid, "JFR.stop", "name=bench", f"filename={Path(args.jfr).resolve()}", expect="written to")
             print(f"bench: JFR recording of the measured rounds in {args.jfr}", flush=True)
 
         steady = None
