@@ -14,9 +14,10 @@ export PATH := $(JAVA_HOME)/bin:$(PATH)
 MVN ?= ./mvnw
 MVN_FLAGS ?= -B -ntp
 SERVICE_JAR := service/target/steadyproxy-service.jar
+AOT_CACHE := service/target/steadyproxy.aot
 ARGS ?=
 
-.PHONY: help build run test bench format bench-operator soak clean lint image
+.PHONY: help build run test bench aot format bench-operator soak clean lint image
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -33,8 +34,13 @@ run: $(SERVICE_JAR) ## the proxy on :8000 (in front of the built-in demo upstrea
 test: lint ## every test suite (unit, integration, chart, lint)
 	$(MVN) $(MVN_FLAGS) verify
 
-bench: $(SERVICE_JAR) ## wrk against SteadyProxy, nginx and HAProxy side by side; writes src-docs/performance.md
-	bench/run-bench
+bench: $(SERVICE_JAR) $(AOT_CACHE) ## wrk against SteadyProxy, nginx and HAProxy side by side (~15 min); writes src-docs/performance.md
+	bench/run-bench $(ARGS)
+
+aot: $(AOT_CACHE) ## JDK 25 AOT cache for bin/start-proxy: a 20 s training run against the demo upstream
+
+$(AOT_CACHE): $(SERVICE_JAR)
+	bin/train-aot
 
 soak: $(SERVICE_JAR) ## soak (1M mixed requests), connection storm and memory pressure (~10 min); writes src-docs/performance.md
 	bench/run-soak

@@ -82,4 +82,28 @@ class ProxyLogTest {
     assertThat(log.dropped(), is(0L));
     assertThat(text.length(), greaterThan(4096));
   }
+
+  /**
+   * The writer buffers lines and flushes per batch (not per line, see ProxyLog.AsyncHandler); a
+   * line must still reach the file while the proxy runs, not only at shutdown. nginx's access_log
+   * without buffer= writes each line at once; with buffer= it also flushes within flush= time.
+   */
+  @Test
+  void aLineReachesTheFileWhileTheProxyRuns() throws Exception {
+    Path file = dir.resolve("proxy.log");
+    ProxyLog log = ProxyLog.install(Optional.of(file), 1 << 20, 3, "INFO");
+    try (RawUpstream upstream = RawUpstream.keepAlive("ok");
+        SteadyProxy proxy =
+            SteadyProxy.start(
+                TestProxies.settings("--upstream", upstream.url().toString()), new FakeMemory())) {
+      RawHttp.exchange(proxy.port(), "GET /prompt HTTP/1.1\r\nHost: x\r\n\r\n");
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+      while (!Files.readString(file).contains("path=/prompt ") && System.nanoTime() < deadline) {
+        Thread.sleep(10); // polling a file: no event to wait on
+      }
+      assertThat(Files.readString(file), containsString("path=/prompt status=200"));
+    } finally {
+      log.close();
+    }
+  }
 }
