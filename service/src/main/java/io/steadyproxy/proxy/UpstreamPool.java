@@ -48,6 +48,7 @@ public final class UpstreamPool implements AutoCloseable {
   private final AtomicInteger waiting = new AtomicInteger();
   private final ScheduledExecutorService sweeper;
   private volatile LongConsumer waitObserver = nanos -> {};
+  private volatile Runnable staleObserver = () -> {};
   private volatile boolean closed;
 
   /**
@@ -104,6 +105,14 @@ public final class UpstreamPool implements AutoCloseable {
   /** Receives how long each acquisition waited for a slot, in nanoseconds (for metrics). */
   public void onWait(LongConsumer observer) {
     this.waitObserver = observer;
+  }
+
+  /**
+   * Is told of each idle connection closed because the upstream had closed it or sent bytes nobody
+   * asked for (for metrics).
+   */
+  public void onStaleClosed(Runnable observer) {
+    this.staleObserver = observer;
   }
 
   /**
@@ -288,6 +297,7 @@ public final class UpstreamPool implements AutoCloseable {
         return c;
       }
       closeSocket(c);
+      staleObserver.run();
     }
     return null;
   }
@@ -400,6 +410,7 @@ public final class UpstreamPool implements AutoCloseable {
         if (!c.probeIdle(false) && deque.removeFirstOccurrence(c)) {
           idleCount.decrementAndGet();
           closeSocket(c);
+          staleObserver.run();
         }
       }
     }

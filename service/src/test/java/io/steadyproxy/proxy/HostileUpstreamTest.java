@@ -11,6 +11,7 @@ import static org.hamcrest.Matchers.nullValue;
 
 import io.steadyproxy.SteadyProxy;
 import io.steadyproxy.testing.HostileUpstream;
+import io.steadyproxy.testing.Observed;
 import io.steadyproxy.testing.RawHttp;
 import io.steadyproxy.testing.RawUpstream;
 import io.steadyproxy.testing.TestProxies;
@@ -95,6 +96,7 @@ class HostileUpstreamTest {
       eventually("the upstream closed it", () -> upstream.openNow() == 0);
       eventually("the pool noticed and closed its side", () -> proxy.pool().open() == 0);
       assertThat(proxy.pool().idle(), is(0));
+      assertThat(Observed.metrics(proxy).value("steadyproxy_pool_stale_closed_total"), is(1.0));
     }
   }
 
@@ -123,6 +125,10 @@ class HostileUpstreamTest {
       HostileUpstream.await(lateSent, 10);
       nextClientGetsItsOwnAnswer(proxy);
       assertThat("the second request went on a new connection", upstream.accepted(), is(2));
+      assertThat(
+          "the probe or the sweeper closed the written-to idle socket",
+          Observed.metrics(proxy).value("steadyproxy_pool_stale_closed_total"),
+          is(1.0));
     }
   }
 
