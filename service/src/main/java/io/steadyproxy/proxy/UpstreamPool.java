@@ -149,6 +149,10 @@ public final class UpstreamPool implements AutoCloseable {
         }
       }
       inUse.add(connection);
+      if (closed && !keepsSweeper(connection)) {
+        throw new UpstreamException(
+            Kind.POOL_EXHAUSTED, endpoint.toString(), "the proxy is shutting down");
+      }
       lent = true;
       return connection;
     } finally {
@@ -248,9 +252,29 @@ public final class UpstreamPool implements AutoCloseable {
   private void stopSweeperIfDone() {
     // close() sets closed before it looks at inUse, release() empties inUse before it looks at
     // closed: whichever comes last sees both and stops the sweeper.
-    if (closed && inUse.isEmpty()) {
-      sweeper.shutdown();
+    if (closed) {
+      synchronized (sweeper) {
+        if (inUse.isEmpty()) {
+          sweeper.shutdown();
+        }
+      }
     }
+  }
+
+  /**
+   * For a connection lent while the pool was being closed: true if the sweeper will watch it until
+   * it is back, false (and the connection closed and counted out) if the sweeper has already
+   * stopped, since nothing would then bound its writes.
+   */
+  private boolean keepsSweeper(UpstreamConnection connection) {
+    synchronized (sweeper) {
+      if (!sweeper.isShutdown()) {
+        return true; // connection is in inUse, so the sweeper cannot stop before it is back
+      }
+    }
+    inUse.remove(connection);
+    closeSocket(connection);
+    return false;
   }
 
   private void acquireSlot(UpstreamEndpoint endpoint) {

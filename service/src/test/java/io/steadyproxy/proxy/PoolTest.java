@@ -309,6 +309,34 @@ public class PoolTest {
     }
   }
 
+  @Test
+  void aClosedPoolsSweeperStopsWhenItsLastLentConnectionIsBack() throws Exception {
+    try (RawUpstream upstream = RawUpstream.keepAlive("ok")) {
+      UpstreamPool pool =
+          new UpstreamPool(
+              new UpstreamPool.Limits(
+                  2,
+                  2,
+                  java.time.Duration.ofSeconds(30),
+                  java.time.Duration.ofMillis(300),
+                  java.time.Duration.ofSeconds(2),
+                  java.time.Duration.ofSeconds(2),
+                  java.time.Duration.ofSeconds(2)),
+              java.time.InstantSource.system(),
+              null);
+      UpstreamEndpoint endpoint = UpstreamEndpoint.of(upstream.url());
+      UpstreamConnection lent = pool.acquire(endpoint, false);
+      pool.close();
+      assertThat("still watching the lent connection", pool.sweeperStopped(), is(false));
+      org.junit.jupiter.api.Assertions.assertThrows(
+          UpstreamException.class, () -> pool.acquire(endpoint, false));
+      pool.release(lent, true);
+      assertThat("no sweeper thread outlives the pool", pool.sweeperStopped(), is(true));
+      assertThat(pool.stats().open(), is(0));
+      eventually("the upstream sees the socket closed", () -> upstream.openNow() == 0);
+    }
+  }
+
   // nginx: after a reload, old workers keep serving their in-flight requests under the old
   // settings, timeouts included. Here the pool a reload replaces keeps its sweeper (which enforces
   // write_timeout) until its last lent connection is back.
