@@ -105,19 +105,23 @@ class HostileUpstreamTest {
   // close handler reads, and any data means close).
   @ParameterizedTest
   @CsvSource({
-    "HEAD, 'HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n'",
-    "GET, 'HTTP/1.1 204 No Content\r\n\r\n'",
-    "GET, 'HTTP/1.1 304 Not Modified\r\nETag: \"a\"\r\n\r\n'",
+    "HEAD, 200, 'HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n'",
+    "GET, 200, 'HTTP/1.1 204 No Content\r\n\r\n'",
+    "GET, 200, 'HTTP/1.1 304 Not Modified\r\nETag: \"a\"\r\n\r\n'",
     // bytes past the end of a Content-Length body: nginx warns "upstream sent more data than
     // specified in Content-Length header" and does not keep the connection
-    "GET, 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'"
+    "GET, 200, 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'",
+    // the same with no pause: the extra bytes may come with the answer, or just after it
+    "HEAD, 0, 'HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n'",
+    "GET, 0, 'HTTP/1.1 204 No Content\r\n\r\n'",
+    "GET, 0, 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'"
   })
-  void lateBytesAfterAResponseAreNeverReadAsTheNextClientsResponse(String method, String answer)
-      throws Exception {
+  void lateBytesAfterAResponseAreNeverReadAsTheNextClientsResponse(
+      String method, int pauseMs, String answer) throws Exception {
     CountDownLatch lateSent = new CountDownLatch(1);
     try (RawUpstream upstream =
             HostileUpstream.start(
-                HostileUpstream.thenLateBytes(answer, Duration.ofMillis(200), lateSent), null);
+                HostileUpstream.thenLateBytes(answer, Duration.ofMillis(pauseMs), lateSent), null);
         SteadyProxy proxy = proxy(upstream)) {
       RawHttp.Response first =
           RawHttp.exchange(proxy.port(), method + " /h HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -125,10 +129,14 @@ class HostileUpstreamTest {
       HostileUpstream.await(lateSent, 10);
       nextClientGetsItsOwnAnswer(proxy);
       assertThat("the second request went on a new connection", upstream.accepted(), is(2));
-      assertThat(
-          "the probe or the sweeper closed the written-to idle socket",
-          Observed.metrics(proxy).value("steadyproxy_pool_stale_closed_total"),
-          is(1.0));
+      if (pauseMs > 0) {
+        // (with no pause the bytes may already be buffered when the response ends: then the
+        // connection is not even pooled, and nothing is counted)
+        assertThat(
+            "the probe or the sweeper closed the written-to idle socket",
+            Observed.metrics(proxy).value("steadyproxy_pool_stale_closed_total"),
+            is(1.0));
+      }
     }
   }
 
