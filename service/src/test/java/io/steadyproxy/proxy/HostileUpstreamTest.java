@@ -152,7 +152,9 @@ class HostileUpstreamTest {
         SteadyProxy proxy = proxy(upstream);
         Socket client = new Socket("127.0.0.1", proxy.port())) {
       client.setSoTimeout(20_000);
-      long size = 1024 * 1024; // streamed by the uploader, not sent before the answer is read
+      // more than the socket buffers hold, so the upload ends only after the upstream has answered
+      // and drained it; streamed by the uploader, not sent before the answer is read
+      long size = 16L * 1024 * 1024;
       OutputStream out = client.getOutputStream();
       out.write(
           ("POST /h HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n")
@@ -166,7 +168,7 @@ class HostileUpstreamTest {
                   throw new java.io.UncheckedIOException(e);
                 }
               });
-      byte[] block = new byte[16 * 1024];
+      byte[] block = new byte[64 * 1024];
       for (long sent = 0; sent < size; sent += block.length) {
         out.write(block);
       }
