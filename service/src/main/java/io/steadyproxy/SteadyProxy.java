@@ -321,6 +321,7 @@ public final class SteadyProxy implements AutoCloseable {
         new UpstreamPool(
             limits(s), InstantSource.system(), UpstreamTls.socketFactory(s.upstreamCaFile()));
     pool.onWait(metrics::poolWait);
+    pool.onStaleClosed(metrics::staleIdleClosed);
     return new ProxyHandler.Dispatch(
         new Routes(s.routes()), pool, s.preserveHost(), s.trustedProxies());
   }

@@ -38,6 +38,7 @@ public final class ProxyMetrics implements AutoCloseable {
   private final Counter connectionsDeferred;
   private final Counter connectionsRefused;
   private final Counter admissionTransitions;
+  private final Counter staleIdleClosed;
   private volatile boolean shedding;
 
   /**
@@ -83,6 +84,12 @@ public final class ProxyMetrics implements AutoCloseable {
         keep(
             Counter.builder("steadyproxy_admission_transitions")
                 .description("Times connection admission stopped or resumed"));
+    staleIdleClosed =
+        keep(
+            Counter.builder("steadyproxy_pool_stale_closed")
+                .description(
+                    "Idle upstream sockets closed because the upstream had closed them or sent"
+                        + " bytes nobody asked for"));
     gauge("steadyproxy_pool_open", "Upstream sockets open", () -> pool.get().open());
     gauge("steadyproxy_pool_idle", "Upstream sockets idle", () -> pool.get().idle());
     gauge("steadyproxy_pool_in_use", "Upstream sockets lent to requests", () -> pool.get().inUse());
@@ -175,6 +182,11 @@ public final class ProxyMetrics implements AutoCloseable {
                           .tags(List.of(Tag.create("class", e)))))
           .increment();
     }
+  }
+
+  /** Counts an idle upstream socket found closed by the upstream, or with bytes unasked. */
+  public void staleIdleClosed() {
+    staleIdleClosed.increment();
   }
 
   /** Records how long an acquisition waited for a pool slot. */

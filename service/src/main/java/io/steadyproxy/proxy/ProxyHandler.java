@@ -333,7 +333,7 @@ public final class ProxyHandler implements Handler {
       // An upstream that answered before it had the whole body may still be reading, or skipping,
       // the rest of it: its framing is in doubt, so the connection is not reused even if the upload
       // then completes (nginx's keepalive module likewise drops one whose body was not all sent).
-      boolean answeredEarly = uploader != null && !uploader.done;
+      boolean answeredEarly = uploader != null && (!uploader.done || uploader.answeredFirst);
       boolean clean = false;
       boolean uploadUnfinished = false;
       try {
@@ -395,6 +395,7 @@ public final class ProxyHandler implements Handler {
       private final Thread thread;
       private volatile RuntimeException failure;
       private volatile boolean done;
+      private volatile boolean answeredFirst; // response bytes had come when the last byte went up
 
       Uploader(UpstreamConnection connection) {
         this.connection = connection;
@@ -405,6 +406,7 @@ public final class ProxyHandler implements Handler {
       public void run() {
         try {
           sendBody(connection, new byte[RELAY_BUFFER]);
+          answeredFirst = connection.responseArrived(); // before done: read after it
           done = true;
         } catch (RuntimeException e) {
           failure = e;

@@ -174,7 +174,11 @@ record ResponseHead(
       }
       contentLength = -1;
     }
-    boolean delimited = !chunked && contentLength == -1;
+    // 1xx, 204 and 304 answers end with their head whatever their framing fields say (RFC 9112
+    // 6.3), so their connection can be kept, as nginx keeps it; bytes an upstream sends after one
+    // anyway are caught before the connection is reused (UpstreamConnection.probeIdle).
+    boolean bodiless = status < 200 || status == 204 || status == 304;
+    boolean delimited = !bodiless && !chunked && contentLength == -1;
     return new ResponseHead(
         status, reason, names, values, contentLength, chunked, delimited, close || delimited);
   }

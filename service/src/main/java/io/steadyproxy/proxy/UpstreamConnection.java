@@ -56,6 +56,7 @@ public final class UpstreamConnection {
   private long idleSinceMillis;
   private boolean reused;
   private long headDeadline; // System.nanoTime() bound for the response head being read, 0 if none
+  private volatile boolean responseStarted; // a response byte was read since the last markIdle
 
   // Guarded by this: whether a request holds the connection (so the sweeper must not probe it), and
   // whether a probe found it unusable (sticky: a probe may have consumed the byte that told).
@@ -170,6 +171,7 @@ public final class UpstreamConnection {
   void markIdle(long nowMillis) {
     idleSinceMillis = nowMillis;
     reused = true;
+    responseStarted = false;
     synchronized (this) {
       lent = false;
     }
@@ -295,6 +297,25 @@ public final class UpstreamConnection {
   // ---- reading ----
 
   /**
+   * Whether the upstream has begun to answer the current request: a byte was read, or one waits in
+   * the TCP connection. The request body's uploader asks when its last write returns: an answer
+   * that was already there came before the whole body was sent. Asking the kernel (one FIONREAD),
+   * not only the reading thread, matters: that thread may not have run yet when the upload ends.
+   * Under TLS the count includes TLS records that carry no data (a session ticket), which can only
+   * make a connection look answered early, never the reverse.
+   */
+  boolean responseArrived() {
+    if (responseStarted) {
+      return true;
+    }
+    try {
+      return channel.socket().getInputStream().available() > 0;
+    } catch (IOException e) {
+      return true; // closed or reset: not reusable anyway
+    }
+  }
+
+  /**
    * Bounds the whole response head, interim 1xx heads included, by the read timeout from now, so an
    * upstream cannot hold a request by sending one byte or one 103 just inside each read's timeout.
    */
@@ -391,6 +412,7 @@ public final class UpstreamConnection {
       int n = in.read(buf, limit, buf.length - limit);
       if (n > 0) {
         limit += n;
+        responseStarted = true;
       }
       return n;
     } catch (IOException e) {

@@ -48,6 +48,7 @@ public final class UpstreamPool implements AutoCloseable {
   private final AtomicInteger waiting = new AtomicInteger();
   private final ScheduledExecutorService sweeper;
   private volatile LongConsumer waitObserver = nanos -> {};
+  private volatile Runnable staleObserver = () -> {};
   private volatile boolean closed;
 
   /**
@@ -107,6 +108,14 @@ public final class UpstreamPool implements AutoCloseable {
   }
 
   /**
+   * Is told of each idle connection closed because the upstream had closed it or sent bytes nobody
+   * asked for (for metrics).
+   */
+  public void onStaleClosed(Runnable observer) {
+    this.staleObserver = observer;
+  }
+
+  /**
    * Lends a connection to {@code endpoint}: a warm idle one if there is one, else a new one.
    *
    * @param endpoint where to connect
@@ -140,6 +149,10 @@ public final class UpstreamPool implements AutoCloseable {
         }
       }
       inUse.add(connection);
+      if (closed && !keepsSweeper(connection)) {
+        throw new UpstreamException(
+            Kind.POOL_EXHAUSTED, endpoint.toString(), "the proxy is shutting down");
+      }
       lent = true;
       return connection;
     } finally {
@@ -239,9 +252,29 @@ public final class UpstreamPool implements AutoCloseable {
   private void stopSweeperIfDone() {
     // close() sets closed before it looks at inUse, release() empties inUse before it looks at
     // closed: whichever comes last sees both and stops the sweeper.
-    if (closed && inUse.isEmpty()) {
-      sweeper.shutdown();
+    if (closed) {
+      synchronized (sweeper) {
+        if (inUse.isEmpty()) {
+          sweeper.shutdown();
+        }
+      }
     }
+  }
+
+  /**
+   * For a connection lent while the pool was being closed: true if the sweeper will watch it until
+   * it is back, false (and the connection closed and counted out) if the sweeper has already
+   * stopped, since nothing would then bound its writes.
+   */
+  private boolean keepsSweeper(UpstreamConnection connection) {
+    synchronized (sweeper) {
+      if (!sweeper.isShutdown()) {
+        return true; // connection is in inUse, so the sweeper cannot stop before it is back
+      }
+    }
+    inUse.remove(connection);
+    closeSocket(connection);
+    return false;
   }
 
   private void acquireSlot(UpstreamEndpoint endpoint) {
@@ -288,6 +321,7 @@ public final class UpstreamPool implements AutoCloseable {
         return c;
       }
       closeSocket(c);
+      staleObserver.run();
     }
     return null;
   }
@@ -400,6 +434,7 @@ public final class UpstreamPool implements AutoCloseable {
         if (!c.probeIdle(false) && deque.removeFirstOccurrence(c)) {
           idleCount.decrementAndGet();
           closeSocket(c);
+          staleObserver.run();
         }
       }
     }

@@ -11,6 +11,7 @@ import static org.hamcrest.Matchers.nullValue;
 
 import io.steadyproxy.SteadyProxy;
 import io.steadyproxy.testing.HostileUpstream;
+import io.steadyproxy.testing.Observed;
 import io.steadyproxy.testing.RawHttp;
 import io.steadyproxy.testing.RawUpstream;
 import io.steadyproxy.testing.TestProxies;
@@ -95,6 +96,7 @@ class HostileUpstreamTest {
       eventually("the upstream closed it", () -> upstream.openNow() == 0);
       eventually("the pool noticed and closed its side", () -> proxy.pool().open() == 0);
       assertThat(proxy.pool().idle(), is(0));
+      assertThat(Observed.metrics(proxy).value("steadyproxy_pool_stale_closed_total"), is(1.0));
     }
   }
 
@@ -103,19 +105,23 @@ class HostileUpstreamTest {
   // close handler reads, and any data means close).
   @ParameterizedTest
   @CsvSource({
-    "HEAD, 'HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n'",
-    "GET, 'HTTP/1.1 204 No Content\r\n\r\n'",
-    "GET, 'HTTP/1.1 304 Not Modified\r\nETag: \"a\"\r\n\r\n'",
+    "HEAD, 200, 'HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n'",
+    "GET, 200, 'HTTP/1.1 204 No Content\r\n\r\n'",
+    "GET, 200, 'HTTP/1.1 304 Not Modified\r\nETag: \"a\"\r\n\r\n'",
     // bytes past the end of a Content-Length body: nginx warns "upstream sent more data than
     // specified in Content-Length header" and does not keep the connection
-    "GET, 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'"
+    "GET, 200, 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'",
+    // the same with no pause: the extra bytes may come with the answer, or just after it
+    "HEAD, 0, 'HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n'",
+    "GET, 0, 'HTTP/1.1 204 No Content\r\n\r\n'",
+    "GET, 0, 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'"
   })
-  void lateBytesAfterAResponseAreNeverReadAsTheNextClientsResponse(String method, String answer)
-      throws Exception {
+  void lateBytesAfterAResponseAreNeverReadAsTheNextClientsResponse(
+      String method, int pauseMs, String answer) throws Exception {
     CountDownLatch lateSent = new CountDownLatch(1);
     try (RawUpstream upstream =
             HostileUpstream.start(
-                HostileUpstream.thenLateBytes(answer, Duration.ofMillis(200), lateSent), null);
+                HostileUpstream.thenLateBytes(answer, Duration.ofMillis(pauseMs), lateSent), null);
         SteadyProxy proxy = proxy(upstream)) {
       RawHttp.Response first =
           RawHttp.exchange(proxy.port(), method + " /h HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -123,6 +129,14 @@ class HostileUpstreamTest {
       HostileUpstream.await(lateSent, 10);
       nextClientGetsItsOwnAnswer(proxy);
       assertThat("the second request went on a new connection", upstream.accepted(), is(2));
+      if (pauseMs > 0) {
+        // (with no pause the bytes may already be buffered when the response ends: then the
+        // connection is not even pooled, and nothing is counted)
+        assertThat(
+            "the probe or the sweeper closed the written-to idle socket",
+            Observed.metrics(proxy).value("steadyproxy_pool_stale_closed_total"),
+            is(1.0));
+      }
     }
   }
 
@@ -138,7 +152,9 @@ class HostileUpstreamTest {
         SteadyProxy proxy = proxy(upstream);
         Socket client = new Socket("127.0.0.1", proxy.port())) {
       client.setSoTimeout(20_000);
-      long size = 1024 * 1024; // streamed by the uploader, not sent before the answer is read
+      // more than the socket buffers hold, so the upload ends only after the upstream has answered
+      // and drained it; streamed by the uploader, not sent before the answer is read
+      long size = 16L * 1024 * 1024;
       OutputStream out = client.getOutputStream();
       out.write(
           ("POST /h HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n")
@@ -152,7 +168,7 @@ class HostileUpstreamTest {
                   throw new java.io.UncheckedIOException(e);
                 }
               });
-      byte[] block = new byte[16 * 1024];
+      byte[] block = new byte[64 * 1024];
       for (long sent = 0; sent < size; sent += block.length) {
         out.write(block);
       }

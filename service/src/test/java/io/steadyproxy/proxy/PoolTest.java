@@ -50,6 +50,33 @@ public class PoolTest {
     }
   }
 
+  // nginx keeps the upstream connection after a 204 or 304 with no Content-Length (their body is
+  // empty by definition); closing it would cost CORS preflights and conditional GETs a connect
+  // each.
+  @Test
+  void aConnectionIsKeptAfter204And304WithoutALength() throws Exception {
+    try (RawUpstream upstream =
+            RawUpstream.start(
+                conn -> {
+                  RawHttp.Head head;
+                  for (int i = 0; (head = conn.readHead()) != null; i++) {
+                    RawHttp.drainBody(conn.in(), head);
+                    conn.write(
+                        i % 2 == 0
+                            ? "HTTP/1.1 204 No Content\r\n\r\n"
+                            : "HTTP/1.1 304 Not Modified\r\nETag: \"e\"\r\n\r\n");
+                  }
+                });
+        SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString())) {
+      for (int i = 0; i < 4; i++) {
+        assertThat(RawHttp.exchange(proxy.port(), GET).status(), is(i % 2 == 0 ? 204 : 304));
+        eventually("the connection is back in the pool", () -> proxy.pool().inUse() == 0);
+      }
+      assertThat(upstream.accepted(), is(1));
+      assertThat(proxy.pool().idle(), is(1));
+    }
+  }
+
   @Test
   void exhaustedPoolAnswers503AfterThePoolTimeoutAndNeverOpensMoreThanTheLimit() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
@@ -278,6 +305,34 @@ public class PoolTest {
         assertThat(pool.stats().inUse(), is(0));
         assertThat(pool.stats().open(), is(0));
       }
+      eventually("the upstream sees the socket closed", () -> upstream.openNow() == 0);
+    }
+  }
+
+  @Test
+  void aClosedPoolsSweeperStopsWhenItsLastLentConnectionIsBack() throws Exception {
+    try (RawUpstream upstream = RawUpstream.keepAlive("ok")) {
+      UpstreamPool pool =
+          new UpstreamPool(
+              new UpstreamPool.Limits(
+                  2,
+                  2,
+                  java.time.Duration.ofSeconds(30),
+                  java.time.Duration.ofMillis(300),
+                  java.time.Duration.ofSeconds(2),
+                  java.time.Duration.ofSeconds(2),
+                  java.time.Duration.ofSeconds(2)),
+              java.time.InstantSource.system(),
+              null);
+      UpstreamEndpoint endpoint = UpstreamEndpoint.of(upstream.url());
+      UpstreamConnection lent = pool.acquire(endpoint, false);
+      pool.close();
+      assertThat("still watching the lent connection", pool.sweeperStopped(), is(false));
+      org.junit.jupiter.api.Assertions.assertThrows(
+          UpstreamException.class, () -> pool.acquire(endpoint, false));
+      pool.release(lent, true);
+      assertThat("no sweeper thread outlives the pool", pool.sweeperStopped(), is(true));
+      assertThat(pool.stats().open(), is(0));
       eventually("the upstream sees the socket closed", () -> upstream.openNow() == 0);
     }
   }
