@@ -85,6 +85,11 @@ public final class ProxyConfigFile {
     file.put("max_memory_usage", spec.getMaxMemoryUsageMb());
     file.put("cleanup_threshold", spec.getCleanupThresholdMb());
     file.put("max_heap_percent", spec.getMaxHeapPercent());
+    // sized from the memory settings the way the heap is (MemoryBudget), by the proxy's own rule
+    file.put(
+        "max_client_connections",
+        MemoryBudget.of(spec)
+            .clientConnections(spec.getMaxHeapPercent(), spec.getMaxConnections()));
     file.put("admin_port", ADMIN_PORT);
     file.put("log_file", LOG_FILE);
     return JSON.writeValueAsString(file) + "\n";
