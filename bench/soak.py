@@ -1028,6 +1028,8 @@ def run_pressure(procs, ups, args):
         m = metrics(port) if alive else ""
         shed = sum(metric_values(m, "steadyproxy_shed_requests").values())
         transitions = sum(metric_values(m, "steadyproxy_shedding_transitions").values())
+        # connection admission acts before request shedding (10 points under it): it holds connections back
+        held_back = {k: sum(metric_values(m, f"steadyproxy_connections_{k}").values()) for k in ("deferred", "refused")}
         checks = {re.sub(r'.*action="([^"]*)".*', r"\1", k): int(v)
                   for k, v in metric_values(m, "steadyproxy_memory_checks").items()}
         in_use, waited = wait_pool_idle(port, 30) if alive else (-1, 0)
@@ -1073,7 +1075,12 @@ def run_pressure(procs, ups, args):
         f"{max(rss_series) if rss_series else float('nan'):.0f} MB; {peak:.0f} MB (limit {args.limit_mb}) | |",
         f"| memory checks by action | {', '.join(f'{k} {v}' for k, v in sorted(checks.items())) or 'n/a'} | |",
         f"| shed: `steadyproxy_shed_requests_total` / 503 `overloaded` seen by clients | "
-        f"{shed:.0f} / {shed_seen:,}{lost} | > 0 {'✅' if shed > 0 and shed_seen > 0 else '❌'} |",
+        f"{shed:.0f} / {shed_seen:,}{lost} (the clients' count includes admission's 503s) | |",
+        f"| connection admission: connections deferred / refused with 503 | {held_back['deferred']:.0f} / "
+        f"{held_back['refused']:.0f} | |",
+        f"| memory protection acted (requests shed, or connections held back) | "
+        f"{'yes' if shed > 0 or held_back['deferred'] > 0 else 'no'} | yes "
+        f"{'✅' if (shed > 0 and shed_seen > 0) or held_back['deferred'] > 0 else '❌'} |",
         f"| shedding transitions; seconds of load with shedding on | {transitions:.0f}; {shed_secs} of "
         f"{load_samples} | |",
         f"| accepted (answered, not shed or refused with 503 pool_exhausted) | {accepted:,} | |",

@@ -61,6 +61,33 @@ public record MemoryBudget(
     return new MemoryBudget(limitMib, specLimit != null, heapMib, Math.max(1.0, percentage));
   }
 
+  /** Heap one client connection holds in the proxy (its {@code ConnectionCapacity} rule). */
+  static final long CONNECTION_BYTES = 24 * 1024;
+
+  /** Heap the proxy itself holds warm, with headroom (its {@code ConnectionCapacity} rule). */
+  static final long PROXY_BASE_BYTES = 16L * 1024 * 1024;
+
+  /** Heap one request in flight holds (its {@code ConnectionCapacity} rule). */
+  static final long IN_FLIGHT_BYTES = 96 * 1024;
+
+  /**
+   * The proxy's {@code max_client_connections}: what this heap holds under the proxy's sizing rule
+   * (src-docs/operations.md), so that the pods neither warn at start nor promise connections their
+   * heap cannot take. The JVM reports a little less than the heap it is given (Serial GC leaves one
+   * survivor space out of {@code maxMemory()}, about 3 %), so the rule runs on 95 % of it.
+   *
+   * @param maxHeapPercent the spec's {@code maxHeapPercent}: connections are admitted up to 10
+   *     points under it
+   * @param maxConnections the spec's {@code maxConnections}: room for that many requests in flight
+   */
+  public long clientConnections(int maxHeapPercent, int maxConnections) {
+    long heapBytes = heapMib * 1024 * 1024 / 100 * 95;
+    int mark = maxHeapPercent >= 100 ? 100 : maxHeapPercent - 10;
+    long usable =
+        heapBytes / 100 * mark - PROXY_BASE_BYTES - (long) maxConnections * IN_FLIGHT_BYTES;
+    return Math.max(1, usable / CONNECTION_BYTES);
+  }
+
   /** The {@code JAVA_TOOL_OPTIONS} value for the proxy container. */
   public String javaToolOptions() {
     return String.format(

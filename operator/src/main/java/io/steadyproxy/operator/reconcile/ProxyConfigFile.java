@@ -89,6 +89,11 @@ public final class ProxyConfigFile {
       // one comma-separated value, as PROXY_TRUSTED_PROXIES and --trusted-proxies take it
       file.put("trusted_proxies", String.join(",", spec.getTrustedProxies()));
     }
+    // sized from the memory settings the way the heap is (MemoryBudget), by the proxy's own rule
+    file.put(
+        "max_client_connections",
+        MemoryBudget.of(spec)
+            .clientConnections(spec.getMaxHeapPercent(), spec.getMaxConnections()));
     file.put("admin_port", ADMIN_PORT);
     file.put("log_file", LOG_FILE);
     return JSON.writeValueAsString(file) + "\n";
