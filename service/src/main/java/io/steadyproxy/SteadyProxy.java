@@ -109,7 +109,21 @@ public final class SteadyProxy implements AutoCloseable {
    * @return the running proxy
    */
   public static SteadyProxy start(ProxySettings settings, MemoryReader memory) {
-    return start(settings, memory, Optional.empty());
+    return start(settings, memory, Optional.empty(), InstantSource.system());
+  }
+
+  /**
+   * Starts a proxy with fixed settings on a given clock (cleanup times, the admin cleanup rate
+   * limit, uptime): tests that drive time by hand pass theirs.
+   *
+   * @param settings the settings, read once by {@link ConfigLoader}
+   * @param memory where memory readings come from
+   * @param clock the clock seam
+   * @return the running proxy
+   */
+  public static SteadyProxy start(
+      ProxySettings settings, MemoryReader memory, InstantSource clock) {
+    return start(settings, memory, Optional.empty(), clock);
   }
 
   /**
@@ -120,11 +134,14 @@ public final class SteadyProxy implements AutoCloseable {
    * @return the running proxy
    */
   public static SteadyProxy start(ConfigLoader.Inputs inputs, MemoryReader memory) {
-    return start(inputs.read().settings(), memory, Optional.of(inputs));
+    return start(inputs.read().settings(), memory, Optional.of(inputs), InstantSource.system());
   }
 
   private static SteadyProxy start(
-      ProxySettings settings, MemoryReader memory, Optional<ConfigLoader.Inputs> inputs) {
+      ProxySettings settings,
+      MemoryReader memory,
+      Optional<ConfigLoader.Inputs> inputs,
+      InstantSource clock) {
     Optional<DemoUpstream> demo = Optional.empty();
     ProxySettings effective = settings;
     if (settings.routes().isEmpty()) {
@@ -137,7 +154,6 @@ public final class SteadyProxy implements AutoCloseable {
               + upstream.url()
               + " (set PROXY_UPSTREAM_URL or --upstream to proxy your service)");
     }
-    InstantSource clock = InstantSource.system();
     Lifecycle lifecycle = new Lifecycle();
     // Where requests go now; a reload swaps it, and everything that needs the pool reads it here.
     AtomicReference<ProxyHandler.Dispatch> upstreams = new AtomicReference<>();

@@ -94,8 +94,9 @@ public enum Key {
       null,
       true,
       "Comma-separated CIDRs (10.0.0.0/8, ::1/128) of peers whose X-Forwarded-Proto,"
-          + " X-Forwarded-Host and Forwarded headers are kept; from any other peer the proxy's"
-          + " own view replaces them. Unset: trust no peer."),
+          + " X-Forwarded-Host, X-Forwarded-Port, X-Forwarded-Prefix, X-Real-IP and Forwarded"
+          + " headers are kept; from any other peer X-Forwarded-Proto and -Host are replaced by"
+          + " the proxy's own view and the others dropped. Unset: trust no peer."),
   SHUTDOWN_DELAY(
       "0",
       false,

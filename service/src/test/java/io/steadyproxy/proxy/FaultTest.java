@@ -4,6 +4,7 @@ import static io.steadyproxy.proxy.PoolTest.eventually;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.is;
@@ -30,6 +31,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -65,7 +67,7 @@ class FaultTest {
           Observed.metrics(proxy)
               .value("steadyproxy_upstream_errors_total", "class", "read_timeout"),
           is(1.0));
-      assertThat(observed.platformThreadGrowth(), lessThanOrEqualTo(0));
+      assertThat(observed.newThreads(), empty());
     }
   }
 
@@ -188,7 +190,7 @@ class FaultTest {
       assertThat(
           observed.accessLines().stream().filter(l -> l.contains("error=pool_exhausted")).count(),
           is((long) rejected));
-      assertThat(observed.platformThreadGrowth(), lessThanOrEqualTo(0));
+      assertThat(observed.newThreads(), empty());
     }
   }
 
@@ -204,42 +206,59 @@ class FaultTest {
             TestProxies.start("--upstream", "http://127.0.0.1:" + port, "--connect-timeout", "1");
         Observed observed = Observed.start();
         ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
-      List<Future<Integer>> load = new ArrayList<>();
+      AtomicBoolean done = new AtomicBoolean();
+      AtomicBoolean restarted = new AtomicBoolean();
+      AtomicLong sent = new AtomicLong();
+      AtomicLong failed = new AtomicLong();
+      AtomicLong okAfterRestart = new AtomicLong();
+      List<Future<?>> load = new ArrayList<>();
       for (int c = 0; c < 20; c++) {
         load.add(
             clients.submit(
                 () -> {
-                  int failures = 0;
-                  for (int i = 0; i < 100; i++) {
+                  // bounded: at most 1000 requests per client, and the test's own deadlines
+                  for (int i = 0; i < 1000 && !done.get(); i++) {
+                    sent.incrementAndGet();
                     try {
                       int status = RawHttp.exchange(proxy.port(), GET).status();
-                      if (status != 200) {
-                        failures++;
+                      if (status == 200) {
+                        if (restarted.get()) {
+                          okAfterRestart.incrementAndGet();
+                        }
+                      } else {
+                        failed.incrementAndGet();
                         assertThat(status, anyOf(is(502), is(503), is(504)));
                       }
                     } catch (IOException e) {
-                      failures++;
+                      failed.incrementAndGet();
                     }
                   }
-                  return failures;
+                  return null;
                 }));
       }
-      Thread.sleep(200);
+      eventually("the load is running", () -> upstream.served() >= 100);
+      // Hold the next answers at the upstream, so requests are provably in flight when it stops.
+      upstream.holdAnswers();
+      eventually("requests are in flight at the upstream", () -> proxy.pool().inUse() >= 5);
+      long failedBeforeStop = failed.get();
       upstream.stop();
-      Thread.sleep(300);
+      eventually("the in-flight requests fail", () -> failed.get() > failedBeforeStop);
       upstream.start();
-      int failures = 0;
-      for (Future<Integer> f : load) {
-        failures += f.get(120, TimeUnit.SECONDS);
+      restarted.set(true);
+      eventually("the load goes on against the new upstream", () -> okAfterRestart.get() >= 100);
+      assertThat("clients were still sending when the upstream came back", done.get(), is(false));
+      done.set(true);
+      for (Future<?> f : load) {
+        f.get(60, TimeUnit.SECONDS);
       }
       eventually("every slot returns", () -> proxy.pool().inUse() == 0);
-      int failed = failures;
-      eventually("every request is logged", () -> observed.accessLines().size() == 2000);
+      long total = sent.get();
+      eventually("every request is logged", () -> observed.accessLines().size() == total);
       assertThat(
           "each failure the clients saw is logged with its class",
           observed.accessLines().stream().filter(l -> !l.contains("error=-")).count(),
-          greaterThanOrEqualTo((long) failed));
-      assertThat(observed.platformThreadGrowth(), lessThanOrEqualTo(0));
+          greaterThanOrEqualTo(failed.get()));
+      assertThat(observed.newThreads(), empty());
       for (int i = 0; i < 20; i++) {
         assertThat(
             "after the restart every request succeeds",
@@ -263,21 +282,43 @@ class FaultTest {
       this.port = port;
     }
 
+    private final AtomicLong served = new AtomicLong();
+    private volatile java.util.concurrent.CountDownLatch hold;
+
     void start() throws IOException {
+      hold = null;
       current =
           RawUpstream.startOn(
               port,
               conn -> {
                 RawHttp.Head head;
                 while ((head = conn.readHead()) != null) {
+                  java.util.concurrent.CountDownLatch gate = hold;
+                  if (gate != null) {
+                    gate.await(10, TimeUnit.SECONDS); // released by stop(): the socket closes
+                  }
                   conn.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                  served.incrementAndGet();
                 }
               });
+    }
+
+    /** From now on, requests are read but not answered until {@link #stop()}. */
+    void holdAnswers() {
+      hold = new java.util.concurrent.CountDownLatch(1);
+    }
+
+    long served() {
+      return served.get();
     }
 
     void stop() throws IOException {
       if (current != null) {
         current.close();
+      }
+      java.util.concurrent.CountDownLatch gate = hold;
+      if (gate != null) {
+        gate.countDown();
       }
     }
   }

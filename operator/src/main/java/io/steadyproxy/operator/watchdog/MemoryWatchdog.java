@@ -258,6 +258,12 @@ public final class MemoryWatchdog implements AutoCloseable {
               + mb(result.afterMb())
               + " MB");
     } catch (ProxyAdminClient.UnreachableException e) {
+      if (e.status() == 429) {
+        // the proxy runs one full cleanup per 10 s (another caller, or cleanupMinIntervalSeconds
+        // below 10): a rate limit, not a failure, and the next round tries again
+        metrics.watchdogCleanup("rate_limited");
+        return;
+      }
       metrics.watchdogCleanup("failed");
       actions.event(
           proxy,

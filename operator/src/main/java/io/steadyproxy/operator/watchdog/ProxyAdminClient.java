@@ -20,8 +20,20 @@ public final class ProxyAdminClient {
 
   /** A pod that didn't answer, or answered something we can't read. */
   public static final class UnreachableException extends Exception {
+    private final int status;
+
     public UnreachableException(String message, Throwable cause) {
+      this(message, cause, 0);
+    }
+
+    public UnreachableException(String message, Throwable cause, int status) {
       super(message, cause);
+      this.status = status;
+    }
+
+    /** The HTTP status the proxy answered with, or 0 when it gave no HTTP answer. */
+    public int status() {
+      return status;
     }
   }
 
@@ -96,7 +108,9 @@ public final class ProxyAdminClient {
     }
     if (response.statusCode() != 200) {
       throw new UnreachableException(
-          what + " at " + request.uri() + " answered " + response.statusCode(), null);
+          what + " at " + request.uri() + " answered " + response.statusCode(),
+          null,
+          response.statusCode());
     }
     try {
       return JSON.readTree(response.body());

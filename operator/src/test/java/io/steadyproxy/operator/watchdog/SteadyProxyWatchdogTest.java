@@ -121,6 +121,23 @@ class SteadyProxyWatchdogTest {
     assertThat(metrics.watchdogCleanups("ok"), is(2L));
   }
 
+  /** The proxy's own limit (one full cleanup per 10 s, 429 otherwise) counts as a rate limit. */
+  @Test
+  void theProxysOwn429IsARateLimitNotAFailure() {
+    proxyConfig.getSpec().getWatchdog().setCleanupMinIntervalSeconds(0);
+    proxyConfig.getSpec().getWatchdog().setIntervalSeconds(5);
+    pod("edge-a", 450);
+    watchdog.tick();
+    clock.advance(Duration.ofSeconds(5));
+    watchdog.tick();
+    assertThat(metrics.watchdogCleanups("ok"), is(1L));
+    assertThat(metrics.watchdogCleanups("rate_limited"), is(1L));
+    assertThat(metrics.watchdogCleanups("failed"), is(0L));
+    clock.advance(Duration.ofSeconds(5));
+    watchdog.tick();
+    assertThat(metrics.watchdogCleanups("ok"), is(2L));
+  }
+
   @Test
   void aPodThatStaysAboveTheMaximumIsRestarted() {
     proxyConfig.getSpec().getWatchdog().setRestartPods(true);
@@ -164,7 +181,8 @@ class SteadyProxyWatchdogTest {
     SteadyProxy proxy =
         SteadyProxy.start(
             ConfigLoader.read(flags, Map.of(), java.nio.file.Path.of("target")).settings(),
-            () -> new MemorySample(rss.get() * MB, 64 * MB, 128 * MB, 256 * MB));
+            () -> new MemorySample(rss.get() * MB, 64 * MB, 128 * MB, 256 * MB),
+            clock); // the proxy limits cleanups to one per 10 s on the same clock the test moves
     RunningProxy running = new RunningProxy(proxy, rss);
     proxies.put(name, running);
     pods.put(name, new ProxyPod(name, "uid-" + name, "10.0.0." + pods.size(), true, false));
