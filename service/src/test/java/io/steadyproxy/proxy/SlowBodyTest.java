@@ -170,6 +170,32 @@ class SlowBodyTest {
     assertThat(EARLY_SEEN.get(), is(early));
   }
 
+  // A client that half-closes in the middle of a small chunked body (or one of known length) sent
+  // no complete request: nothing reaches the upstream and nothing answers 2xx (nginx: 400 for a
+  // truncated body, the connection closed).
+  @Test
+  void aSmallBodyCutShortByTheClientNeverReachesTheUpstream() throws IOException {
+    int early = EARLY_SEEN.get();
+    for (String body :
+        List.of(
+            "Transfer-Encoding: chunked\r\n\r\n5\r\nhel",
+            "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+            "Content-Length: 10\r\n\r\nhello")) {
+      try (Socket s = connect(proxy)) {
+        write(s, "POST /early HTTP/1.1\r\nHost: x\r\n" + body);
+        s.shutdownOutput();
+        RawHttp.Response res;
+        try {
+          res = RawHttp.readResponse(s.getInputStream(), false);
+        } catch (IOException closed) {
+          continue; // closed without an answer: not a success either
+        }
+        assertThat(body, res.status() / 100 == 2, is(false));
+      }
+    }
+    assertThat(EARLY_SEEN.get(), is(early));
+  }
+
   // A chunked body longer than client_body_buffer_size streams; when it breaks after the upstream
   // answered, the client never gets that answer as a complete success.
   @Test
