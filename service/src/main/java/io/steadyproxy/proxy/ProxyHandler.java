@@ -226,7 +226,7 @@ public final class ProxyHandler implements Handler {
       }
       // one byte more than the limit tells a chunked body that ends at the limit from a longer one
       long want = length >= 0 ? length : limit + 1;
-      if (!bodyBuffers.tryReserve(want)) {
+      if (want > Integer.MAX_VALUE - 16 || !bodyBuffers.tryReserve(want)) {
         return;
       }
       reserved = want;
@@ -237,6 +237,12 @@ public final class ProxyHandler implements Handler {
         int n;
         while (off < buf.length && (n = readClient(in, buf, off, buf.length - off)) >= 0) {
           off += n;
+        }
+        if (client.timedOut().isPresent() || (length >= 0 && off < length)) {
+          // The stream ended early (the sweeper half-closed it, or the client did). Helidon 4.5.0
+          // throws for such a body itself (SlowBodyTest); this keeps a short body from ever going
+          // up as whole should a version return a quiet end of stream instead.
+          throw new java.io.EOFException("request body ended after " + off + " bytes");
         }
         if (off < buf.length || length >= 0) {
           // A known length is enforced by Helidon (a short body fails above); a chunked body that

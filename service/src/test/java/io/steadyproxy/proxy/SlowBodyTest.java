@@ -92,6 +92,7 @@ class SlowBodyTest {
       write(s, "POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789");
       expect408ThenClose(s, "client_body_timeout");
     }
+
     assertThat(SEEN.get(), is(seen));
     assertThat(timeouts(proxy, "body"), greaterThanOrEqualTo(before + 1));
   }
@@ -167,6 +168,32 @@ class SlowBodyTest {
                 + "5\r\nhello\r\nZZ\r\nbroken\r\n0\r\n\r\n");
     assertThat(res.status(), is(400));
     assertThat(res.text(), containsString("bad_request_body"));
+    assertThat(EARLY_SEEN.get(), is(early));
+  }
+
+  // A client that half-closes in the middle of a small chunked body (or one of known length) sent
+  // no complete request: nothing reaches the upstream and nothing answers 2xx (nginx: 400 for a
+  // truncated body, the connection closed).
+  @Test
+  void aSmallBodyCutShortByTheClientNeverReachesTheUpstream() throws IOException {
+    int early = EARLY_SEEN.get();
+    for (String body :
+        List.of(
+            "Transfer-Encoding: chunked\r\n\r\n5\r\nhel",
+            "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+            "Content-Length: 10\r\n\r\nhello")) {
+      try (Socket s = connect(proxy)) {
+        write(s, "POST /early HTTP/1.1\r\nHost: x\r\n" + body);
+        s.shutdownOutput();
+        RawHttp.Response res;
+        try {
+          res = RawHttp.readResponse(s.getInputStream(), false);
+        } catch (IOException closed) {
+          continue; // closed without an answer: not a success either
+        }
+        assertThat(body, res.status() / 100 == 2, is(false));
+      }
+    }
     assertThat(EARLY_SEEN.get(), is(early));
   }
 
