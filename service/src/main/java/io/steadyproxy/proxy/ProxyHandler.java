@@ -414,9 +414,19 @@ public final class ProxyHandler implements Handler {
           sendBody(connection, new byte[RELAY_BUFFER]);
           answeredFirst = connection.responseArrived(); // before done: read after it
           done = true;
+        } catch (UpstreamException e) {
+          // The upstream side failed (reset, write timeout): the socket already fails the reader
+          // by itself, and closing it here would throw away an answer the upstream sent before
+          // it stopped reading (a 413 followed by a close): seen as a flaky 502 under load.
+          failure = e;
         } catch (RuntimeException e) {
           failure = e;
           connection.close(); // wakes the reader with an error; the cause is ours to report
+        } catch (Error e) {
+          // an Error must not leave the reader waiting for the read timeout either
+          failure = new IllegalStateException("request body upload failed", e);
+          connection.close();
+          throw e;
         }
       }
 
