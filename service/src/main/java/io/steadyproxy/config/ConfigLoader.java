@@ -66,24 +66,6 @@ public final class ConfigLoader {
   private record Value(Object raw, String source) {}
 
   /**
-   * Reads settings with the working directory as the place to look for {@code proxy_config.json}.
-   *
-   * @param args command-line arguments
-   * @param env environment variables
-   * @return the settings
-   * @throws ConfigException if any value is invalid
-   */
-  public static ProxySettings load(String[] args, Map<String, String> env) {
-    Result result = read(args, env, Path.of(""));
-    result
-        .warnings()
-        .forEach(
-            w ->
-                System.getLogger(ConfigLoader.class.getName()).log(System.Logger.Level.WARNING, w));
-    return result.settings();
-  }
-
-  /**
    * Reads settings from every source.
    *
    * @param args command-line arguments

@@ -28,9 +28,6 @@ public record ExchangeRecord(
   /** Receives every finished exchange; must not block. */
   @FunctionalInterface
   public interface Observer {
-    /** No-op observer. */
-    Observer NONE = r -> {};
-
     /** Called once per request, on the request's thread. */
     void completed(ExchangeRecord record);
   }

@@ -42,10 +42,6 @@ final class RequestHead {
     connection.write(bytes, 0, length);
   }
 
-  int length() {
-    return length;
-  }
-
   @Override
   public String toString() {
     return new String(bytes, 0, length, java.nio.charset.StandardCharsets.ISO_8859_1);

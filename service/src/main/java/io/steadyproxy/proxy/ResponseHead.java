@@ -15,8 +15,8 @@ import java.util.Locale;
  * @param values header values, parallel to {@code names}
  * @param contentLength the Content-Length, or -1
  * @param chunked whether Transfer-Encoding ends in {@code chunked}
- * @param delimited whether the body runs until the upstream closes (no length, not chunked)
- * @param close whether the upstream asked to close the connection after this response
+ * @param close whether the connection must close after this response: the upstream asked, or the
+ *     body runs until the upstream closes (no length, not chunked)
  */
 record ResponseHead(
     int status,
@@ -25,7 +25,6 @@ record ResponseHead(
     List<String> values,
     long contentLength,
     boolean chunked,
-    boolean delimited,
     boolean close) {
 
   static final int MAX_LINE = 16 * 1024;
@@ -180,7 +179,7 @@ record ResponseHead(
     boolean bodiless = status < 200 || status == 204 || status == 304;
     boolean delimited = !bodiless && !chunked && contentLength == -1;
     return new ResponseHead(
-        status, reason, names, values, contentLength, chunked, delimited, close || delimited);
+        status, reason, names, values, contentLength, chunked, close || delimited);
   }
 
   private static long parseLength(String value, String upstream) {

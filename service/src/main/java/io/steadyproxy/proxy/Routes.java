@@ -58,11 +58,6 @@ public final class Routes {
     return null;
   }
 
-  /** The configured routes, longest prefix first. */
-  public List<Route> routes() {
-    return targets.stream().map(Target::route).toList();
-  }
-
   private static String basePath(Route route) {
     String path = route.upstream().getRawPath();
     if (path == null || path.equals("/")) {

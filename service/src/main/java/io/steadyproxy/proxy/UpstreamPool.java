@@ -97,11 +97,6 @@ public final class UpstreamPool implements AutoCloseable {
     sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
   }
 
-  /** The limits this pool enforces. */
-  public Limits limits() {
-    return limits;
-  }
-
   /** Receives how long each acquisition waited for a slot, in nanoseconds (for metrics). */
   public void onWait(LongConsumer observer) {
     this.waitObserver = observer;

@@ -167,11 +167,6 @@ public final class ProxyConfigController implements AutoCloseable {
     return proxyConfigs;
   }
 
-  /** The queue, for its depth. */
-  public WorkQueue queue() {
-    return queue;
-  }
-
   /** Stops the workers (letting a running reconcile finish) and the informers. */
   @Override
   public synchronized void close() {
