@@ -511,12 +511,14 @@ def render(results, startup, args, wanted, rss, load_before, steady):
     if startup:
         lines += ["", f"Start-up ({args.startup_seconds} s per process, a fresh JVM per round; steady = warmed "
                       f"small64 {steady or float('nan'):.0f} req/s):", "",
-                  "| variant | listening after s | first 10 s req/s | 90 % of steady after s | req/s at the end |",
-                  "|---|---:|---:|---:|---:|"]
+                  "| variant | listening after s | first 10 s req/s | 90 % of steady after s, each round | "
+                  "req/s at the end |", "|---|---:|---:|---:|---:|"]
         for v in dict.fromkeys(x["variant"] for x in startup):
             xs = [x for x in startup if x["variant"] == v]
+            # A run that never got to 90 % has no time: listed per round (- = not within the run), not a median.
+            t90 = " / ".join("-" if x["t90_s"] != x["t90_s"] else f"{x['t90_s']:.1f}" for x in xs)
             lines.append(f"| {v} | {med([x['listen_s'] for x in xs]):.2f} | {med([x['first10_rps'] for x in xs]):.0f} | "
-                         f"{med([x['t90_s'] for x in xs]):.1f} | {med([x['last_rps'] for x in xs]):.0f} |")
+                         f"{t90} | {med([x['last_rps'] for x in xs]):.0f} |")
     return "\n".join(lines)
 
 
