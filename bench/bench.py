@@ -256,6 +256,8 @@ def main():
     ap.add_argument("--startup-variants", default="no-cache,aot-cache",
                     help="no-cache, aot-cache (needs `make aot`), or NAME=JVM flags added to the launcher's")
     ap.add_argument("--jfr", help="record a JFR profile of the warmed SteadyProxy during the small64 rounds")
+    ap.add_argument("--async-profiler", metavar="LIB", help="libasyncProfiler.so: profile the small64 rounds "
+                    "(itimer, 1 ms) into <--jfr's file>.collapsed instead of JFR (bench/jfr-top.py reads both)")
     ap.add_argument("--output", default=str(ROOT / "src-docs" / "performance.md"))
     ap.add_argument("--no-write", action="store_true", help="print the tables only")
     args = ap.parse_args()
@@ -358,8 +360,14 @@ def main():
             order = order[r % len(order):] + order[:r % len(order)]  # rotate, as the reference does
             for scen in [s for s in SCENARIOS if s in wanted]:
                 if scen == "small64" and args.jfr and not jfr_started:
-                    jcmd(sp.pid, "JFR.start", "name=bench", f"settings={HERE / 'cpu-profile.jfc'}",
-                         expect="Started recording")
+                    if args.async_profiler:
+                        # Loaded into the running JVM, as its own asprof does; itimer needs no perf_events.
+                        # The quotes keep jcmd from splitting the options at '='.
+                        jcmd(sp.pid, "JVMTI.agent_load", str(Path(args.async_profiler).resolve()),
+                             '"start,event=itimer,interval=1ms"', expect="return code: 0")
+                    else:
+                        jcmd(sp.pid, "JFR.start", "name=bench", f"settings={HERE / 'cpu-profile.jfc'}",
+                             expect="Started recording")
                     jfr_started = True
                 for target, port in order:
                     measure(r, scen, target, port)
@@ -376,7 +384,11 @@ def main():
                     results.setdefault(("sse", target), []).append({"first_ms": ms})
                     print(f"round {r + 1} sse       {target:<16} first event {ms:.2f} ms", flush=True)
         if jfr_started:
-            jcmd(sp.pid, "JFR.stop", "name=bench", f"filename={Path(args.jfr).resolve()}", expect="written to")
+            if args.async_profiler:
+                jcmd(sp.pid, "JVMTI.agent_load", str(Path(args.async_profiler).resolve()),
+                     f'"stop,collapsed,file={Path(args.jfr).resolve()}.collapsed"', expect="return code: 0")
+            else:
+                jcmd(sp.pid, "JFR.stop", "name=bench", f"filename={Path(args.jfr).resolve()}", expect="written to")
             print(f"bench: JFR recording of the measured rounds in {args.jfr}", flush=True)
 
         steady = None
