@@ -256,6 +256,8 @@ def main():
     ap.add_argument("--startup-variants", default="no-cache,aot-cache",
                     help="no-cache, aot-cache (needs `make aot`), or NAME=JVM flags added to the launcher's")
     ap.add_argument("--jfr", help="record a JFR profile of the warmed SteadyProxy during the small64 rounds")
+    ap.add_argument("--async-profiler", metavar="LIB", help="libasyncProfiler.so: profile the small64 rounds "
+                    "(itimer, 1 ms) into <--jfr's file>.collapsed instead of JFR (bench/jfr-top.py reads both)")
     ap.add_argument("--output", default=str(ROOT / "src-docs" / "performance.md"))
     ap.add_argument("--no-write", action="store_true", help="print the tables only")
     args = ap.parse_args()
@@ -358,8 +360,14 @@ def main():
             order = order[r % len(order):] + order[:r % len(order)]  # rotate, as the reference does
             for scen in [s for s in SCENARIOS if s in wanted]:
                 if scen == "small64" and args.jfr and not jfr_started:
-                    jcmd(sp.pid, "JFR.start", "name=bench", f"settings={HERE / 'cpu-profile.jfc'}",
-                         expect="Started recording")
+                    if args.async_profiler:
+                        # Loaded into the running JVM, as its own asprof does; itimer needs no perf_events.
+                        # The quotes keep jcmd from splitting the options at '='.
+                        jcmd(sp.pid, "JVMTI.agent_load", str(Path(args.async_profiler).resolve()),
+                             '"start,event=itimer,interval=1ms"', expect="return code: 0")
+                    else:
+                        jcmd(sp.pid, "JFR.start", "name=bench", f"settings={HERE / 'cpu-profile.jfc'}",
+                             expect="Started recording")
                     jfr_started = True
                 for target, port in order:
                     measure(r, scen, target, port)
@@ -376,7 +384,11 @@ def main():
                     results.setdefault(("sse", target), []).append({"first_ms": ms})
                     print(f"round {r + 1} sse       {target:<16} first event {ms:.2f} ms", flush=True)
         if jfr_started:
-            jcmd(sp.pid, "JFR.stop", "name=bench", f"filename={Path(args.jfr).resolve()}", expect="written to")
+            if args.async_profiler:
+                jcmd(sp.pid, "JVMTI.agent_load", str(Path(args.async_profiler).resolve()),
+                     f'"stop,collapsed,file={Path(args.jfr).resolve()}.collapsed"', expect="return code: 0")
+            else:
+                jcmd(sp.pid, "JFR.stop", "name=bench", f"filename={Path(args.jfr).resolve()}", expect="written to")
             print(f"bench: JFR recording of the measured rounds in {args.jfr}", flush=True)
 
         steady = None
@@ -511,12 +523,14 @@ def render(results, startup, args, wanted, rss, load_before, steady):
     if startup:
         lines += ["", f"Start-up ({args.startup_seconds} s per process, a fresh JVM per round; steady = warmed "
                       f"small64 {steady or float('nan'):.0f} req/s):", "",
-                  "| variant | listening after s | first 10 s req/s | 90 % of steady after s | req/s at the end |",
-                  "|---|---:|---:|---:|---:|"]
+                  "| variant | listening after s | first 10 s req/s | 90 % of steady after s, each round | "
+                  "req/s at the end |", "|---|---:|---:|---:|---:|"]
         for v in dict.fromkeys(x["variant"] for x in startup):
             xs = [x for x in startup if x["variant"] == v]
+            # A run that never got to 90 % has no time: listed per round (- = not within the run), not a median.
+            t90 = " / ".join("-" if x["t90_s"] != x["t90_s"] else f"{x['t90_s']:.1f}" for x in xs)
             lines.append(f"| {v} | {med([x['listen_s'] for x in xs]):.2f} | {med([x['first10_rps'] for x in xs]):.0f} | "
-                         f"{med([x['t90_s'] for x in xs]):.1f} | {med([x['last_rps'] for x in xs]):.0f} |")
+                         f"{t90} | {med([x['last_rps'] for x in xs]):.0f} |")
     return "\n".join(lines)
 
 

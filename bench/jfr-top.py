@@ -2,6 +2,7 @@
 """Where the time goes: aggregates the CPU samples (jdk.ExecutionSample) of a JFR recording.
 
   bench/jfr-top.py RECORDING.jfr [--top 25]
+  bench/jfr-top.py PROFILE.collapsed      (bench.py --jfr F --async-profiler LIB writes F.collapsed)
 
 make bench --jfr FILE (bench.py) records the warmed SteadyProxy during the small64 rounds. Prints
   1. self time by area: each sample is charged to the area of the innermost frame that belongs to
@@ -56,14 +57,28 @@ def frame_name(f):
 
 
 def area_of(stack):
-    for name in stack:  # innermost first
+    if not any("." in name for name in stack):  # async-profiler: a thread with no Java frame
+        return "JVM threads without Java frames (JIT compilers, GC, VM thread)"
+    for name in stack:  # innermost first; native frames are charged to their Java caller
         for area, prefixes in AREAS:
             if name.startswith(prefixes):
                 return area
     return "other JDK / JVM"
 
 
+def load_collapsed(path):
+    """async-profiler's collapsed output: root;...;leaf COUNT, frames like io/helidon/X.method_[j]."""
+    stacks = []
+    for line in open(path):
+        frames, _, count = line.rstrip("\n").rpartition(" ")
+        names = [f.rsplit("_[", 1)[0].replace("/", ".") for f in frames.split(";")][::-1]
+        stacks.extend([names] * int(count))
+    return stacks
+
+
 def load(path):
+    if path.endswith(".collapsed"):
+        return load_collapsed(path)
     out = subprocess.run([os.path.join(os.environ.get("JAVA_HOME", "/usr"), "bin", "jfr"), "print", "--json",
                           "--stack-depth", "96", "--events", "jdk.ExecutionSample", path],
                          capture_output=True, text=True, check=True).stdout
@@ -81,7 +96,7 @@ def main():
     n = len(stacks)
     if not n:
         sys.exit("jfr-top: no execution samples in the recording")
-    print(f"{n} execution samples\n\nself time by area:")
+    print(f"{n} samples\n\nself time by area:")
     for area, c in collections.Counter(area_of(s) for s in stacks).most_common():
         print(f"  {100 * c / n:5.1f}%  {area}")
     print(f"\ntop {args.top} methods by self time:")
