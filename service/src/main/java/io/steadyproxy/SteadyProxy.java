@@ -20,7 +20,7 @@ import io.steadyproxy.config.ConfigReloader;
 import io.steadyproxy.config.ProxySettings;
 import io.steadyproxy.config.Route;
 import io.steadyproxy.demo.DemoUpstream;
-import io.steadyproxy.observe.AdmittingSocketOptions;
+import io.steadyproxy.observe.AdmissionGate;
 import io.steadyproxy.observe.ConnectionAdmission;
 import io.steadyproxy.observe.ConnectionCapacity;
 import io.steadyproxy.observe.HealthService;
@@ -181,6 +181,7 @@ public final class SteadyProxy implements AutoCloseable {
             policy(effective),
             ConnectionAdmission.WAIT,
             ConnectionAdmission.GC_EVERY);
+    AdmissionGate gate = new AdmissionGate(admission);
     capacityWarning(effective);
 
     ExchangeRecord.Observer observer =
@@ -213,9 +214,12 @@ public final class SteadyProxy implements AutoCloseable {
             // memory-driven admission first (a refused socket costs nothing more), then the accept
             // hook of the client deadlines; the head's progress comes from the receive listener
             .connectionOptions(
-                new AdmittingSocketOptions(
-                    deadlines.watching(SocketOptions.builder().tcpNoDelay(true).build()),
-                    admission))
+                new AcceptHookSocketOptions(
+                    SocketOptions.builder().tcpNoDelay(true).build(),
+                    socket -> {
+                      gate.admit(socket);
+                      deadlines.accepted(socket);
+                    }))
             // bodies pass through as sent, whatever their Content-Encoding (see
             // PassThroughEncoding)
             .contentEncoding(new PassThroughEncoding())

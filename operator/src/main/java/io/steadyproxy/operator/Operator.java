@@ -190,11 +190,7 @@ public final class Operator implements AutoCloseable {
             metrics);
     ScheduledExecutorService timer =
         Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "memory-watchdog");
-              t.setDaemon(true);
-              return t;
-            });
+            Thread.ofPlatform().name("memory-watchdog").daemon().factory());
     long tick = MemoryWatchdog.TICK.toMillis();
     timer.scheduleWithFixedDelay(memory::tick, tick, tick, TimeUnit.MILLISECONDS);
     watchdog = memory;

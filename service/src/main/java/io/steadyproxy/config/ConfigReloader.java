@@ -47,11 +47,7 @@ public final class ConfigReloader implements AutoCloseable {
     this.lastContent = read(file);
     this.poller =
         Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "config-reloader");
-              t.setDaemon(true);
-              return t;
-            });
+            Thread.ofPlatform().name("config-reloader").daemon().factory());
   }
 
   /** Polls the file every {@code period}. */

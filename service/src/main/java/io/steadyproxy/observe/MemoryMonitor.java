@@ -86,11 +86,7 @@ public final class MemoryMonitor implements AutoCloseable {
     this.policy = new AtomicReference<>(policy);
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "memory-monitor");
-              t.setDaemon(true);
-              return t;
-            });
+            Thread.ofPlatform().name("memory-monitor").daemon().factory());
   }
 
   /** Starts periodic checks (and restarts them with a new period after a reload). */

@@ -8,9 +8,7 @@ import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http1.Http1ConnectionListener;
 import java.io.IOException;
-import java.net.Socket;
 import java.net.SocketAddress;
-import java.net.SocketOption;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -40,10 +38,10 @@ import java.util.function.Consumer;
  * <ul>
  *   <li>accept: the listener calls {@link SocketOptions#configureSocket(SocketChannel)} on every
  *       accepted socket before its handler starts ({@code ServerListener.listen}); {@link
- *       #watching} wraps the options to register the channel there, so a connection that never
- *       sends a byte (or stalls in its TLS handshake) has a deadline from its first moment.
- *       Helidon's own idle-connection timer cannot see such a connection: it is added to the active
- *       connections only after its first bytes identified the protocol.
+ *       #accepted} registers the channel there, so a connection that never sends a byte (or stalls
+ *       in its TLS handshake) has a deadline from its first moment. Helidon's own idle-connection
+ *       timer cannot see such a connection: it is added to the active connections only after its
+ *       first bytes identified the protocol.
  *   <li>request head read: the HTTP/1.1 receive listener's {@code prologue} and {@code headers}
  *       callbacks ({@link #listener}). The per-read {@code data} callback is never invoked by
  *       {@code DataReader} in 4.5.0, so body progress is published by the reader itself ({@link
@@ -127,11 +125,7 @@ public final class ClientDeadlines implements AutoCloseable {
     this.onTimeout = onTimeout;
     this.sweeper =
         Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "client-deadline-sweeper");
-              t.setDaemon(true);
-              return t;
-            });
+            Thread.ofPlatform().name("client-deadline-sweeper").daemon().factory());
     long period = SWEEP_PERIOD.toMillis();
     sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
   }
@@ -144,14 +138,6 @@ public final class ClientDeadlines implements AutoCloseable {
   /** Client connections now watched (open sockets of the listener). */
   public int watched() {
     return open.size();
-  }
-
-  /**
-   * The listener's socket options, plus registering each accepted connection with its header
-   * deadline.
-   */
-  public SocketOptions watching(SocketOptions base) {
-    return new Watching(base);
   }
 
   /** The HTTP/1.1 receive listener: the head's progress. */
@@ -192,7 +178,11 @@ public final class ClientDeadlines implements AutoCloseable {
     return c != null ? c : Conn.UNWATCHED;
   }
 
-  private void accepted(SocketChannel channel) {
+  /**
+   * Registers a socket the listener has just accepted, with its header deadline: the listener's
+   * accept hook (see {@code AcceptHookSocketOptions}).
+   */
+  public void accepted(SocketChannel channel) {
     try {
       SocketAddress peer = channel.getRemoteAddress();
       if (peer != null) {
@@ -381,64 +371,4 @@ public final class ClientDeadlines implements AutoCloseable {
   }
 
   private static final long NONE_NANOS = Long.MAX_VALUE / 4; // "0: no limit" stays far away
-
-  /** Helidon's socket options with an accept hook. */
-  private final class Watching implements SocketOptions {
-    private final SocketOptions base;
-
-    Watching(SocketOptions base) {
-      this.base = base;
-    }
-
-    @Override
-    public void configureSocket(SocketChannel socket) {
-      base.configureSocket(socket);
-      accepted(socket);
-    }
-
-    @Override
-    public void configureSocket(Socket socket) {
-      base.configureSocket(socket);
-    }
-
-    @Override
-    public Map<SocketOption<?>, Object> socketOptions() {
-      return base.socketOptions();
-    }
-
-    @Override
-    public Duration connectTimeout() {
-      return base.connectTimeout();
-    }
-
-    @Override
-    public Duration readTimeout() {
-      return base.readTimeout();
-    }
-
-    @Override
-    public Optional<Integer> socketReceiveBufferSize() {
-      return base.socketReceiveBufferSize();
-    }
-
-    @Override
-    public Optional<Integer> socketSendBufferSize() {
-      return base.socketSendBufferSize();
-    }
-
-    @Override
-    public boolean socketReuseAddress() {
-      return base.socketReuseAddress();
-    }
-
-    @Override
-    public boolean socketKeepAlive() {
-      return base.socketKeepAlive();
-    }
-
-    @Override
-    public boolean tcpNoDelay() {
-      return base.tcpNoDelay();
-    }
-  }
 }

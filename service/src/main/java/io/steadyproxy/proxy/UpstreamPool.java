@@ -85,11 +85,7 @@ public final class UpstreamPool implements AutoCloseable {
     this.slots = new Semaphore(limits.maxConnections(), true);
     this.sweeper =
         Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "upstream-pool-sweeper");
-              t.setDaemon(true);
-              return t;
-            });
+            Thread.ofPlatform().name("upstream-pool-sweeper").daemon().factory());
     // Sweep often enough to keep write-timeout and expiry errors small next to their settings.
     long period =
         Math.clamp(

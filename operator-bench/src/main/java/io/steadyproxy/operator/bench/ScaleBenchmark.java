@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Scale benchmark of the operator (issue 4, "Scale"): how long the operator takes to bring N
@@ -485,11 +484,6 @@ public final class ScaleBenchmark {
   }
 
   static java.util.concurrent.ThreadFactory daemon(String name) {
-    AtomicLong n = new AtomicLong();
-    return r -> {
-      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
+    return Thread.ofPlatform().name(name + "-", 1).daemon().factory();
   }
 }

@@ -69,11 +69,7 @@ public final class ProxyConfigController implements AutoCloseable {
     this.workerCount = workerCount;
     this.delayer =
         Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "workqueue-delays");
-              t.setDaemon(true);
-              return t;
-            });
+            Thread.ofPlatform().name("workqueue-delays").daemon().factory());
     this.queue = new WorkQueue(delayer, Backoff.DEFAULT);
     metrics.queueDepth(queue::depth);
     ResourceEventHandler<HasMetadata> ownedHandler = new OwnedObjectHandler();
@@ -144,9 +140,7 @@ public final class ProxyConfigController implements AutoCloseable {
     services.start();
     proxyConfigs.start();
     for (int i = 0; i < workerCount; i++) {
-      Thread worker = new Thread(this::work, "reconciler-" + i);
-      worker.setDaemon(true);
-      worker.start();
+      Thread worker = Thread.ofPlatform().name("reconciler-" + i).daemon().start(this::work);
       workers.add(worker);
     }
     LOG.info("controller started with " + workerCount + " workers");

@@ -1,32 +1,27 @@
 package io.steadyproxy.observe;
 
-import io.helidon.common.socket.SocketOptions;
 import java.io.IOException;
 import java.net.Socket;
-import java.net.SocketOption;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Map;
-import java.util.Optional;
 
 /**
- * The listener's connection options with {@link ConnectionAdmission} in front: the seam where
- * Helidon 4.5.0 lets us act on an accepted socket before it costs anything. {@code
- * ServerListener.listen()} takes a permit of {@code max_client_connections}, accepts, then calls
- * {@code connectionOptions.configureSocket(channel)} on its single listener thread, before it
- * creates the connection's handler, buffers and virtual thread; if that call throws, it closes the
- * socket and returns the permit. So while admission is stopped this call holds the listener (the
- * next connections wait in the kernel's backlog), and a connection that is still not admitted gets
- * a short 503 and is closed, before Helidon allocates anything for it.
+ * {@link ConnectionAdmission} at the listener's accept hook: the seam where Helidon 4.5.0 lets us
+ * act on an accepted socket before it costs anything. {@code ServerListener.listen()} takes a
+ * permit of {@code max_client_connections}, accepts, then calls {@code
+ * connectionOptions.configureSocket(channel)} on its single listener thread, before it creates the
+ * connection's handler, buffers and virtual thread; if that call throws, it closes the socket and
+ * returns the permit. So while admission is stopped this call holds the listener (the next
+ * connections wait in the kernel's backlog), and a connection that is still not admitted gets a
+ * short 503 and is closed, before Helidon allocates anything for it.
  */
-public final class AdmittingSocketOptions implements SocketOptions {
+public final class AdmissionGate {
   // written before the request is read: "Connection: close" and a length, so the client can tell
   // it got the whole answer; Retry-After as for the other memory 503s
   private static final byte[] REFUSAL = refusal();
 
-  private final SocketOptions delegate;
   private final ConnectionAdmission admission;
 
   /** How long a refused connection's request may take to arrive before it is closed unanswered. */
@@ -37,11 +32,9 @@ public final class AdmittingSocketOptions implements SocketOptions {
   private final byte[] drain = new byte[8192];
 
   /**
-   * @param delegate the options every admitted socket gets
    * @param admission decides whether a socket is served
    */
-  public AdmittingSocketOptions(SocketOptions delegate, ConnectionAdmission admission) {
-    this.delegate = delegate;
+  public AdmissionGate(ConnectionAdmission admission) {
     this.admission = admission;
   }
 
@@ -54,13 +47,15 @@ public final class AdmittingSocketOptions implements SocketOptions {
     }
   }
 
-  @Override
-  public void configureSocket(SocketChannel socket) {
+  /**
+   * Lets an accepted socket through, or refuses it: throws {@link Refused} after the short answer,
+   * so that Helidon closes the socket and returns its connection permit.
+   */
+  public void admit(SocketChannel socket) {
     if (!admission.admit()) {
       refuse(socket);
       throw new Refused();
     }
-    delegate.configureSocket(socket);
   }
 
   /**
@@ -97,55 +92,5 @@ public final class AdmittingSocketOptions implements SocketOptions {
             + "\r\n\r\n"
             + body)
         .getBytes(StandardCharsets.US_ASCII);
-  }
-
-  @Override
-  public void configureSocket(Socket socket) {
-    delegate.configureSocket(socket);
-  }
-
-  @Override
-  public Map<SocketOption<?>, Object> socketOptions() {
-    return delegate.socketOptions();
-  }
-
-  @Override
-  public Duration connectTimeout() {
-    return delegate.connectTimeout();
-  }
-
-  @Override
-  public Duration readTimeout() {
-    return delegate.readTimeout();
-  }
-
-  @Override
-  public Optional<Integer> socketReceiveBufferSize() {
-    return delegate.socketReceiveBufferSize();
-  }
-
-  @Override
-  public Optional<Integer> socketSendBufferSize() {
-    return delegate.socketSendBufferSize();
-  }
-
-  @Override
-  public boolean socketReuseAddress() {
-    return delegate.socketReuseAddress();
-  }
-
-  @Override
-  public boolean socketKeepAlive() {
-    return delegate.socketKeepAlive();
-  }
-
-  @Override
-  public boolean tcpNoDelay() {
-    return delegate.tcpNoDelay();
-  }
-
-  @Override
-  public String toString() {
-    return delegate + " (with connection admission)";
   }
 }
