@@ -98,43 +98,16 @@ public final class ConfigReloader implements AutoCloseable {
     return true;
   }
 
-  /** Keys whose change the running process cannot apply. */
+  /**
+   * Keys whose change the running process cannot apply: every setting that is not {@link
+   * Key#live()} and differs, plus switching the demo upstream on or off.
+   */
   static List<String> needRestart(ProxySettings a, ProxySettings b) {
     List<String> keys = new ArrayList<>();
-    if (!a.host().equals(b.host())) {
-      keys.add("host");
-    }
-    if (a.port() != b.port()) {
-      keys.add("port");
-    }
-    if (!a.adminPort().equals(b.adminPort())) {
-      keys.add("admin_port");
-    }
-    if (!a.adminToken().equals(b.adminToken())) {
-      keys.add("admin_token");
-    }
-    if (!a.logFile().equals(b.logFile())
-        || a.logMaxBytes() != b.logMaxBytes()
-        || a.logMaxFiles() != b.logMaxFiles()) {
-      keys.add("log_file");
-    }
-    if (!a.logLevel().equals(b.logLevel())) {
-      keys.add("log_level");
-    }
-    if (a.accessLog() != b.accessLog()) {
-      keys.add("access_log");
-    }
-    if (a.maxClientConnections() != b.maxClientConnections()) {
-      keys.add("max_client_connections");
-    }
-    if (a.maxRequestBodyBytes() != b.maxRequestBodyBytes()) {
-      keys.add("max_request_body");
-    }
-    if (!Objects.equals(a.shutdownDelay(), b.shutdownDelay())) {
-      keys.add("shutdown_delay");
-    }
-    if (!Objects.equals(a.shutdownGracePeriod(), b.shutdownGracePeriod())) {
-      keys.add("shutdown_grace_period");
+    for (Key key : Key.values()) {
+      if (!key.live() && !Objects.equals(a.valueOf(key), b.valueOf(key))) {
+        keys.add(key.key());
+      }
     }
     if (a.upstreamUrl().isEmpty() != b.upstreamUrl().isEmpty()) {
       keys.add("upstream_url (switching the demo upstream on or off)");

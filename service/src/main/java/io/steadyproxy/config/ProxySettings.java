@@ -94,6 +94,51 @@ public record ProxySettings(
   }
 
   /**
+   * The typed value of one setting. The switch has no default: a new {@link Key} does not compile
+   * until it says which value it sets, so {@link ConfigReloader#needRestart}, which compares these
+   * for every key that is not {@link Key#live()}, cannot miss one.
+   */
+  public Object valueOf(Key key) {
+    return switch (key) {
+      case HOST -> host;
+      case PORT -> port;
+      case ADMIN_PORT -> adminPort;
+      case UPSTREAM_URL -> upstreamUrl;
+      case ROUTES -> routes;
+      case UPSTREAM_CA_FILE -> upstreamCaFile;
+      case PRESERVE_HOST -> preserveHost;
+      case MAX_CONNECTIONS -> maxConnections;
+      case MAX_KEEPALIVE_CONNECTIONS -> maxKeepaliveConnections;
+      case KEEPALIVE_EXPIRY -> keepaliveExpiry;
+      case CONNECT_TIMEOUT -> connectTimeout;
+      case READ_TIMEOUT -> readTimeout;
+      case WRITE_TIMEOUT -> writeTimeout;
+      case POOL_TIMEOUT -> poolTimeout;
+      case MEMORY_CHECK_INTERVAL -> memoryCheckInterval;
+      case MAX_MEMORY_USAGE -> maxMemoryUsageMb;
+      case CLEANUP_THRESHOLD -> cleanupThresholdMb;
+      case MAX_HEAP_PERCENT -> maxHeapPercent;
+      case MAX_CLIENT_CONNECTIONS -> maxClientConnections;
+      case MAX_REQUEST_BODY -> maxRequestBodyBytes;
+      case CLIENT_HEADER_TIMEOUT -> clientHeaderTimeout;
+      case CLIENT_BODY_TIMEOUT -> clientBodyTimeout;
+      case SEND_TIMEOUT -> sendTimeout;
+      case CLIENT_KEEPALIVE_TIMEOUT -> clientKeepaliveTimeout;
+      case CLIENT_BODY_BUFFER_SIZE -> clientBodyBufferSize;
+      case CLIENT_BODY_BUFFERS_MAX -> clientBodyBuffersMax;
+      case TRUSTED_PROXIES -> trustedProxies;
+      case SHUTDOWN_DELAY -> shutdownDelay;
+      case SHUTDOWN_GRACE_PERIOD -> shutdownGracePeriod;
+      case ADMIN_TOKEN -> adminToken;
+      case LOG_FILE -> logFile;
+      case LOG_LEVEL -> logLevel;
+      case LOG_MAX_SIZE -> logMaxBytes;
+      case LOG_MAX_FILES -> logMaxFiles;
+      case ACCESS_LOG -> accessLog;
+    };
+  }
+
+  /**
    * The same settings with other routes (used when the demo upstream stands in for a missing one).
    */
   public ProxySettings withRoutes(List<Route> newRoutes) {

@@ -120,4 +120,29 @@ class ReloadTest {
     assertThat(ConfigReloader.needRestart(a, b), is(List.of("port")));
     assertThat(b.readTimeout(), is(Duration.ofSeconds(3)));
   }
+
+  @Test
+  void everyChangedSettingThatIsNotLiveIsReportedAndNoLiveOne() {
+    ProxySettings a =
+        ConfigLoader.read(new String[] {"--port", "1"}, Map.of(), Path.of("target")).settings();
+    ProxySettings b =
+        ConfigLoader.read(
+                new String[] {
+                  "--port", "1",
+                  "--admin-token", "t",
+                  "--max-request-body", "1MB",
+                  "--log-max-files", "3",
+                  "--shutdown-grace-period", "7",
+                  // live ones: applied by the reload, never reported
+                  "--client-header-timeout", "9",
+                  "--trusted-proxies", "10.0.0.0/8",
+                  "--max-connections", "50"
+                },
+                Map.of(),
+                Path.of("target"))
+            .settings();
+    assertThat(
+        ConfigReloader.needRestart(a, b),
+        is(List.of("max_request_body", "shutdown_grace_period", "admin_token", "log_max_files")));
+  }
 }
