@@ -7,7 +7,10 @@ import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http1.Http1ConnectionListener;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -283,6 +286,76 @@ public final class ClientDeadlines implements AutoCloseable {
     /** After a write to the client returned. */
     public void endSend() {
       sendDeadline = NONE;
+    }
+
+    /** The request body's stream, each read of it under client_body_timeout. */
+    public InputStream watchBody(InputStream in) {
+      return new FilterInputStream(in) {
+        @Override
+        public int read() throws IOException {
+          beginBodyRead();
+          try {
+            return in.read();
+          } finally {
+            endBodyRead();
+          }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+          beginBodyRead();
+          try {
+            return in.read(b, off, len);
+          } finally {
+            endBodyRead();
+          }
+        }
+      };
+    }
+
+    /** The response stream, each write, flush and close of it under send_timeout. */
+    public OutputStream watchSend(OutputStream out) {
+      return new OutputStream() {
+        @Override
+        public void write(int b) throws IOException {
+          beginSend();
+          try {
+            out.write(b);
+          } finally {
+            endSend();
+          }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          beginSend();
+          try {
+            out.write(b, off, len);
+          } finally {
+            endSend();
+          }
+        }
+
+        @Override
+        public void flush() throws IOException {
+          beginSend();
+          try {
+            out.flush();
+          } finally {
+            endSend();
+          }
+        }
+
+        @Override
+        public void close() throws IOException {
+          beginSend();
+          try {
+            out.close();
+          } finally {
+            endSend();
+          }
+        }
+      };
     }
 
     /** The phase this connection timed out in, if it did. */
