@@ -15,7 +15,6 @@ import io.steadyproxy.testing.Observed;
 import io.steadyproxy.testing.RawHttp;
 import io.steadyproxy.testing.RawUpstream;
 import io.steadyproxy.testing.TestProxies;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -160,14 +159,7 @@ class HostileUpstreamTest {
           ("POST /h HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n")
               .getBytes(StandardCharsets.US_ASCII));
       CompletableFuture<RawHttp.Response> answer =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return RawHttp.readResponse(client.getInputStream(), false);
-                } catch (IOException e) {
-                  throw new java.io.UncheckedIOException(e);
-                }
-              });
+          RawHttp.readResponseAsync(client.getInputStream());
       byte[] block = new byte[64 * 1024];
       for (long sent = 0; sent < size; sent += block.length) {
         out.write(block);

@@ -99,14 +99,7 @@ class LifecycleTest {
         assertThat(RawHttp.readResponse(s.getInputStream(), false).status(), is(200));
       }
       CompletableFuture<RawHttp.Response> third =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return RawHttp.exchange(proxy.port(), "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
-                } catch (IOException e) {
-                  throw new RuntimeException(e);
-                }
-              });
+          RawHttp.exchangeAsync(proxy.port(), "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
       Thread.sleep(500); // the third connection waits in the accept queue; nothing may answer it
       assertThat(third.isDone(), is(false));
       first.close();
@@ -224,14 +217,7 @@ class LifecycleTest {
           ("PUT /up HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n")
               .getBytes(StandardCharsets.US_ASCII));
       CompletableFuture<RawHttp.Response> answer =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return RawHttp.readResponse(client.getInputStream(), false);
-                } catch (IOException e) {
-                  throw new RuntimeException(e);
-                }
-              });
+          RawHttp.readResponseAsync(client.getInputStream());
       byte[] block = new byte[64 * 1024];
       try {
         for (long sent = 0; sent < size && !answer.isDone(); sent += block.length) {

@@ -285,18 +285,7 @@ public class PoolTest {
   @Test
   void anErrorWhileOpeningAConnectionFreesItsSlotAndSocket() throws Exception {
     try (RawUpstream upstream = RawUpstream.keepAlive("ok");
-        UpstreamPool pool =
-            new UpstreamPool(
-                new UpstreamPool.Limits(
-                    1,
-                    1,
-                    java.time.Duration.ofSeconds(30),
-                    java.time.Duration.ofMillis(300),
-                    java.time.Duration.ofSeconds(2),
-                    java.time.Duration.ofSeconds(2),
-                    java.time.Duration.ofSeconds(2)),
-                java.time.InstantSource.system(),
-                new OutOfMemoryTls())) {
+        UpstreamPool pool = pool(1, new OutOfMemoryTls())) {
       UpstreamEndpoint endpoint =
           UpstreamEndpoint.of(java.net.URI.create("https://127.0.0.1:" + upstream.port()));
       for (int i = 0; i < 2; i++) {
@@ -313,18 +302,7 @@ public class PoolTest {
   @Test
   void aClosedPoolsSweeperStopsWhenItsLastLentConnectionIsBack() throws Exception {
     try (RawUpstream upstream = RawUpstream.keepAlive("ok")) {
-      UpstreamPool pool =
-          new UpstreamPool(
-              new UpstreamPool.Limits(
-                  2,
-                  2,
-                  java.time.Duration.ofSeconds(30),
-                  java.time.Duration.ofMillis(300),
-                  java.time.Duration.ofSeconds(2),
-                  java.time.Duration.ofSeconds(2),
-                  java.time.Duration.ofSeconds(2)),
-              java.time.InstantSource.system(),
-              null);
+      UpstreamPool pool = pool(2, null);
       UpstreamEndpoint endpoint = UpstreamEndpoint.of(upstream.url());
       UpstreamConnection lent = pool.acquire(endpoint, false);
       pool.close();
@@ -397,5 +375,23 @@ public class PoolTest {
     } finally {
       done.countDown();
     }
+  }
+
+  /**
+   * A pool of {@code size} connections (all may idle) with short waits and timeouts, on the system
+   * clock.
+   */
+  private static UpstreamPool pool(int size, javax.net.ssl.SSLSocketFactory tls) {
+    return new UpstreamPool(
+        new UpstreamPool.Limits(
+            size,
+            size,
+            java.time.Duration.ofSeconds(30),
+            java.time.Duration.ofMillis(300),
+            java.time.Duration.ofSeconds(2),
+            java.time.Duration.ofSeconds(2),
+            java.time.Duration.ofSeconds(2)),
+        java.time.InstantSource.system(),
+        tls);
   }
 }

@@ -197,10 +197,26 @@ public final class RawHttp {
   /** {@link #exchange} on another thread, for requests that stay in flight while the test acts. */
   public static java.util.concurrent.CompletableFuture<Response> exchangeAsync(
       int port, String request) {
+    return async(() -> exchange(port, request));
+  }
+
+  /**
+   * {@link #readResponse} on another thread, for a test that goes on writing a request body while
+   * the answer may already come.
+   */
+  public static java.util.concurrent.CompletableFuture<Response> readResponseAsync(InputStream in) {
+    return async(() -> readResponse(in, false));
+  }
+
+  private interface IoSupplier<T> {
+    T get() throws IOException;
+  }
+
+  private static <T> java.util.concurrent.CompletableFuture<T> async(IoSupplier<T> io) {
     return java.util.concurrent.CompletableFuture.supplyAsync(
         () -> {
           try {
-            return exchange(port, request);
+            return io.get();
           } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
           }
