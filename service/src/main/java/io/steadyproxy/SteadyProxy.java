@@ -13,7 +13,6 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
-import io.helidon.webserver.observe.metrics.MetricsObserver;
 import io.steadyproxy.admin.AdminService;
 import io.steadyproxy.config.ConfigLoader;
 import io.steadyproxy.config.ConfigReloader;
@@ -27,6 +26,7 @@ import io.steadyproxy.observe.HealthService;
 import io.steadyproxy.observe.MemoryMonitor;
 import io.steadyproxy.observe.MemoryPolicy;
 import io.steadyproxy.observe.MemoryReader;
+import io.steadyproxy.observe.MetricsEndpoint;
 import io.steadyproxy.observe.ProxyLog;
 import io.steadyproxy.observe.ProxyMetrics;
 import io.steadyproxy.proxy.BodyBuffers;
@@ -205,6 +205,7 @@ public final class SteadyProxy implements AutoCloseable {
                         + bodyBuffers.max()
                         + "}");
     AdminService admin = new AdminService(effective.adminToken(), monitor, clock);
+    MetricsEndpoint metricsEndpoint = new MetricsEndpoint();
     boolean adminSocket = effective.adminPort().isPresent();
 
     WebServerConfig.Builder builder =
@@ -250,7 +251,9 @@ public final class SteadyProxy implements AutoCloseable {
                       .addFilter(new ConnectionCloseFilter());
                   r.error(UpstreamException.class, (req, res, e) -> ErrorResponses.send(res, e));
                   if (!adminSocket) {
-                    r.register("/health", health).register("/admin", admin);
+                    r.register("/health", health)
+                        .register("/admin", admin)
+                        .register("/observe/metrics", metricsEndpoint);
                   }
                   r.any(handler);
                 });
@@ -277,7 +280,8 @@ public final class SteadyProxy implements AutoCloseable {
                           .addFilter(new DotSegmentFilter(DotSegmentFilter.OWN_ENDPOINTS))
                           .addFilter(new ConnectionCloseFilter())
                           .register("/health", health)
-                          .register("/admin", admin)));
+                          .register("/admin", admin)
+                          .register("/observe/metrics", metricsEndpoint)));
     }
     WebServer server = builder.build().start();
     monitor.start(effective.memoryCheckInterval());
@@ -418,7 +422,6 @@ public final class SteadyProxy implements AutoCloseable {
         .observersDiscoverServices(false)
         .addObserver(
             HealthObserver.builder().useSystemServices(false).details(true).addCheck(ready).build())
-        .addObserver(MetricsObserver.create())
         .sockets(List.of(socket))
         .build();
   }

@@ -11,6 +11,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -231,6 +232,7 @@ public final class ClientDeadlines implements AutoCloseable {
     private volatile boolean responseStarted;
     private final AtomicReference<Phase> timedOut = new AtomicReference<>();
     private volatile long hardCloseAt = NONE;
+    private String address; // the peer's IP address as text, formatted once per connection
 
     private Conn(ClientDeadlines owner, SocketChannel channel, SocketAddress peer) {
       this.owner = owner;
@@ -356,6 +358,18 @@ public final class ClientDeadlines implements AutoCloseable {
           }
         }
       };
+    }
+
+    /**
+     * The client's IP address as text (for X-Forwarded-For), formatted on the connection's first
+     * request and kept: formatting it for every request showed in the profile. Null when the
+     * connection is not watched.
+     */
+    public String address() {
+      if (address == null && peer instanceof InetSocketAddress isa && isa.getAddress() != null) {
+        address = isa.getAddress().getHostAddress();
+      }
+      return address;
     }
 
     /** The phase this connection timed out in, if it did. */

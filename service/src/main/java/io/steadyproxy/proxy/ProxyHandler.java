@@ -668,7 +668,10 @@ public final class ProxyHandler implements Handler {
           }
         }
       }
-      String clientIp = peer != null ? peer.getHostAddress() : req.remotePeer().host();
+      String clientIp = client.address();
+      if (clientIp == null) {
+        clientIp = peer != null ? peer.getHostAddress() : req.remotePeer().host();
+      }
       head.field(
           "X-Forwarded-For", forwardedFor == null ? clientIp : forwardedFor + ", " + clientIp);
       if (!hasProto) {

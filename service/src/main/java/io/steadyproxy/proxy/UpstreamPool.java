@@ -42,7 +42,10 @@ public final class UpstreamPool implements AutoCloseable {
   private final Semaphore slots;
   private final Map<UpstreamEndpoint, ConcurrentLinkedDeque<UpstreamConnection>> idle =
       new ConcurrentHashMap<>();
-  private final Set<UpstreamConnection> inUse = ConcurrentHashMap.newKeySet();
+  // Every open socket, idle or lent: the sweeper's list. It changes when a socket opens or closes,
+  // not on every request (a set of lent sockets cost two map updates per request).
+  private final Set<UpstreamConnection> sockets = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger lentCount = new AtomicInteger();
   private final AtomicInteger open = new AtomicInteger();
   private final AtomicInteger idleCount = new AtomicInteger();
   private final AtomicInteger waiting = new AtomicInteger();
@@ -86,10 +89,12 @@ public final class UpstreamPool implements AutoCloseable {
     this.sweeper =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("upstream-pool-sweeper").daemon().factory());
-    // Sweep often enough to keep write-timeout and expiry errors small next to their settings.
-    long period =
-        Math.clamp(
-            Math.min(limits.expiry().toMillis(), limits.writeTimeout().toMillis()) / 4, 10, 1000);
+    // Sweep often enough to keep timeout and expiry errors small next to their settings.
+    long shortest =
+        Math.min(
+            limits.expiry().toMillis(),
+            Math.min(limits.writeTimeout().toMillis(), limits.readTimeout().toMillis()));
+    long period = Math.clamp(shortest / 4, 10, 1000);
     sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
   }
 
@@ -138,8 +143,9 @@ public final class UpstreamPool implements AutoCloseable {
           open.decrementAndGet();
           throw e;
         }
+        sockets.add(connection);
       }
-      inUse.add(connection);
+      lentCount.incrementAndGet();
       if (closed && !keepsSweeper(connection)) {
         throw new UpstreamException(
             Kind.POOL_EXHAUSTED, endpoint.toString(), "the proxy is shutting down");
@@ -163,9 +169,10 @@ public final class UpstreamPool implements AutoCloseable {
    * @param reusable whether the exchange ended cleanly at a message boundary
    */
   public void release(UpstreamConnection connection, boolean reusable) {
-    if (!inUse.remove(connection)) {
+    if (!connection.handBack()) {
       return; // already handed back
     }
+    lentCount.decrementAndGet();
     try {
       // Beyond the keep-alive cap a socket is still kept while requests wait for a slot: the next
       // waiter takes it at once, and closing it would only make that waiter open a new one. The
@@ -195,7 +202,8 @@ public final class UpstreamPool implements AutoCloseable {
 
   /** Closes a connection that failed or was abandoned mid-exchange, and frees its slot. */
   public void discard(UpstreamConnection connection) {
-    if (inUse.remove(connection)) {
+    if (connection.handBack()) {
+      lentCount.decrementAndGet();
       try {
         closeSocket(connection);
       } finally {
@@ -218,7 +226,7 @@ public final class UpstreamPool implements AutoCloseable {
 
   /** Current counts. */
   public PoolStats stats() {
-    int inUseNow = inUse.size();
+    int inUseNow = lentCount.get();
     return new PoolStats(
         open.get(), idleCount.get(), inUseNow, waiting.get(), limits.maxConnections());
   }
@@ -241,11 +249,11 @@ public final class UpstreamPool implements AutoCloseable {
   }
 
   private void stopSweeperIfDone() {
-    // close() sets closed before it looks at inUse, release() empties inUse before it looks at
-    // closed: whichever comes last sees both and stops the sweeper.
+    // close() sets closed before it counts lent sockets, release() counts its socket back before it
+    // looks at closed: whichever comes last sees both and stops the sweeper.
     if (closed) {
       synchronized (sweeper) {
-        if (inUse.isEmpty()) {
+        if (lentCount.get() == 0) {
           sweeper.shutdown();
         }
       }
@@ -260,10 +268,11 @@ public final class UpstreamPool implements AutoCloseable {
   private boolean keepsSweeper(UpstreamConnection connection) {
     synchronized (sweeper) {
       if (!sweeper.isShutdown()) {
-        return true; // connection is in inUse, so the sweeper cannot stop before it is back
+        return true; // counted as lent, so the sweeper cannot stop before it is back
       }
     }
-    inUse.remove(connection);
+    connection.handBack();
+    lentCount.decrementAndGet();
     closeSocket(connection);
     return false;
   }
@@ -411,6 +420,7 @@ public final class UpstreamPool implements AutoCloseable {
 
   private void closeSocket(UpstreamConnection connection) {
     connection.close();
+    sockets.remove(connection);
     open.decrementAndGet();
   }
 
@@ -438,8 +448,8 @@ public final class UpstreamPool implements AutoCloseable {
       closeStaleIdle();
       trimIdle();
       long now = System.nanoTime();
-      for (UpstreamConnection c : inUse) {
-        c.closeIfWriteStuck(now);
+      for (UpstreamConnection c : sockets) {
+        c.closeIfStuck(now);
       }
     } catch (RuntimeException e) {
       // a periodic task that throws is never run again: the write timeout would be gone
