@@ -1,9 +1,12 @@
 package io.steadyproxy.proxy;
 
+import io.helidon.http.HeaderNames;
+import io.helidon.http.ServerResponseHeaders;
 import io.steadyproxy.proxy.UpstreamException.Kind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * The status line and header fields of an upstream response, parsed strictly (RFC 9112): a proxy
@@ -180,6 +183,28 @@ record ResponseHead(
     boolean delimited = !bodiless && !chunked && contentLength == -1;
     return new ResponseHead(
         status, reason, names, values, contentLength, chunked, close || delimited);
+  }
+
+  /**
+   * Copies the end-to-end fields to the client's response: hop-by-hop fields, those the Connection
+   * field names, and Content-Length (the server frames the body itself) stay behind.
+   */
+  void copyTo(ServerResponseHeaders to) {
+    List<String> connection = null;
+    for (int i = 0; i < names.size(); i++) {
+      if (names.get(i).equalsIgnoreCase("connection")) {
+        connection = connection == null ? new ArrayList<>(2) : connection;
+        connection.add(values.get(i));
+      }
+    }
+    Set<String> tokens = HopByHop.connectionTokens(connection == null ? List.of() : connection);
+    for (int i = 0; i < names.size(); i++) {
+      String name = names.get(i);
+      String lower = name.toLowerCase(Locale.ROOT);
+      if (!HopByHop.isHopByHop(lower, tokens) && !lower.equals("content-length")) {
+        to.add(HeaderNames.create(name), values.get(i));
+      }
+    }
   }
 
   private static long parseLength(String value, String upstream) {
