@@ -103,7 +103,7 @@ public final class ProxyLog implements AutoCloseable {
               + " route="
               + r.route()
               + " error="
-              + (r.error() == null ? "-" : r.error()));
+              + (r.error() == null ? "-" : r.error().code()));
     };
   }
 

@@ -6,6 +6,7 @@ import io.helidon.metrics.api.Meter;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
+import io.steadyproxy.proxy.ErrorClass;
 import io.steadyproxy.proxy.ExchangeRecord;
 import io.steadyproxy.proxy.PoolStats;
 import java.util.ArrayList;
@@ -25,7 +26,7 @@ public final class ProxyMetrics implements AutoCloseable {
   private final MeterRegistry registry;
   private final List<Meter> registered = new ArrayList<>();
   private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
-  private final Map<String, Counter> errors = new ConcurrentHashMap<>();
+  private final Counter[] errors = new Counter[ErrorClass.values().length];
   private final Map<String, Counter> cleanups = new ConcurrentHashMap<>();
   private final Map<String, Counter> checks = new ConcurrentHashMap<>();
   private final Map<String, Counter> clientTimeouts = new ConcurrentHashMap<>();
@@ -174,18 +175,10 @@ public final class ProxyMetrics implements AutoCloseable {
       bytesOut.increment(r.bytesOut());
     }
     if (r.error() != null) {
-      if ("overloaded".equals(r.error())) {
+      if (r.error() == ErrorClass.OVERLOADED) {
         shed.increment();
       }
-      errors
-          .computeIfAbsent(
-              r.error(),
-              e ->
-                  keep(
-                      Counter.builder("steadyproxy_upstream_errors")
-                          .description("Failed requests by failure class")
-                          .tags(List.of(Tag.create("class", e)))))
-          .increment();
+      errors(r.error()).increment();
     }
   }
 
@@ -227,6 +220,24 @@ public final class ProxyMetrics implements AutoCloseable {
       }
       return c;
     }
+  }
+
+  /**
+   * The counter of one failure class, on either side of the proxy. Named {@code
+   * steadyproxy_errors_total} since 2026-12: it was {@code steadyproxy_upstream_errors_total},
+   * which also counted client aborts, unmatched routes and shed requests.
+   */
+  private Counter errors(ErrorClass error) {
+    Counter c = errors[error.ordinal()];
+    if (c == null) {
+      c =
+          keep(
+              Counter.builder("steadyproxy_errors")
+                  .description("Failed requests by failure class, on either side of the proxy")
+                  .tags(List.of(Tag.create("class", error.code()))));
+      errors[error.ordinal()] = c;
+    }
+    return c;
   }
 
   /** Counts an idle upstream socket found closed by the upstream, or with bytes unasked. */

@@ -24,7 +24,7 @@ final class ClientBody {
   private final boolean present;
   private InputStream in;
   private long reserved;
-  private volatile String error; // set by the reading thread, read by the handler's at the end
+  private volatile ErrorClass error; // set by the reading thread, read by the handler's at the end
   private volatile Thread reader; // the thread that last read the body
   private RequestBody body;
 
@@ -42,7 +42,7 @@ final class ClientBody {
   }
 
   /** The error class of the client side's failure, or null. */
-  String error() {
+  ErrorClass error() {
     return error;
   }
 
@@ -156,9 +156,9 @@ final class ClientBody {
   private RuntimeException failure(Exception e) {
     if (client.timedOut().orElse(null) == ClientDeadlines.Phase.BODY) {
       // the sweeper half-closed the socket, so the read ended early: nginx answers 408
-      error = "client_body_timeout";
+      error = ErrorClass.CLIENT_BODY_TIMEOUT;
       return new BadRequestBody(
-          408, "no request body data for client_body_timeout; connection closed");
+          error, "no request body data for client_body_timeout; connection closed");
     }
     if (e instanceof RequestException re) {
       return bad(re.status().code(), re.getMessage());
@@ -175,27 +175,27 @@ final class ClientBody {
     }
     // the client side ended early, however Helidon reports it (UncheckedIOException,
     // IllegalStateException, DataReader.InsufficientDataAvailableException, ...)
-    error = "client_abort";
+    error = ErrorClass.CLIENT_ABORT;
     return new CloseConnectionException("client stopped sending the request body", e);
   }
 
   private BadRequestBody bad(int status, String message) {
-    error = status == 413 ? "payload_too_large" : "bad_request_body";
-    return new BadRequestBody(status, message);
+    error = status == 413 ? ErrorClass.PAYLOAD_TOO_LARGE : ErrorClass.BAD_REQUEST_BODY;
+    return new BadRequestBody(error, message);
   }
 
   /** The client's request body broke its own framing (bad chunk size, over the size limit). */
   static final class BadRequestBody extends RuntimeException {
     private static final long serialVersionUID = 1L;
-    private final int status;
+    private final ErrorClass error;
 
-    BadRequestBody(int status, String message) {
+    BadRequestBody(ErrorClass error, String message) {
       super(message, null, false, false);
-      this.status = status;
+      this.error = error;
     }
 
-    int status() {
-      return status;
+    ErrorClass error() {
+      return error;
     }
   }
 }

@@ -15,7 +15,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -72,19 +71,8 @@ public final class ClientDeadlines implements AutoCloseable {
    */
   static final long CLOSE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
 
-  private static final byte[] TIMEOUT_408 = timeoutAnswer();
-
-  private static byte[] timeoutAnswer() {
-    String body =
-        "{\"error\":\"client_header_timeout\",\"detail\":\"request head not received in"
-            + " time\"}\n";
-    return ("HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\n"
-            + "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: "
-            + body.length()
-            + "\r\n\r\n"
-            + body)
-        .getBytes(StandardCharsets.US_ASCII);
-  }
+  private static final byte[] TIMEOUT_408 =
+      ErrorResponses.raw(ErrorClass.CLIENT_HEADER_TIMEOUT, "request head not received in time", "");
 
   /** The phase a connection timed out in, named as in the metric's {@code phase} label. */
   public enum Phase {

@@ -11,8 +11,7 @@ package io.steadyproxy.proxy;
  * @param bytesIn request body bytes read from the client
  * @param bytesOut response body bytes written to the client
  * @param upstream upstream endpoint, or {@code -}
- * @param error failure class ({@link UpstreamException.Kind#code()}, {@code client_abort}, ...) or
- *     null
+ * @param error failure class, or null
  */
 public record ExchangeRecord(
     String route,
@@ -23,7 +22,7 @@ public record ExchangeRecord(
     long bytesIn,
     long bytesOut,
     String upstream,
-    String error) {
+    ErrorClass error) {
 
   /** Receives every finished exchange; must not block. */
   @FunctionalInterface

@@ -103,7 +103,7 @@ public final class ProxyHandler implements Handler {
     private RequestBody up = RequestBody.none();
     private int status;
     private long bytesOut;
-    private String error;
+    private ErrorClass error;
 
     Exchange(ServerRequest req, ServerResponse res, Dispatch dispatch) {
       this.req = req;
@@ -120,17 +120,16 @@ public final class ProxyHandler implements Handler {
         // like Envoy's overload manager: no keep-alive while shedding, idle connections hold memory
         // (ConnectionCloseFilter closes the connection once the body is read off)
         res.header(HeaderNames.RETRY_AFTER, "5").header(HeaderValues.CONNECTION_CLOSE);
-        answer(503, "overloaded", "memory above the limit; shedding load");
+        answer(ErrorClass.OVERLOADED, "memory above the limit; shedding load");
       } else if (prologue.method() == Method.CONNECT) {
         res.header(HeaderNames.ALLOW, "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
-        answer(405, "method_not_allowed", "CONNECT is not supported: " + NOT_FORWARD);
+        answer(ErrorClass.METHOD_NOT_ALLOWED, "CONNECT is not supported: " + NOT_FORWARD);
       } else if (rawPath.isEmpty() || rawPath.charAt(0) != '/') {
         answer(
-            400,
-            "bad_request_target",
+            ErrorClass.BAD_REQUEST_TARGET,
             "only origin-form request-targets (/path?query) are accepted: " + NOT_FORWARD);
       } else if ((target = dispatch.routes().match(rawPath)) == null) {
-        answer(404, "no_route", "no route matches " + rawPath);
+        answer(ErrorClass.NO_ROUTE, "no route matches " + rawPath);
       } else {
         forwardOrFail(rawPath);
       }
@@ -145,10 +144,10 @@ public final class ProxyHandler implements Handler {
         }
         // the rest of the body cannot be trusted to end anywhere: answer, then close the connection
         res.header(HeaderValues.CONNECTION_CLOSE);
-        answer(e.status(), body.error(), e.getMessage());
+        answer(e.error(), e.getMessage());
         throw new CloseConnectionException("request body broken; connection closed after answer");
       } catch (UpstreamException e) {
-        error = e.kind().code();
+        error = e.kind();
         if (res.isSent() || status != 0) {
           throw new CloseConnectionException("upstream failed mid-response: " + e.getMessage());
         }
@@ -239,10 +238,10 @@ public final class ProxyHandler implements Handler {
         throw e;
       } catch (IOException | RuntimeException e) {
         if (client.timedOut().orElse(null) == ClientDeadlines.Phase.SEND) {
-          error = "client_send_timeout";
+          error = ErrorClass.CLIENT_SEND_TIMEOUT;
           throw new CloseConnectionException("client took nothing for send_timeout", e);
         }
-        error = "client_abort";
+        error = ErrorClass.CLIENT_ABORT;
         throw new CloseConnectionException("client went away mid-response", e);
       }
     }
@@ -296,10 +295,10 @@ public final class ProxyHandler implements Handler {
       return peer != null ? peer.getHostAddress() : req.remotePeer().host();
     }
 
-    private void answer(int code, String err, String detail) {
-      status = code;
+    private void answer(ErrorClass err, String detail) {
+      status = err.status();
       error = err;
-      ErrorResponses.send(res, code, err, detail, null);
+      ErrorResponses.send(res, err, detail);
     }
 
     ExchangeRecord record() {

@@ -1,7 +1,5 @@
 package io.steadyproxy.proxy;
 
-import io.steadyproxy.proxy.UpstreamException.Kind;
-
 /**
  * HTTP/1.1 to upstreams over the shared pool, one call per exchange: it lends a connection, sends
  * the head and the body, reads the answer's head, retries once where that is safe, and hands back
@@ -36,7 +34,7 @@ final class UpstreamClient {
       return send(from, c, method, head, body);
     } catch (UpstreamException e) {
       from.discard(c);
-      if (!(c.reused() && e.kind() == Kind.RESET && retryable)) {
+      if (!(c.reused() && e.kind() == ErrorClass.RESET && retryable)) {
         throw e;
       }
     } catch (Throwable e) { // Errors too: a slot not handed back is lost for good

@@ -1,6 +1,5 @@
 package io.steadyproxy.proxy;
 
-import io.steadyproxy.proxy.UpstreamException.Kind;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -88,7 +87,7 @@ public final class UpstreamConnection {
     this.writeTimeoutNanos = writeTimeout.toNanos();
   }
 
-  /** Opens a connection, mapping every failure to its {@link Kind}. */
+  /** Opens a connection, mapping every failure to its {@link ErrorClass}. */
   static UpstreamConnection open(
       UpstreamEndpoint endpoint,
       Duration connectTimeout,
@@ -100,7 +99,9 @@ public final class UpstreamConnection {
       channel = SocketChannel.open();
     } catch (IOException e) {
       throw new UpstreamException(
-          Kind.CONNECT_REFUSED, endpoint.toString(), "cannot open a socket: " + e.getMessage());
+          ErrorClass.CONNECT_REFUSED,
+          endpoint.toString(),
+          "cannot open a socket: " + e.getMessage());
     }
     Socket socket = channel.socket();
     try {
@@ -127,24 +128,25 @@ public final class UpstreamConnection {
     } catch (UnknownHostException e) {
       closeQuietly(socket);
       throw new UpstreamException(
-          Kind.UNKNOWN_HOST, endpoint.toString(), "unknown host " + endpoint.host());
+          ErrorClass.UNKNOWN_HOST, endpoint.toString(), "unknown host " + endpoint.host());
     } catch (SocketTimeoutException e) {
       closeQuietly(socket);
       throw new UpstreamException(
-          Kind.CONNECT_TIMEOUT,
+          ErrorClass.CONNECT_TIMEOUT,
           endpoint.toString(),
           "no connection within " + connectTimeout.toMillis() + " ms");
     } catch (ConnectException e) {
       closeQuietly(socket);
-      throw new UpstreamException(Kind.CONNECT_REFUSED, endpoint.toString(), "connection refused");
+      throw new UpstreamException(
+          ErrorClass.CONNECT_REFUSED, endpoint.toString(), "connection refused");
     } catch (SSLException e) {
       closeQuietly(socket);
       throw new UpstreamException(
-          Kind.TLS_FAILURE, endpoint.toString(), "TLS handshake failed: " + e.getMessage());
+          ErrorClass.TLS_FAILURE, endpoint.toString(), "TLS handshake failed: " + e.getMessage());
     } catch (IOException e) {
       closeQuietly(socket);
       throw new UpstreamException(
-          Kind.CONNECT_REFUSED, endpoint.toString(), "cannot connect: " + e.getMessage());
+          ErrorClass.CONNECT_REFUSED, endpoint.toString(), "cannot connect: " + e.getMessage());
     } catch (RuntimeException | Error e) {
       closeQuietly(socket); // an OutOfMemoryError for the buffers must not leak the socket
       throw e;
@@ -291,12 +293,12 @@ public final class UpstreamConnection {
   private UpstreamException writeFailure(IOException e) {
     if (writeTimedOut) {
       return new UpstreamException(
-          Kind.WRITE_TIMEOUT,
+          ErrorClass.WRITE_TIMEOUT,
           endpoint.toString(),
           "upstream accepted no data for " + writeTimeoutNanos / 1_000_000 + " ms");
     }
     return new UpstreamException(
-        Kind.RESET, endpoint.toString(), "write failed: " + e.getMessage(), e);
+        ErrorClass.RESET, endpoint.toString(), "write failed: " + e.getMessage(), e);
   }
 
   /**
@@ -372,13 +374,13 @@ public final class UpstreamConnection {
       scanned = limit - pos;
       if (scanned >= maxLength || scanned >= buf.length) {
         throw new UpstreamException(
-            Kind.PROTOCOL,
+            ErrorClass.PROTOCOL,
             endpoint.toString(),
             "response head line longer than " + Math.min(maxLength, buf.length) + " bytes");
       }
       if (fill() < 0) {
         throw new UpstreamException(
-            Kind.RESET,
+            ErrorClass.RESET,
             endpoint.toString(),
             scanned == 0 && pos == 0 && limit == 0
                 ? "connection closed before a response"
@@ -445,7 +447,7 @@ public final class UpstreamConnection {
   private UpstreamException readFailure(IOException e) {
     if (readTimedOut) {
       return new UpstreamException(
-          Kind.READ_TIMEOUT,
+          ErrorClass.READ_TIMEOUT,
           endpoint.toString(),
           headDeadline != 0
               ? "no complete response head within the read timeout"
@@ -453,10 +455,10 @@ public final class UpstreamConnection {
     }
     if (e instanceof EOFException) {
       return new UpstreamException(
-          Kind.RESET, endpoint.toString(), "connection closed by upstream");
+          ErrorClass.RESET, endpoint.toString(), "connection closed by upstream");
     }
     return new UpstreamException(
-        Kind.RESET, endpoint.toString(), "read failed: " + e.getMessage(), e);
+        ErrorClass.RESET, endpoint.toString(), "read failed: " + e.getMessage(), e);
   }
 
   /**

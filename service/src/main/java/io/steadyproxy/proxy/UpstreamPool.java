@@ -1,6 +1,5 @@
 package io.steadyproxy.proxy;
 
-import io.steadyproxy.proxy.UpstreamException.Kind;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Iterator;
@@ -30,7 +29,7 @@ import javax.net.ssl.SSLSocketFactory;
  *   <li>idle sockets really closed after {@code expiry}, by one sweeper thread, not by a timed read
  *       per connection;
  *   <li>a request waits at most {@code poolTimeout} for a slot, then fails with {@link
- *       Kind#POOL_EXHAUSTED}.
+ *       ErrorClass#POOL_EXHAUSTED}.
  * </ul>
  *
  * The sweeper also enforces the write timeout of connections in use.
@@ -117,13 +116,13 @@ public final class UpstreamPool implements AutoCloseable {
    * @param endpoint where to connect
    * @param fresh skip idle connections (used to retry after a stale one failed)
    * @return a connection the caller must hand back with {@link #release} or {@link #discard}
-   * @throws UpstreamException {@link Kind#POOL_EXHAUSTED} after the pool timeout, or a connect
-   *     failure
+   * @throws UpstreamException {@link ErrorClass#POOL_EXHAUSTED} after the pool timeout, or a
+   *     connect failure
    */
   public UpstreamConnection acquire(UpstreamEndpoint endpoint, boolean fresh) {
     if (closed) {
       throw new UpstreamException(
-          Kind.POOL_EXHAUSTED, endpoint.toString(), "the proxy is shutting down");
+          ErrorClass.POOL_EXHAUSTED, endpoint.toString(), "the proxy is shutting down");
     }
     acquireSlot(endpoint);
     boolean lent = false;
@@ -148,7 +147,7 @@ public final class UpstreamPool implements AutoCloseable {
       lentCount.incrementAndGet();
       if (closed && !keepsSweeper(connection)) {
         throw new UpstreamException(
-            Kind.POOL_EXHAUSTED, endpoint.toString(), "the proxy is shutting down");
+            ErrorClass.POOL_EXHAUSTED, endpoint.toString(), "the proxy is shutting down");
       }
       lent = true;
       return connection;
@@ -300,7 +299,7 @@ public final class UpstreamPool implements AutoCloseable {
     }
     if (!acquired) {
       throw new UpstreamException(
-          Kind.POOL_EXHAUSTED,
+          ErrorClass.POOL_EXHAUSTED,
           endpoint.toString(),
           "all "
               + limits.maxConnections()

@@ -113,8 +113,7 @@ class ObserveTest {
       assertThat(RawHttp.exchange(proxy.port(), GET).status(), is(502));
       var res = RawHttp.exchange(proxy.port(), "GET /observe/metrics HTTP/1.1\r\nHost: x\r\n\r\n");
       var samples = PrometheusText.parse(res.text());
-      assertThat(
-          samples.value("steadyproxy_upstream_errors_total", "class", "connect_refused"), is(1.0));
+      assertThat(samples.value("steadyproxy_errors_total", "class", "connect_refused"), is(1.0));
       assertThat(
           samples.value(
               "steadyproxy_requests_total", "method", "GET", "route", "/", "status", "5xx"),

@@ -64,8 +64,7 @@ class FaultTest {
       eventually("the request is logged", () -> !observed.accessLines().isEmpty());
       assertThat(observed.accessLines().getLast(), containsString("error=read_timeout"));
       assertThat(
-          Observed.metrics(proxy)
-              .value("steadyproxy_upstream_errors_total", "class", "read_timeout"),
+          Observed.metrics(proxy).value("steadyproxy_errors_total", "class", "read_timeout"),
           is(1.0));
       assertThat(observed.newThreads(), empty());
     }
@@ -182,9 +181,7 @@ class FaultTest {
       int rejected = busy;
       var metrics = Observed.metrics(proxy);
       assertThat(
-          busy == 0
-              ? 0.0
-              : metrics.value("steadyproxy_upstream_errors_total", "class", "pool_exhausted"),
+          busy == 0 ? 0.0 : metrics.value("steadyproxy_errors_total", "class", "pool_exhausted"),
           is((double) busy));
       eventually("every request is logged", () -> observed.accessLines().size() == 1000);
       assertThat(

@@ -213,7 +213,7 @@ public class PoolTest {
       assertThat(observed.accessLines().getLast(), containsString("error=client_abort"));
       assertThat(
           io.steadyproxy.testing.Observed.metrics(proxy)
-              .value("steadyproxy_upstream_errors_total", "class", "client_abort"),
+              .value("steadyproxy_errors_total", "class", "client_abort"),
           is(1.0));
       assertThat(observed.newThreads(), empty());
     }
