@@ -9,6 +9,7 @@ import io.helidon.metrics.api.Timer;
 import io.steadyproxy.proxy.ErrorClass;
 import io.steadyproxy.proxy.ExchangeRecord;
 import io.steadyproxy.proxy.PoolStats;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,7 +68,9 @@ public final class ProxyMetrics implements AutoCloseable {
     poolWait =
         keep(
             Timer.builder("steadyproxy_pool_wait")
-                .description("Time requests waited for a free upstream connection"));
+                .description("Time requests waited for a free upstream connection")
+                .buckets(BUCKETS)
+                .percentiles(new double[0]));
     connectionsDeferred =
         keep(
             Counter.builder("steadyproxy_connections_deferred")
@@ -110,6 +113,32 @@ public final class ProxyMetrics implements AutoCloseable {
         "steadyproxy_memory_heap_max_bytes", "JVM heap limit", () -> memory.read().heapMaxBytes());
     gauge("steadyproxy_shedding", "1 while load is shed", () -> shedding ? 1 : 0);
   }
+
+  /**
+   * The histogram buckets of the request and upstream durations: fixed, so that histograms from
+   * every pod aggregate with histogram_quantile; from 0.5 ms (a loopback hop) to 60 s (the default
+   * read timeout), about 2.5x apart.
+   */
+  // Helidon gives every timer client-side quantiles (0.5 ... 0.999) unless told otherwise: they
+  // cannot be aggregated across pods and cost a time-windowed sketch update per request.
+  static final Duration[] BUCKETS = {
+    Duration.ofMillis(1).dividedBy(2),
+    Duration.ofMillis(1),
+    Duration.ofMillis(2),
+    Duration.ofMillis(5),
+    Duration.ofMillis(10),
+    Duration.ofMillis(25),
+    Duration.ofMillis(50),
+    Duration.ofMillis(100),
+    Duration.ofMillis(250),
+    Duration.ofMillis(500),
+    Duration.ofSeconds(1),
+    Duration.ofMillis(2500),
+    Duration.ofSeconds(5),
+    Duration.ofSeconds(10),
+    Duration.ofSeconds(30),
+    Duration.ofSeconds(60)
+  };
 
   private static final String[] METHODS = {
     "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT", "OTHER"
@@ -168,6 +197,9 @@ public final class ProxyMetrics implements AutoCloseable {
     }
     meters.requests(methodIndex(r.method()), statusClassIndex(r.status())).increment();
     meters.duration.record(r.nanos(), TimeUnit.NANOSECONDS);
+    if (r.upstreamNanos() >= 0) {
+      meters.upstream.record(r.upstreamNanos(), TimeUnit.NANOSECONDS);
+    }
     if (r.bytesIn() > 0) {
       bytesIn.increment(r.bytesIn());
     }
@@ -190,6 +222,7 @@ public final class ProxyMetrics implements AutoCloseable {
   private final class RouteMeters {
     private final String route;
     private final Timer duration;
+    private final Timer upstream;
     // [method][status class], each created on its first use; a race creates none twice, since the
     // registry answers getOrCreate with the meter it already holds
     private final Counter[] requests = new Counter[METHODS.length * STATUS_CLASSES.length];
@@ -200,6 +233,17 @@ public final class ProxyMetrics implements AutoCloseable {
           keep(
               Timer.builder("steadyproxy_request_duration")
                   .description("Time from request arrival to the end of the response")
+                  .buckets(BUCKETS)
+                  .percentiles(new double[0]) // no client-side quantiles: they cannot be aggregated
+                  .tags(List.of(Tag.create("route", route))));
+      this.upstream =
+          keep(
+              Timer.builder("steadyproxy_upstream_duration")
+                  .description(
+                      "Time from asking the pool to the upstream's response head (connect"
+                          + " included)")
+                  .buckets(BUCKETS)
+                  .percentiles(new double[0]) // no client-side quantiles: they cannot be aggregated
                   .tags(List.of(Tag.create("route", route))));
     }
 

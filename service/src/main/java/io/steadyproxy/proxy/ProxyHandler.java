@@ -101,8 +101,10 @@ public final class ProxyHandler implements Handler {
     private final ClientBody body;
     private Routes.Target target;
     private RequestBody up = RequestBody.none();
+    private final String requestId;
     private int status;
     private long bytesOut;
+    private long upstreamNanos = -1;
     private ErrorClass error;
 
     Exchange(ServerRequest req, ServerResponse res, Dispatch dispatch) {
@@ -112,9 +114,11 @@ public final class ProxyHandler implements Handler {
       this.dispatch = dispatch;
       this.client = deadlines.of(req);
       this.body = new ClientBody(req, client, bodyBuffers);
+      this.requestId = RequestIds.of(req);
     }
 
     void run() {
+      res.headers().set(RequestIds.HEADER, requestId); // errors carry it too
       String rawPath = prologue.uriPath().rawPath();
       if (shedding.getAsBoolean()) {
         // like Envoy's overload manager: no keep-alive while shedding, idle connections hold memory
@@ -166,8 +170,7 @@ public final class ProxyHandler implements Handler {
     private void forward(String rawPath) {
       up = body.read();
       String query = prologue.hasQuery() ? prologue.query().rawValue() : null;
-      InetAddress peer =
-          req.remotePeer().address() instanceof InetSocketAddress isa ? isa.getAddress() : null;
+      InetAddress peer = peer();
       String clientHost = req.authority();
       RequestHead head =
           RequestHead.forward(
@@ -178,10 +181,13 @@ public final class ProxyHandler implements Handler {
                   : target.endpoint().authority(),
               dispatch.trusts(peer),
               clientIp(peer),
+              requestId,
               up.length());
+      long asked = System.nanoTime();
       UpstreamResponse response =
           new UpstreamClient(dispatch.pool())
               .exchange(target.endpoint(), prologue.method().text(), head, up);
+      upstreamNanos = System.nanoTime() - asked;
       boolean sentWhole;
       try {
         relay(response);
@@ -212,6 +218,7 @@ public final class ProxyHandler implements Handler {
       status = head.status();
       res.status(Status.create(head.status(), head.reason()));
       head.copyTo(res.headers());
+      res.headers().set(RequestIds.HEADER, requestId); // ours, not a copy of the upstream's
       if (head.contentLength() >= 0
           && head.status() >= 200
           && head.status() != 204
@@ -287,6 +294,10 @@ public final class ProxyHandler implements Handler {
       }
     }
 
+    private InetAddress peer() {
+      return req.remotePeer().address() instanceof InetSocketAddress isa ? isa.getAddress() : null;
+    }
+
     private String clientIp(InetAddress peer) {
       String formatted = client.address(); // once per connection
       if (formatted != null) {
@@ -312,7 +323,15 @@ public final class ProxyHandler implements Handler {
           up.sent(),
           bytesOut,
           target == null ? "-" : target.upstreamName(),
-          body.error() != null ? body.error() : error);
+          body.error() != null ? body.error() : error,
+          clientIp(peer()),
+          prologue.hasQuery() ? prologue.query().rawValue() : null,
+          "1.1".equals(prologue.protocolVersion())
+              ? "HTTP/1.1"
+              : prologue.protocol() + "/" + prologue.protocolVersion(),
+          req.headers().first(HeaderNames.USER_AGENT).orElse(null),
+          requestId,
+          upstreamNanos);
     }
   }
 

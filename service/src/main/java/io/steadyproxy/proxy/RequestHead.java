@@ -29,6 +29,7 @@ final class RequestHead {
    *     the edge: from anyone else, the proxy's own view replaces X-Forwarded-Proto/-Host, and the
    *     other claims go)
    * @param clientIp the client's address, appended to X-Forwarded-For
+   * @param requestId the request id, sent as X-Request-Id in place of the client's
    * @param bodyLength the body's Content-Length, -1 for chunked, -2 for none
    */
   static RequestHead forward(
@@ -37,6 +38,7 @@ final class RequestHead {
       String host,
       boolean trusted,
       String clientIp,
+      String requestId,
       long bodyLength) {
     ServerRequestHeaders headers = req.headers();
     Set<String> tokens =
@@ -54,7 +56,7 @@ final class RequestHead {
       String lower = h.headerName().lowerCase();
       switch (lower) {
         // Proxy: httpoxy (CVE-2016-5385), CGI-style upstreams read it as HTTP_PROXY
-        case "host", "content-length", "expect", "proxy" -> {}
+        case "host", "content-length", "expect", "proxy", "x-request-id" -> {}
         case "x-forwarded-for" -> forwardedFor = h.values();
         case "via" -> via = h.values();
         default -> {
@@ -78,6 +80,7 @@ final class RequestHead {
       head.field("X-Forwarded-Host", clientHost);
     }
     head.field("Via", via == null ? "1.1 steadyproxy" : via + ", 1.1 steadyproxy");
+    head.field("X-Request-Id", requestId);
     if (bodyLength >= 0) {
       // a body read whole goes up with its length, whatever its framing was (as nginx does)
       head.append("Content-Length: ").append(bodyLength).crlf();

@@ -77,7 +77,21 @@ class BoundedStateTest {
         "/a\r\n2026-01-01T00:00:00Z INFO steadyproxy.access method=GET\u001b[2J\u0000\u007f\u0085";
     ExchangeRecord r =
         new ExchangeRecord(
-            "/", "G\nET", hostile, 200, 1_000_000, 0, 2, "http://u\r:1", ErrorClass.CLIENT_ABORT);
+            "/",
+            "G\nET",
+            hostile,
+            200,
+            1_000_000,
+            0,
+            2,
+            "http://u\r:1",
+            ErrorClass.CLIENT_ABORT,
+            "127.0.0.1",
+            "q=\u001b",
+            "HTTP/1.1",
+            "agent \"x\"\n",
+            "id",
+            5_000_000);
     LogRecord[] captured = new LogRecord[1];
     java.util.logging.Logger access = java.util.logging.Logger.getLogger("steadyproxy.access");
     java.util.logging.Handler capture =
@@ -111,6 +125,8 @@ class BoundedStateTest {
     assertThat(line, containsString("\\x1b[2J\\x00\\x7f\\u0085"));
     assertThat(line, containsString("upstream=http://u\\x0d:1"));
     assertThat(line, containsString("error=client_abort"));
+    assertThat(line, containsString("query=q=\\x1b"));
+    assertThat(line, containsString("ua=\"agent \\\"x\\\"\\x0a\""));
 
     // any logger's message and exception text, not only the access log
     LogRecord other = new LogRecord(Level.WARNING, "bad header from client: X\r\nInjected: 1");

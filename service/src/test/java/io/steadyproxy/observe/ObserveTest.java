@@ -15,6 +15,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -80,6 +81,21 @@ class ObserveTest {
           is(1.0));
       assertThat(
           samples.value("steadyproxy_request_duration_seconds_count", "route", "/"), is(2.0));
+      // histograms with fixed buckets, which aggregate across pods; no client-side quantiles
+      assertThat(
+          samples.value("steadyproxy_request_duration_seconds_bucket", "route", "/", "le", "+Inf"),
+          is(2.0));
+      assertThat(
+          samples.value("steadyproxy_request_duration_seconds_bucket", "route", "/", "le", "60.0"),
+          is(2.0));
+      assertThat(
+          samples.value("steadyproxy_upstream_duration_seconds_bucket", "route", "/", "le", "+Inf"),
+          is(2.0));
+      assertThat(
+          samples.all("steadyproxy_request_duration_seconds").stream()
+              .filter(x -> x.labels().containsKey("quantile"))
+              .toList(),
+          is(List.of()));
       assertThat(samples.value("steadyproxy_bytes_in_total"), is(3.0));
       assertThat(samples.value("steadyproxy_bytes_out_total"), is(4.0));
       assertThat(samples.value("steadyproxy_cleanups_total", "kind", "full"), is(1.0));
