@@ -1,5 +1,6 @@
 package io.steadyproxy.admin;
 
+import static io.steadyproxy.testing.Eventually.eventually;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
@@ -64,8 +65,7 @@ class AdminTest {
                     "--upstream", upstream.url().toString(), "--admin-token", "s3cret"),
                 memory)) {
       RawHttp.exchange(proxy.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-      io.steadyproxy.proxy.PoolTest.eventually(
-          "the connection is idle", () -> proxy.pool().idle() == 1);
+      eventually("the connection is idle", () -> proxy.pool().idle() == 1);
 
       var missing = post(proxy.port(), "/admin/cleanup", null);
       assertThat(missing.status(), is(401));

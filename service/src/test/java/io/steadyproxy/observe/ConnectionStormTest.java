@@ -1,5 +1,6 @@
 package io.steadyproxy.observe;
 
+import static io.steadyproxy.testing.Eventually.eventually;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.containsString;
@@ -76,7 +77,7 @@ class ConnectionStormTest {
               .start();
       List<Socket> held = new ArrayList<>();
       try {
-        io.steadyproxy.proxy.PoolTest.eventually("the proxy listens", () -> listens(admin));
+        eventually("the proxy listens", () -> listens(admin));
         assertThat(
             "the sizing rule warned at start",
             Files.readString(log),
@@ -131,8 +132,7 @@ class ConnectionStormTest {
           s.close();
         }
         held.clear();
-        io.steadyproxy.proxy.PoolTest.eventually(
-            "a new connection is served after the storm", () -> served(port));
+        eventually("a new connection is served after the storm", () -> served(port));
         String after = get(admin, "/health");
         assertThat(after, containsString("\"admission\":{\"accepting\":true"));
         PrometheusText metrics = PrometheusText.parse(get(admin, "/observe/metrics"));

@@ -1,5 +1,6 @@
 package io.steadyproxy.proxy;
 
+import static io.steadyproxy.testing.Eventually.eventually;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
@@ -27,15 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** The seed's pool semantics, observed from the upstream's side of the sockets. */
 public class PoolTest {
   private static final String GET = "GET /p HTTP/1.1\r\nHost: x\r\n\r\n";
-
-  /** Waits (bounded) for a condition that the proxy reaches asynchronously. */
-  public static void eventually(String what, java.util.function.BooleanSupplier condition)
-      throws InterruptedException {
-    for (int i = 0; i < 400 && !condition.getAsBoolean(); i++) {
-      Thread.sleep(25);
-    }
-    assertThat(what, condition.getAsBoolean(), is(true));
-  }
 
   @Test
   void keepAliveConnectionsAreReused() throws Exception {
