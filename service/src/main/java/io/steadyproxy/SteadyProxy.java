@@ -15,10 +15,11 @@ import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 import io.steadyproxy.admin.AdminService;
+import io.steadyproxy.config.ConfigException;
 import io.steadyproxy.config.ConfigLoader;
 import io.steadyproxy.config.ConfigReloader;
+import io.steadyproxy.config.Key;
 import io.steadyproxy.config.ProxySettings;
-import io.steadyproxy.config.Route;
 import io.steadyproxy.demo.DemoUpstream;
 import io.steadyproxy.observe.AdmissionGate;
 import io.steadyproxy.observe.ConnectionAdmission;
@@ -43,14 +44,15 @@ import io.steadyproxy.proxy.Routes;
 import io.steadyproxy.proxy.UpstreamException;
 import io.steadyproxy.proxy.UpstreamPool;
 import io.steadyproxy.proxy.UpstreamTls;
+import io.steadyproxy.routing.Route;
 import java.net.URI;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * One running SteadyProxy, wired from its settings: the web server (with an optional admin socket),
@@ -142,9 +144,10 @@ public final class SteadyProxy implements AutoCloseable {
       MemoryReader memory,
       Optional<ConfigLoader.Inputs> inputs,
       InstantSource clock) {
+    SSLSocketFactory tls = tls(settings); // the one setting that can still fail: before any thread
     Optional<DemoUpstream> demo = Optional.empty();
     ProxySettings effective = settings;
-    if (settings.routes().isEmpty()) {
+    if (settings.routing().routes().isEmpty()) {
       DemoUpstream upstream = DemoUpstream.start();
       demo = Optional.of(upstream);
       effective = withDemo(settings, upstream);
@@ -160,7 +163,7 @@ public final class SteadyProxy implements AutoCloseable {
     Supplier<PoolStats> poolStats = () -> upstreams.get().pool().stats();
 
     ProxyMetrics metrics = new ProxyMetrics(Services.get(MeterRegistry.class), poolStats, memory);
-    upstreams.set(dispatch(effective, metrics));
+    upstreams.set(dispatch(effective, metrics, tls));
     MemoryMonitor monitor =
         new MemoryMonitor(
             memory,
@@ -185,12 +188,14 @@ public final class SteadyProxy implements AutoCloseable {
     capacityWarning(effective);
 
     ExchangeRecord.Observer observer =
-        effective.accessLog() ? both(metrics::exchange, ProxyLog.accessLog()) : metrics::exchange;
+        effective.logging().accessLog()
+            ? both(metrics::exchange, ProxyLog.accessLog())
+            : metrics::exchange;
     // Client-side timeouts and small-body buffering (issue 10): see ClientDeadlines, BodyBuffers.
     ClientDeadlines deadlines =
         new ClientDeadlines(clientTimeouts(effective), p -> metrics.clientTimeout(p.label()));
     BodyBuffers bodyBuffers =
-        new BodyBuffers(effective.clientBodyBufferSize(), effective.clientBodyBuffersMax());
+        new BodyBuffers(effective.client().bodyBufferSize(), effective.client().bodyBuffersMax());
     metrics.bodyBuffers(bodyBuffers::used, bodyBuffers::max);
     ProxyHandler handler =
         new ProxyHandler(upstreams::get, monitor::shedding, observer, deadlines, bodyBuffers);
@@ -204,13 +209,13 @@ public final class SteadyProxy implements AutoCloseable {
                         + ",\"max_bytes\":"
                         + bodyBuffers.max()
                         + "}");
-    AdminService admin = new AdminService(effective.adminToken(), monitor, clock);
-    boolean adminSocket = effective.adminPort().isPresent();
+    AdminService admin = new AdminService(effective.admin().token(), monitor, clock);
+    boolean adminSocket = effective.admin().port().isPresent();
 
     WebServerConfig.Builder builder =
         WebServer.builder()
-            .host(effective.host())
-            .port(effective.port())
+            .host(effective.server().host())
+            .port(effective.server().port())
             // memory-driven admission first (a refused socket costs nothing more), then the accept
             // hook of the client deadlines; the head's progress comes from the receive listener
             .connectionOptions(
@@ -232,7 +237,7 @@ public final class SteadyProxy implements AutoCloseable {
             .directHandlers(DirectErrors.handlers())
             // let parser errors reach DirectErrors with their (safe) message, e.g. to answer 431
             .errorHandling(ErrorHandling.builder().includeEntity(true).build())
-            .shutdownGracePeriod(effective.shutdownGracePeriod())
+            .shutdownGracePeriod(effective.server().shutdownGracePeriod())
             .shutdownHook(false)
             .featuresDiscoverServices(false)
             .addFeature(
@@ -254,17 +259,17 @@ public final class SteadyProxy implements AutoCloseable {
                   }
                   r.any(handler);
                 });
-    builder.maxTcpConnections(effective.maxClientConnections());
+    builder.maxTcpConnections(effective.server().maxClientConnections());
     // Plain sockets: Helidon's NIO socket keeps an 8 KiB read and an 8 KiB write buffer per
     // connection, the plain one only the read buffer. Measured: 8 KiB less heap per idle client
     // connection (about a third) at the same requests/s (make bench, 64 and 256 connections).
     builder.useNio(false);
-    if (effective.maxRequestBodyBytes() > 0) {
-      builder.maxPayloadSize(effective.maxRequestBodyBytes());
+    if (effective.server().maxRequestBodyBytes() > 0) {
+      builder.maxPayloadSize(effective.server().maxRequestBodyBytes());
     }
     if (adminSocket) {
-      String host = effective.host();
-      int port = effective.adminPort().get();
+      String host = effective.server().host();
+      int port = effective.admin().port().get();
       builder.putSocket(
           ADMIN_SOCKET,
           socket ->
@@ -280,7 +285,7 @@ public final class SteadyProxy implements AutoCloseable {
                           .register("/admin", admin)));
     }
     WebServer server = builder.build().start();
-    monitor.start(effective.memoryCheckInterval());
+    monitor.start(effective.memory().checkInterval());
 
     Optional<ConfigReloader> reloader = Optional.empty();
     if (inputs.isPresent() && settings.configFile().isPresent()) {
@@ -310,7 +315,7 @@ public final class SteadyProxy implements AutoCloseable {
         reloader,
         demo,
         lifecycle,
-        effective.shutdownDelay(),
+        effective.server().shutdownDelay(),
         deadlines);
   }
 
@@ -326,63 +331,80 @@ public final class SteadyProxy implements AutoCloseable {
       ProxyMetrics metrics,
       ClientDeadlines deadlines,
       BodyBuffers bodyBuffers) {
+    ProxyHandler.Dispatch dispatch = dispatch(next, metrics, tls(next)); // first: may throw
     deadlines.timeouts(clientTimeouts(next));
-    bodyBuffers.limits(next.clientBodyBufferSize(), next.clientBodyBuffersMax());
-    ProxyHandler.Dispatch previous = upstreams.getAndSet(dispatch(next, metrics));
+    bodyBuffers.limits(next.client().bodyBufferSize(), next.client().bodyBuffersMax());
+    ProxyHandler.Dispatch previous = upstreams.getAndSet(dispatch);
     previous.pool().close(); // idle sockets close now; lent ones close as their requests end
     monitor.policy(policy(next));
     admission.policy(policy(next));
     capacityWarning(next);
-    monitor.start(next.memoryCheckInterval());
+    monitor.start(next.memory().checkInterval());
   }
 
-  private static ProxyHandler.Dispatch dispatch(ProxySettings s, ProxyMetrics metrics) {
-    UpstreamPool pool =
-        new UpstreamPool(
-            limits(s), InstantSource.system(), UpstreamTls.socketFactory(s.upstreamCaFile()));
+  /**
+   * How https upstreams are trusted: read for each new pool, at start before anything else runs and
+   * at each reload before anything changes.
+   *
+   * @throws ConfigException naming upstream_ca_file and its source when the CA file does not load
+   */
+  private static SSLSocketFactory tls(ProxySettings s) {
+    try {
+      return UpstreamTls.socketFactory(s.pool().caFile());
+    } catch (IllegalArgumentException e) {
+      throw s.invalid(Key.UPSTREAM_CA_FILE, e.getMessage());
+    }
+  }
+
+  /** Routes and a new pool for them. */
+  private static ProxyHandler.Dispatch dispatch(
+      ProxySettings s, ProxyMetrics metrics, SSLSocketFactory tls) {
+    UpstreamPool pool = new UpstreamPool(limits(s.pool()), InstantSource.system(), tls);
     pool.onWait(metrics::poolWait);
     pool.onStaleClosed(metrics::staleIdleClosed);
+    ProxySettings.Routing routing = s.routing();
     return new ProxyHandler.Dispatch(
-        new Routes(s.routes()), pool, s.preserveHost(), s.trustedProxies());
+        new Routes(routing.routes()), pool, routing.preserveHost(), routing.trustedProxies());
   }
 
   private static ClientDeadlines.Timeouts clientTimeouts(ProxySettings s) {
+    ProxySettings.Client c = s.client();
     return new ClientDeadlines.Timeouts(
-        s.clientHeaderTimeout(),
-        s.clientBodyTimeout(),
-        s.sendTimeout(),
-        s.clientKeepaliveTimeout());
+        c.headerTimeout(), c.bodyTimeout(), c.sendTimeout(), c.keepaliveTimeout());
   }
 
   private static ProxySettings withDemo(ProxySettings settings, DemoUpstream upstream) {
-    if (!settings.routes().isEmpty()) {
+    if (!settings.routing().routes().isEmpty()) {
       return settings;
     }
-    List<Route> routes = new ArrayList<>();
-    routes.add(new Route(Route.DEFAULT_PREFIX, upstream.url(), false));
-    return settings.withRoutes(routes);
+    Route demo = new Route(Route.DEFAULT_PREFIX, upstream.url(), false);
+    return settings.withRouting(settings.routing().withRoutes(List.of(demo)));
   }
 
   /** Logs when max_client_connections promises more than the heap can hold (sizing rule). */
   private static void capacityWarning(ProxySettings s) {
-    new ConnectionCapacity(Runtime.getRuntime().maxMemory(), s.maxHeapPercent(), s.maxConnections())
-        .warning(s.maxClientConnections())
+    new ConnectionCapacity(
+            Runtime.getRuntime().maxMemory(),
+            s.memory().maxHeapPercent(),
+            s.pool().maxConnections())
+        .warning(s.server().maxClientConnections())
         .ifPresent(w -> LOG.log(System.Logger.Level.WARNING, w));
   }
 
   private static MemoryPolicy policy(ProxySettings s) {
-    return new MemoryPolicy(s.cleanupThresholdMb(), s.maxMemoryUsageMb(), s.maxHeapPercent());
+    ProxySettings.Memory m = s.memory();
+    return new MemoryPolicy(m.cleanupThresholdMb(), m.maxUsageMb(), m.maxHeapPercent());
   }
 
-  static UpstreamPool.Limits limits(ProxySettings s) {
+  static UpstreamPool.Limits limits(ProxySettings.Pool p) {
     return new UpstreamPool.Limits(
-        s.maxConnections(),
-        s.maxKeepaliveConnections(),
-        s.keepaliveExpiry(),
-        s.poolTimeout(),
-        s.connectTimeout(),
-        s.readTimeout(),
-        s.writeTimeout());
+        p.maxConnections(),
+        p.maxKeepaliveConnections(),
+        p.keepaliveExpiry(),
+        p.poolTimeout(),
+        p.connectTimeout(),
+        p.readTimeout(),
+        p.writeTimeout());
   }
 
   private static ObserveFeature observe(

@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
 
+import io.steadyproxy.routing.Route;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,29 +27,29 @@ class GoldenConfigTest {
             new String[] {"--config", golden.toString()}, Map.of(), Path.of("target"));
     ProxySettings s = result.settings();
     assertThat(result.warnings(), is(empty()));
-    assertThat(s.host(), is("0.0.0.0"));
-    assertThat(s.port(), is(8000));
-    assertThat(s.adminPort(), is(Optional.of(9090)));
-    assertThat(s.upstreamUrl(), is(Optional.of(URI.create("http://backend:8080"))));
+    assertThat(s.server().host(), is("0.0.0.0"));
+    assertThat(s.server().port(), is(8000));
+    assertThat(s.admin().port(), is(Optional.of(9090)));
+    assertThat(s.routing().upstreamUrl(), is(Optional.of(URI.create("http://backend:8080"))));
     assertThat(
-        s.routes(),
+        s.routing().routes(),
         is(
             List.of(
                 new Route("/api", URI.create("http://api:8080"), true),
                 new Route("/", URI.create("http://backend:8080"), false))));
-    assertThat(s.preserveHost(), is(false));
-    assertThat(s.maxConnections(), is(100));
-    assertThat(s.maxKeepaliveConnections(), is(20));
-    assertThat(s.keepaliveExpiry(), is(Duration.ofSeconds(30)));
-    assertThat(s.connectTimeout(), is(Duration.ofSeconds(10)));
-    assertThat(s.readTimeout(), is(Duration.ofSeconds(60)));
-    assertThat(s.writeTimeout(), is(Duration.ofSeconds(10)));
-    assertThat(s.poolTimeout(), is(Duration.ofSeconds(5)));
-    assertThat(s.memoryCheckInterval(), is(Duration.ofSeconds(30)));
-    assertThat(s.maxMemoryUsageMb(), is(500L));
-    assertThat(s.cleanupThresholdMb(), is(400L));
-    assertThat(s.maxHeapPercent(), is(90));
-    assertThat(s.maxClientConnections(), is(7024));
-    assertThat(s.logFile(), is(Optional.of(Path.of("/tmp/proxy.log"))));
+    assertThat(s.routing().preserveHost(), is(false));
+    assertThat(s.pool().maxConnections(), is(100));
+    assertThat(s.pool().maxKeepaliveConnections(), is(20));
+    assertThat(s.pool().keepaliveExpiry(), is(Duration.ofSeconds(30)));
+    assertThat(s.pool().connectTimeout(), is(Duration.ofSeconds(10)));
+    assertThat(s.pool().readTimeout(), is(Duration.ofSeconds(60)));
+    assertThat(s.pool().writeTimeout(), is(Duration.ofSeconds(10)));
+    assertThat(s.pool().poolTimeout(), is(Duration.ofSeconds(5)));
+    assertThat(s.memory().checkInterval(), is(Duration.ofSeconds(30)));
+    assertThat(s.memory().maxUsageMb(), is(500L));
+    assertThat(s.memory().cleanupThresholdMb(), is(400L));
+    assertThat(s.memory().maxHeapPercent(), is(90));
+    assertThat(s.server().maxClientConnections(), is(7024));
+    assertThat(s.logging().file(), is(Optional.of(Path.of("/tmp/proxy.log"))));
   }
 }
