@@ -9,7 +9,6 @@ import io.helidon.service.registry.Services;
 import io.helidon.webserver.ErrorHandling;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
-import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
@@ -32,16 +31,12 @@ import io.steadyproxy.observe.ProxyLog;
 import io.steadyproxy.observe.ProxyMetrics;
 import io.steadyproxy.proxy.BodyBuffers;
 import io.steadyproxy.proxy.ClientDeadlines;
-import io.steadyproxy.proxy.ConnectionCloseFilter;
 import io.steadyproxy.proxy.DirectErrors;
-import io.steadyproxy.proxy.DotSegmentFilter;
-import io.steadyproxy.proxy.ErrorResponses;
 import io.steadyproxy.proxy.ExchangeRecord;
 import io.steadyproxy.proxy.PassThroughEncoding;
 import io.steadyproxy.proxy.PoolStats;
 import io.steadyproxy.proxy.ProxyHandler;
 import io.steadyproxy.proxy.Routes;
-import io.steadyproxy.proxy.UpstreamException;
 import io.steadyproxy.proxy.UpstreamPool;
 import io.steadyproxy.proxy.UpstreamTls;
 import io.steadyproxy.routing.Route;
@@ -210,6 +205,7 @@ public final class SteadyProxy implements AutoCloseable {
                         + bodyBuffers.max()
                         + "}");
     AdminService admin = new AdminService(effective.admin().token(), monitor, clock);
+    ProxyRouting.Endpoints endpoints = new ProxyRouting.Endpoints(health, admin);
     boolean adminSocket = effective.admin().port().isPresent();
 
     WebServerConfig.Builder builder =
@@ -247,18 +243,11 @@ public final class SteadyProxy implements AutoCloseable {
                     lifecycle,
                     adminSocket ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME))
             .routing(
-                r -> {
-                  r.addFilter(deadlines.filter()) // outermost: the response has ended after it
-                      .addFilter(
-                          new DotSegmentFilter(
-                              adminSocket ? List.of() : DotSegmentFilter.OWN_ENDPOINTS))
-                      .addFilter(new ConnectionCloseFilter());
-                  r.error(UpstreamException.class, (req, res, e) -> ErrorResponses.send(res, e));
-                  if (!adminSocket) {
-                    r.register("/health", health).register("/admin", admin);
-                  }
-                  r.any(handler);
-                });
+                r ->
+                    ProxyRouting.routing(
+                        r,
+                        adminSocket ? Optional.empty() : Optional.of(endpoints),
+                        Optional.of(new ProxyRouting.Proxying(handler, deadlines.filter()))));
     builder.maxTcpConnections(effective.server().maxClientConnections());
     // Plain sockets: Helidon's NIO socket keeps an 8 KiB read and an 8 KiB write buffer per
     // connection, the plain one only the read buffer. Measured: 8 KiB less heap per idle client
@@ -277,12 +266,7 @@ public final class SteadyProxy implements AutoCloseable {
                   .host(host)
                   .port(port)
                   .directHandlers(DirectErrors.handlers())
-                  .routing(
-                      HttpRouting.builder()
-                          .addFilter(new DotSegmentFilter(DotSegmentFilter.OWN_ENDPOINTS))
-                          .addFilter(new ConnectionCloseFilter())
-                          .register("/health", health)
-                          .register("/admin", admin)));
+                  .routing(r -> ProxyRouting.routing(r, Optional.of(endpoints), Optional.empty())));
     }
     WebServer server = builder.build().start();
     monitor.start(effective.memory().checkInterval());
