@@ -25,7 +25,6 @@ import io.steadyproxy.observe.ConnectionAdmission;
 import io.steadyproxy.observe.ConnectionCapacity;
 import io.steadyproxy.observe.HealthService;
 import io.steadyproxy.observe.MemoryMonitor;
-import io.steadyproxy.observe.MemoryPolicy;
 import io.steadyproxy.observe.MemoryReader;
 import io.steadyproxy.observe.ProxyLog;
 import io.steadyproxy.observe.ProxyMetrics;
@@ -169,14 +168,14 @@ public final class SteadyProxy implements AutoCloseable {
                   return all == 1 ? pool.evictAllIdle() : pool.evictExpired();
                 }),
             metrics,
-            policy(effective),
+            FromSettings.memoryPolicy(effective.memory()),
             () -> upstreams.get().pool().stats().inUse() == 0);
     // Connection storms: stop accepting within a GC of the heap filling, not on the monitor's tick
     ConnectionAdmission admission =
         new ConnectionAdmission(
             memory,
             metrics,
-            policy(effective),
+            FromSettings.memoryPolicy(effective.memory()),
             ConnectionAdmission.WAIT,
             ConnectionAdmission.GC_EVERY);
     AdmissionGate gate = new AdmissionGate(admission);
@@ -188,7 +187,8 @@ public final class SteadyProxy implements AutoCloseable {
             : metrics::exchange;
     // Client-side timeouts and small-body buffering (issue 10): see ClientDeadlines, BodyBuffers.
     ClientDeadlines deadlines =
-        new ClientDeadlines(clientTimeouts(effective), p -> metrics.clientTimeout(p.label()));
+        new ClientDeadlines(
+            FromSettings.clientTimeouts(effective.client()), p -> metrics.clientTimeout(p.label()));
     BodyBuffers bodyBuffers =
         new BodyBuffers(effective.client().bodyBufferSize(), effective.client().bodyBuffersMax());
     metrics.bodyBuffers(bodyBuffers::used, bodyBuffers::max);
@@ -316,12 +316,12 @@ public final class SteadyProxy implements AutoCloseable {
       ClientDeadlines deadlines,
       BodyBuffers bodyBuffers) {
     ProxyHandler.Dispatch dispatch = dispatch(next, metrics, tls(next)); // first: may throw
-    deadlines.timeouts(clientTimeouts(next));
+    deadlines.timeouts(FromSettings.clientTimeouts(next.client()));
     bodyBuffers.limits(next.client().bodyBufferSize(), next.client().bodyBuffersMax());
     ProxyHandler.Dispatch previous = upstreams.getAndSet(dispatch);
     previous.pool().close(); // idle sockets close now; lent ones close as their requests end
-    monitor.policy(policy(next));
-    admission.policy(policy(next));
+    monitor.policy(FromSettings.memoryPolicy(next.memory()));
+    admission.policy(FromSettings.memoryPolicy(next.memory()));
     capacityWarning(next);
     monitor.start(next.memory().checkInterval());
   }
@@ -343,18 +343,13 @@ public final class SteadyProxy implements AutoCloseable {
   /** Routes and a new pool for them. */
   private static ProxyHandler.Dispatch dispatch(
       ProxySettings s, ProxyMetrics metrics, SSLSocketFactory tls) {
-    UpstreamPool pool = new UpstreamPool(limits(s.pool()), InstantSource.system(), tls);
+    UpstreamPool pool =
+        new UpstreamPool(FromSettings.poolLimits(s.pool()), InstantSource.system(), tls);
     pool.onWait(metrics::poolWait);
     pool.onStaleClosed(metrics::staleIdleClosed);
     ProxySettings.Routing routing = s.routing();
     return new ProxyHandler.Dispatch(
         new Routes(routing.routes()), pool, routing.preserveHost(), routing.trustedProxies());
-  }
-
-  private static ClientDeadlines.Timeouts clientTimeouts(ProxySettings s) {
-    ProxySettings.Client c = s.client();
-    return new ClientDeadlines.Timeouts(
-        c.headerTimeout(), c.bodyTimeout(), c.sendTimeout(), c.keepaliveTimeout());
   }
 
   private static ProxySettings withDemo(ProxySettings settings, DemoUpstream upstream) {
@@ -373,22 +368,6 @@ public final class SteadyProxy implements AutoCloseable {
             s.pool().maxConnections())
         .warning(s.server().maxClientConnections())
         .ifPresent(w -> LOG.log(System.Logger.Level.WARNING, w));
-  }
-
-  private static MemoryPolicy policy(ProxySettings s) {
-    ProxySettings.Memory m = s.memory();
-    return new MemoryPolicy(m.cleanupThresholdMb(), m.maxUsageMb(), m.maxHeapPercent());
-  }
-
-  static UpstreamPool.Limits limits(ProxySettings.Pool p) {
-    return new UpstreamPool.Limits(
-        p.maxConnections(),
-        p.maxKeepaliveConnections(),
-        p.keepaliveExpiry(),
-        p.poolTimeout(),
-        p.connectTimeout(),
-        p.readTimeout(),
-        p.writeTimeout());
   }
 
   private static ObserveFeature observe(

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.steadyproxy.routing.Route;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -95,7 +96,7 @@ class ConfigLoaderTest {
     assertThat(s.memory().maxUsageMb(), is(300L));
     assertThat(
         s.routing().routes().get(0),
-        is(new Route("/api", java.net.URI.create("https://api.internal"), true)));
+        is(new Route("/api", URI.create("https://api.internal"), true)));
     assertThat(s.routing().routes().get(1).isDefault(), is(true));
 
     ProxySettings e =

@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -170,7 +171,7 @@ class ConnectionStormTest {
                     "--log-file",
                     ""))
             .start();
-    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), is(true));
+    assertThat(p.waitFor(60, TimeUnit.SECONDS), is(true));
     String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(err, p.exitValue(), is(2));
     assertThat(err, err.lines().count(), is(1L));

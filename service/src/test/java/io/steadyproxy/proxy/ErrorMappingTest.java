@@ -20,6 +20,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
+import org.hamcrest.Matchers;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -232,7 +233,7 @@ class ErrorMappingTest {
       assertThat(
           "no upstream header leaks into the error answer",
           res.head().header("X-From-Upstream"),
-          org.hamcrest.Matchers.nullValue());
+          Matchers.nullValue());
     }
   }
 }

@@ -27,6 +27,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -283,7 +284,7 @@ class FaultTest {
     }
 
     private final AtomicLong served = new AtomicLong();
-    private volatile java.util.concurrent.CountDownLatch hold;
+    private volatile CountDownLatch hold;
 
     void start() throws IOException {
       hold = null;
@@ -293,7 +294,7 @@ class FaultTest {
               conn -> {
                 RawHttp.Head head;
                 while ((head = conn.readHead()) != null) {
-                  java.util.concurrent.CountDownLatch gate = hold;
+                  CountDownLatch gate = hold;
                   if (gate != null) {
                     gate.await(10, TimeUnit.SECONDS); // released by stop(): the socket closes
                   }
@@ -305,7 +306,7 @@ class FaultTest {
 
     /** From now on, requests are read but not answered until {@link #stop()}. */
     void holdAnswers() {
-      hold = new java.util.concurrent.CountDownLatch(1);
+      hold = new CountDownLatch(1);
     }
 
     long served() {
@@ -316,7 +317,7 @@ class FaultTest {
       if (current != null) {
         current.close();
       }
-      java.util.concurrent.CountDownLatch gate = hold;
+      CountDownLatch gate = hold;
       if (gate != null) {
         gate.countDown();
       }

@@ -13,6 +13,7 @@ import io.steadyproxy.config.ConfigException;
 import io.steadyproxy.testing.RawHttp;
 import io.steadyproxy.testing.TestProxies;
 import java.io.FileInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -27,10 +28,13 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import org.hamcrest.Matchers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -256,9 +260,8 @@ class TlsUpstreamTest {
   // so the close_notify record counts as "the upstream wrote", and the connection is not reused.
   @Test
   void aTlsConnectionTheUpstreamClosedWhileIdleIsNotReused() throws Exception {
-    java.util.concurrent.atomic.AtomicInteger accepted =
-        new java.util.concurrent.atomic.AtomicInteger();
-    java.util.concurrent.CountDownLatch firstClosed = new java.util.concurrent.CountDownLatch(1);
+    AtomicInteger accepted = new AtomicInteger();
+    CountDownLatch firstClosed = new CountDownLatch(1);
     ServerSocket tlsServer =
         serverContext
             .getServerSocketFactory()
@@ -285,14 +288,14 @@ class TlsUpstreamTest {
                                   break; // then close (close_notify and FIN) while the proxy idles
                                 }
                               }
-                            } catch (java.io.IOException ignored) {
+                            } catch (IOException ignored) {
                               // the pool closed its side
                             }
                             if (n == 1) {
                               firstClosed.countDown();
                             }
                           });
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                   return;
                 }
               }
@@ -316,7 +319,7 @@ class TlsUpstreamTest {
       UpstreamConnection first = get(pool, endpoint);
       assertThat(firstClosed.await(10, TimeUnit.SECONDS), is(true));
       UpstreamConnection second = get(pool, endpoint);
-      assertThat(second, is(org.hamcrest.Matchers.not(sameInstance(first))));
+      assertThat(second, is(Matchers.not(sameInstance(first))));
       assertThat("a new TLS connection carried the second request", accepted.get(), is(2));
       assertThat(pool.stats().inUse(), is(0));
       assertThat(pool.stats().open(), is(1));

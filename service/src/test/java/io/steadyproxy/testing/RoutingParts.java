@@ -2,6 +2,7 @@ package io.steadyproxy.testing;
 
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.service.registry.Services;
+import io.steadyproxy.FromSettings;
 import io.steadyproxy.ProxyRouting;
 import io.steadyproxy.admin.AdminService;
 import io.steadyproxy.config.ProxySettings;
@@ -35,23 +36,13 @@ public final class RoutingParts implements AutoCloseable {
   private final ProxyRouting.Proxying proxying;
 
   private RoutingParts(ProxySettings s) {
-    ProxySettings.Pool p = s.pool();
     pool =
         new UpstreamPool(
-            new UpstreamPool.Limits(
-                p.maxConnections(),
-                p.maxKeepaliveConnections(),
-                p.keepaliveExpiry(),
-                p.poolTimeout(),
-                p.connectTimeout(),
-                p.readTimeout(),
-                p.writeTimeout()),
+            FromSettings.poolLimits(s.pool()),
             InstantSource.system(),
             (SSLSocketFactory) SSLSocketFactory.getDefault());
     metrics = new ProxyMetrics(Services.get(MeterRegistry.class), pool::stats, memory);
-    ProxySettings.Memory m = s.memory();
-    MemoryPolicy policy =
-        new MemoryPolicy(m.cleanupThresholdMb(), m.maxUsageMb(), m.maxHeapPercent());
+    MemoryPolicy policy = FromSettings.memoryPolicy(s.memory());
     monitor =
         new MemoryMonitor(
             memory,
@@ -64,11 +55,7 @@ public final class RoutingParts implements AutoCloseable {
         new ConnectionAdmission(
             memory, metrics, policy, ConnectionAdmission.WAIT, ConnectionAdmission.GC_EVERY);
     ProxySettings.Client c = s.client();
-    deadlines =
-        new ClientDeadlines(
-            new ClientDeadlines.Timeouts(
-                c.headerTimeout(), c.bodyTimeout(), c.sendTimeout(), c.keepaliveTimeout()),
-            phase -> {});
+    deadlines = new ClientDeadlines(FromSettings.clientTimeouts(c), phase -> {});
     BodyBuffers bodyBuffers = new BodyBuffers(c.bodyBufferSize(), c.bodyBuffersMax());
     ProxySettings.Routing r = s.routing();
     ProxyHandler.Dispatch dispatch =
@@ -103,11 +90,6 @@ public final class RoutingParts implements AutoCloseable {
   /** The memory readings the endpoints see. */
   public FakeMemory memory() {
     return memory;
-  }
-
-  /** The memory monitor (tests run its checks). */
-  public MemoryMonitor monitor() {
-    return monitor;
   }
 
   @Override
