@@ -29,21 +29,23 @@ public final class Main {
         new ConfigLoader.Inputs(List.of(args), System.getenv(), Path.of(""));
     ProxySettings settings;
     ProxyLog log;
+    SteadyProxy proxy;
     try {
       ConfigLoader.Result result = inputs.read();
       settings = result.settings();
       log =
           ProxyLog.install(
-              settings.logFile(),
-              settings.logMaxBytes(),
-              settings.logMaxFiles(),
-              settings.logLevel());
+              settings.logging().file(),
+              settings.logging().maxBytes(),
+              settings.logging().maxFiles(),
+              settings.logging().level());
       result
           .warnings()
           .forEach(w -> System.getLogger("steadyproxy.config").log(System.Logger.Level.WARNING, w));
       // the sizing rule: refuse a heap that cannot hold the proxy itself and one connection
       long heap = Runtime.getRuntime().maxMemory();
-      if (new ConnectionCapacity(heap, settings.maxHeapPercent(), settings.maxConnections())
+      if (new ConnectionCapacity(
+              heap, settings.memory().maxHeapPercent(), settings.pool().maxConnections())
           .impossible()) {
         throw new ConfigException(
             "max_client_connections",
@@ -53,12 +55,12 @@ public final class Main {
                 + " MiB and one client connection under the admission mark (sizing rule in"
                 + " operations.md); raise -Xmx in PROXY_JAVA_OPTS");
       }
+      proxy = SteadyProxy.start(inputs, MemoryReader.system()); // reads the upstream CA file
     } catch (ConfigException e) {
       System.err.println("steadyproxy: " + e.getMessage());
       System.exit(2);
       return;
     }
-    SteadyProxy proxy = SteadyProxy.start(inputs, MemoryReader.system());
     Thread shutdown =
         new Thread(
             () -> {
@@ -76,7 +78,7 @@ public final class Main {
         .log(
             System.Logger.Level.INFO,
             "SteadyProxy listening on http://"
-                + settings.host()
+                + settings.server().host()
                 + ":"
                 + proxy.port()
                 + " (admin and health on port "

@@ -2,6 +2,7 @@ package io.steadyproxy.observe;
 
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -9,6 +10,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Checks memory every {@code memory_check_interval} and protects the process before it runs out, as
@@ -48,7 +50,7 @@ public final class MemoryMonitor implements AutoCloseable {
     void gc();
 
     /** Cleaners over an idle-socket closer and {@link System#gc()}. */
-    static Cleaners of(java.util.function.IntUnaryOperator closeIdle) {
+    static Cleaners of(IntUnaryOperator closeIdle) {
       return new Cleaners() {
         @Override
         public int closeIdle(boolean all) {
@@ -118,7 +120,7 @@ public final class MemoryMonitor implements AutoCloseable {
     MemoryPolicy p = policy.get();
     MemorySample sample = memory.read();
     MemoryPolicy.Action action = p.actionFor(sample);
-    metrics.memoryCheck(action.name().toLowerCase(java.util.Locale.ROOT));
+    metrics.memoryCheck(action.name().toLowerCase(Locale.ROOT));
     LOG.log(
         System.Logger.Level.INFO,
         "memory check rss_mb="
@@ -134,7 +136,7 @@ public final class MemoryMonitor implements AutoCloseable {
             + " max_heap_percent="
             + p.maxHeapPercent()
             + " action="
-            + action.name().toLowerCase(java.util.Locale.ROOT));
+            + action.name().toLowerCase(Locale.ROOT));
     MemorySample after =
         switch (action) {
           // while shedding, every cleanup is a full one: memory must come down for service to

@@ -17,8 +17,10 @@ import io.steadyproxy.testing.RawUpstream;
 import io.steadyproxy.testing.TestProxies;
 import java.util.List;
 import java.util.Set;
+import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -93,9 +95,9 @@ class BoundedStateTest {
             "id",
             5_000_000);
     LogRecord[] captured = new LogRecord[1];
-    java.util.logging.Logger access = java.util.logging.Logger.getLogger("steadyproxy.access");
-    java.util.logging.Handler capture =
-        new java.util.logging.Handler() {
+    Logger access = Logger.getLogger("steadyproxy.access");
+    Handler capture =
+        new Handler() {
           @Override
           public void publish(LogRecord record) {
             captured[0] = record;

@@ -1,5 +1,6 @@
 package io.steadyproxy.observe;
 
+import static io.steadyproxy.testing.Eventually.eventually;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
@@ -37,8 +38,7 @@ class ObserveTest {
             SteadyProxy.start(
                 TestProxies.settings("--upstream", upstream.url().toString()), memory)) {
       RawHttp.exchange(proxy.port(), GET);
-      io.steadyproxy.proxy.PoolTest.eventually(
-          "the connection is idle", () -> proxy.pool().idle() == 1);
+      eventually("the connection is idle", () -> proxy.pool().idle() == 1);
       var res = get(proxy.port(), "/health");
       assertThat(res.status(), is(200));
       assertThat(res.head().header("Content-Type"), containsString("application/json"));
@@ -185,8 +185,7 @@ class ObserveTest {
       finishStream.countDown();
       String body = new String(RawHttp.readResponseBody(in, head), StandardCharsets.US_ASCII);
       assertThat("the stream that was in flight while shedding completes", body, is("firstlast"));
-      io.steadyproxy.proxy.PoolTest.eventually(
-          "the stream's connection is back", () -> proxy.pool().inUse() == 0);
+      eventually("the stream's connection is back", () -> proxy.pool().inUse() == 0);
 
       memory.rssMb(399);
       proxy.monitor().check();

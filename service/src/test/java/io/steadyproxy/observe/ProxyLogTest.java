@@ -1,5 +1,6 @@
 package io.steadyproxy.observe;
 
+import static io.steadyproxy.testing.Eventually.eventually;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
@@ -99,10 +100,8 @@ class ProxyLogTest {
             SteadyProxy.start(
                 TestProxies.settings("--upstream", upstream.url().toString()), new FakeMemory())) {
       RawHttp.exchange(proxy.port(), "GET /prompt HTTP/1.1\r\nHost: x\r\n\r\n");
-      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-      while (!Files.readString(file).contains("path=/prompt ") && System.nanoTime() < deadline) {
-        Thread.sleep(10); // polling a file: no event to wait on
-      }
+      eventually(
+          "the line reaches the file", () -> Files.readString(file).contains("path=/prompt "));
       assertThat(Files.readString(file), containsString("path=/prompt status=200"));
     } finally {
       log.close();

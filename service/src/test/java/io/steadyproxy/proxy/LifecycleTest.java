@@ -1,6 +1,6 @@
 package io.steadyproxy.proxy;
 
-import static io.steadyproxy.proxy.PoolTest.eventually;
+import static io.steadyproxy.testing.Eventually.eventually;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
@@ -15,6 +15,7 @@ import io.steadyproxy.testing.TestProxies;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -119,7 +120,7 @@ class LifecycleTest {
               Thread.sleep(700);
             })) {
       int port;
-      try (var s = new java.net.ServerSocket(0)) {
+      try (var s = new ServerSocket(0)) {
         port = s.getLocalPort();
       }
       Process p =

@@ -10,8 +10,10 @@ import io.steadyproxy.operator.Samples;
 import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfigSpec;
 import io.steadyproxy.operator.crd.SecretKeyRef;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +29,23 @@ class ProxyConfigFileTest {
     assertThat(
         "rendering changed; if on purpose, update " + GOLDEN + " and the service's loader together",
         rendered,
-        is(new String(golden, java.nio.charset.StandardCharsets.UTF_8)));
+        is(new String(golden, StandardCharsets.UTF_8)));
+  }
+
+  /** The second contract file: every rendered field unlike its default (see the service's test). */
+  static final Path EVERY_FIELD = Path.of("..", "testdata", "proxy_config.every-field.golden.json");
+
+  @Test
+  void rendersTheEveryFieldFileByteForByte() throws Exception {
+    String rendered = ProxyConfigFile.render(Samples.everyFieldSpec());
+    if (Boolean.getBoolean("steadyproxy.regenerate")) {
+      Files.writeString(EVERY_FIELD, rendered);
+    }
+    assertThat(
+        "rendering changed; if on purpose, regenerate with -Dsteadyproxy.regenerate=true and"
+            + " check the service's GoldenConfigTest",
+        rendered,
+        is(Files.readString(EVERY_FIELD)));
   }
 
   @Test
@@ -48,7 +66,7 @@ class ProxyConfigFileTest {
 
   @Test
   void rendersUpstreamCaFileOnlyWhenTheSpecNamesABundle() throws Exception {
-    String golden = new String(Files.readAllBytes(GOLDEN), java.nio.charset.StandardCharsets.UTF_8);
+    String golden = new String(Files.readAllBytes(GOLDEN), StandardCharsets.UTF_8);
     assertThat(ProxyConfigFile.render(Samples.goldenSpec()), is(golden));
     assertThat(golden, not(containsString("upstream_ca_file")));
 
@@ -68,11 +86,11 @@ class ProxyConfigFileTest {
 
   @Test
   void rendersTrustedProxiesAsTheProxysCommaSeparatedListOnlyWhenSet() throws Exception {
-    String golden = new String(Files.readAllBytes(GOLDEN), java.nio.charset.StandardCharsets.UTF_8);
+    String golden = new String(Files.readAllBytes(GOLDEN), StandardCharsets.UTF_8);
     assertThat(golden, not(containsString("trusted_proxies")));
 
     ProxyConfigSpec spec = Samples.goldenSpec();
-    spec.setTrustedProxies(new java.util.ArrayList<>(List.of("10.0.0.0/8", "fd00::/8")));
+    spec.setTrustedProxies(new ArrayList<>(List.of("10.0.0.0/8", "fd00::/8")));
     String rendered = ProxyConfigFile.render(spec);
     assertThat(
         rendered,
