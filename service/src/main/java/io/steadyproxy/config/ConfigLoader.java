@@ -59,8 +59,15 @@ public final class ConfigLoader {
     }
   }
 
-  /** Settings plus the warnings (unknown keys) met while reading them. */
-  public record Result(ProxySettings settings, List<String> warnings) {}
+  /**
+   * Settings plus what was met while reading them.
+   *
+   * @param settings the settings
+   * @param warnings mistakes that were ignored (unknown keys), to log as warnings
+   * @param notices choices made for the user (the default log file is not writable here), to log as
+   *     information
+   */
+  public record Result(ProxySettings settings, List<String> warnings, List<String> notices) {}
 
   /** A raw value and where it came from. */
   private record Value(Object raw, String source) {}
@@ -92,10 +99,13 @@ public final class ConfigLoader {
     for (Key key : Key.values()) {
       key.defaultValue().ifPresent(d -> merged.putIfAbsent(key, new Value(d, "default")));
     }
-    return new Result(build(new Values(merged), configFile), List.copyOf(warnings));
+    List<String> notices = new ArrayList<>();
+    ProxySettings settings = build(new Values(merged), configFile, workDir, notices);
+    return new Result(settings, List.copyOf(warnings), List.copyOf(notices));
   }
 
-  private static ProxySettings build(Values v, Optional<Path> configFile) {
+  private static ProxySettings build(
+      Values v, Optional<Path> configFile, Path workDir, List<String> notices) {
     Optional<URI> upstream = v.optional(Key.UPSTREAM_URL).map(s -> v.url(Key.UPSTREAM_URL, s));
     List<Route> routes = new ArrayList<>(v.routes());
     upstream.ifPresent(
@@ -133,7 +143,13 @@ public final class ConfigLoader {
               + level
               + "'");
     }
-    String logFile = v.string(Key.LOG_FILE);
+    LogFormat logFormat =
+        LogFormat.fromKey(v.string(Key.LOG_FORMAT))
+            .orElseThrow(
+                () ->
+                    v.error(
+                        Key.LOG_FORMAT,
+                        "must be text or json, got '" + v.string(Key.LOG_FORMAT) + "'"));
     Optional<Path> caFile =
         v.optional(Key.UPSTREAM_CA_FILE).filter(s -> !s.isBlank()).map(Path::of);
     try {
@@ -172,12 +188,64 @@ public final class ConfigLoader {
         v.duration(Key.SHUTDOWN_DELAY, false),
         v.duration(Key.SHUTDOWN_GRACE_PERIOD, false),
         v.optional(Key.ADMIN_TOKEN).filter(s -> !s.isBlank()),
-        logFile.isBlank() ? Optional.empty() : Optional.of(Path.of(logFile)),
+        logFile(v, workDir, notices),
         level,
+        logFormat,
         Math.max(1024, v.bytes(Key.LOG_MAX_SIZE)),
         v.integer(Key.LOG_MAX_FILES, 1, 1000),
         v.bool(Key.ACCESS_LOG),
         configFile);
+  }
+
+  /**
+   * The log file: empty means stdout only. A file set explicitly is used as given (the log fails
+   * the start, naming it, if it cannot be opened). The default {@code proxy.log} is used only where
+   * it can be written: in a container the working directory is usually read-only (a read-only root
+   * filesystem, or {@code /} for a non-root user), and there the log goes to stdout alone, as
+   * container logs should, instead of stopping the proxy.
+   */
+  private static Optional<Path> logFile(Values v, Path workDir, List<String> notices) {
+    String value = v.string(Key.LOG_FILE);
+    if (value.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!v.isDefault(Key.LOG_FILE)) {
+      Path file = Path.of(value);
+      if (!canWrite(file)) {
+        throw v.error(
+            Key.LOG_FILE,
+            "cannot write "
+                + file.toAbsolutePath()
+                + " (not a writable regular file, or its directory is read-only)");
+      }
+      return Optional.of(file);
+    }
+    Path file = workDir.resolve(value);
+    if (canWrite(file)) {
+      return Optional.of(file);
+    }
+    notices.add(
+        "log_file: the default "
+            + file.toAbsolutePath()
+            + " cannot be written here, so the log goes to stdout only (set PROXY_LOG_FILE to a"
+            + " writable path for a file as well, or to empty for stdout only without this note)");
+    return Optional.empty();
+  }
+
+  /**
+   * Whether a file could be opened for appending, without creating it: it is a writable regular
+   * file, or it is missing and its nearest existing ancestor is a writable directory (the log
+   * creates missing directories).
+   */
+  private static boolean canWrite(Path file) {
+    if (Files.exists(file)) {
+      return Files.isRegularFile(file) && Files.isWritable(file);
+    }
+    Path dir = file.toAbsolutePath().getParent();
+    while (dir != null && !Files.exists(dir)) {
+      dir = dir.getParent();
+    }
+    return dir != null && Files.isDirectory(dir) && Files.isWritable(dir);
   }
 
   // ---- sources ----

@@ -45,6 +45,7 @@ import java.util.Optional;
  * @param adminToken bearer token for admin routes; empty means loopback-only
  * @param logFile request/memory/error log ({@code proxy.log}); empty means stdout only
  * @param logLevel {@code java.util.logging} level name
+ * @param logFormat the log lines' layout ({@code text} or {@code json})
  * @param logMaxBytes size at which the log file rotates (10 MB)
  * @param logMaxFiles rotated log files kept (5)
  * @param accessLog whether each request is logged
@@ -83,6 +84,7 @@ public record ProxySettings(
     Optional<String> adminToken,
     Optional<Path> logFile,
     String logLevel,
+    LogFormat logFormat,
     long logMaxBytes,
     int logMaxFiles,
     boolean accessLog,
@@ -132,6 +134,7 @@ public record ProxySettings(
       case ADMIN_TOKEN -> adminToken;
       case LOG_FILE -> logFile;
       case LOG_LEVEL -> logLevel;
+      case LOG_FORMAT -> logFormat;
       case LOG_MAX_SIZE -> logMaxBytes;
       case LOG_MAX_FILES -> logMaxFiles;
       case ACCESS_LOG -> accessLog;
@@ -175,6 +178,7 @@ public record ProxySettings(
         adminToken,
         logFile,
         logLevel,
+        logFormat,
         logMaxBytes,
         logMaxFiles,
         accessLog,

@@ -43,7 +43,7 @@ class ConfigLoaderTest {
     assertThat(s.memoryCheckInterval(), is(Duration.ofSeconds(30)));
     assertThat(s.maxMemoryUsageMb(), is(500L));
     assertThat(s.cleanupThresholdMb(), is(400L));
-    assertThat(s.logFile(), is(Optional.of(Path.of("proxy.log"))));
+    assertThat(s.logFile(), is(Optional.of(dir.resolve("proxy.log"))));
     assertThat(s.upstreamUrl(), is(Optional.empty()));
     assertThat(s.routes(), is(List.of()));
     assertThat(s.adminToken(), is(Optional.empty()));
