@@ -116,6 +116,25 @@ class JarCommandLineIT {
     assertThat(file.err(), not(containsString("Exception")));
   }
 
+  /**
+   * The container case, as the image runs: the default proxy.log cannot be written in the working
+   * directory (there read-only; here a directory stands in its way, as tests may run as root), so
+   * the proxy logs to stdout only and says so, rather than failing to start.
+   */
+  @Test
+  void whereTheDefaultLogFileCannotBeWrittenTheLogGoesToStdout() throws Exception {
+    Files.createDirectory(dir.resolve("proxy.log"));
+    Run r = run(Map.of(), "--check");
+    assertThat(r.err(), r.exit(), is(0));
+    assertThat(
+        r.out(),
+        containsString(
+            "steadyproxy: log_file: the default "
+                + dir.resolve("proxy.log").toRealPath()
+                + " cannot be written here, so the log goes to stdout only"));
+    assertThat(r.out(), containsString("  log      stdout, text, level INFO"));
+  }
+
   @Test
   void checkReportsUnknownKeysAsWarningsAndStillPasses() throws Exception {
     Run r = run(Map.of("PROXY_MAX_CONECTIONS", "5"), "--check");

@@ -1,7 +1,6 @@
 package io.steadyproxy.observe;
 
 import static org.hamcrest.MatcherAssert.assertThat;
-import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.is;
 
@@ -70,7 +69,13 @@ class JsonLogTest {
     assertThat(access.getString("path"), is("/json/1"));
     assertThat(access.getInt("status"), is(200));
     assertThat(access.getJsonNumber("bytes_out").longValue(), is(2L));
-    assertThat(
-        lines.stream().map(o -> o.getString("logger")).toList(), hasItem("steadyproxy.memory"));
+    JsonObject check =
+        lines.stream()
+            .filter(o -> o.getString("message").equals("memory check"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(check.getString("logger"), is("steadyproxy.memory"));
+    assertThat(check.getJsonNumber("rss_mb").doubleValue(), is(450.0));
+    assertThat(check.getString("action"), is("light"));
   }
 }
