@@ -111,8 +111,8 @@ public enum Key {
       false,
       "Log file (requests, memory checks, cleanups, errors), written as well as stdout; empty:"
           + " stdout only. Left at its default where the working directory is not writable (a"
-          + " container's read-only root, a non-root user in /), the log goes to stdout only, with"
-          + " a warning; a path set explicitly must be writable."),
+          + " container's read-only root, a non-root user in /), the log goes to stdout only, and"
+          + " a line at start says so; a path set explicitly must be writable."),
   LOG_LEVEL("INFO", false, "java.util.logging level: SEVERE, WARNING, INFO, FINE, ..."),
   LOG_FORMAT(
       "text",
