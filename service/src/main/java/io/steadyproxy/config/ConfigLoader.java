@@ -37,8 +37,15 @@ public final class ConfigLoader {
     }
   }
 
-  /** Settings plus the warnings (unknown keys) met while reading them. */
-  public record Result(ProxySettings settings, List<String> warnings) {}
+  /**
+   * Settings plus what was met while reading them.
+   *
+   * @param settings the settings
+   * @param warnings mistakes that were ignored (unknown keys), to log as warnings
+   * @param notices choices made for the user (the default log file is not writable here), to log as
+   *     information
+   */
+  public record Result(ProxySettings settings, List<String> warnings, List<String> notices) {}
 
   /**
    * Reads settings from every source.
@@ -60,7 +67,9 @@ public final class ConfigLoader {
     Map<Key, RawValue> yaml = YamlFile.read(workDir.resolve("application.yaml"), warnings);
 
     RawValues merged = RawValues.merge(List.of(flags.values(), environment, file, yaml));
-    ProxySettings settings = ProxySettings.read(new TypedValues(merged), configFile);
-    return new Result(settings, List.copyOf(warnings));
+    List<String> notices = new ArrayList<>();
+    ProxySettings settings =
+        ProxySettings.read(new TypedValues(merged), configFile, workDir, notices);
+    return new Result(settings, List.copyOf(warnings), List.copyOf(notices));
   }
 }

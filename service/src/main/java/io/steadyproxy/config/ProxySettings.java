@@ -3,6 +3,7 @@ package io.steadyproxy.config;
 import io.steadyproxy.routing.Cidr;
 import io.steadyproxy.routing.Route;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -231,14 +232,20 @@ public record ProxySettings(
    *
    * @param file request/memory/error log ({@code proxy.log}); empty means stdout only
    * @param level {@code java.util.logging} level name
+   * @param format the log lines' layout ({@code text} or {@code json})
    * @param maxBytes size at which the log file rotates (10 MB)
    * @param maxFiles rotated log files kept (5)
    * @param accessLog whether each request is logged
    */
   public record Logging(
-      Optional<Path> file, String level, long maxBytes, int maxFiles, boolean accessLog) {
+      Optional<Path> file,
+      String level,
+      LogFormat format,
+      long maxBytes,
+      int maxFiles,
+      boolean accessLog) {
 
-    static Logging read(TypedValues v) {
+    static Logging read(TypedValues v, Path workDir, List<String> notices) {
       String level = v.string(Key.LOG_LEVEL).toUpperCase(Locale.ROOT);
       try {
         Level.parse(level);
@@ -249,17 +256,78 @@ public record ProxySettings(
                 + level
                 + "'");
       }
+      LogFormat format =
+          LogFormat.fromKey(v.string(Key.LOG_FORMAT))
+              .orElseThrow(
+                  () ->
+                      v.error(
+                          Key.LOG_FORMAT,
+                          "must be text or json, got '" + v.string(Key.LOG_FORMAT) + "'"));
       return new Logging(
-          v.path(Key.LOG_FILE),
+          file(v, workDir, notices),
           level,
+          format,
           Math.max(1024, v.bytes(Key.LOG_MAX_SIZE)),
           v.integer(Key.LOG_MAX_FILES, 1, 1000),
           v.bool(Key.ACCESS_LOG));
     }
+
+    /**
+     * The log file: empty means stdout only. A file set explicitly is used as given (the start
+     * fails, naming it, if it cannot be written). The default {@code proxy.log} is used only where
+     * it can be written: in a container the working directory is usually read-only (a read-only
+     * root filesystem, or {@code /} for a non-root user), and there the log goes to stdout alone,
+     * as container logs should, instead of stopping the proxy.
+     */
+    private static Optional<Path> file(TypedValues v, Path workDir, List<String> notices) {
+      String value = v.string(Key.LOG_FILE);
+      if (value.isEmpty()) {
+        return Optional.empty();
+      }
+      if (!v.isDefault(Key.LOG_FILE)) {
+        Path file = Path.of(value);
+        if (!canWrite(file)) {
+          throw v.error(
+              Key.LOG_FILE,
+              "cannot write "
+                  + file.toAbsolutePath()
+                  + " (not a writable regular file, or its directory is read-only)");
+        }
+        return Optional.of(file);
+      }
+      Path file = workDir.resolve(value);
+      if (canWrite(file)) {
+        return Optional.of(file);
+      }
+      notices.add(
+          "log_file: the default "
+              + file.toAbsolutePath()
+              + " cannot be written here, so the log goes to stdout only (set PROXY_LOG_FILE to a"
+              + " writable path for a file as well, or to empty for stdout only without this"
+              + " note)");
+      return Optional.empty();
+    }
+
+    /**
+     * Whether a file could be opened for appending, without creating it: it is a writable regular
+     * file, or it is missing and its nearest existing ancestor is a writable directory (the log
+     * creates missing directories).
+     */
+    private static boolean canWrite(Path file) {
+      if (Files.exists(file)) {
+        return Files.isRegularFile(file) && Files.isWritable(file);
+      }
+      Path dir = file.toAbsolutePath().getParent();
+      while (dir != null && !Files.exists(dir)) {
+        dir = dir.getParent();
+      }
+      return dir != null && Files.isDirectory(dir) && Files.isWritable(dir);
+    }
   }
 
   /** The typed settings from the merged values, every group checked. */
-  static ProxySettings read(TypedValues v, Optional<Path> configFile) {
+  static ProxySettings read(
+      TypedValues v, Optional<Path> configFile, Path workDir, List<String> notices) {
     return new ProxySettings(
         Server.read(v),
         Admin.read(v),
@@ -267,7 +335,7 @@ public record ProxySettings(
         Pool.read(v),
         Client.read(v),
         Memory.read(v),
-        Logging.read(v),
+        Logging.read(v, workDir, notices),
         configFile,
         v.sources());
   }
@@ -325,6 +393,7 @@ public record ProxySettings(
       case MAX_HEAP_PERCENT -> memory.maxHeapPercent();
       case LOG_FILE -> logging.file();
       case LOG_LEVEL -> logging.level();
+      case LOG_FORMAT -> logging.format();
       case LOG_MAX_SIZE -> logging.maxBytes();
       case LOG_MAX_FILES -> logging.maxFiles();
       case ACCESS_LOG -> logging.accessLog();

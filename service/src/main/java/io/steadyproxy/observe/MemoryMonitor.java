@@ -121,22 +121,18 @@ public final class MemoryMonitor implements AutoCloseable {
     MemorySample sample = memory.read();
     MemoryPolicy.Action action = p.actionFor(sample);
     metrics.memoryCheck(action.name().toLowerCase(Locale.ROOT));
+    // fields, not text: key=value in the text log as before, numbers of their own in the JSON log
     LOG.log(
         System.Logger.Level.INFO,
-        "memory check rss_mb="
-            + sample.rssMb()
-            + " heap_used_mb="
-            + sample.heapUsedMb()
-            + " heap_pct="
-            + sample.heapPercent()
-            + " cleanup_threshold_mb="
-            + p.cleanupThresholdMb()
-            + " max_memory_usage_mb="
-            + p.maxMemoryUsageMb()
-            + " max_heap_percent="
-            + p.maxHeapPercent()
-            + " action="
-            + action.name().toLowerCase(Locale.ROOT));
+        "memory check",
+        LogFields.withCapacity(7)
+            .add("rss_mb", sample.rssMb())
+            .add("heap_used_mb", sample.heapUsedMb())
+            .add("heap_pct", sample.heapPercent())
+            .add("cleanup_threshold_mb", p.cleanupThresholdMb())
+            .add("max_memory_usage_mb", p.maxMemoryUsageMb())
+            .add("max_heap_percent", p.maxHeapPercent())
+            .add("action", action.name().toLowerCase(Locale.ROOT)));
     MemorySample after =
         switch (action) {
           // while shedding, every cleanup is a full one: memory must come down for service to

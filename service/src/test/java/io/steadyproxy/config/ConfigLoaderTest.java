@@ -45,7 +45,7 @@ class ConfigLoaderTest {
     assertThat(s.memory().checkInterval(), is(Duration.ofSeconds(30)));
     assertThat(s.memory().maxUsageMb(), is(500L));
     assertThat(s.memory().cleanupThresholdMb(), is(400L));
-    assertThat(s.logging().file(), is(Optional.of(Path.of("proxy.log"))));
+    assertThat(s.logging().file(), is(Optional.of(dir.resolve("proxy.log"))));
     assertThat(s.routing().upstreamUrl(), is(Optional.empty()));
     assertThat(s.routing().routes(), is(List.of()));
     assertThat(s.admin().token(), is(Optional.empty()));

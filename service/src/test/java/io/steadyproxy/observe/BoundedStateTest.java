@@ -115,7 +115,7 @@ class BoundedStateTest {
     } finally {
       access.removeHandler(capture);
     }
-    String line = new ProxyLog.LineFormatter().format(captured[0]);
+    String line = LogFormatter.of(io.steadyproxy.config.LogFormat.TEXT).format(captured[0]);
     assertThat("one line, ending in the only newline", line.indexOf('\n'), is(line.length() - 1));
     assertThat(line, not(containsString("\r")));
     assertThat(line, not(containsString("\u001b")));
@@ -134,7 +134,7 @@ class BoundedStateTest {
     LogRecord other = new LogRecord(Level.WARNING, "bad header from client: X\r\nInjected: 1");
     other.setLoggerName("io.helidon.webserver");
     other.setThrown(new IllegalStateException("value\nwith newline"));
-    String otherLine = new ProxyLog.LineFormatter().format(other);
+    String otherLine = LogFormatter.of(io.steadyproxy.config.LogFormat.TEXT).format(other);
     assertThat(otherLine.indexOf('\n'), is(otherLine.length() - 1));
     assertThat(otherLine, containsString("X\\x0d\\x0aInjected: 1"));
     assertThat(otherLine, containsString("value\\x0awith newline"));
