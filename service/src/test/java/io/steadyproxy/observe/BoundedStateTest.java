@@ -122,7 +122,7 @@ class BoundedStateTest {
     assertThat(line, not(containsString("\u0000")));
     assertThat(line, not(containsString("\u007f")));
     assertThat(line, not(containsString("\u0085")));
-    assertThat(line, containsString("path=/a\\x0d\\x0a2026-01-01T00:00:00Z"));
+    assertThat(line, containsString("path=\"/a\\x0d\\x0a2026-01-01T00:00:00Z"));
     assertThat(line, containsString("method=G\\x0aET"));
     assertThat(line, containsString("\\x1b[2J\\x00\\x7f\\u0085"));
     assertThat(line, containsString("upstream=http://u\\x0d:1"));
