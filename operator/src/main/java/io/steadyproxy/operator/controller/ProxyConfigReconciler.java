@@ -135,6 +135,29 @@ public final class ProxyConfigReconciler {
               DesiredStatus.fromDeployment(
                   fresh, deployment, checksum, referenceProblem, clock.instant()));
       return Result.SUCCESS;
+    } catch (ApplyFailure e) {
+      // Not ours, or refused by the API server: say so where the user looks, then retry with
+      // backoff (the conflicting object may be deleted, the webhook fixed, the quota raised).
+      LOG.warning(() -> "reconcile of " + namespace + "/" + name + ": " + e.getMessage());
+      try {
+        writeStatus(
+            proxy,
+            fresh ->
+                DesiredStatus.notApplied(
+                    fresh, new SpecProblem(e.reason(), e.getMessage()), clock.instant()));
+      } catch (KubernetesClientException statusFailed) {
+        LOG.warning(
+            () ->
+                "could not report "
+                    + e.reason()
+                    + " on "
+                    + namespace
+                    + "/"
+                    + name
+                    + ": "
+                    + statusFailed.getMessage());
+      }
+      return Result.ERROR;
     } catch (KubernetesClientException e) {
       LOG.warning(
           () ->

@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
  */
 public final class SpecValidator {
 
+  private static final Pattern NAME = Pattern.compile(ProxyConfig.NAME_PATTERN);
   private static final Pattern HTTP_URL = Pattern.compile(ProxyConfigSpec.HTTP_URL_PATTERN);
   private static final Pattern PATH_PREFIX = Pattern.compile(ProxyConfigSpec.PATH_PREFIX_PATTERN);
   private static final Pattern CIDR = Pattern.compile(ProxyConfigSpec.CIDR_PATTERN);
@@ -28,6 +29,13 @@ public final class SpecValidator {
 
   /** The first problem found, or empty when the spec can be applied. */
   public static Optional<SpecProblem> check(ProxyConfig proxy) {
+    String name = proxy.getMetadata().getName();
+    if (name == null || name.length() > ProxyConfig.NAME_MAX_LENGTH) {
+      return problem("InvalidName", ProxyConfig.NAME_LENGTH_MESSAGE + ", got '" + name + "'");
+    }
+    if (!NAME.matcher(name).matches()) {
+      return problem("InvalidName", ProxyConfig.NAME_PATTERN_MESSAGE + ", got '" + name + "'");
+    }
     ProxyConfigSpec spec = proxy.getSpec();
     if (spec == null) {
       return problem("MissingSpec", "spec is required");

@@ -138,6 +138,8 @@ class ProxyConfigControllerTest {
     create(Samples.proxy(NS, "edge"));
     Deployment before = awaitValue("Deployment", () -> deployment("edge"));
     String oldChecksum = checksum(before);
+    // ConfigChanged compares with the checksum in the status, so the first status must be there.
+    awaitValue("status written", () -> withStatus("edge"));
 
     ProxyConfig updated = update(() -> get("edge"), p -> p.getSpec().setMaxConnections(42));
     String newChecksum = ProxyConfigFile.checksum(ProxyConfigFile.render(updated.getSpec()));
@@ -289,6 +291,112 @@ class ProxyConfigControllerTest {
     assertThat(checksum(deployment("edge")), is(checksum(running)));
     // Counted once the reconcile returns, which is just after it wrote the status.
     await("counted as invalid", () -> metrics.reconciles("invalid") >= 1);
+  }
+
+  @Test
+  void aPreExistingServiceOfTheSameNameIsNeverAdoptedAndTheConflictIsReported() {
+    Service theirs =
+        client
+            .resource(
+                new io.fabric8.kubernetes.api.model.ServiceBuilder()
+                    .withNewMetadata()
+                    .withName("edge")
+                    .withNamespace(NS)
+                    .addToLabels("team", "web")
+                    .endMetadata()
+                    .withNewSpec()
+                    .addToSelector("app", "their-app")
+                    .addNewPort()
+                    .withPort(8080)
+                    .endPort()
+                    .endSpec()
+                    .build())
+            .create();
+
+    create(Samples.proxy(NS, "edge"));
+
+    await(
+        "Ready=False OwnershipConflict",
+        () -> withStatus("edge") != null && "OwnershipConflict".equals(reason("edge", "Ready")));
+    Condition ready = condition(get("edge"), "Ready");
+    assertThat(ready.getStatus(), is("False"));
+    assertThat(ready.getMessage(), containsString("Service shop/edge already exists"));
+    assertThat(condition(get("edge"), "Degraded").getReason(), is("OwnershipConflict"));
+    Service untouched = service("edge");
+    assertThat(
+        untouched.getMetadata().getResourceVersion(),
+        is(theirs.getMetadata().getResourceVersion()));
+    assertThat(untouched.getMetadata().getOwnerReferences(), is(List.of()));
+    assertThat(untouched.getSpec().getSelector(), is(java.util.Map.of("app", "their-app")));
+    assertThat("nothing points pods at their Service", deployment("edge"), nullValue());
+
+    // Once the name is free, the retry (with backoff) creates ours.
+    client.resource(untouched).delete();
+    await(
+        "our Service created",
+        () ->
+            service("edge") != null
+                && !service("edge").getMetadata().getOwnerReferences().isEmpty());
+    await("the conflict cleared", () -> !"OwnershipConflict".equals(reason("edge", "Ready")));
+    awaitValue("Deployment", () -> deployment("edge"));
+  }
+
+  @Test
+  void aDeploymentControlledBySomethingElseIsLeftAlone() {
+    ProxyConfig other = Samples.proxy(NS, "edge");
+    Deployment theirs = Samples.deployment(other);
+    theirs.getMetadata().getOwnerReferences().get(0).setUid("uid-of-an-older-proxyconfig");
+    theirs.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("theirs:1");
+    theirs = client.resource(theirs).create();
+
+    create(Samples.proxy(NS, "edge"));
+
+    await(
+        "Ready=False OwnershipConflict",
+        () -> withStatus("edge") != null && "OwnershipConflict".equals(reason("edge", "Ready")));
+    assertThat(
+        condition(get("edge"), "Ready").getMessage(),
+        containsString(
+            "Deployment shop/edge already exists and is controlled by ProxyConfig edge"));
+    assertThat(image("edge"), is("theirs:1"));
+    assertThat(
+        deployment("edge").getMetadata().getResourceVersion(),
+        is(theirs.getMetadata().getResourceVersion()));
+  }
+
+  @Test
+  void aWriteTheApiServerRefusesIsReportedWithItsMessage() {
+    // An admission webhook (or validation, RBAC, a quota) refuses every create of the Deployment.
+    server
+        .expect()
+        .post()
+        .withPath("/apis/apps/v1/namespaces/" + NS + "/deployments")
+        .andReturn(
+            422,
+            new io.fabric8.kubernetes.api.model.StatusBuilder()
+                .withStatus("Failure")
+                .withCode(422)
+                .withReason("Invalid")
+                .withMessage(
+                    "admission webhook \"policy.example.com\" denied the request: image"
+                        + " registry not allowed")
+                .build())
+        .always();
+
+    create(Samples.proxy(NS, "edge"));
+
+    await(
+        "Ready=False ApplyFailed",
+        () -> withStatus("edge") != null && "ApplyFailed".equals(reason("edge", "Ready")));
+    Condition ready = condition(get("edge"), "Ready");
+    assertThat(ready.getStatus(), is("False"));
+    assertThat(
+        ready.getMessage(),
+        is(
+            "creating Deployment shop/edge failed (HTTP 422): admission webhook"
+                + " \"policy.example.com\" denied the request: image registry not allowed"));
+    assertThat(condition(get("edge"), "Degraded").getReason(), is("ApplyFailed"));
+    await("counted as an error", () -> metrics.reconciles("error") >= 1);
   }
 
   @Test
@@ -599,6 +707,14 @@ class ProxyConfigControllerTest {
         .getMetadata()
         .getAnnotations()
         .get(DesiredDeployment.CONFIG_CHECKSUM_ANNOTATION);
+  }
+
+  /** The reason of a condition of the live ProxyConfig, or null while it has none. */
+  private String reason(String name, String type) {
+    ProxyConfig proxy = get(name);
+    return proxy == null || proxy.getStatus() == null
+        ? null
+        : proxy.getStatus().condition(type).map(Condition::getReason).orElse(null);
   }
 
   private static Condition condition(ProxyConfig proxy, String type) {

@@ -212,6 +212,44 @@ class CrdSchemaTest {
             ".spec: cleanupThresholdMb must be less than maxMemoryUsageMb"));
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("unusableNames")
+  void refusesNamesTheServiceOrTheLabelsCannotTake(String name, String expectedError)
+      throws Exception {
+    ObjectNode resource = sample("proxyconfig-minimal.yaml");
+    ((ObjectNode) resource.get("metadata")).put("name", name);
+
+    assertThat(validate(resource), hasItem(": " + expectedError));
+    // The operator's own check agrees, for API servers without CEL.
+    ProxyConfig proxy = SERIALIZATION.convertValue(resource, ProxyConfig.class);
+    assertThat(SpecValidator.check(proxy).map(p -> p.reason()).orElse("valid"), is("InvalidName"));
+  }
+
+  static Stream<Arguments> unusableNames() {
+    return Stream.of(
+        Arguments.of("edge.v2", ProxyConfig.NAME_PATTERN_MESSAGE),
+        Arguments.of("Edge", ProxyConfig.NAME_PATTERN_MESSAGE),
+        Arguments.of("1edge", ProxyConfig.NAME_PATTERN_MESSAGE),
+        Arguments.of("edge-", ProxyConfig.NAME_PATTERN_MESSAGE),
+        Arguments.of("edge_v2", ProxyConfig.NAME_PATTERN_MESSAGE),
+        Arguments.of("e".repeat(64), ProxyConfig.NAME_LENGTH_MESSAGE));
+  }
+
+  @ParameterizedTest
+  @MethodSource("usableNames")
+  void acceptsDns1035LabelsUpTo63Characters(String name) throws Exception {
+    ObjectNode resource = sample("proxyconfig-minimal.yaml");
+    ((ObjectNode) resource.get("metadata")).put("name", name);
+
+    assertThat(validate(resource), is(empty()));
+    ProxyConfig proxy = SERIALIZATION.convertValue(resource, ProxyConfig.class);
+    assertThat(SpecValidator.check(proxy).isEmpty(), is(true));
+  }
+
+  static Stream<String> usableNames() {
+    return Stream.of("e", "edge", "edge-v2", "e2", "e" + "-".repeat(61) + "2");
+  }
+
   @Test
   void theCelRuleIsTheThresholdOrdering() {
     JsonNode rules = schema.at("/properties/spec/x-kubernetes-validations");
@@ -320,7 +358,18 @@ class CrdSchemaTest {
     body.remove(List.of("apiVersion", "kind", "metadata"));
     StructuralSchemaValidator.applyDefaults(schema, body);
     StructuralSchemaValidator.applyDefaults(schema, resource);
-    return StructuralSchemaValidator.validate(schema, body);
+    ObjectNode bodySchema = ((ObjectNode) schema).deepCopy();
+    bodySchema.remove("x-kubernetes-validations");
+    List<String> errors = new ArrayList<>(StructuralSchemaValidator.validate(bodySchema, body));
+    // The root's rules see metadata.name (and generateName), nothing else of metadata.
+    ObjectNode self = body.deepCopy();
+    self.putObject("metadata").set("name", resource.at("/metadata/name"));
+    for (JsonNode rule : schema.path("x-kubernetes-validations")) {
+      if (!StructuralSchemaValidator.evaluate(rule.get("rule").asString(), self)) {
+        errors.add(": " + rule.get("message").asString());
+      }
+    }
+    return errors;
   }
 
   private static ObjectNode sample(String name) throws Exception {

@@ -148,17 +148,6 @@ class OwnedFieldsTest {
   }
 
   @Test
-  void aMissingOwnerReferenceIsDrift() {
-    ConfigMap desired = DesiredConfigMap.desired(proxy);
-    ConfigMap actual = DesiredConfigMap.desired(proxy);
-    actual.getMetadata().setOwnerReferences(new java.util.ArrayList<>());
-    assertThat(OwnedFields.drifted(desired, actual), is(true));
-    assertThat(
-        OwnedFields.corrected(desired, actual).getMetadata().getOwnerReferences(),
-        is(desired.getMetadata().getOwnerReferences()));
-  }
-
-  @Test
   void configMapKeepsForeignKeysButOwnsTheConfigFile() {
     ConfigMap desired = DesiredConfigMap.desired(proxy);
     ConfigMap actual = DesiredConfigMap.desired(proxy);

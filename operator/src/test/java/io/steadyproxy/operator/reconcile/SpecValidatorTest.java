@@ -32,6 +32,18 @@ class SpecValidatorTest {
   }
 
   @Test
+  void aNameTheServiceOrALabelCannotTakeIsInvalid() {
+    assertProblem(p -> p.getMetadata().setName("edge.v2"), "InvalidName");
+    assertProblem(p -> p.getMetadata().setName("Edge"), "InvalidName");
+    assertProblem(p -> p.getMetadata().setName("e".repeat(64)), "InvalidName");
+    ProxyConfig longest = Samples.proxy("shop", "e".repeat(63));
+    assertThat(SpecValidator.check(longest).isEmpty(), is(true));
+    ProxyConfig dotted = Samples.proxy("shop", "edge.v2");
+    assertThat(
+        SpecValidator.check(dotted).orElseThrow().message(), containsString("got 'edge.v2'"));
+  }
+
+  @Test
   void eachProblemHasItsOwnReason() {
     assertProblem(p -> p.setSpec(null), "MissingSpec");
     assertProblem(p -> p.getSpec().setImage(" "), "InvalidImage");
