@@ -50,5 +50,10 @@ class GoldenConfigTest {
     assertThat(s.maxHeapPercent(), is(90));
     assertThat(s.maxClientConnections(), is(7024));
     assertThat(s.logFile(), is(Optional.of(Path.of("/tmp/proxy.log"))));
+    assertThat(s.maxRequestBodyBytes(), is(0L));
+    // the pods keep serving this long after SIGTERM, so a rollout drops no request
+    assertThat(s.shutdownDelay(), is(Duration.ofSeconds(5)));
+    assertThat(s.shutdownGracePeriod(), is(Duration.ofSeconds(30)));
+    assertThat(s.logLevel(), is("INFO"));
   }
 }

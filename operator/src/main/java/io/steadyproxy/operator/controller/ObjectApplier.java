@@ -97,6 +97,24 @@ public final class ObjectApplier {
   }
 
   /**
+   * Deletes an object we own that the spec no longer asks for, at the resourceVersion we saw (a
+   * concurrent change brings a fresh reconcile); already gone is fine.
+   *
+   * @throws ApplyFailure when the API server refuses
+   */
+  public void delete(HasMetadata owned) {
+    try {
+      client.resource(owned).lockResourceVersion(owned.getMetadata().getResourceVersion()).delete();
+    } catch (KubernetesClientException e) {
+      // 404: gone already. 409: changed since we saw it; its update event reconciles again.
+      if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND
+          && e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+        throw ApplyFailure.refused("deleting", owned, e);
+      }
+    }
+  }
+
+  /**
    * Whether {@code actual} carries the controller reference {@code desired} asks for (same uid).
    * Another uid, even of a ProxyConfig with the same name, is not ours: that object belongs to a
    * deleted ProxyConfig and the garbage collector is about to remove it.

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentSpec;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,6 +44,24 @@ public final class OwnedFields {
   public static boolean drifted(Deployment desired, Deployment actual) {
     return metadataDrifted(desired.getMetadata(), actual.getMetadata())
         || !JsonSubset.covers(tree(actual.getSpec()), tree(desired.getSpec()));
+  }
+
+  /** True when {@code actual} lacks something {@code desired} asks for. */
+  public static boolean drifted(HorizontalPodAutoscaler desired, HorizontalPodAutoscaler actual) {
+    return metadataDrifted(desired.getMetadata(), actual.getMetadata())
+        || !JsonSubset.covers(tree(actual.getSpec()), tree(desired.getSpec()));
+  }
+
+  /**
+   * {@code actual} with our spec: target, bounds and metrics are all ours; the {@code behavior} the
+   * API server defaulted comes back when it defaults the update.
+   */
+  public static HorizontalPodAutoscaler corrected(
+      HorizontalPodAutoscaler desired, HorizontalPodAutoscaler actual) {
+    HorizontalPodAutoscaler result = SERIALIZATION.clone(actual);
+    correctMetadata(desired.getMetadata(), result.getMetadata());
+    result.setSpec(SERIALIZATION.clone(desired.getSpec()));
+    return result;
   }
 
   /** {@code actual} with our fields set as desired; other keys of {@code data} are kept. */

@@ -229,6 +229,60 @@ class ProxyConfigControllerTest {
   }
 
   @Test
+  void autoscalingCreatesAnOwnedHpaThatOwnsTheReplicasAndIsDeletedWithTheField() {
+    ProxyConfig proxy = Samples.proxy(NS, "edge");
+    proxy.getSpec().setReplicas(2);
+    proxy.getSpec().setAutoscaling(new io.steadyproxy.operator.crd.AutoscalingSpec(2, 6, 75));
+    ProxyConfig created = create(proxy);
+
+    var hpa = awaitValue("HPA", () -> autoscaler("edge"));
+    assertThat(hpa.getSpec().getMaxReplicas(), is(6));
+    assertThat(
+        hpa.getMetadata().getOwnerReferences().get(0).getUid(), is(created.getMetadata().getUid()));
+    assertThat(
+        awaitValue("Deployment", () -> deployment("edge")).getSpec().getReplicas(), nullValue());
+
+    // The HPA scales the Deployment; a later reconcile (an owned-object event) leaves it so.
+    update(() -> deployment("edge"), d -> d.getSpec().setReplicas(5));
+    update(() -> get("edge"), p -> p.getSpec().getAutoscaling().setMaxReplicas(8));
+    await("HPA corrected", () -> autoscaler("edge").getSpec().getMaxReplicas() == 8);
+    assertThat(deployment("edge").getSpec().getReplicas(), is(5));
+
+    update(() -> get("edge"), p -> p.getSpec().setAutoscaling(null));
+    await("HPA deleted", () -> autoscaler("edge") == null);
+    await("spec.replicas owned again", () -> Integer.valueOf(2).equals(replicas("edge")));
+  }
+
+  @Test
+  void anHpaOfTheSameNameThatIsNotOursIsNeverDeleted() {
+    client
+        .resource(
+            new io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder()
+                .withNewMetadata()
+                .withName("edge")
+                .withNamespace(NS)
+                .addToLabels("app.kubernetes.io/managed-by", "steadyproxy-operator")
+                .endMetadata()
+                .withNewSpec()
+                .withMaxReplicas(3)
+                .withNewScaleTargetRef()
+                .withApiVersion("apps/v1")
+                .withKind("Deployment")
+                .withName("edge")
+                .endScaleTargetRef()
+                .endSpec()
+                .build())
+        .create();
+
+    create(Samples.proxy(NS, "edge"));
+
+    await("status written", () -> withStatus("edge") != null);
+    awaitValue("Deployment", () -> deployment("edge"));
+    await("a later reconcile ran", () -> metrics.reconciles("success") >= 2);
+    assertThat(autoscaler("edge"), not(nullValue()));
+  }
+
+  @Test
   void specImageWinsAndUnsettingItFallsBackToTheOperatorsDefault() {
     ProxyConfig proxy = Samples.proxy(NS, "edge");
     proxy.getSpec().setImage("registry.example.com/mine/proxy:2.0");
@@ -690,6 +744,22 @@ class ProxyConfigControllerTest {
     return deployment == null
         ? null
         : deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+  }
+
+  private io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler autoscaler(
+      String name) {
+    return client
+        .autoscaling()
+        .v2()
+        .horizontalPodAutoscalers()
+        .inNamespace(NS)
+        .withName(name)
+        .get();
+  }
+
+  private Integer replicas(String name) {
+    Deployment deployment = deployment(name);
+    return deployment == null ? null : deployment.getSpec().getReplicas();
   }
 
   private ConfigMap configMap(String name) {

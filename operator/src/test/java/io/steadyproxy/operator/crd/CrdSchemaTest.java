@@ -203,6 +203,26 @@ class CrdSchemaTest {
             edit(s -> s.put("maxConnection", 10)),
             ".spec.maxConnection: unknown field"),
         Arguments.of(
+            "a selector label in podLabels (CEL)",
+            edit(s -> ((ObjectNode) s.get("podLabels")).put("app.kubernetes.io/instance", "x")),
+            ".spec: " + ProxyConfigSpec.POD_LABELS_MESSAGE),
+        Arguments.of(
+            "autoscaling minimum above its maximum (CEL)",
+            edit(s -> ((ObjectNode) s.get("autoscaling")).put("minReplicas", 20)),
+            ".spec.autoscaling: " + AutoscalingSpec.MIN_ABOVE_MAX_MESSAGE),
+        Arguments.of(
+            "autoscaling without a maximum",
+            edit(s -> ((ObjectNode) s.get("autoscaling")).remove("maxReplicas")),
+            ".spec.autoscaling.maxReplicas: Required value"),
+        Arguments.of(
+            "unknown log level",
+            edit(s -> s.put("logLevel", "DEBUG")),
+            ".spec.logLevel: must match " + ProxyConfigSpec.LOG_LEVEL_PATTERN),
+        Arguments.of(
+            "negative shutdown delay",
+            edit(s -> s.put("shutdownDelaySeconds", -1)),
+            ".spec.shutdownDelaySeconds: must be greater than or equal to 0"),
+        Arguments.of(
             "threshold above the maximum (CEL)",
             edit(s -> s.put("cleanupThresholdMb", 800)),
             ".spec: cleanupThresholdMb must be less than maxMemoryUsageMb"),
@@ -251,11 +271,12 @@ class CrdSchemaTest {
   }
 
   @Test
-  void theCelRuleIsTheThresholdOrdering() {
+  void theSpecsCelRulesAreTheThresholdOrderingAndTheReservedPodLabels() {
     JsonNode rules = schema.at("/properties/spec/x-kubernetes-validations");
-    assertThat(rules.size(), is(1));
+    assertThat(rules.size(), is(2));
     assertThat(
         rules.get(0).get("rule").asString(), is("self.cleanupThresholdMb < self.maxMemoryUsageMb"));
+    assertThat(rules.get(1).get("rule").asString(), is(ProxyConfigSpec.POD_LABELS_RULE));
   }
 
   @Test
@@ -353,23 +374,7 @@ class CrdSchemaTest {
   }
 
   private static List<String> validate(ObjectNode resource) {
-    ObjectNode body = resource.deepCopy();
-    // apiVersion, kind and metadata are validated by the API server itself, not by the CRD schema.
-    body.remove(List.of("apiVersion", "kind", "metadata"));
-    StructuralSchemaValidator.applyDefaults(schema, body);
-    StructuralSchemaValidator.applyDefaults(schema, resource);
-    ObjectNode bodySchema = ((ObjectNode) schema).deepCopy();
-    bodySchema.remove("x-kubernetes-validations");
-    List<String> errors = new ArrayList<>(StructuralSchemaValidator.validate(bodySchema, body));
-    // The root's rules see metadata.name (and generateName), nothing else of metadata.
-    ObjectNode self = body.deepCopy();
-    self.putObject("metadata").set("name", resource.at("/metadata/name"));
-    for (JsonNode rule : schema.path("x-kubernetes-validations")) {
-      if (!StructuralSchemaValidator.evaluate(rule.get("rule").asString(), self)) {
-        errors.add(": " + rule.get("message").asString());
-      }
-    }
-    return errors;
+    return StructuralSchemaValidator.validateResource(schema, resource);
   }
 
   private static ObjectNode sample(String name) throws Exception {
