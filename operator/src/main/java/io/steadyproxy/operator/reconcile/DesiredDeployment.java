@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.crd.ProxyConfigSpec;
@@ -56,6 +57,14 @@ public final class DesiredDeployment {
 
   /** Pod-template annotation with the sha256 of {@code proxy_config.json}. */
   public static final String CONFIG_CHECKSUM_ANNOTATION = "steadyproxy.io/config-checksum";
+
+  /**
+   * Deployment annotation with the sha256 of the Deployment spec the operator last applied. Drift
+   * is judged by name and ignores what others added (see {@link JsonSubset}); this is what notices
+   * what we stopped asking for (an env var, a volume, a toleration removed from the spec): the
+   * desired hash differs, so the Deployment is corrected.
+   */
+  public static final String SPEC_HASH_ANNOTATION = "steadyproxy.io/spec-hash";
 
   /** The proxy container's name. */
   public static final String CONTAINER = "proxy";
@@ -110,67 +119,78 @@ public final class DesiredDeployment {
     podLabels.putAll(Ownership.labels(owner));
     Map<String, String> podAnnotations = new LinkedHashMap<>(nullToEmpty(spec.getPodAnnotations()));
     podAnnotations.put(CONFIG_CHECKSUM_ANNOTATION, checksum);
-    return new DeploymentBuilder()
-        .withMetadata(Ownership.metadata(owner, name(owner)))
-        .withNewSpec()
-        // Under spec.autoscaling the HPA owns the replicas: never written, never compared.
-        .withReplicas(spec.getAutoscaling() == null ? spec.getReplicas() : null)
-        .withNewSelector()
-        .withMatchLabels(Ownership.selector(owner))
-        .endSelector()
-        .withNewStrategy()
-        .withType("RollingUpdate")
-        .withNewRollingUpdate()
-        // Surge first, so a config roll never lowers the ready capacity.
-        .withMaxSurge(new IntOrString(1))
-        .withMaxUnavailable(new IntOrString(0))
-        .endRollingUpdate()
-        .endStrategy()
-        .withNewTemplate()
-        .withNewMetadata()
-        .withLabels(podLabels)
-        .withAnnotations(podAnnotations)
-        .endMetadata()
-        .withNewSpec()
-        // The proxy never talks to the Kubernetes API.
-        .withAutomountServiceAccountToken(false)
-        .withEnableServiceLinks(false)
-        .withTerminationGracePeriodSeconds(terminationGracePeriodSeconds(spec))
-        .withImagePullSecrets(new ArrayList<>(nullToEmpty(spec.getImagePullSecrets())))
-        .withNodeSelector(new LinkedHashMap<>(nullToEmpty(spec.getNodeSelector())))
-        .withTolerations(new ArrayList<>(nullToEmpty(spec.getTolerations())))
-        .withAffinity(spec.getAffinity())
-        .withTopologySpreadConstraints(topologySpreadConstraints(owner))
-        .withPriorityClassName(spec.getPriorityClassName())
-        .withNewSecurityContext()
-        .withRunAsNonRoot(true)
-        .withRunAsUser(RUN_AS_USER)
-        .withRunAsGroup(RUN_AS_USER)
-        .withFsGroup(RUN_AS_USER)
-        .withNewSeccompProfile()
-        .withType("RuntimeDefault")
-        .endSeccompProfile()
-        .endSecurityContext()
-        .withContainers(container(spec, image))
-        .addNewVolume()
-        .withName("config")
-        .withNewConfigMap()
-        .withName(DesiredConfigMap.name(owner))
-        .endConfigMap()
-        .endVolume()
-        .addNewVolume()
-        // The root filesystem is read-only; the log file and JVM temp files go here.
-        .withName("tmp")
-        .withNewEmptyDir()
-        .withSizeLimit(new Quantity("256Mi"))
-        .endEmptyDir()
-        .endVolume()
-        .addAllToVolumes(upstreamCaVolume(spec))
-        .endSpec()
-        .endTemplate()
-        .endSpec()
-        .build();
+    Deployment deployment =
+        new DeploymentBuilder()
+            .withMetadata(Ownership.metadata(owner, name(owner)))
+            .withNewSpec()
+            // Under spec.autoscaling the HPA owns the replicas: never written, never compared.
+            .withReplicas(spec.getAutoscaling() == null ? spec.getReplicas() : null)
+            .withNewSelector()
+            .withMatchLabels(Ownership.selector(owner))
+            .endSelector()
+            .withNewStrategy()
+            .withType("RollingUpdate")
+            .withNewRollingUpdate()
+            // Surge first, so a config roll never lowers the ready capacity.
+            .withMaxSurge(new IntOrString(1))
+            .withMaxUnavailable(new IntOrString(0))
+            .endRollingUpdate()
+            .endStrategy()
+            .withNewTemplate()
+            .withNewMetadata()
+            .withLabels(podLabels)
+            .withAnnotations(podAnnotations)
+            .endMetadata()
+            .withNewSpec()
+            // The proxy never talks to the Kubernetes API.
+            .withAutomountServiceAccountToken(false)
+            .withEnableServiceLinks(false)
+            .withTerminationGracePeriodSeconds(terminationGracePeriodSeconds(spec))
+            .withImagePullSecrets(new ArrayList<>(nullToEmpty(spec.getImagePullSecrets())))
+            .withNodeSelector(new LinkedHashMap<>(nullToEmpty(spec.getNodeSelector())))
+            .withTolerations(new ArrayList<>(nullToEmpty(spec.getTolerations())))
+            .withAffinity(spec.getAffinity())
+            .withTopologySpreadConstraints(topologySpreadConstraints(owner))
+            .withPriorityClassName(spec.getPriorityClassName())
+            .withNewSecurityContext()
+            .withRunAsNonRoot(true)
+            .withRunAsUser(RUN_AS_USER)
+            .withRunAsGroup(RUN_AS_USER)
+            .withFsGroup(RUN_AS_USER)
+            .withNewSeccompProfile()
+            .withType("RuntimeDefault")
+            .endSeccompProfile()
+            .endSecurityContext()
+            .withContainers(container(spec, image))
+            .addNewVolume()
+            .withName("config")
+            .withNewConfigMap()
+            .withName(DesiredConfigMap.name(owner))
+            .endConfigMap()
+            .endVolume()
+            .addNewVolume()
+            // The root filesystem is read-only; the log file and JVM temp files go here.
+            .withName("tmp")
+            .withNewEmptyDir()
+            .withSizeLimit(new Quantity("256Mi"))
+            .endEmptyDir()
+            .endVolume()
+            .addAllToVolumes(upstreamCaVolume(spec))
+            .endSpec()
+            .endTemplate()
+            .endSpec()
+            .build();
+    deployment
+        .getMetadata()
+        .setAnnotations(
+            new LinkedHashMap<>(
+                Map.of(
+                    SPEC_HASH_ANNOTATION,
+                    ProxyConfigFile.checksum(SERIALIZATION.asJson(deployment.getSpec())))));
+    return deployment;
   }
+
+  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
   /**
    * How long the kubelet waits after SIGTERM before it kills the proxy: the proxy's {@code
