@@ -1,6 +1,7 @@
 package io.steadyproxy.operator;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfig;
@@ -66,6 +67,11 @@ public final class Samples {
     spec.setCleanupThresholdMb(600);
     spec.setMaxHeapPercent(80);
     spec.setTrustedProxies(new ArrayList<>(List.of("10.0.0.0/8", "fd00::/8")));
+    spec.setMaxClientConnections(5000);
+    spec.setMaxRequestBody(new Quantity("10Mi"));
+    spec.setShutdownDelaySeconds(8);
+    spec.setShutdownGracePeriodSeconds(45);
+    spec.setLogLevel("FINE");
     return spec;
   }
 

@@ -60,6 +60,11 @@ class GoldenConfigTest {
     assertThat(s.memory().maxHeapPercent(), is(90));
     assertThat(s.server().maxClientConnections(), is(7024));
     assertThat(s.logging().file(), is(Optional.of(Path.of("/tmp/proxy.log"))));
+    assertThat(s.server().maxRequestBodyBytes(), is(0L));
+    // the pods keep serving this long after SIGTERM, so a rollout drops no request
+    assertThat(s.server().shutdownDelay(), is(Duration.ofSeconds(5)));
+    assertThat(s.server().shutdownGracePeriod(), is(Duration.ofSeconds(30)));
+    assertThat(s.logging().level(), is("INFO"));
   }
 
   // Most of the first file's values are the defaults, so a key the JSON layer dropped would read
@@ -73,7 +78,11 @@ class GoldenConfigTest {
 
     assertThat(s.server().host(), is("0.0.0.0"));
     assertThat(s.server().port(), is(8000));
-    assertThat(s.server().maxClientConnections(), is(10066));
+    assertThat(s.server().maxClientConnections(), is(5000));
+    assertThat(s.server().maxRequestBodyBytes(), is(10L * 1024 * 1024));
+    assertThat(s.server().shutdownDelay(), is(Duration.ofSeconds(8)));
+    assertThat(s.server().shutdownGracePeriod(), is(Duration.ofSeconds(45)));
+    assertThat(s.logging().level(), is("FINE"));
     assertThat(s.admin().port(), is(Optional.of(9090)));
     URI backend = URI.create("https://backend.internal:8443");
     assertThat(s.routing().upstreamUrl(), is(Optional.of(backend)));

@@ -6,6 +6,9 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
 
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.steadyproxy.config.ConfigLoader;
+import io.steadyproxy.config.ProxySettings;
 import io.steadyproxy.operator.Samples;
 import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfigSpec;
@@ -13,9 +16,12 @@ import io.steadyproxy.operator.crd.SecretKeyRef;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ProxyConfigFileTest {
 
@@ -121,5 +127,42 @@ class ProxyConfigFileTest {
     assertThat(a, matchesPattern("[0-9a-f]{64}"));
     assertThat(a, not(is(b)));
     assertThat(a, is(ProxyConfigFile.checksum(ProxyConfigFile.render(Samples.goldenSpec()))));
+  }
+
+  @Test
+  void theTunedProxySettingsReachTheProxyAsItReadsThem(@TempDir Path dir) throws Exception {
+    ProxyConfigSpec spec = Samples.goldenSpec();
+    spec.setShutdownDelaySeconds(12);
+    spec.setShutdownGracePeriodSeconds(45);
+    spec.setMaxRequestBody(new Quantity("10Mi"));
+    spec.setMaxClientConnections(300);
+    spec.setLogLevel("FINE");
+    Path file = dir.resolve(ProxyConfigFile.FILE_NAME);
+    Files.writeString(file, ProxyConfigFile.render(spec));
+
+    // The service's own loader, as the pod runs it.
+    ConfigLoader.Result loaded =
+        ConfigLoader.read(new String[] {"--config", file.toString()}, Map.of(), dir);
+
+    assertThat(loaded.warnings(), is(List.of()));
+    ProxySettings settings = loaded.settings();
+    assertThat(settings.server().shutdownDelay(), is(Duration.ofSeconds(12)));
+    assertThat(settings.server().shutdownGracePeriod(), is(Duration.ofSeconds(45)));
+    assertThat(settings.server().maxRequestBodyBytes(), is(10L * 1024 * 1024));
+    assertThat(settings.server().maxClientConnections(), is(300));
+    assertThat(settings.logging().level(), is("FINE"));
+  }
+
+  @Test
+  void unsetTunablesRenderTheProxysDefaultsAndTheSizedConnectionCap() {
+    ProxyConfigSpec spec = Samples.goldenSpec();
+    String rendered = ProxyConfigFile.render(spec);
+    assertThat(rendered, containsString("\"max_request_body\":0,"));
+    assertThat(rendered, containsString("\"shutdown_delay\":5,"));
+    assertThat(rendered, containsString("\"log_level\":\"INFO\""));
+    assertThat(
+        rendered,
+        containsString(
+            "\"max_client_connections\":" + ProxyConfigFile.clientConnectionCapacity(spec) + ","));
   }
 }
