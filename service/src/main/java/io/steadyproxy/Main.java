@@ -55,7 +55,7 @@ public final class Main {
                 + " MiB and one client connection under the admission mark (sizing rule in"
                 + " operations.md); raise -Xmx in PROXY_JAVA_OPTS");
       }
-      proxy = SteadyProxy.start(inputs, MemoryReader.system()); // reads the upstream CA file
+      proxy = SteadyProxy.start(settings, inputs, MemoryReader.system()); // reads the CA file
     } catch (ConfigException e) {
       System.err.println("steadyproxy: " + e.getMessage());
       System.exit(2);
