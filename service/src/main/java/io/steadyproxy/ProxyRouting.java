@@ -4,6 +4,7 @@ import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.HttpRouting;
 import io.steadyproxy.admin.AdminService;
 import io.steadyproxy.observe.HealthService;
+import io.steadyproxy.observe.MetricsEndpoint;
 import io.steadyproxy.proxy.ConnectionCloseFilter;
 import io.steadyproxy.proxy.DotSegmentFilter;
 import io.steadyproxy.proxy.ErrorResponses;
@@ -26,8 +27,9 @@ public final class ProxyRouting {
    *
    * @param health {@code GET /health}
    * @param admin {@code /admin/*}, behind the token or loopback-only
+   * @param metrics {@code /observe/metrics}
    */
-  public record Endpoints(HealthService health, AdminService admin) {}
+  public record Endpoints(HealthService health, AdminService admin, MetricsEndpoint metrics) {}
 
   /**
    * The proxying itself.
@@ -58,7 +60,12 @@ public final class ProxyRouting {
                 endpoints.isPresent() ? DotSegmentFilter.OWN_ENDPOINTS : List.of()))
         .addFilter(new ConnectionCloseFilter());
     rules.error(UpstreamException.class, (req, res, e) -> ErrorResponses.send(res, e));
-    endpoints.ifPresent(e -> rules.register("/health", e.health()).register("/admin", e.admin()));
+    endpoints.ifPresent(
+        e ->
+            rules
+                .register("/health", e.health())
+                .register("/admin", e.admin())
+                .register("/observe/metrics", e.metrics()));
     proxying.ifPresent(p -> rules.any(p.handler()));
   }
 }

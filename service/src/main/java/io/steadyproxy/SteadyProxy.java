@@ -12,7 +12,6 @@ import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
-import io.helidon.webserver.observe.metrics.MetricsObserver;
 import io.steadyproxy.admin.AdminService;
 import io.steadyproxy.config.ConfigException;
 import io.steadyproxy.config.ConfigLoader;
@@ -26,6 +25,7 @@ import io.steadyproxy.observe.ConnectionCapacity;
 import io.steadyproxy.observe.HealthService;
 import io.steadyproxy.observe.MemoryMonitor;
 import io.steadyproxy.observe.MemoryReader;
+import io.steadyproxy.observe.MetricsEndpoint;
 import io.steadyproxy.observe.ProxyLog;
 import io.steadyproxy.observe.ProxyMetrics;
 import io.steadyproxy.proxy.BodyBuffers;
@@ -220,7 +220,8 @@ public final class SteadyProxy implements AutoCloseable {
                         + bodyBuffers.max()
                         + "}");
     AdminService admin = new AdminService(effective.admin().token(), monitor, clock);
-    ProxyRouting.Endpoints endpoints = new ProxyRouting.Endpoints(health, admin);
+    ProxyRouting.Endpoints endpoints =
+        new ProxyRouting.Endpoints(health, admin, new MetricsEndpoint());
     boolean adminSocket = effective.admin().port().isPresent();
 
     WebServerConfig.Builder builder =
@@ -418,7 +419,6 @@ public final class SteadyProxy implements AutoCloseable {
         .observersDiscoverServices(false)
         .addObserver(
             HealthObserver.builder().useSystemServices(false).details(true).addCheck(ready).build())
-        .addObserver(MetricsObserver.create())
         .sockets(List.of(socket))
         .build();
   }

@@ -103,8 +103,28 @@ public final class ProxyLog implements AutoCloseable {
               + " route="
               + r.route()
               + " error="
-              + (r.error() == null ? "-" : r.error()));
+              + (r.error() == null ? "-" : r.error().code())
+              + " client="
+              + r.client()
+              + " query="
+              + (r.query() == null ? "-" : r.query())
+              + " proto="
+              + r.protocol()
+              + " upstream_ms="
+              + (r.upstreamNanos() < 0 ? "-" : Math.round(r.upstreamNanos() / 10_000.0) / 100.0)
+              + " request_id="
+              + r.requestId()
+              + " ua="
+              + quoted(r.userAgent()));
     };
+  }
+
+  /** A value that may hold spaces, in double quotes with quotes and backslashes escaped. */
+  private static String quoted(String value) {
+    if (value == null) {
+      return "-";
+    }
+    return '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
   }
 
   /** Lines dropped because the writer could not keep up. */

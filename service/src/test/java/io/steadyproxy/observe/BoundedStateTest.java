@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 
 import io.steadyproxy.SteadyProxy;
+import io.steadyproxy.proxy.ErrorClass;
 import io.steadyproxy.proxy.ExchangeRecord;
 import io.steadyproxy.testing.Observed;
 import io.steadyproxy.testing.PrometheusText;
@@ -77,7 +78,22 @@ class BoundedStateTest {
     String hostile =
         "/a\r\n2026-01-01T00:00:00Z INFO steadyproxy.access method=GET\u001b[2J\u0000\u007f\u0085";
     ExchangeRecord r =
-        new ExchangeRecord("/", "G\nET", hostile, 200, 1_000_000, 0, 2, "http://u\r:1", "x\ty");
+        new ExchangeRecord(
+            "/",
+            "G\nET",
+            hostile,
+            200,
+            1_000_000,
+            0,
+            2,
+            "http://u\r:1",
+            ErrorClass.CLIENT_ABORT,
+            "127.0.0.1",
+            "q=\u001b",
+            "HTTP/1.1",
+            "agent \"x\"\n",
+            "id",
+            5_000_000);
     LogRecord[] captured = new LogRecord[1];
     Logger access = Logger.getLogger("steadyproxy.access");
     Handler capture =
@@ -109,7 +125,10 @@ class BoundedStateTest {
     assertThat(line, containsString("path=/a\\x0d\\x0a2026-01-01T00:00:00Z"));
     assertThat(line, containsString("method=G\\x0aET"));
     assertThat(line, containsString("\\x1b[2J\\x00\\x7f\\u0085"));
-    assertThat(line, containsString("error=x\\x09y"));
+    assertThat(line, containsString("upstream=http://u\\x0d:1"));
+    assertThat(line, containsString("error=client_abort"));
+    assertThat(line, containsString("query=q=\\x1b"));
+    assertThat(line, containsString("ua=\"agent \\\"x\\\"\\x0a\""));
 
     // any logger's message and exception text, not only the access log
     LogRecord other = new LogRecord(Level.WARNING, "bad header from client: X\r\nInjected: 1");

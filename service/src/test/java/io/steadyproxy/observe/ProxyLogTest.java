@@ -74,7 +74,9 @@ class ProxyLogTest {
         text,
         matchesPattern(
             "(?s).*\\d{4}-\\d\\d-\\d\\dT[^ ]+Z INFO steadyproxy.access method=GET path=/ok/59 "
-                + "status=200 duration_ms=[\\d.]+ bytes_in=0 bytes_out=2 upstream=http://127.0.0.1:\\d+ route=/ error=-\n.*"));
+                + "status=200 duration_ms=[\\d.]+ bytes_in=0 bytes_out=2 upstream=http://127.0.0.1:\\d+ route=/ error=-"
+                + " client=127.0.0.1 query=q=1 proto=HTTP/1.1 upstream_ms=[\\d.]+"
+                + " request_id=[0-9a-f]{32} ua=-\n.*"));
     assertThat(text, containsString("path=/down status=502"));
     assertThat(text, containsString("error=connect_refused"));
     assertThat(text, containsString("steadyproxy.memory memory check rss_mb=450.0"));

@@ -36,9 +36,7 @@ class ErrorMappingTest {
       eventually("the request is logged", () -> !observed.accessLines().isEmpty());
       assertThat(observed.accessLines().getLast(), containsString("status=" + status));
       assertThat(observed.accessLines().getLast(), containsString("error=" + code));
-      assertThat(
-          Observed.metrics(proxy).value("steadyproxy_upstream_errors_total", "class", code),
-          is(1.0));
+      assertThat(Observed.metrics(proxy).value("steadyproxy_errors_total", "class", code), is(1.0));
       assertThat("no thread outlives the request", observed.newThreads(), empty());
     }
   }
@@ -206,8 +204,7 @@ class ErrorMappingTest {
         eventually("the request is logged", () -> !observed.accessLines().isEmpty());
         assertThat(observed.accessLines().getLast(), containsString("error=upstream_reset"));
         assertThat(
-            Observed.metrics(proxy)
-                .value("steadyproxy_upstream_errors_total", "class", "upstream_reset"),
+            Observed.metrics(proxy).value("steadyproxy_errors_total", "class", "upstream_reset"),
             is(1.0));
         assertThat(observed.newThreads(), empty());
       }

@@ -65,8 +65,7 @@ class FaultTest {
       eventually("the request is logged", () -> !observed.accessLines().isEmpty());
       assertThat(observed.accessLines().getLast(), containsString("error=read_timeout"));
       assertThat(
-          Observed.metrics(proxy)
-              .value("steadyproxy_upstream_errors_total", "class", "read_timeout"),
+          Observed.metrics(proxy).value("steadyproxy_errors_total", "class", "read_timeout"),
           is(1.0));
       assertThat(observed.newThreads(), empty());
     }
@@ -185,7 +184,7 @@ class FaultTest {
       // the counter itself, read whatever busy is: an absent series reads 0 and must then match
       assertThat(
           "every 503 is counted as pool_exhausted",
-          metrics.valueOrZero("steadyproxy_upstream_errors_total", "class", "pool_exhausted"),
+          metrics.valueOrZero("steadyproxy_errors_total", "class", "pool_exhausted"),
           is((double) busy));
       eventually("every request is logged", () -> observed.accessLines().size() == 1000);
       assertThat(

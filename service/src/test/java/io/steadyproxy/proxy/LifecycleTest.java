@@ -195,8 +195,7 @@ class LifecycleTest {
       eventually("the abort is logged", () -> !observed.accessLines().isEmpty());
       assertThat(observed.accessLines().getLast(), containsString("error=client_abort"));
       assertThat(
-          Observed.metrics(proxy)
-              .value("steadyproxy_upstream_errors_total", "class", "client_abort"),
+          Observed.metrics(proxy).value("steadyproxy_errors_total", "class", "client_abort"),
           is(1.0));
       assertThat(observed.newThreads(), empty());
     }
@@ -238,8 +237,7 @@ class LifecycleTest {
       eventually("the timeout is logged", () -> !observed.accessLines().isEmpty());
       assertThat(observed.accessLines().getLast(), containsString("error=write_timeout"));
       assertThat(
-          Observed.metrics(proxy)
-              .value("steadyproxy_upstream_errors_total", "class", "write_timeout"),
+          Observed.metrics(proxy).value("steadyproxy_errors_total", "class", "write_timeout"),
           is(1.0));
       client.close(); // an open client connection rightly keeps its connection thread
       assertThat(observed.newThreads(), empty());

@@ -217,8 +217,7 @@ public class PoolTest {
       eventually("the abort is logged", () -> !observed.accessLines().isEmpty());
       assertThat(observed.accessLines().getLast(), containsString("error=client_abort"));
       assertThat(
-          Observed.metrics(proxy)
-              .value("steadyproxy_upstream_errors_total", "class", "client_abort"),
+          Observed.metrics(proxy).value("steadyproxy_errors_total", "class", "client_abort"),
           is(1.0));
       assertThat(observed.newThreads(), empty());
     }

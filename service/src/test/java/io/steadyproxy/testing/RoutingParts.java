@@ -10,6 +10,7 @@ import io.steadyproxy.observe.ConnectionAdmission;
 import io.steadyproxy.observe.HealthService;
 import io.steadyproxy.observe.MemoryMonitor;
 import io.steadyproxy.observe.MemoryPolicy;
+import io.steadyproxy.observe.MetricsEndpoint;
 import io.steadyproxy.observe.ProxyMetrics;
 import io.steadyproxy.proxy.BodyBuffers;
 import io.steadyproxy.proxy.ClientDeadlines;
@@ -64,7 +65,8 @@ public final class RoutingParts implements AutoCloseable {
     endpoints =
         new ProxyRouting.Endpoints(
             new HealthService(memory, pool::stats, monitor, admission, InstantSource.system()),
-            new AdminService(s.admin().token(), monitor, InstantSource.system()));
+            new AdminService(s.admin().token(), monitor, InstantSource.system()),
+            new MetricsEndpoint());
     proxying =
         new ProxyRouting.Proxying(
             new ProxyHandler(
