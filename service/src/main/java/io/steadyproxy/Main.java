@@ -58,7 +58,7 @@ public final class Main {
       System.Logger config = System.getLogger("steadyproxy.config");
       result.warnings().forEach(w -> config.log(System.Logger.Level.WARNING, w));
       result.notices().forEach(n -> config.log(System.Logger.Level.INFO, n));
-      proxy = SteadyProxy.start(inputs, MemoryReader.system()); // reads the upstream CA file
+      proxy = SteadyProxy.start(s, inputs, MemoryReader.system()); // reads the CA file
     } catch (ConfigException e) {
       System.err.println("steadyproxy: " + e.getMessage());
       System.exit(2);

@@ -130,7 +130,22 @@ public final class SteadyProxy implements AutoCloseable {
    * @return the running proxy
    */
   public static SteadyProxy start(ConfigLoader.Inputs inputs, MemoryReader memory) {
-    return start(inputs.read().settings(), memory, Optional.of(inputs), InstantSource.system());
+    return start(inputs.read().settings(), inputs, memory);
+  }
+
+  /**
+   * Starts a proxy from settings already read from {@code inputs} (as {@link Main} reads them once,
+   * for the log and the sizing rule), re-reading the inputs only when the config file changes.
+   *
+   * @param settings the settings {@code inputs} gave
+   * @param inputs flags, environment and working directory, for reloads
+   * @param memory the memory seam
+   * @return the running proxy
+   * @throws ConfigException when the upstream CA file does not load
+   */
+  public static SteadyProxy start(
+      ProxySettings settings, ConfigLoader.Inputs inputs, MemoryReader memory) {
+    return start(settings, memory, Optional.of(inputs), InstantSource.system());
   }
 
   private static SteadyProxy start(

@@ -47,17 +47,19 @@ class GoldenConfigTest {
                 new Route("/api", URI.create("http://api:8080"), true),
                 new Route("/", URI.create("http://backend:8080"), false))));
     assertThat(s.routing().preserveHost(), is(false));
-    assertThat(s.pool().maxConnections(), is(100));
-    assertThat(s.pool().maxKeepaliveConnections(), is(20));
-    assertThat(s.pool().keepaliveExpiry(), is(Duration.ofSeconds(30)));
-    assertThat(s.pool().connectTimeout(), is(Duration.ofSeconds(10)));
-    assertThat(s.pool().readTimeout(), is(Duration.ofSeconds(60)));
-    assertThat(s.pool().writeTimeout(), is(Duration.ofSeconds(10)));
-    assertThat(s.pool().poolTimeout(), is(Duration.ofSeconds(5)));
-    assertThat(s.memory().checkInterval(), is(Duration.ofSeconds(30)));
-    assertThat(s.memory().maxUsageMb(), is(500L));
-    assertThat(s.memory().cleanupThresholdMb(), is(400L));
-    assertThat(s.memory().maxHeapPercent(), is(90));
+    assertThat(
+        s.pool(),
+        is(
+            new ProxySettings.Pool(
+                100,
+                20,
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(10),
+                Optional.empty())));
+    assertThat(s.memory(), is(new ProxySettings.Memory(Duration.ofSeconds(30), 500, 400, 90)));
     assertThat(s.server().maxClientConnections(), is(7024));
     assertThat(s.logging().file(), is(Optional.of(Path.of("/tmp/proxy.log"))));
     assertThat(s.server().maxRequestBodyBytes(), is(0L));

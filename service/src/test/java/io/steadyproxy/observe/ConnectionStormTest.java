@@ -18,6 +18,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -78,7 +79,11 @@ class ConnectionStormTest {
               .start();
       List<Socket> held = new ArrayList<>();
       try {
-        eventually("the proxy listens", () -> listens(admin));
+        // Helidon binds its listeners in parallel: the admin port alone says nothing of the other
+        eventually(
+            "the proxy listens on both ports",
+            Duration.ofSeconds(60), // a whole JVM starting while other tests load the machine
+            () -> listens(admin) && listens(port));
         assertThat(
             "the sizing rule warned at start",
             Files.readString(log),

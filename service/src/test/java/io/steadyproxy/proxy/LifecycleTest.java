@@ -19,6 +19,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -27,6 +28,8 @@ import org.junit.jupiter.api.Test;
 
 /** Shutdown, uploads that stop half-way, and writes the upstream does not take. */
 class LifecycleTest {
+  /** A whole JVM starting while other tests load the machine. */
+  private static final Duration CHILD_JVM_START = Duration.ofSeconds(60);
 
   @Test
   void shutdownLetsInFlightRequestsFinishThenRefusesNewOnes() throws Exception {
@@ -145,6 +148,7 @@ class LifecycleTest {
         int finalPort = port;
         eventually(
             "the proxy listens",
+            CHILD_JVM_START,
             () -> {
               try (Socket s = new Socket("127.0.0.1", finalPort)) {
                 return true;

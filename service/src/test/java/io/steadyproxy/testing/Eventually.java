@@ -1,6 +1,6 @@
 package io.steadyproxy.testing;
 
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 /**
  * The one way tests wait for something the proxy reaches on its own threads (a slot given back, a
@@ -28,10 +28,19 @@ public final class Eventually {
    * within 15 s, or at once if checking it throws.
    */
   public static void eventually(String what, Condition condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
+    eventually(what, Duration.ofSeconds(BOUND_SECONDS), condition);
+  }
+
+  /**
+   * As {@link #eventually(String, Condition)} with another bound: a child JVM starting on a loaded
+   * machine (a real launch, SIGTERM) can take longer than anything inside a running proxy.
+   */
+  public static void eventually(String what, Duration bound, Condition condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + bound.toNanos();
     while (!check(what, condition)) {
       if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("not within " + BOUND_SECONDS + " s: " + what);
+        throw new AssertionError("not within " + bound.toSeconds() + " s: " + what);
       }
       Thread.sleep(POLL_MILLIS);
     }
