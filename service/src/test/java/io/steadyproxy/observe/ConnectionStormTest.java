@@ -76,7 +76,9 @@ class ConnectionStormTest {
               .start();
       List<Socket> held = new ArrayList<>();
       try {
-        io.steadyproxy.proxy.PoolTest.eventually("the proxy listens", () -> listens(admin));
+        // both listeners: Helidon starts them in parallel, so the admin one may be bound first
+        io.steadyproxy.proxy.PoolTest.eventually(
+            "the proxy listens", () -> listens(admin) && listens(port));
         assertThat(
             "the sizing rule warned at start",
             Files.readString(log),
