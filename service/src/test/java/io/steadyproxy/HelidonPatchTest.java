@@ -25,10 +25,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The service carries a patched copy of Helidon 4.5.0's {@code PlainSocket} (see its Javadoc): an
- * idle connection waits for its next request with a 256-byte buffer instead of the released class's
- * fixed 8 KiB one. These tests pin what the patch relies on (it is the class loaded, and Helidon is
- * still the version it was made from) and what it must keep (every byte, in order; full 8 KiB reads
- * while a body streams in).
+ * idle connection waits for its next request with a 256-byte buffer (up to 1 KiB for a client with
+ * longer request heads) instead of the released class's fixed 8 KiB one. These tests pin what the
+ * patch relies on (it is the class loaded, and Helidon is still the version it was made from) and
+ * what it must keep (every byte, in order; full 8 KiB reads while a body streams in).
  */
 class HelidonPatchTest {
   private static final String CLASS_FILE = "io/helidon/common/socket/PlainSocket.class";
@@ -87,9 +87,29 @@ class HelidonPatchTest {
       assertThat(pair.socket.get().length, is(8192));
       assertThat("the rest", pair.socket.get().length, is(20_000 - 256 - 2 * 8192));
 
-      pair.send(1000);
-      assertThat("after a short read, small again", pair.socket.get().length, is(256));
-      assertThat(pair.socket.get().length, is(1000 - 256));
+      pair.send(100);
+      assertThat("after a short read, a small buffer again", pair.socket.get().length, is(100));
+    }
+  }
+
+  @Test
+  void aClientWithLongerHeadsGetsAWaitingBufferOfUpTo1KiB() throws Exception {
+    try (Pair pair = new Pair()) {
+      // a 700-byte head: each waiting read that comes back full doubles the next one
+      pair.send(700);
+      assertThat(pair.socket.get().length, is(256));
+      assertThat(pair.socket.get().length, is(700 - 256));
+      pair.send(700);
+      assertThat(pair.socket.get().length, is(512));
+      assertThat(pair.socket.get().length, is(700 - 512));
+      pair.send(700);
+      assertThat("in one read again", pair.socket.get().length, is(700));
+      // never more than 1 KiB while waiting
+      pair.send(3000);
+      assertThat(pair.socket.get().length, is(1024));
+      assertThat(pair.socket.get().length, is(3000 - 1024));
+      pair.send(3000);
+      assertThat(pair.socket.get().length, is(1024));
     }
   }
 

@@ -42,7 +42,8 @@ import java.util.Arrays;
  *
  * <ul>
  *   <li>a read after one that did not fill its buffer (the socket was emptied, so this one will
- *       probably wait for the client) uses a {@link #WAIT_LENGTH} buffer: an idle connection holds
+ *       probably wait for the client) uses a {@link #WAIT_LENGTH} buffer, grown up to {@link
+ *       #MAX_WAIT_LENGTH} for a client whose request heads are longer: an idle connection holds
  *       that instead of 8 KiB;
  *   <li>a read after a full one (a body streaming in) uses a {@link #BUFFER_LENGTH} buffer, as
  *       before, and hands it over without a copy when it comes back full.
@@ -57,13 +58,20 @@ public sealed class PlainSocket implements HelidonSocket permits TlsSocket {
   static final int BUFFER_LENGTH = 8 * 1024;
 
   /**
-   * The buffer of a read that probably waits: what an idle connection holds while parked in it.
-   * nginx waits with no buffer at all and allocates 1 KiB ({@code client_header_buffer_size}) once
-   * bytes arrive; a blocking read cannot wait without one, so this one is small: curl's request
-   * head (about 80 bytes) and most API clients' fit, and a longer head (a browser's, 400-900 bytes
-   * with cookies) takes one more read, of up to {@link #BUFFER_LENGTH}, which does not wait.
+   * The first buffer of a read that probably waits: what an idle connection holds while parked in
+   * it. nginx waits with no buffer at all and allocates 1 KiB ({@code client_header_buffer_size})
+   * once bytes arrive; a blocking read cannot wait without one, so this one starts small: curl's
+   * request head (about 80 bytes) and most API clients' fit.
    */
   static final int WAIT_LENGTH = 256;
+
+  /**
+   * The largest buffer a waiting read grows to: each time one comes back full (a longer head, such
+   * as a browser's with cookies, 400-900 bytes), the next waiting read of this socket gets twice
+   * the buffer, so such a client's heads soon arrive in one read again, as with Helidon's 8 KiB
+   * buffer.
+   */
+  static final int MAX_WAIT_LENGTH = 1024;
 
   private final Socket delegate;
   private final String childSocketId;
@@ -75,6 +83,9 @@ public sealed class PlainSocket implements HelidonSocket permits TlsSocket {
   // overlap (its DataReader is read by one thread at a time); a stale value only picks the other
   // buffer size, never wrong data.
   private boolean drained = true;
+
+  // The buffer size of this socket's next waiting read (WAIT_LENGTH .. MAX_WAIT_LENGTH).
+  private int waitLength = WAIT_LENGTH;
 
   /**
    * Plain socket.
@@ -178,7 +189,8 @@ public sealed class PlainSocket implements HelidonSocket permits TlsSocket {
   @Override
   public byte[] get() {
     try {
-      byte[] buffer = new byte[drained ? WAIT_LENGTH : BUFFER_LENGTH];
+      boolean waiting = drained;
+      byte[] buffer = new byte[waiting ? waitLength : BUFFER_LENGTH];
       int r = inputStream.read(buffer);
       if (r == -1) {
         return null; // end of data
@@ -187,6 +199,9 @@ public sealed class PlainSocket implements HelidonSocket permits TlsSocket {
             "Read 0 bytes, this should never happen with blocking socket");
       }
       drained = r < buffer.length;
+      if (waiting && !drained && waitLength < MAX_WAIT_LENGTH) {
+        waitLength *= 2;
+      }
       return drained ? Arrays.copyOf(buffer, r) : buffer;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
