@@ -48,7 +48,7 @@ class GoldenConfigTest {
     assertThat(s.maxMemoryUsageMb(), is(500L));
     assertThat(s.cleanupThresholdMb(), is(400L));
     assertThat(s.maxHeapPercent(), is(90));
-    assertThat(s.maxClientConnections(), is(7024));
+    assertThat(s.maxClientConnections(), is(14048));
     assertThat(s.logFile(), is(Optional.of(Path.of("/tmp/proxy.log"))));
   }
 }
