@@ -86,7 +86,7 @@ async def hold(port, n, mode, concurrency, on_open):
 
 # what each class is, for the table (anything else is summed into "everything else")
 LABELS = [
-    ("[B", "`byte[]`: Helidon's 8 KiB socket read buffer, thread name, ids"),
+    ("[B", "`byte[]`: the socket's read buffer (Helidon's was 8 KiB), thread name, ids"),
     ("jdk.internal.vm.StackChunk", "`StackChunk`: the parked virtual thread's stack"),
 ]
 
