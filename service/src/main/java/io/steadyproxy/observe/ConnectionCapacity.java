@@ -15,9 +15,9 @@ import java.util.Optional;
  *
  * The figures are measured (src-docs/performance.md, "Connection storm"): a warm proxy holds about
  * 9 MB of live heap with no client; an idle keep-alive client connection 8-10 KiB once the code is
- * compiled, up to 11.5 KiB before (bench/idle_cost.py; the storm held 7,729 of them in the
- * launcher's heap at 9.9 KiB each); a request in flight holds its upstream connection's 16 KiB read
- * buffer, a relay buffer of up to 64 KiB and its objects.
+ * compiled, up to 12 KiB before (bench/idle_cost.py; the storm held 7,729 of them in the launcher's
+ * heap at 9.9 KiB each); a request in flight holds its upstream connection's 16 KiB read buffer, a
+ * relay buffer of up to 64 KiB and its objects.
  *
  * @param heapMaxBytes the JVM's heap limit
  * @param maxHeapPercent {@code max_heap_percent}
