@@ -53,7 +53,7 @@ public enum Key {
   MAX_CLIENT_CONNECTIONS(
       "1000",
       false,
-      "Client connections served at once; more wait in the accept queue. Each holds about 15 KiB of"
+      "Client connections served at once; more wait in the accept queue. Each holds about 8 KiB of"
           + " heap while idle, more with a request in flight: raise it with the heap (PROXY_JAVA_OPTS)."
           + " Warned at start when above what the heap holds (sizing rule in operations.md); while"
           + " the heap is nearly full, new connections wait or get 503 whatever the cap."),

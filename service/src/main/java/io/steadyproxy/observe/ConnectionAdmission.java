@@ -13,12 +13,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code wait} before it gets a short 503 and is closed. Accepting resumes, with hysteresis, once a
  * reading after a collection is back under the lower marks.
  *
- * <p>Why: each client connection holds live heap for as long as it is open (Helidon's 8 KiB read
- * buffer, the parked virtual thread's stack, the connection objects: about 15 KiB when idle,
- * measured in src-docs/performance.md). A storm of connections fills a fixed heap within seconds,
- * long before the 30 s memory check runs, and an {@code OutOfMemoryError} then drops every
- * connection at once. Requests already held are never cut here; request shedding ({@link
- * MemoryMonitor}) starts {@link MemoryPolicy#HEAP_HYSTERESIS} points higher.
+ * <p>Why: each client connection holds live heap for as long as it is open (the parked virtual
+ * thread's stack, a 256-byte read buffer, the connection objects: about 8 KiB when idle, measured
+ * in src-docs/performance.md). A storm of connections fills a fixed heap within seconds, long
+ * before the 30 s memory check runs, and an {@code OutOfMemoryError} then drops every connection at
+ * once. Requests already held are never cut here; request shedding ({@link MemoryMonitor}) starts
+ * {@link MemoryPolicy#HEAP_HYSTERESIS} points higher.
  *
  * <p>Reacting costs almost nothing: a GC notification ({@link GcFeed}) takes one reading and flips
  * a volatile flag; the accept path reads that flag. Only a connection that arrives while accepting

@@ -10,22 +10,25 @@ import java.util.Optional;
  * capacity = (heap_max * (max_heap_percent - 10) / 100      the admission mark
  *             - 16 MiB                                       the proxy's own live data, warm
  *             - max_connections * 96 KiB)                    requests in flight (relay buffers)
- *            / 24 KiB                                        one client connection
+ *            / 12 KiB                                        one client connection
  * </pre>
  *
  * The figures are measured (src-docs/performance.md, "Connection storm"): a warm proxy holds about
- * 9 MB of live heap with no client; an idle keep-alive client connection about 15 KiB (an SSE
- * stream, with its upstream socket, more: the storm's mix averaged 24 KiB); a request in flight
- * holds its upstream connection's 16 KiB read buffer, a relay buffer of up to 64 KiB and its
- * objects.
+ * 9 MB of live heap with no client; an idle keep-alive client connection 8-10 KiB once the code is
+ * compiled, up to 12 KiB before (bench/idle_cost.py; the storm held 7,729 of them in the launcher's
+ * heap at 9.9 KiB each); a request in flight holds its upstream connection's 16 KiB read buffer, a
+ * relay buffer of up to 64 KiB and its objects.
  *
  * @param heapMaxBytes the JVM's heap limit
  * @param maxHeapPercent {@code max_heap_percent}
  * @param maxConnections {@code max_connections} (upstream connections, so requests in flight)
  */
 public record ConnectionCapacity(long heapMaxBytes, int maxHeapPercent, int maxConnections) {
-  /** Heap one client connection holds, idle or streaming, rounded up from the storm's mix. */
-  public static final long PER_CONNECTION_BYTES = 24 * 1024;
+  /**
+   * Heap one client connection holds, rounded up from the measured idle cost; what a stream holds
+   * beyond it is in {@link #IN_FLIGHT_BYTES}.
+   */
+  public static final long PER_CONNECTION_BYTES = 12 * 1024;
 
   /** Heap the proxy itself holds warm, with headroom: routes, metrics, JIT'd code's objects. */
   public static final long BASE_BYTES = 16L * 1024 * 1024;

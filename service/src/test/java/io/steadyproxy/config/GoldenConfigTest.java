@@ -60,7 +60,7 @@ class GoldenConfigTest {
                 Duration.ofSeconds(10),
                 Optional.empty())));
     assertThat(s.memory(), is(new ProxySettings.Memory(Duration.ofSeconds(30), 500, 400, 90)));
-    assertThat(s.server().maxClientConnections(), is(7024));
+    assertThat(s.server().maxClientConnections(), is(14048));
     assertThat(s.logging().file(), is(Optional.of(Path.of("/tmp/proxy.log"))));
     assertThat(s.server().maxRequestBodyBytes(), is(0L));
     // the pods keep serving this long after SIGTERM, so a rollout drops no request

@@ -154,10 +154,10 @@ class ConnectionAdmissionTest {
   @Test
   void theSizingRuleAtTheLaunchersHeap() {
     // -Xmx112m, max_heap_percent 90, max_connections 100:
-    // (112 MiB * 80 % - 16 MiB - 100 * 96 KiB) / 24 KiB
+    // (112 MiB * 80 % - 16 MiB - 100 * 96 KiB) / 12 KiB
     ConnectionCapacity launcher = new ConnectionCapacity(112 * MB, 90, 100);
     assertThat(
-        launcher.connections(), is((112 * MB / 100 * 80 - 16 * MB - 100 * 96 * 1024) / 24 / 1024));
+        launcher.connections(), is((112 * MB / 100 * 80 - 16 * MB - 100 * 96 * 1024) / 12 / 1024));
     assertThat(launcher.warning(1000), is(Optional.empty()));
     assertThat(
         launcher.warning(12_000).orElseThrow(), containsString("max_client_connections=12000"));

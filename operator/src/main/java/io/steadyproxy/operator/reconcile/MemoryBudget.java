@@ -62,7 +62,7 @@ public record MemoryBudget(
   }
 
   /** Heap one client connection holds in the proxy (its {@code ConnectionCapacity} rule). */
-  static final long CONNECTION_BYTES = 24 * 1024;
+  static final long CONNECTION_BYTES = 12 * 1024;
 
   /** Heap the proxy itself holds warm, with headroom (its {@code ConnectionCapacity} rule). */
   static final long PROXY_BASE_BYTES = 16L * 1024 * 1024;
