@@ -198,7 +198,7 @@ public final class SteadyProxy implements AutoCloseable {
 
     ExchangeRecord.Observer observer =
         effective.logging().accessLog()
-            ? both(metrics::exchange, ProxyLog.accessLog())
+            ? both(metrics::exchange, ProxyLog.accessLog(effective.logging().accessLogQuery()))
             : metrics::exchange;
     // Client-side timeouts and small-body buffering (issue 10): see ClientDeadlines, BodyBuffers.
     ClientDeadlines deadlines =

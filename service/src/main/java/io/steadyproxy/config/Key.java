@@ -122,7 +122,13 @@ public enum Key {
           + " event's fields, exception_class, exception_message, stack_trace)."),
   LOG_MAX_SIZE("10MB", false, "Size at which the log file rotates."),
   LOG_MAX_FILES("5", false, "Rotated log files kept (proxy.log.1 ... proxy.log.N)."),
-  ACCESS_LOG("true", false, "Write one line per request to the log.");
+  ACCESS_LOG("true", false, "Write one line per request to the log."),
+  ACCESS_LOG_QUERY(
+      "true",
+      false,
+      "Write each request's query string in its access line (query=...); false writes"
+          + " query=redacted for requests that have one, for queries that carry tokens or"
+          + " personal data.");
 
   private final String defaultValue;
   private final boolean live;

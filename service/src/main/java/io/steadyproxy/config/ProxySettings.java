@@ -236,6 +236,7 @@ public record ProxySettings(
    * @param maxBytes size at which the log file rotates (10 MB)
    * @param maxFiles rotated log files kept (5)
    * @param accessLog whether each request is logged
+   * @param accessLogQuery whether the access line shows the query string (else {@code redacted})
    */
   public record Logging(
       Optional<Path> file,
@@ -243,7 +244,8 @@ public record ProxySettings(
       LogFormat format,
       long maxBytes,
       int maxFiles,
-      boolean accessLog) {
+      boolean accessLog,
+      boolean accessLogQuery) {
 
     static Logging read(TypedValues v, Path workDir, List<String> notices) {
       String level = v.string(Key.LOG_LEVEL).toUpperCase(Locale.ROOT);
@@ -269,7 +271,8 @@ public record ProxySettings(
           format,
           Math.max(1024, v.bytes(Key.LOG_MAX_SIZE)),
           v.integer(Key.LOG_MAX_FILES, 1, 1000),
-          v.bool(Key.ACCESS_LOG));
+          v.bool(Key.ACCESS_LOG),
+          v.bool(Key.ACCESS_LOG_QUERY));
     }
 
     /**
@@ -397,6 +400,7 @@ public record ProxySettings(
       case LOG_MAX_SIZE -> logging.maxBytes();
       case LOG_MAX_FILES -> logging.maxFiles();
       case ACCESS_LOG -> logging.accessLog();
+      case ACCESS_LOG_QUERY -> logging.accessLogQuery();
     };
   }
 }

@@ -99,6 +99,16 @@ public final class ProxyLog implements AutoCloseable {
    * LogFields}, laid out by the log's format on the writer thread.
    */
   public static ExchangeRecord.Observer accessLog() {
+    return accessLog(true);
+  }
+
+  /**
+   * An exchange observer that writes the request log line.
+   *
+   * @param withQuery whether the query string is written; if not, a request that has one shows
+   *     {@code query=redacted} (access_log_query)
+   */
+  public static ExchangeRecord.Observer accessLog(boolean withQuery) {
     Logger access = Logger.getLogger(ACCESS);
     return r -> {
       if (!access.isLoggable(Level.INFO)) {
@@ -118,7 +128,7 @@ public final class ProxyLog implements AutoCloseable {
               .add("route", r.route())
               .add("error", r.error() == null ? null : r.error().code())
               .add("client", r.client())
-              .add("query", r.query())
+              .add("query", withQuery || r.query() == null ? r.query() : "redacted")
               .add("proto", r.protocol())
               .add(
                   "upstream_ms",

@@ -74,6 +74,56 @@ class BoundedStateTest {
   }
 
   @Test
+  void aRedactedQueryNeverReachesTheAccessLog() {
+    ExchangeRecord r =
+        new ExchangeRecord(
+            "/",
+            "GET",
+            "/login",
+            200,
+            1_000_000,
+            0,
+            2,
+            "http://u:1",
+            null,
+            "127.0.0.1",
+            "token=s3cret",
+            "HTTP/1.1",
+            null,
+            "id",
+            5_000_000);
+    assertThat(accessLine(ProxyLog.accessLog(true), r), containsString("query=token=s3cret"));
+    String redacted = accessLine(ProxyLog.accessLog(false), r);
+    assertThat(redacted, containsString("query=redacted"));
+    assertThat(redacted, not(containsString("s3cret")));
+  }
+
+  private static String accessLine(ExchangeRecord.Observer log, ExchangeRecord r) {
+    LogRecord[] captured = new LogRecord[1];
+    Logger access = Logger.getLogger("steadyproxy.access");
+    Handler capture =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            captured[0] = record;
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    access.addHandler(capture);
+    try {
+      log.completed(r);
+    } finally {
+      access.removeHandler(capture);
+    }
+    return LogFormatter.of(io.steadyproxy.config.LogFormat.TEXT).format(captured[0]);
+  }
+
+  @Test
   void controlCharactersInClientFieldsCannotForgeALogLine() {
     String hostile =
         "/a\r\n2026-01-01T00:00:00Z INFO steadyproxy.access method=GET\u001b[2J\u0000\u007f\u0085";
