@@ -217,8 +217,7 @@ public final class ProxyHandler implements Handler {
       }
       status = head.status();
       res.status(Status.create(head.status(), head.reason()));
-      head.copyTo(res.headers());
-      res.headers().set(RequestIds.HEADER, requestId); // ours, not a copy of the upstream's
+      head.copyTo(res.headers()); // without the upstream's X-Request-Id: ours is set already
       if (head.contentLength() >= 0
           && head.status() >= 200
           && head.status() != 204

@@ -190,7 +190,8 @@ record ResponseHead(
 
   /**
    * Copies the end-to-end fields to the client's response: hop-by-hop fields, those the Connection
-   * field names, and Content-Length (the server frames the body itself) stay behind.
+   * field names, Content-Length (the server frames the body itself) and X-Request-Id (the proxy
+   * sets its own, the one it sent upstream) stay behind.
    */
   void copyTo(ServerResponseHeaders to) {
     List<String> connection = null;
@@ -204,7 +205,9 @@ record ResponseHead(
     for (int i = 0; i < names.size(); i++) {
       String name = names.get(i);
       String lower = name.toLowerCase(Locale.ROOT);
-      if (!HopByHop.isHopByHop(lower, tokens) && !lower.equals("content-length")) {
+      if (!HopByHop.isHopByHop(lower, tokens)
+          && !lower.equals("content-length")
+          && !lower.equals("x-request-id")) {
         to.add(HeaderNames.create(name), values.get(i));
       }
     }
