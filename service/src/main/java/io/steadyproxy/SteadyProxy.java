@@ -15,6 +15,7 @@ import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 import io.steadyproxy.admin.AdminService;
+import io.steadyproxy.admin.AdminToken;
 import io.steadyproxy.config.ConfigLoader;
 import io.steadyproxy.config.ConfigReloader;
 import io.steadyproxy.config.ProxySettings;
@@ -204,7 +205,9 @@ public final class SteadyProxy implements AutoCloseable {
                         + ",\"max_bytes\":"
                         + bodyBuffers.max()
                         + "}");
-    AdminService admin = new AdminService(effective.adminToken(), monitor, clock);
+    AdminService admin =
+        new AdminService(
+            AdminToken.of(effective.adminToken(), effective.adminTokenFile()), monitor, clock);
     boolean adminSocket = effective.adminPort().isPresent();
 
     WebServerConfig.Builder builder =

@@ -2,6 +2,7 @@ package io.steadyproxy.config;
 
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
+import io.steadyproxy.admin.AdminToken;
 import io.steadyproxy.proxy.UpstreamTls;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
@@ -141,6 +142,19 @@ public final class ConfigLoader {
     } catch (IllegalArgumentException e) {
       throw v.error(Key.UPSTREAM_CA_FILE, e.getMessage());
     }
+    Optional<String> adminToken = v.optional(Key.ADMIN_TOKEN).filter(s -> !s.isBlank());
+    Optional<Path> adminTokenFile =
+        v.optional(Key.ADMIN_TOKEN_FILE).filter(s -> !s.isBlank()).map(Path::of);
+    if (adminToken.isPresent() && adminTokenFile.isPresent()) {
+      throw v.error(Key.ADMIN_TOKEN_FILE, "set admin_token or admin_token_file, not both");
+    }
+    if (adminTokenFile.isPresent()) {
+      try {
+        AdminToken.read(adminTokenFile.get()); // read once here, so a bad file fails at start
+      } catch (AdminToken.UnavailableException e) {
+        throw v.error(Key.ADMIN_TOKEN_FILE, e.getMessage());
+      }
+    }
     return new ProxySettings(
         v.string(Key.HOST),
         v.integer(Key.PORT, 0, 65535),
@@ -171,7 +185,8 @@ public final class ConfigLoader {
         v.cidrs(Key.TRUSTED_PROXIES),
         v.duration(Key.SHUTDOWN_DELAY, false),
         v.duration(Key.SHUTDOWN_GRACE_PERIOD, false),
-        v.optional(Key.ADMIN_TOKEN).filter(s -> !s.isBlank()),
+        adminToken,
+        adminTokenFile,
         logFile.isBlank() ? Optional.empty() : Optional.of(Path.of(logFile)),
         level,
         Math.max(1024, v.bytes(Key.LOG_MAX_SIZE)),

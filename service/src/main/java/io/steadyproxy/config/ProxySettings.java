@@ -43,6 +43,8 @@ import java.util.Optional;
  * @param shutdownDelay how long to keep serving, readiness DOWN, after SIGTERM (0 s)
  * @param shutdownGracePeriod how long in-flight requests may finish after SIGTERM (30 s)
  * @param adminToken bearer token for admin routes; empty means loopback-only
+ * @param adminTokenFile file the admin token is read from at each admin request, instead of {@code
+ *     adminToken}
  * @param logFile request/memory/error log ({@code proxy.log}); empty means stdout only
  * @param logLevel {@code java.util.logging} level name
  * @param logMaxBytes size at which the log file rotates (10 MB)
@@ -81,6 +83,7 @@ public record ProxySettings(
     Duration shutdownDelay,
     Duration shutdownGracePeriod,
     Optional<String> adminToken,
+    Optional<Path> adminTokenFile,
     Optional<Path> logFile,
     String logLevel,
     long logMaxBytes,
@@ -130,6 +133,7 @@ public record ProxySettings(
       case SHUTDOWN_DELAY -> shutdownDelay;
       case SHUTDOWN_GRACE_PERIOD -> shutdownGracePeriod;
       case ADMIN_TOKEN -> adminToken;
+      case ADMIN_TOKEN_FILE -> adminTokenFile;
       case LOG_FILE -> logFile;
       case LOG_LEVEL -> logLevel;
       case LOG_MAX_SIZE -> logMaxBytes;
@@ -173,6 +177,7 @@ public record ProxySettings(
         shutdownDelay,
         shutdownGracePeriod,
         adminToken,
+        adminTokenFile,
         logFile,
         logLevel,
         logMaxBytes,
