@@ -30,6 +30,9 @@ import java.util.regex.Pattern;
  * @param workers ProxyConfigs reconciled in parallel
  * @param resync how often every ProxyConfig is reconciled without an event
  * @param proxyImage the proxy image of ProxyConfigs that leave {@code spec.image} unset
+ * @param watchdogMaxRestarts pod restarts the watchdog may make across all ProxyConfigs per {@code
+ *     watchdogRestartWindow}; 0 for none
+ * @param watchdogRestartWindow the sliding window of that budget
  */
 public record OperatorConfig(
     List<String> namespaces,
@@ -44,7 +47,9 @@ public record OperatorConfig(
     int httpPort,
     int workers,
     Duration resync,
-    String proxyImage) {
+    String proxyImage,
+    int watchdogMaxRestarts,
+    Duration watchdogRestartWindow) {
 
   /**
    * This operator's version ({@code project.version}, from a resource Maven filters at build time);
@@ -101,6 +106,8 @@ public record OperatorConfig(
     SETTINGS.put("workers", "WORKERS");
     SETTINGS.put("resync-seconds", "RESYNC_SECONDS");
     SETTINGS.put("proxy-image", "PROXY_IMAGE");
+    SETTINGS.put("watchdog-max-restarts", "WATCHDOG_MAX_RESTARTS");
+    SETTINGS.put("watchdog-restart-window-seconds", "WATCHDOG_RESTART_WINDOW_SECONDS");
   }
 
   /**
@@ -149,7 +156,9 @@ public record OperatorConfig(
         integer(values, "http-port", 8080, 0, 65535),
         integer(values, "workers", 2, 1, 64),
         Duration.ofSeconds(integer(values, "resync-seconds", 600, 0, 86400)),
-        image(values, "proxy-image", DEFAULT_PROXY_IMAGE));
+        image(values, "proxy-image", DEFAULT_PROXY_IMAGE),
+        integer(values, "watchdog-max-restarts", 1, 0, 1000),
+        Duration.ofSeconds(integer(values, "watchdog-restart-window-seconds", 60, 1, 86400)));
   }
 
   /** {@code steadyproxy/proxy:<version>}, or {@code :latest} without a (filtered) version. */
@@ -283,6 +292,11 @@ public record OperatorConfig(
         + " resync="
         + resync.toSeconds()
         + "s proxyImage="
-        + proxyImage;
+        + proxyImage
+        + " watchdogRestartBudget="
+        + watchdogMaxRestarts
+        + "/"
+        + watchdogRestartWindow.toSeconds()
+        + "s";
   }
 }

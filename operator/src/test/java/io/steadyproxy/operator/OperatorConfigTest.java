@@ -24,6 +24,37 @@ class OperatorConfigTest {
     assertThat(config.httpPort(), is(8080));
     assertThat(config.leaseDuration(), is(Duration.ofSeconds(15)));
     assertThat(config.proxyImage(), is(OperatorConfig.DEFAULT_PROXY_IMAGE));
+    assertThat("one watchdog restart a minute", config.watchdogMaxRestarts(), is(1));
+    assertThat(config.watchdogRestartWindow(), is(Duration.ofSeconds(60)));
+  }
+
+  @Test
+  void theWatchdogsRestartBudgetIsAnOperatorSetting() {
+    OperatorConfig config =
+        OperatorConfig.parse(
+            new String[] {"--watchdog-max-restarts=3"},
+            Map.of("WATCHDOG_RESTART_WINDOW_SECONDS", "600", "WATCHDOG_MAX_RESTARTS", "9"));
+    assertThat(config.watchdogMaxRestarts(), is(3));
+    assertThat(config.watchdogRestartWindow(), is(Duration.ofMinutes(10)));
+    assertThat(
+        "0 turns restarts off everywhere",
+        OperatorConfig.parse(new String[] {"--watchdog-max-restarts=0"}, Map.of())
+            .watchdogMaxRestarts(),
+        is(0));
+    assertError(
+        new String[0],
+        Map.of("WATCHDOG_MAX_RESTARTS", "-1"),
+        "--watchdog-max-restarts (WATCHDOG_MAX_RESTARTS) must be between 0 and 1000, got -1");
+    assertError(
+        new String[] {"--watchdog-restart-window-seconds=0"},
+        Map.of(),
+        "--watchdog-restart-window-seconds (WATCHDOG_RESTART_WINDOW_SECONDS) must be between 1 and"
+            + " 86400, got 0");
+    assertError(
+        new String[] {"--watchdog-restart-window-seconds=1m"},
+        Map.of(),
+        "--watchdog-restart-window-seconds (WATCHDOG_RESTART_WINDOW_SECONDS) must be a whole"
+            + " number, got '1m'");
   }
 
   @Test
@@ -129,7 +160,8 @@ class OperatorConfigTest {
         Map.of(),
         "unknown flag --color; known: --namespaces, --leader-election, "
             + "--lease-name, --lease-namespace, --identity, --lease-duration-seconds, --http-host, --http-port, --workers, "
-            + "--resync-seconds, --proxy-image");
+            + "--resync-seconds, --proxy-image, --watchdog-max-restarts,"
+            + " --watchdog-restart-window-seconds");
     assertError(new String[] {"--http-port"}, Map.of(), "--http-port needs a value");
   }
 

@@ -123,6 +123,7 @@ class OperatorTest {
                 .withLabels(Ownership.labels(proxy))
                 .endMetadata()
                 .withNewStatus()
+                .withPhase("Running")
                 .withPodIP("10.0.0.1")
                 .addNewCondition()
                 .withType("Ready")

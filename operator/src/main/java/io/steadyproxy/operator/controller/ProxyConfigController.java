@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
@@ -37,6 +38,7 @@ public final class ProxyConfigController implements AutoCloseable {
   private final InformerSet<ConfigMap> configMaps;
   private final InformerSet<Deployment> deployments;
   private final InformerSet<Service> services;
+  private final InformerSet<PodDisruptionBudget> budgets;
   private final WorkQueue queue;
   private final ScheduledExecutorService delayer;
   private final ProxyConfigReconciler reconciler;
@@ -116,6 +118,17 @@ public final class ProxyConfigController implements AutoCloseable {
                     .withLabel(Ownership.MANAGED_BY_LABEL, Ownership.MANAGED_BY),
             0,
             ownedHandler);
+    this.budgets =
+        new InformerSet<>(
+            "PodDisruptionBudget",
+            namespaces,
+            ns ->
+                (ns == null
+                        ? client.policy().v1().podDisruptionBudget().inAnyNamespace()
+                        : client.policy().v1().podDisruptionBudget().inNamespace(ns))
+                    .withLabel(Ownership.MANAGED_BY_LABEL, Ownership.MANAGED_BY),
+            0,
+            ownedHandler);
     this.reconciler =
         new ProxyConfigReconciler(
             client,
@@ -123,6 +136,7 @@ public final class ProxyConfigController implements AutoCloseable {
             configMaps,
             deployments,
             services,
+            budgets,
             clock,
             new ProxyConfigEvents(client, clock, instance),
             defaultProxyImage);
@@ -138,6 +152,7 @@ public final class ProxyConfigController implements AutoCloseable {
     configMaps.start();
     deployments.start();
     services.start();
+    budgets.start();
     proxyConfigs.start();
     for (int i = 0; i < workerCount; i++) {
       Thread worker = Thread.ofPlatform().name("reconciler-" + i).daemon().start(this::work);
@@ -183,7 +198,7 @@ public final class ProxyConfigController implements AutoCloseable {
   }
 
   private List<InformerSet<?>> informers() {
-    return List.of(proxyConfigs, configMaps, deployments, services);
+    return List.of(proxyConfigs, configMaps, deployments, services, budgets);
   }
 
   private void work() {

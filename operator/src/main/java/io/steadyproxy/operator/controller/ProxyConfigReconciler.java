@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -14,6 +15,7 @@ import io.steadyproxy.operator.crd.ProxyConfigStatus;
 import io.steadyproxy.operator.crd.SecretKeyRef;
 import io.steadyproxy.operator.reconcile.DesiredConfigMap;
 import io.steadyproxy.operator.reconcile.DesiredDeployment;
+import io.steadyproxy.operator.reconcile.DesiredPodDisruptionBudget;
 import io.steadyproxy.operator.reconcile.DesiredService;
 import io.steadyproxy.operator.reconcile.DesiredStatus;
 import io.steadyproxy.operator.reconcile.OwnedFields;
@@ -29,8 +31,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One reconcile of one ProxyConfig: validate, apply the three owned objects, then write the status
- * the Deployment's real state implies. Idempotent: with nothing changed, it reads caches and writes
+ * One reconcile of one ProxyConfig: validate, apply the owned objects, then write the status the
+ * Deployment's real state implies. Idempotent: with nothing changed, it reads caches and writes
  * nothing.
  */
 public final class ProxyConfigReconciler {
@@ -55,6 +57,7 @@ public final class ProxyConfigReconciler {
   private final InformerSet<ConfigMap> configMaps;
   private final InformerSet<Deployment> deployments;
   private final InformerSet<Service> services;
+  private final InformerSet<PodDisruptionBudget> budgets;
   private final Clock clock;
   private final ProxyConfigEvents events;
   private final String defaultProxyImage;
@@ -69,6 +72,7 @@ public final class ProxyConfigReconciler {
       InformerSet<ConfigMap> configMaps,
       InformerSet<Deployment> deployments,
       InformerSet<Service> services,
+      InformerSet<PodDisruptionBudget> budgets,
       Clock clock,
       ProxyConfigEvents events,
       String defaultProxyImage) {
@@ -80,6 +84,7 @@ public final class ProxyConfigReconciler {
     this.configMaps = configMaps;
     this.deployments = deployments;
     this.services = services;
+    this.budgets = budgets;
     this.clock = clock;
   }
 
@@ -126,6 +131,7 @@ public final class ProxyConfigReconciler {
                   OwnedFields::drifted,
                   OwnedFields::corrected)
               .object();
+      applyDisruptionBudget(proxy);
       String checksum = ProxyConfigFile.checksum(ProxyConfigFile.render(proxy.getSpec()));
       Optional<SpecProblem> referenceProblem =
           adminTokenSecretProblem(proxy).or(() -> upstreamCaProblem(proxy));
@@ -144,6 +150,37 @@ public final class ProxyConfigReconciler {
       // A bug or an unexpected object must not kill the worker; retry with backoff and say so.
       LOG.log(Level.SEVERE, "reconcile of " + namespace + "/" + name + " failed", e);
       return Result.ERROR;
+    }
+  }
+
+  /**
+   * Creates or corrects the PodDisruptionBudget when the ProxyConfig wants one, and deletes ours
+   * when it no longer does (scaled to one replica). A same-named budget we don't control is left
+   * alone: it is the user's, and it still bounds evictions.
+   */
+  private void applyDisruptionBudget(ProxyConfig proxy) {
+    String namespace = proxy.getMetadata().getNamespace();
+    PodDisruptionBudget cached = budgets.get(namespace, DesiredPodDisruptionBudget.name(proxy));
+    if (cached != null && !DesiredPodDisruptionBudget.controlledByAProxyConfig(cached)) {
+      LOG.info(
+          () ->
+              "PodDisruptionBudget "
+                  + namespace
+                  + "/"
+                  + cached.getMetadata().getName()
+                  + " exists and is not ours; leaving it alone");
+      return;
+    }
+    Optional<PodDisruptionBudget> desired = DesiredPodDisruptionBudget.desired(proxy);
+    if (desired.isPresent()) {
+      applier.apply(
+          desired.get(),
+          cached,
+          DesiredPodDisruptionBudget::drifted,
+          DesiredPodDisruptionBudget::corrected);
+    } else if (cached != null
+        && DesiredPodDisruptionBudget.controlledBy(cached, proxy.getMetadata().getUid())) {
+      client.resource(cached).delete();
     }
   }
 

@@ -159,7 +159,9 @@ public class ProxyConfigSpec {
       "Container resources. The memory limit must exceed maxMemoryUsageMb; when unset it is maxMemoryUsageMb + 25%.")
   private ResourceRequirements resources;
 
-  @JsonPropertyDescription("Secret key holding the admin bearer token (PROXY_ADMIN_TOKEN).")
+  @JsonPropertyDescription(
+      "Secret key holding the admin bearer token, mounted into the pods as a file the proxy reads"
+          + " at each admin request (PROXY_ADMIN_TOKEN_FILE): a rotated Secret needs no restart.")
   private SecretKeyRef adminTokenSecretRef;
 
   @JsonPropertyDescription("The Service in front of the proxy pods.")

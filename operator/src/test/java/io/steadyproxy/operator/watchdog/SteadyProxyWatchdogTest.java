@@ -66,7 +66,8 @@ class SteadyProxyWatchdogTest {
             p -> Optional.of(tokenGiven),
             actions,
             clock,
-            metrics);
+            metrics,
+            new RestartBudget(10, Duration.ofMinutes(1)));
   }
 
   @AfterEach
@@ -103,9 +104,12 @@ class SteadyProxyWatchdogTest {
     tokenGiven = "wrong";
     pod("edge-a", 450);
     watchdog.tick();
-    assertThat(metrics.watchdogCleanups("failed"), is(1L));
+    assertThat(metrics.watchdogCleanups("auth_failed"), is(1L));
     assertThat(actions.cleanups, is(empty()));
-    assertThat(actions.reasons(), contains("MemoryCleanupFailed"));
+    assertThat(actions.reasons(), contains("MemoryCleanupFailed", "AuthFailed"));
+    assertThat(
+        proxyConfig.getStatus().condition("WatchdogHealthy").orElseThrow().getReason(),
+        is("AuthFailed"));
   }
 
   @Test
@@ -145,10 +149,10 @@ class SteadyProxyWatchdogTest {
     pod("edge-a", 600);
     pod("edge-b", 100);
     watchdog.tick();
-    assertThat(actions.deletedPods, is(empty()));
+    assertThat(actions.evictedPods, is(empty()));
     clock.advance(Duration.ofSeconds(30));
     watchdog.tick();
-    assertThat(actions.deletedPods, contains("edge-a"));
+    assertThat(actions.evictedPods, contains("edge-a"));
   }
 
   @Test
@@ -185,7 +189,10 @@ class SteadyProxyWatchdogTest {
             clock); // the proxy limits cleanups to one per 10 s on the same clock the test moves
     RunningProxy running = new RunningProxy(proxy, rss);
     proxies.put(name, running);
-    pods.put(name, new ProxyPod(name, "uid-" + name, "10.0.0." + pods.size(), true, false));
+    pods.put(
+        name,
+        new ProxyPod(
+            name, "uid-" + name, "10.0.0." + pods.size(), true, true, false, clock.instant()));
     return running;
   }
 }
