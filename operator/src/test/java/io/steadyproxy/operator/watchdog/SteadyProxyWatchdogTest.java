@@ -155,6 +155,31 @@ class SteadyProxyWatchdogTest {
     assertThat(actions.evictedPods, contains("edge-a"));
   }
 
+  /**
+   * The case of issue 13, with the real proxy: above its maximum after its own cleanup it sheds
+   * load, says so in {@code /health} and goes NotReady; the watchdog still reads it and evicts it.
+   */
+  @Test
+  void aRealProxyThatShedsLoadIsNotReadyAndStillRestarted() {
+    proxyConfig.getSpec().getWatchdog().setRestartPods(true);
+    proxyConfig.getSpec().getWatchdog().setRestartAfterChecks(2);
+    RunningProxy stuck = pod("edge-a", 600);
+    pod("edge-b", 100);
+    stuck.proxy().monitor().check(); // its own memory check: full cleanup, still above: shed
+    assertThat(stuck.proxy().monitor().shedding(), is(true));
+    ProxyPod a = pods.get("edge-a");
+    // the kubelet's readiness probe sees the shedding proxy as NotReady
+    pods.put("edge-a", new ProxyPod(a.name(), a.uid(), a.ip(), true, false, false, a.created()));
+    watchdog.tick();
+    assertThat(metrics.watchdogChecks("shedding"), is(1L));
+    clock.advance(Duration.ofSeconds(30));
+    watchdog.tick();
+    assertThat(actions.evictedPods, contains("edge-a"));
+    assertThat(
+        actions.events.stream().anyMatch(e -> e.message().contains("kept shedding load")),
+        is(true));
+  }
+
   @Test
   void anUnreachablePodIsSkippedAndCounted() {
     RunningProxy gone = pod("edge-a", 450);
