@@ -438,7 +438,7 @@ def run_soak(procs, ups, args):
     h = health(port)
     m = metrics(port)
     upstream_errors = {re.sub(r'.*class="([^"]*)".*', r"\1", k): int(v)
-                       for k, v in metric_values(m, "steadyproxy_upstream_errors").items() if v}
+                       for k, v in metric_values(m, "steadyproxy_errors").items() if v}
     alive = proxy.poll() is None
     procs.stop(proxy)
 

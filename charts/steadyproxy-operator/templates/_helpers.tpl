@@ -108,6 +108,11 @@ charts-test's RbacRulesTest pins this exact set.
 - apiGroups: ["apps"]
   resources: ["deployments"]
   verbs: ["get", "list", "watch", "create", "update"]
+# Owned HorizontalPodAutoscalers (spec.autoscaling): informer, ObjectApplier (get, create,
+# update) and the delete when the spec drops autoscaling.
+- apiGroups: ["autoscaling"]
+  resources: ["horizontalpodautoscalers"]
+  verbs: ["get", "list", "watch", "create", "update", "delete"]
 # The Secrets named by spec.adminTokenSecretRef and a Secret spec.upstreamCaRef: read by name
 # only, never listed or watched.
 - apiGroups: [""]

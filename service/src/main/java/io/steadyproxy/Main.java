@@ -7,12 +7,12 @@ import io.steadyproxy.observe.ConnectionCapacity;
 import io.steadyproxy.observe.MemoryReader;
 import io.steadyproxy.observe.ProxyLog;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * Starts SteadyProxy: read the settings once, set up the log, start the proxy, stop it gracefully
  * on SIGTERM. Bad settings end the process with exit code 2 and one line naming the key and its
- * source.
+ * source. {@code --help}, {@code --version} and {@code --check} (validate the settings from every
+ * source, then exit 0 or 2) work anywhere on the command line.
  */
 public final class Main {
   private Main() {}
@@ -21,44 +21,49 @@ public final class Main {
    * @param args flags such as {@code --host 0.0.0.0 --port 8000 --upstream http://backend:8080}
    */
   public static void main(String[] args) {
-    if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
-      System.out.print(Usage.text());
-      return;
+    CommandLine command = CommandLine.parse(args);
+    switch (command.mode()) {
+      case HELP -> {
+        System.out.print(Usage.text());
+        return;
+      }
+      case VERSION -> {
+        System.out.println(Version.line());
+        return;
+      }
+      case RUN, CHECK -> {}
     }
     ConfigLoader.Inputs inputs =
-        new ConfigLoader.Inputs(List.of(args), System.getenv(), Path.of(""));
-    ProxySettings settings;
+        new ConfigLoader.Inputs(command.settings(), System.getenv(), Path.of(""));
+    ConfigLoader.Result result;
     ProxyLog log;
+    SteadyProxy proxy;
     try {
-      ConfigLoader.Result result = inputs.read();
-      settings = result.settings();
+      result = inputs.read();
+      checkHeap(result.settings());
+      if (command.mode() == CommandLine.Mode.CHECK) {
+        result.warnings().forEach(w -> System.err.println("steadyproxy: warning: " + w));
+        result.notices().forEach(n -> System.out.println("steadyproxy: " + n));
+        System.out.print(CheckReport.text(result.settings()));
+        return;
+      }
+      ProxySettings s = result.settings();
       log =
           ProxyLog.install(
-              settings.logFile(),
-              settings.logMaxBytes(),
-              settings.logMaxFiles(),
-              settings.logLevel());
-      result
-          .warnings()
-          .forEach(w -> System.getLogger("steadyproxy.config").log(System.Logger.Level.WARNING, w));
-      // the sizing rule: refuse a heap that cannot hold the proxy itself and one connection
-      long heap = Runtime.getRuntime().maxMemory();
-      if (new ConnectionCapacity(heap, settings.maxHeapPercent(), settings.maxConnections())
-          .impossible()) {
-        throw new ConfigException(
-            "max_client_connections",
-            "the JVM heap limit (" + heap / (1024 * 1024) + " MiB)",
-            "this heap cannot hold the proxy's own "
-                + ConnectionCapacity.BASE_BYTES / (1024 * 1024)
-                + " MiB and one client connection under the admission mark (sizing rule in"
-                + " operations.md); raise -Xmx in PROXY_JAVA_OPTS");
-      }
+              s.logging().file(),
+              s.logging().maxBytes(),
+              s.logging().maxFiles(),
+              s.logging().level(),
+              s.logging().format());
+      System.Logger config = System.getLogger("steadyproxy.config");
+      result.warnings().forEach(w -> config.log(System.Logger.Level.WARNING, w));
+      result.notices().forEach(n -> config.log(System.Logger.Level.INFO, n));
+      proxy = SteadyProxy.start(s, inputs, MemoryReader.system()); // reads the CA file
     } catch (ConfigException e) {
       System.err.println("steadyproxy: " + e.getMessage());
       System.exit(2);
       return;
     }
-    SteadyProxy proxy = SteadyProxy.start(inputs, MemoryReader.system());
     Thread shutdown =
         new Thread(
             () -> {
@@ -75,12 +80,30 @@ public final class Main {
     System.getLogger("steadyproxy")
         .log(
             System.Logger.Level.INFO,
-            "SteadyProxy listening on http://"
-                + settings.host()
+            "SteadyProxy "
+                + Version.current()
+                + " listening on http://"
+                + result.settings().server().host()
                 + ":"
                 + proxy.port()
                 + " (admin and health on port "
                 + proxy.adminPort()
                 + ")");
+  }
+
+  /** The sizing rule: refuse a heap that cannot hold the proxy itself and one connection. */
+  private static void checkHeap(ProxySettings settings) {
+    long heap = Runtime.getRuntime().maxMemory();
+    if (new ConnectionCapacity(
+            heap, settings.memory().maxHeapPercent(), settings.pool().maxConnections())
+        .impossible()) {
+      throw new ConfigException(
+          "max_client_connections",
+          "the JVM heap limit (" + heap / (1024 * 1024) + " MiB)",
+          "this heap cannot hold the proxy's own "
+              + ConnectionCapacity.BASE_BYTES / (1024 * 1024)
+              + " MiB and one client connection under the admission mark (sizing rule in"
+              + " operations.md); raise -Xmx in PROXY_JAVA_OPTS");
+    }
   }
 }

@@ -9,49 +9,45 @@ import io.helidon.service.registry.Services;
 import io.helidon.webserver.ErrorHandling;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
-import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
-import io.helidon.webserver.observe.metrics.MetricsObserver;
 import io.steadyproxy.admin.AdminService;
 import io.steadyproxy.admin.AdminToken;
+import io.steadyproxy.config.ConfigException;
 import io.steadyproxy.config.ConfigLoader;
 import io.steadyproxy.config.ConfigReloader;
+import io.steadyproxy.config.Key;
 import io.steadyproxy.config.ProxySettings;
-import io.steadyproxy.config.Route;
 import io.steadyproxy.demo.DemoUpstream;
 import io.steadyproxy.observe.AdmissionGate;
 import io.steadyproxy.observe.ConnectionAdmission;
 import io.steadyproxy.observe.ConnectionCapacity;
 import io.steadyproxy.observe.HealthService;
 import io.steadyproxy.observe.MemoryMonitor;
-import io.steadyproxy.observe.MemoryPolicy;
 import io.steadyproxy.observe.MemoryReader;
+import io.steadyproxy.observe.MetricsEndpoint;
 import io.steadyproxy.observe.ProxyLog;
 import io.steadyproxy.observe.ProxyMetrics;
 import io.steadyproxy.proxy.BodyBuffers;
 import io.steadyproxy.proxy.ClientDeadlines;
-import io.steadyproxy.proxy.ConnectionCloseFilter;
 import io.steadyproxy.proxy.DirectErrors;
-import io.steadyproxy.proxy.DotSegmentFilter;
-import io.steadyproxy.proxy.ErrorResponses;
 import io.steadyproxy.proxy.ExchangeRecord;
 import io.steadyproxy.proxy.PassThroughEncoding;
 import io.steadyproxy.proxy.PoolStats;
 import io.steadyproxy.proxy.ProxyHandler;
 import io.steadyproxy.proxy.Routes;
-import io.steadyproxy.proxy.UpstreamException;
 import io.steadyproxy.proxy.UpstreamPool;
 import io.steadyproxy.proxy.UpstreamTls;
+import io.steadyproxy.routing.Route;
 import java.net.URI;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * One running SteadyProxy, wired from its settings: the web server (with an optional admin socket),
@@ -135,7 +131,22 @@ public final class SteadyProxy implements AutoCloseable {
    * @return the running proxy
    */
   public static SteadyProxy start(ConfigLoader.Inputs inputs, MemoryReader memory) {
-    return start(inputs.read().settings(), memory, Optional.of(inputs), InstantSource.system());
+    return start(inputs.read().settings(), inputs, memory);
+  }
+
+  /**
+   * Starts a proxy from settings already read from {@code inputs} (as {@link Main} reads them once,
+   * for the log and the sizing rule), re-reading the inputs only when the config file changes.
+   *
+   * @param settings the settings {@code inputs} gave
+   * @param inputs flags, environment and working directory, for reloads
+   * @param memory the memory seam
+   * @return the running proxy
+   * @throws ConfigException when the upstream CA file does not load
+   */
+  public static SteadyProxy start(
+      ProxySettings settings, ConfigLoader.Inputs inputs, MemoryReader memory) {
+    return start(settings, memory, Optional.of(inputs), InstantSource.system());
   }
 
   private static SteadyProxy start(
@@ -143,9 +154,10 @@ public final class SteadyProxy implements AutoCloseable {
       MemoryReader memory,
       Optional<ConfigLoader.Inputs> inputs,
       InstantSource clock) {
+    SSLSocketFactory tls = tls(settings); // the one setting that can still fail: before any thread
     Optional<DemoUpstream> demo = Optional.empty();
     ProxySettings effective = settings;
-    if (settings.routes().isEmpty()) {
+    if (settings.routing().routes().isEmpty()) {
       DemoUpstream upstream = DemoUpstream.start();
       demo = Optional.of(upstream);
       effective = withDemo(settings, upstream);
@@ -161,7 +173,7 @@ public final class SteadyProxy implements AutoCloseable {
     Supplier<PoolStats> poolStats = () -> upstreams.get().pool().stats();
 
     ProxyMetrics metrics = new ProxyMetrics(Services.get(MeterRegistry.class), poolStats, memory);
-    upstreams.set(dispatch(effective, metrics));
+    upstreams.set(dispatch(effective, metrics, tls));
     MemoryMonitor monitor =
         new MemoryMonitor(
             memory,
@@ -172,26 +184,29 @@ public final class SteadyProxy implements AutoCloseable {
                   return all == 1 ? pool.evictAllIdle() : pool.evictExpired();
                 }),
             metrics,
-            policy(effective),
+            FromSettings.memoryPolicy(effective.memory()),
             () -> upstreams.get().pool().stats().inUse() == 0);
     // Connection storms: stop accepting within a GC of the heap filling, not on the monitor's tick
     ConnectionAdmission admission =
         new ConnectionAdmission(
             memory,
             metrics,
-            policy(effective),
+            FromSettings.memoryPolicy(effective.memory()),
             ConnectionAdmission.WAIT,
             ConnectionAdmission.GC_EVERY);
     AdmissionGate gate = new AdmissionGate(admission);
     capacityWarning(effective);
 
     ExchangeRecord.Observer observer =
-        effective.accessLog() ? both(metrics::exchange, ProxyLog.accessLog()) : metrics::exchange;
+        effective.logging().accessLog()
+            ? both(metrics::exchange, ProxyLog.accessLog())
+            : metrics::exchange;
     // Client-side timeouts and small-body buffering (issue 10): see ClientDeadlines, BodyBuffers.
     ClientDeadlines deadlines =
-        new ClientDeadlines(clientTimeouts(effective), p -> metrics.clientTimeout(p.label()));
+        new ClientDeadlines(
+            FromSettings.clientTimeouts(effective.client()), p -> metrics.clientTimeout(p.label()));
     BodyBuffers bodyBuffers =
-        new BodyBuffers(effective.clientBodyBufferSize(), effective.clientBodyBuffersMax());
+        new BodyBuffers(effective.client().bodyBufferSize(), effective.client().bodyBuffersMax());
     metrics.bodyBuffers(bodyBuffers::used, bodyBuffers::max);
     ProxyHandler handler =
         new ProxyHandler(upstreams::get, monitor::shedding, observer, deadlines, bodyBuffers);
@@ -207,13 +222,17 @@ public final class SteadyProxy implements AutoCloseable {
                         + "}");
     AdminService admin =
         new AdminService(
-            AdminToken.of(effective.adminToken(), effective.adminTokenFile()), monitor, clock);
-    boolean adminSocket = effective.adminPort().isPresent();
+            AdminToken.of(effective.admin().token(), effective.admin().tokenFile()),
+            monitor,
+            clock);
+    ProxyRouting.Endpoints endpoints =
+        new ProxyRouting.Endpoints(health, admin, new MetricsEndpoint());
+    boolean adminSocket = effective.admin().port().isPresent();
 
     WebServerConfig.Builder builder =
         WebServer.builder()
-            .host(effective.host())
-            .port(effective.port())
+            .host(effective.server().host())
+            .port(effective.server().port())
             // memory-driven admission first (a refused socket costs nothing more), then the accept
             // hook of the client deadlines; the head's progress comes from the receive listener
             .connectionOptions(
@@ -235,7 +254,7 @@ public final class SteadyProxy implements AutoCloseable {
             .directHandlers(DirectErrors.handlers())
             // let parser errors reach DirectErrors with their (safe) message, e.g. to answer 431
             .errorHandling(ErrorHandling.builder().includeEntity(true).build())
-            .shutdownGracePeriod(effective.shutdownGracePeriod())
+            .shutdownGracePeriod(effective.server().shutdownGracePeriod())
             .shutdownHook(false)
             .featuresDiscoverServices(false)
             .addFeature(
@@ -245,29 +264,22 @@ public final class SteadyProxy implements AutoCloseable {
                     lifecycle,
                     adminSocket ? ADMIN_SOCKET : WebServer.DEFAULT_SOCKET_NAME))
             .routing(
-                r -> {
-                  r.addFilter(deadlines.filter()) // outermost: the response has ended after it
-                      .addFilter(
-                          new DotSegmentFilter(
-                              adminSocket ? List.of() : DotSegmentFilter.OWN_ENDPOINTS))
-                      .addFilter(new ConnectionCloseFilter());
-                  r.error(UpstreamException.class, (req, res, e) -> ErrorResponses.send(res, e));
-                  if (!adminSocket) {
-                    r.register("/health", health).register("/admin", admin);
-                  }
-                  r.any(handler);
-                });
-    builder.maxTcpConnections(effective.maxClientConnections());
+                r ->
+                    ProxyRouting.routing(
+                        r,
+                        adminSocket ? Optional.empty() : Optional.of(endpoints),
+                        Optional.of(new ProxyRouting.Proxying(handler, deadlines.filter()))));
+    builder.maxTcpConnections(effective.server().maxClientConnections());
     // Plain sockets: Helidon's NIO socket keeps an 8 KiB read and an 8 KiB write buffer per
     // connection, the plain one only the read buffer. Measured: 8 KiB less heap per idle client
     // connection (about a third) at the same requests/s (make bench, 64 and 256 connections).
     builder.useNio(false);
-    if (effective.maxRequestBodyBytes() > 0) {
-      builder.maxPayloadSize(effective.maxRequestBodyBytes());
+    if (effective.server().maxRequestBodyBytes() > 0) {
+      builder.maxPayloadSize(effective.server().maxRequestBodyBytes());
     }
     if (adminSocket) {
-      String host = effective.host();
-      int port = effective.adminPort().get();
+      String host = effective.server().host();
+      int port = effective.admin().port().get();
       builder.putSocket(
           ADMIN_SOCKET,
           socket ->
@@ -275,15 +287,10 @@ public final class SteadyProxy implements AutoCloseable {
                   .host(host)
                   .port(port)
                   .directHandlers(DirectErrors.handlers())
-                  .routing(
-                      HttpRouting.builder()
-                          .addFilter(new DotSegmentFilter(DotSegmentFilter.OWN_ENDPOINTS))
-                          .addFilter(new ConnectionCloseFilter())
-                          .register("/health", health)
-                          .register("/admin", admin)));
+                  .routing(r -> ProxyRouting.routing(r, Optional.of(endpoints), Optional.empty())));
     }
     WebServer server = builder.build().start();
-    monitor.start(effective.memoryCheckInterval());
+    monitor.start(effective.memory().checkInterval());
 
     Optional<ConfigReloader> reloader = Optional.empty();
     if (inputs.isPresent() && settings.configFile().isPresent()) {
@@ -313,7 +320,7 @@ public final class SteadyProxy implements AutoCloseable {
         reloader,
         demo,
         lifecycle,
-        effective.shutdownDelay(),
+        effective.server().shutdownDelay(),
         deadlines);
   }
 
@@ -329,63 +336,59 @@ public final class SteadyProxy implements AutoCloseable {
       ProxyMetrics metrics,
       ClientDeadlines deadlines,
       BodyBuffers bodyBuffers) {
-    deadlines.timeouts(clientTimeouts(next));
-    bodyBuffers.limits(next.clientBodyBufferSize(), next.clientBodyBuffersMax());
-    ProxyHandler.Dispatch previous = upstreams.getAndSet(dispatch(next, metrics));
+    ProxyHandler.Dispatch dispatch = dispatch(next, metrics, tls(next)); // first: may throw
+    deadlines.timeouts(FromSettings.clientTimeouts(next.client()));
+    bodyBuffers.limits(next.client().bodyBufferSize(), next.client().bodyBuffersMax());
+    ProxyHandler.Dispatch previous = upstreams.getAndSet(dispatch);
     previous.pool().close(); // idle sockets close now; lent ones close as their requests end
-    monitor.policy(policy(next));
-    admission.policy(policy(next));
+    monitor.policy(FromSettings.memoryPolicy(next.memory()));
+    admission.policy(FromSettings.memoryPolicy(next.memory()));
     capacityWarning(next);
-    monitor.start(next.memoryCheckInterval());
+    monitor.start(next.memory().checkInterval());
   }
 
-  private static ProxyHandler.Dispatch dispatch(ProxySettings s, ProxyMetrics metrics) {
+  /**
+   * How https upstreams are trusted: read for each new pool, at start before anything else runs and
+   * at each reload before anything changes.
+   *
+   * @throws ConfigException naming upstream_ca_file and its source when the CA file does not load
+   */
+  private static SSLSocketFactory tls(ProxySettings s) {
+    try {
+      return UpstreamTls.socketFactory(s.pool().caFile());
+    } catch (IllegalArgumentException e) {
+      throw s.invalid(Key.UPSTREAM_CA_FILE, e.getMessage());
+    }
+  }
+
+  /** Routes and a new pool for them. */
+  private static ProxyHandler.Dispatch dispatch(
+      ProxySettings s, ProxyMetrics metrics, SSLSocketFactory tls) {
     UpstreamPool pool =
-        new UpstreamPool(
-            limits(s), InstantSource.system(), UpstreamTls.socketFactory(s.upstreamCaFile()));
+        new UpstreamPool(FromSettings.poolLimits(s.pool()), InstantSource.system(), tls);
     pool.onWait(metrics::poolWait);
     pool.onStaleClosed(metrics::staleIdleClosed);
+    ProxySettings.Routing routing = s.routing();
     return new ProxyHandler.Dispatch(
-        new Routes(s.routes()), pool, s.preserveHost(), s.trustedProxies());
-  }
-
-  private static ClientDeadlines.Timeouts clientTimeouts(ProxySettings s) {
-    return new ClientDeadlines.Timeouts(
-        s.clientHeaderTimeout(),
-        s.clientBodyTimeout(),
-        s.sendTimeout(),
-        s.clientKeepaliveTimeout());
+        new Routes(routing.routes()), pool, routing.preserveHost(), routing.trustedProxies());
   }
 
   private static ProxySettings withDemo(ProxySettings settings, DemoUpstream upstream) {
-    if (!settings.routes().isEmpty()) {
+    if (!settings.routing().routes().isEmpty()) {
       return settings;
     }
-    List<Route> routes = new ArrayList<>();
-    routes.add(new Route(Route.DEFAULT_PREFIX, upstream.url(), false));
-    return settings.withRoutes(routes);
+    Route demo = new Route(Route.DEFAULT_PREFIX, upstream.url(), false);
+    return settings.withRouting(settings.routing().withRoutes(List.of(demo)));
   }
 
   /** Logs when max_client_connections promises more than the heap can hold (sizing rule). */
   private static void capacityWarning(ProxySettings s) {
-    new ConnectionCapacity(Runtime.getRuntime().maxMemory(), s.maxHeapPercent(), s.maxConnections())
-        .warning(s.maxClientConnections())
+    new ConnectionCapacity(
+            Runtime.getRuntime().maxMemory(),
+            s.memory().maxHeapPercent(),
+            s.pool().maxConnections())
+        .warning(s.server().maxClientConnections())
         .ifPresent(w -> LOG.log(System.Logger.Level.WARNING, w));
-  }
-
-  private static MemoryPolicy policy(ProxySettings s) {
-    return new MemoryPolicy(s.cleanupThresholdMb(), s.maxMemoryUsageMb(), s.maxHeapPercent());
-  }
-
-  static UpstreamPool.Limits limits(ProxySettings s) {
-    return new UpstreamPool.Limits(
-        s.maxConnections(),
-        s.maxKeepaliveConnections(),
-        s.keepaliveExpiry(),
-        s.poolTimeout(),
-        s.connectTimeout(),
-        s.readTimeout(),
-        s.writeTimeout());
   }
 
   private static ObserveFeature observe(
@@ -421,7 +424,6 @@ public final class SteadyProxy implements AutoCloseable {
         .observersDiscoverServices(false)
         .addObserver(
             HealthObserver.builder().useSystemServices(false).details(true).addCheck(ready).build())
-        .addObserver(MetricsObserver.create())
         .sockets(List.of(socket))
         .build();
   }

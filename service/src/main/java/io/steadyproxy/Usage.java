@@ -11,6 +11,10 @@ final class Usage {
         new StringBuilder(
             """
                 usage: start-proxy [--config FILE] [--upstream URL] [--route /prefix=URL[;strip]]... [--KEY VALUE]...
+                       start-proxy --check [settings...]   read and validate the settings from every source,
+                                                          print a summary; exit 0, or 2 with one line naming
+                                                          the key and its source
+                       start-proxy --version | --help      (each recognised anywhere on the line)
 
                 Sources, highest priority first: flags, PROXY_* environment variables, proxy_config.json
                 (working directory or --config / PROXY_CONFIG), the proxy section of application.yaml, defaults.

@@ -48,10 +48,9 @@ final class CrdSchema {
         .matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
       problems.add("metadata.name: must be a DNS subdomain");
     }
-    ObjectNode body = (ObjectNode) manifest.deepCopy();
-    body.remove(List.of("apiVersion", "kind", "metadata")); // checked above, not by the schema
-    StructuralSchemaValidator.applyDefaults(openApi, body);
-    problems.addAll(StructuralSchemaValidator.validate(openApi, body));
+    // The body against the schema, and the root's CEL rules (they see metadata.name).
+    problems.addAll(
+        StructuralSchemaValidator.validateResource(openApi, (ObjectNode) manifest.deepCopy()));
     return problems;
   }
 }

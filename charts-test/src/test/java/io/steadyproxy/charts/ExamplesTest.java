@@ -63,13 +63,14 @@ class ExamplesTest {
   }
 
   @Test
-  void shouldShipMinimalProductionAndMultiRouteExamples() throws IOException {
+  void shouldShipMinimalProductionMultiRouteAndAutoscaledExamples() throws IOException {
     assertThat(
         examples().toList(),
         containsInAnyOrder(
             "proxyconfig-minimal.yaml",
             "proxyconfig-production.yaml",
-            "proxyconfig-multi-route.yaml"));
+            "proxyconfig-multi-route.yaml",
+            "proxyconfig-autoscaled.yaml"));
     JsonNode multiRoute =
         ChartRenderer.YAML.readTree(
             Repo.read(Repo.examples().resolve("proxyconfig-multi-route.yaml")));

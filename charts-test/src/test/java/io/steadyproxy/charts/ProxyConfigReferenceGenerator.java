@@ -16,6 +16,18 @@ final class ProxyConfigReferenceGenerator {
   /** The marker id of the generated section in kubernetes.md. */
   static final String SECTION = "proxyconfig-reference";
 
+  /**
+   * Spec fields of a standard Kubernetes type, named rather than expanded: their fields are the
+   * Kubernetes API reference's, dozens of rows each.
+   */
+  static final Map<String, String> KUBERNETES_TYPES =
+      Map.of(
+          "resources", "core/v1 ResourceRequirements",
+          "affinity", "core/v1 Affinity",
+          "tolerations", "core/v1 Toleration",
+          "topologySpreadConstraints", "core/v1 TopologySpreadConstraint",
+          "imagePullSecrets", "core/v1 LocalObjectReference");
+
   private ProxyConfigReferenceGenerator() {}
 
   /**
@@ -76,7 +88,14 @@ final class ProxyConfigReferenceGenerator {
     for (Map.Entry<String, JsonNode> property : schema.path("properties").properties()) {
       String path = prefix + property.getKey();
       JsonNode field = property.getValue();
-      out.append("| `").append(path).append("` | ").append(type(field)).append(" | ");
+      String kubernetesType = KUBERNETES_TYPES.get(path);
+      String type =
+          kubernetesType == null
+              ? type(field)
+              : field.path("type").asString("").equals("array")
+                  ? "array of " + kubernetesType + "s"
+                  : kubernetesType;
+      out.append("| `").append(path).append("` | ").append(type).append(" | ");
       if (withValidation) {
         out.append(
                 field.has("default")
@@ -87,6 +106,9 @@ final class ProxyConfigReferenceGenerator {
             .append(" | ");
       }
       out.append(cell(field.path("description").asString(""))).append(" |\n");
+      if (kubernetesType != null) {
+        continue;
+      }
       if (field.has("properties")) {
         rows(out, path + ".", field, withValidation);
       } else if (field.path("items").has("properties")) {

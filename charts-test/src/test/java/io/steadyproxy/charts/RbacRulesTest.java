@@ -58,6 +58,14 @@ class RbacRulesTest {
           "apps/deployments:watch",
           "apps/deployments:create",
           "apps/deployments:update",
+          // The autoscaler informer, ObjectApplier.apply and ObjectApplier.delete
+          // (ProxyConfigReconciler.applyAutoscaler).
+          "autoscaling/horizontalpodautoscalers:get",
+          "autoscaling/horizontalpodautoscalers:list",
+          "autoscaling/horizontalpodautoscalers:watch",
+          "autoscaling/horizontalpodautoscalers:create",
+          "autoscaling/horizontalpodautoscalers:update",
+          "autoscaling/horizontalpodautoscalers:delete",
           // SecretTokenSource.token, ProxyConfigReconciler.adminTokenSecretProblem and
           // upstreamCaProblem (a Secret upstreamCaRef): by name only.
           "core/secrets:get",

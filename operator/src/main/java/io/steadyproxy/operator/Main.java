@@ -2,12 +2,16 @@ package io.steadyproxy.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.steadyproxy.operator.logging.OperatorLog;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * Starts the SteadyProxy operator: {@code java -jar steadyproxy-operator.jar [--flags]}. See {@link
- * OperatorConfig} for the flags and environment variables.
+ * OperatorConfig} for the flags and environment variables; {@code --help}, {@code --version} and
+ * {@code --check} (validate the settings, print them, exit 0 or 2) work anywhere on the line.
  *
  * <p>Exit status: 2 for a configuration mistake, 1 when leadership is lost (the pod restarts as a
  * clean candidate), 143 after SIGTERM (once the Lease is released and the workers stopped).
@@ -17,20 +21,45 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws Exception {
-    // One line per record (time, level, logger, message), unless the user configured JUL.
-    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-      System.setProperty(
-          "java.util.logging.SimpleFormatter.format",
-          "%1$tFT%1$tT.%1$tL%1$tz %4$s %3$s: %5$s%6$s%n");
+    List<String> settings = new ArrayList<>();
+    boolean help = false;
+    boolean version = false;
+    boolean check = false;
+    for (String arg : args) {
+      switch (arg) {
+        case "--help", "-h" -> help = true;
+        case "--version" -> version = true;
+        case "--check" -> check = true;
+        default -> settings.add(arg);
+      }
+    }
+    if (help) {
+      System.out.print(Usage.text());
+      return;
+    }
+    if (version) {
+      System.out.println(
+          "steadyproxy-operator "
+              + (OperatorConfig.VERSION == null ? "unknown" : OperatorConfig.VERSION)
+              + " (Java "
+              + Runtime.version()
+              + ")");
+      return;
     }
     OperatorConfig config;
     try {
-      config = OperatorConfig.parse(args, System.getenv());
+      config = OperatorConfig.parse(settings.toArray(String[]::new), System.getenv());
     } catch (OperatorConfig.InvalidConfigException e) {
       System.err.println("steadyproxy-operator: " + e.getMessage());
       System.exit(2);
       return;
     }
+    if (check) {
+      System.out.println("steadyproxy-operator: configuration OK (environment and flags)");
+      System.out.println("  " + config);
+      return;
+    }
+    OperatorLog.install(config.logFormat());
     CountDownLatch stopped = new CountDownLatch(1);
     KubernetesClient client = new KubernetesClientBuilder().build();
     // On a lost Lease, exit from another thread: the shutdown hook below needs this one's locks.

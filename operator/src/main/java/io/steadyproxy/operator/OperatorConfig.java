@@ -1,5 +1,6 @@
 package io.steadyproxy.operator;
 
+import io.steadyproxy.operator.logging.LogFormat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -30,6 +31,7 @@ import java.util.regex.Pattern;
  * @param workers ProxyConfigs reconciled in parallel
  * @param resync how often every ProxyConfig is reconciled without an event
  * @param proxyImage the proxy image of ProxyConfigs that leave {@code spec.image} unset
+ * @param logFormat the layout of the operator's log lines
  * @param watchdogMaxRestarts pod restarts the watchdog may make across all ProxyConfigs per {@code
  *     watchdogRestartWindow}; 0 for none
  * @param watchdogRestartWindow the sliding window of that budget
@@ -48,6 +50,7 @@ public record OperatorConfig(
     int workers,
     Duration resync,
     String proxyImage,
+    LogFormat logFormat,
     int watchdogMaxRestarts,
     Duration watchdogRestartWindow) {
 
@@ -91,24 +94,70 @@ public record OperatorConfig(
     }
   }
 
-  /** Flag (without {@code --}) → environment variable. */
-  private static final Map<String, String> SETTINGS = new LinkedHashMap<>();
+  /**
+   * One setting: its flag (without {@code --}), its environment variable, its default as shown by
+   * {@code --help}, and what it does.
+   */
+  record Setting(String flag, String env, String defaultValue, String description) {}
 
-  static {
-    SETTINGS.put("namespaces", "WATCH_NAMESPACES");
-    SETTINGS.put("leader-election", "LEADER_ELECTION");
-    SETTINGS.put("lease-name", "LEASE_NAME");
-    SETTINGS.put("lease-namespace", "LEASE_NAMESPACE");
-    SETTINGS.put("identity", "POD_NAME");
-    SETTINGS.put("lease-duration-seconds", "LEASE_DURATION_SECONDS");
-    SETTINGS.put("http-host", "HTTP_HOST");
-    SETTINGS.put("http-port", "HTTP_PORT");
-    SETTINGS.put("workers", "WORKERS");
-    SETTINGS.put("resync-seconds", "RESYNC_SECONDS");
-    SETTINGS.put("proxy-image", "PROXY_IMAGE");
-    SETTINGS.put("watchdog-max-restarts", "WATCHDOG_MAX_RESTARTS");
-    SETTINGS.put("watchdog-restart-window-seconds", "WATCHDOG_RESTART_WINDOW_SECONDS");
-  }
+  /** Every setting, in {@code --help} order. */
+  static final List<Setting> SETTINGS =
+      List.of(
+          new Setting(
+              "namespaces",
+              "WATCH_NAMESPACES",
+              "*",
+              "Namespaces to watch, comma-separated; * or empty for all."),
+          new Setting(
+              "leader-election",
+              "LEADER_ELECTION",
+              "true",
+              "Elect a leader through a Lease before acting (run several replicas)."),
+          new Setting("lease-name", "LEASE_NAME", "steadyproxy-operator", "The Lease's name."),
+          new Setting(
+              "lease-namespace",
+              "LEASE_NAMESPACE",
+              "-",
+              "The Lease's namespace; unset: the client's namespace."),
+          new Setting("identity", "POD_NAME", "$HOSTNAME", "This instance's name in the Lease."),
+          new Setting(
+              "lease-duration-seconds",
+              "LEASE_DURATION_SECONDS",
+              "15",
+              "How long a leader's claim lasts without renewal (2-600)."),
+          new Setting(
+              "http-host", "HTTP_HOST", "0.0.0.0", "Address of the health and metrics server."),
+          new Setting("http-port", "HTTP_PORT", "8080", "Its port; 0 for any free port."),
+          new Setting("workers", "WORKERS", "2", "ProxyConfigs reconciled in parallel (1-64)."),
+          new Setting(
+              "resync-seconds",
+              "RESYNC_SECONDS",
+              "600",
+              "How often every ProxyConfig is reconciled without an event; 0: never."),
+          new Setting(
+              "proxy-image",
+              "PROXY_IMAGE",
+              "steadyproxy/proxy:<version>",
+              "Proxy image of ProxyConfigs that leave spec.image unset."),
+          new Setting(
+              "log-format",
+              "LOG_FORMAT",
+              "text",
+              "Log lines: text (time level logger: message) or json (one object per line, the"
+                  + " proxy's field names)."),
+          new Setting(
+              "watchdog-max-restarts",
+              "WATCHDOG_MAX_RESTARTS",
+              "1",
+              "Pod restarts the watchdog may make across all ProxyConfigs per window; 0: none."),
+          new Setting(
+              "watchdog-restart-window-seconds",
+              "WATCHDOG_RESTART_WINDOW_SECONDS",
+              "60",
+              "The sliding window of that restart budget, in seconds (1-86400)."));
+
+  /** A value and where it came from ({@code flag --workers}, {@code env WORKERS}). */
+  private record Value(String value, String source) {}
 
   /**
    * Reads the settings.
@@ -118,24 +167,27 @@ public record OperatorConfig(
    */
   public static OperatorConfig parse(String[] args, Map<String, String> env) {
     Map<String, String> flags = flags(args);
-    Map<String, String> values = new LinkedHashMap<>();
-    SETTINGS.forEach(
-        (flag, variable) -> {
-          String value = flags.containsKey(flag) ? flags.get(flag) : env.get(variable);
-          if (value != null && !value.isBlank()) {
-            values.put(flag, value.trim());
-          }
-        });
+    Map<String, Value> values = new LinkedHashMap<>();
+    for (Setting setting : SETTINGS) {
+      String flag = setting.flag();
+      Value value =
+          flags.containsKey(flag)
+              ? new Value(flags.get(flag), "flag --" + flag)
+              : new Value(env.get(setting.env()), "env " + setting.env());
+      if (value.value() != null && !value.value().isBlank()) {
+        values.put(flag, new Value(value.value().trim(), value.source()));
+      }
+    }
     List<String> namespaces = new ArrayList<>();
-    String watched = values.getOrDefault("namespaces", "");
+    String watched = string(values, "namespaces", "");
     if (!watched.isEmpty() && !watched.equals("*")) {
       for (String ns : watched.split(",")) {
         String name = ns.trim();
         if (!name.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
-          throw new InvalidConfigException(
-              "--namespaces: '"
-                  + name
-                  + "' is not a namespace name (comma-separated list, or * for all)");
+          throw invalid(
+              values,
+              "namespaces",
+              "'" + name + "' is not a namespace name (comma-separated list, or * for all)");
         }
         namespaces.add(name);
       }
@@ -145,18 +197,19 @@ public record OperatorConfig(
     return new OperatorConfig(
         List.copyOf(namespaces),
         bool(values, "leader-election", true),
-        values.getOrDefault("lease-name", "steadyproxy-operator"),
-        values.get("lease-namespace"),
-        values.getOrDefault("identity", hostname(env)),
+        string(values, "lease-name", "steadyproxy-operator"),
+        string(values, "lease-namespace", null),
+        string(values, "identity", hostname(env)),
         lease,
         // client-go's proportions: renew well before the lease runs out, retry often.
         lease.multipliedBy(2).dividedBy(3),
         lease.dividedBy(7),
-        values.getOrDefault("http-host", "0.0.0.0"),
+        string(values, "http-host", "0.0.0.0"),
         integer(values, "http-port", 8080, 0, 65535),
         integer(values, "workers", 2, 1, 64),
         Duration.ofSeconds(integer(values, "resync-seconds", 600, 0, 86400)),
         image(values, "proxy-image", DEFAULT_PROXY_IMAGE),
+        logFormat(values, "log-format"),
         integer(values, "watchdog-max-restarts", 1, 0, 1000),
         Duration.ofSeconds(integer(values, "watchdog-restart-window-seconds", 60, 1, 86400)));
   }
@@ -187,7 +240,9 @@ public record OperatorConfig(
       String arg = args[i];
       if (!arg.startsWith("--")) {
         throw new InvalidConfigException(
-            "unexpected argument '" + arg + "'; flags look like --name=value");
+            "invalid setting '"
+                + arg
+                + "' from the command line: unexpected argument; flags look like --name=value");
       }
       String name = arg.substring(2);
       String value;
@@ -198,45 +253,65 @@ public record OperatorConfig(
       } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
         value = args[++i];
       } else {
-        throw new InvalidConfigException("--" + name + " needs a value");
-      }
-      if (!SETTINGS.containsKey(name)) {
         throw new InvalidConfigException(
-            "unknown flag --" + name + "; known: --" + String.join(", --", SETTINGS.keySet()));
+            "invalid setting '" + name + "' from flag --" + name + ": needs a value");
+      }
+      String flag = name;
+      if (SETTINGS.stream().noneMatch(s -> s.flag().equals(flag))) {
+        throw new InvalidConfigException(
+            "invalid setting '"
+                + name
+                + "' from the command line: unknown flag --"
+                + name
+                + " (see --help)");
       }
       flags.put(name, value);
     }
     return flags;
   }
 
+  /**
+   * The one-line error for a bad value: {@code invalid setting 'workers' from env WORKERS: ...}.
+   */
+  private static InvalidConfigException invalid(
+      Map<String, Value> values, String flag, String problem) {
+    return new InvalidConfigException(
+        "invalid setting '" + flag + "' from " + values.get(flag).source() + ": " + problem);
+  }
+
+  private static String string(Map<String, Value> values, String flag, String fallback) {
+    Value value = values.get(flag);
+    return value == null ? fallback : value.value();
+  }
+
   private static int integer(
-      Map<String, String> values, String flag, int fallback, int min, int max) {
-    String value = values.get(flag);
+      Map<String, Value> values, String flag, int fallback, int min, int max) {
+    String value = string(values, flag, null);
     if (value == null) {
       return fallback;
     }
+    int parsed;
     try {
-      int parsed = Integer.parseInt(value);
-      if (parsed < min || parsed > max) {
-        throw new InvalidConfigException(
-            describe(flag) + " must be between " + min + " and " + max + ", got " + parsed);
-      }
-      return parsed;
+      parsed = Integer.parseInt(value);
     } catch (NumberFormatException e) {
-      throw new InvalidConfigException(
-          describe(flag) + " must be a whole number, got '" + value + "'");
+      throw invalid(values, flag, "must be a whole number, got '" + value + "'");
     }
+    if (parsed < min || parsed > max) {
+      throw invalid(values, flag, "must be between " + min + " and " + max + ", got " + parsed);
+    }
+    return parsed;
   }
 
-  private static String image(Map<String, String> values, String flag, String fallback) {
-    String value = values.get(flag);
+  private static String image(Map<String, Value> values, String flag, String fallback) {
+    String value = string(values, flag, null);
     if (value == null) {
       return fallback;
     }
     if (!IMAGE_REFERENCE.matcher(value).matches()) {
-      throw new InvalidConfigException(
-          describe(flag)
-              + " must be an image reference like registry.example.com/steadyproxy/proxy:1.2.3"
+      throw invalid(
+          values,
+          flag,
+          "must be an image reference like registry.example.com/steadyproxy/proxy:1.2.3"
               + " (or @sha256:<digest>), got '"
               + value
               + "'");
@@ -244,22 +319,25 @@ public record OperatorConfig(
     return value;
   }
 
-  private static boolean bool(Map<String, String> values, String flag, boolean fallback) {
-    String value = values.get(flag);
+  private static boolean bool(Map<String, Value> values, String flag, boolean fallback) {
+    String value = string(values, flag, null);
     if (value == null) {
       return fallback;
     }
     return switch (value.toLowerCase(Locale.ROOT)) {
       case "true", "on", "yes", "1" -> true;
       case "false", "off", "no", "0" -> false;
-      default ->
-          throw new InvalidConfigException(
-              describe(flag) + " must be true or false, got '" + value + "'");
+      default -> throw invalid(values, flag, "must be true or false, got '" + value + "'");
     };
   }
 
-  private static String describe(String flag) {
-    return "--" + flag + " (" + SETTINGS.get(flag) + ")";
+  private static LogFormat logFormat(Map<String, Value> values, String flag) {
+    String value = string(values, flag, null);
+    if (value == null) {
+      return LogFormat.TEXT;
+    }
+    return LogFormat.fromKey(value)
+        .orElseThrow(() -> invalid(values, flag, "must be text or json, got '" + value + "'"));
   }
 
   private static String hostname(Map<String, String> env) {
@@ -293,6 +371,8 @@ public record OperatorConfig(
         + resync.toSeconds()
         + "s proxyImage="
         + proxyImage
+        + " logFormat="
+        + logFormat.key()
         + " watchdogRestartBudget="
         + watchdogMaxRestarts
         + "/"

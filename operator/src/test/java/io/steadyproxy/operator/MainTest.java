@@ -15,7 +15,9 @@ class MainTest {
   void aBadFlagIsOneLineAndExitStatus2() throws Exception {
     assertThat(
         run("--workers=zero"),
-        is("steadyproxy-operator: --workers (WORKERS) must be a whole number, got 'zero'\n"));
+        is(
+            "steadyproxy-operator: invalid setting 'workers' from flag --workers: must be a whole"
+                + " number, got 'zero'\n"));
   }
 
   @Test
@@ -23,7 +25,8 @@ class MainTest {
     assertThat(
         run("--proxy-image=Not An Image"),
         is(
-            "steadyproxy-operator: --proxy-image (PROXY_IMAGE) must be an image reference like"
+            "steadyproxy-operator: invalid setting 'proxy-image' from flag --proxy-image: must be an"
+                + " image reference like"
                 + " registry.example.com/steadyproxy/proxy:1.2.3 (or @sha256:<digest>),"
                 + " got 'Not An Image'\n"));
   }

@@ -2,11 +2,13 @@ package io.steadyproxy.operator;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.steadyproxy.operator.logging.LogFormat;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -44,17 +46,18 @@ class OperatorConfigTest {
     assertError(
         new String[0],
         Map.of("WATCHDOG_MAX_RESTARTS", "-1"),
-        "--watchdog-max-restarts (WATCHDOG_MAX_RESTARTS) must be between 0 and 1000, got -1");
+        "invalid setting 'watchdog-max-restarts' from env WATCHDOG_MAX_RESTARTS: must be between 0"
+            + " and 1000, got -1");
     assertError(
         new String[] {"--watchdog-restart-window-seconds=0"},
         Map.of(),
-        "--watchdog-restart-window-seconds (WATCHDOG_RESTART_WINDOW_SECONDS) must be between 1 and"
-            + " 86400, got 0");
+        "invalid setting 'watchdog-restart-window-seconds' from flag"
+            + " --watchdog-restart-window-seconds: must be between 1 and 86400, got 0");
     assertError(
         new String[] {"--watchdog-restart-window-seconds=1m"},
         Map.of(),
-        "--watchdog-restart-window-seconds (WATCHDOG_RESTART_WINDOW_SECONDS) must be a whole"
-            + " number, got '1m'");
+        "invalid setting 'watchdog-restart-window-seconds' from flag"
+            + " --watchdog-restart-window-seconds: must be a whole number, got '1m'");
   }
 
   @Test
@@ -104,7 +107,7 @@ class OperatorConfigTest {
     assertError(
         new String[] {"--proxy-image=steadyproxy/proxy 1.0"},
         Map.of(),
-        "--proxy-image (PROXY_IMAGE) must be an image reference like"
+        "invalid setting 'proxy-image' from flag --proxy-image: must be an image reference like"
             + " registry.example.com/steadyproxy/proxy:1.2.3 (or @sha256:<digest>),"
             + " got 'steadyproxy/proxy 1.0'");
     for (String bad :
@@ -119,7 +122,10 @@ class OperatorConfigTest {
           assertThrows(
               OperatorConfig.InvalidConfigException.class,
               () -> OperatorConfig.parse(new String[0], Map.of("PROXY_IMAGE", bad)));
-      assertThat(bad, e.getMessage(), startsWith("--proxy-image (PROXY_IMAGE) must be"));
+      assertThat(
+          bad,
+          e.getMessage(),
+          startsWith("invalid setting 'proxy-image' from env PROXY_IMAGE: must be"));
     }
   }
 
@@ -142,27 +148,54 @@ class OperatorConfigTest {
     assertError(
         new String[] {"--http-port=http"},
         Map.of(),
-        "--http-port (HTTP_PORT) must be a whole number, got 'http'");
+        "invalid setting 'http-port' from flag --http-port: must be a whole number, got 'http'");
     assertError(
         new String[0],
         Map.of("LEADER_ELECTION", "maybe"),
-        "--leader-election (LEADER_ELECTION) must be true or false, got 'maybe'");
+        "invalid setting 'leader-election' from env LEADER_ELECTION: must be true or false,"
+            + " got 'maybe'");
     assertError(
         new String[] {"--workers=0"},
         Map.of(),
-        "--workers (WORKERS) must be between 1 and 64, got 0");
+        "invalid setting 'workers' from flag --workers: must be between 1 and 64, got 0");
     assertError(
         new String[] {"--namespaces=Shop"},
         Map.of(),
-        "--namespaces: 'Shop' is not a namespace name (comma-separated list, or * for all)");
+        "invalid setting 'namespaces' from flag --namespaces: 'Shop' is not a namespace name"
+            + " (comma-separated list, or * for all)");
     assertError(
         new String[] {"--color=red"},
         Map.of(),
-        "unknown flag --color; known: --namespaces, --leader-election, "
-            + "--lease-name, --lease-namespace, --identity, --lease-duration-seconds, --http-host, --http-port, --workers, "
-            + "--resync-seconds, --proxy-image, --watchdog-max-restarts,"
-            + " --watchdog-restart-window-seconds");
-    assertError(new String[] {"--http-port"}, Map.of(), "--http-port needs a value");
+        "invalid setting 'color' from the command line: unknown flag --color (see --help)");
+    assertError(
+        new String[] {"--http-port"},
+        Map.of(),
+        "invalid setting 'http-port' from flag --http-port: needs a value");
+    assertError(
+        new String[0],
+        Map.of("LOG_FORMAT", "xml"),
+        "invalid setting 'log-format' from env LOG_FORMAT: must be text or json, got 'xml'");
+  }
+
+  @Test
+  void logFormatIsTextByDefaultAndJsonFromTheFlagOrTheEnvironment() {
+    assertThat(OperatorConfig.parse(new String[0], Map.of()).logFormat(), is(LogFormat.TEXT));
+    assertThat(
+        OperatorConfig.parse(new String[0], Map.of("LOG_FORMAT", "JSON")).logFormat(),
+        is(LogFormat.JSON));
+    assertThat(
+        OperatorConfig.parse(new String[] {"--log-format=json"}, Map.of("LOG_FORMAT", "text"))
+            .logFormat(),
+        is(LogFormat.JSON));
+  }
+
+  @Test
+  void helpListsEverySettingWithItsVariable() {
+    String help = Usage.text();
+    for (OperatorConfig.Setting s : OperatorConfig.SETTINGS) {
+      assertThat(help, containsString("--" + s.flag()));
+      assertThat(help, containsString(s.env()));
+    }
   }
 
   private static void assertError(String[] args, Map<String, String> env, String message) {

@@ -1,7 +1,9 @@
 package io.steadyproxy.operator;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.crd.ProxyConfigSpec;
 import io.steadyproxy.operator.crd.Route;
@@ -35,6 +37,41 @@ public final class Samples {
     ProxyConfigSpec spec = new ProxyConfigSpec();
     spec.setUpstreamUrl("http://backend:8080");
     spec.setRoutes(new ArrayList<>(List.of(new Route("/api", "http://api:8080", true))));
+    return spec;
+  }
+
+  /**
+   * The spec the second golden file {@code testdata/proxy_config.every-field.golden.json} is
+   * rendered from: every field the file carries set to a value unlike its default, so a key the
+   * proxy failed to read would show as a default on the service's side.
+   */
+  public static ProxyConfigSpec everyFieldSpec() {
+    ProxyConfigSpec spec = new ProxyConfigSpec();
+    spec.setUpstreamUrl("https://backend.internal:8443");
+    spec.setRoutes(
+        new ArrayList<>(
+            List.of(
+                new Route("/api", "http://api:8080", true),
+                new Route("/static/", "http://static:8081", false))));
+    spec.setUpstreamCaRef(new CaBundleRef("ConfigMap", "edge-ca", "ca.pem"));
+    spec.setPreserveHost(true);
+    spec.setMaxConnections(150);
+    spec.setMaxKeepaliveConnections(30);
+    spec.setKeepaliveExpirySeconds(45);
+    spec.setConnectTimeoutSeconds(3);
+    spec.setReadTimeoutSeconds(120);
+    spec.setWriteTimeoutSeconds(20);
+    spec.setPoolTimeoutSeconds(2);
+    spec.setMemoryCheckIntervalSeconds(15);
+    spec.setMaxMemoryUsageMb(800);
+    spec.setCleanupThresholdMb(600);
+    spec.setMaxHeapPercent(80);
+    spec.setTrustedProxies(new ArrayList<>(List.of("10.0.0.0/8", "fd00::/8")));
+    spec.setMaxClientConnections(5000);
+    spec.setMaxRequestBody(new Quantity("10Mi"));
+    spec.setShutdownDelaySeconds(8);
+    spec.setShutdownGracePeriodSeconds(45);
+    spec.setLogLevel("FINE");
     return spec;
   }
 

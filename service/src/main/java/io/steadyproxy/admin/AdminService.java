@@ -8,6 +8,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.steadyproxy.observe.CleanupResult;
 import io.steadyproxy.observe.MemoryMonitor;
+import io.steadyproxy.proxy.ErrorClass;
 import io.steadyproxy.proxy.ErrorResponses;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -63,23 +64,27 @@ public final class AdminService implements HttpService {
       expected = token.current();
     } catch (AdminToken.UnavailableException e) {
       // Never fall back to "no token": that would open admin routes to loopback clients.
-      ErrorResponses.send(res, 503, "admin_token_unavailable", e.getMessage(), null);
+      ErrorResponses.send(res, ErrorClass.ADMIN_TOKEN_UNAVAILABLE, e.getMessage());
       return;
     }
     Optional<Denial> denial = check(expected, req.headers().first(HeaderNames.AUTHORIZATION), peer);
     if (denial.isPresent()) {
-      if (denial.get().status() == 401) {
+      if (denial.get().error() == ErrorClass.UNAUTHORIZED) {
         res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"steadyproxy-admin\"");
       }
-      ErrorResponses.send(
-          res, denial.get().status(), denial.get().error(), denial.get().detail(), null);
+      ErrorResponses.send(res, denial.get().error(), denial.get().detail());
       return;
     }
     res.next();
   }
 
   /** Why an admin request is refused. */
-  record Denial(int status, String error, String detail) {}
+  record Denial(ErrorClass error, String detail) {
+    /** The status the client gets. */
+    int status() {
+      return error.status();
+    }
+  }
 
   /**
    * The admin access rule, kept pure so every case is tested without a network.
@@ -94,20 +99,19 @@ public final class AdminService implements HttpService {
     if (token.isPresent()) {
       if (authorization.isEmpty() || !authorization.get().regionMatches(true, 0, "Bearer ", 0, 7)) {
         return Optional.of(
-            new Denial(401, "unauthorized", "admin routes need Authorization: Bearer <token>"));
+            new Denial(ErrorClass.UNAUTHORIZED, "admin routes need Authorization: Bearer <token>"));
       }
       byte[] given = authorization.get().substring(7).trim().getBytes(StandardCharsets.UTF_8);
       if (!MessageDigest.isEqual(
           given, token.get())) { // constant time: no timing oracle on the token
-        return Optional.of(new Denial(403, "forbidden", "wrong admin token"));
+        return Optional.of(new Denial(ErrorClass.FORBIDDEN, "wrong admin token"));
       }
       return Optional.empty();
     }
     if (peer == null || !peer.isLoopbackAddress()) {
       return Optional.of(
           new Denial(
-              403,
-              "forbidden",
+              ErrorClass.FORBIDDEN,
               "admin routes answer loopback clients only unless PROXY_ADMIN_TOKEN or"
                   + " PROXY_ADMIN_TOKEN_FILE is set"));
     }
@@ -120,14 +124,12 @@ public final class AdminService implements HttpService {
       res.header(HeaderNames.RETRY_AFTER, Long.toString(retryAfter));
       ErrorResponses.send(
           res,
-          429,
-          "too_many_requests",
+          ErrorClass.TOO_MANY_REQUESTS,
           "a full cleanup runs at most once per "
               + CLEANUP_WINDOW.toSeconds()
               + " s; retry in "
               + retryAfter
-              + " s",
-          null);
+              + " s");
       return;
     }
     CleanupResult result = monitor.fullCleanup();

@@ -33,7 +33,8 @@ public final class ConfigReloader implements AutoCloseable {
   /**
    * @param inputs flags, environment and working directory the settings were first read from
    * @param current the running settings (they name the file)
-   * @param apply receives new settings that differ in live-reloadable keys
+   * @param apply receives new valid settings; it throws {@link ConfigException}, having changed
+   *     nothing, when they cannot be applied
    */
   public ConfigReloader(
       ConfigLoader.Inputs inputs, ProxySettings current, Consumer<ProxySettings> apply) {
@@ -80,6 +81,7 @@ public final class ConfigReloader implements AutoCloseable {
     ProxySettings next;
     try {
       next = inputs.read().settings();
+      apply.accept(next); // builds what can still fail (the upstream CA file) before it swaps
     } catch (ConfigException e) {
       LOG.log(
           System.Logger.Level.ERROR,
@@ -93,7 +95,6 @@ public final class ConfigReloader implements AutoCloseable {
           "config change to " + String.join(", ", restart) + " takes effect after a restart");
     }
     current = next;
-    apply.accept(next);
     LOG.log(System.Logger.Level.INFO, "config reloaded from " + file);
     return true;
   }
@@ -109,7 +110,7 @@ public final class ConfigReloader implements AutoCloseable {
         keys.add(key.key());
       }
     }
-    if (a.upstreamUrl().isEmpty() != b.upstreamUrl().isEmpty()) {
+    if (a.routing().upstreamUrl().isEmpty() != b.routing().upstreamUrl().isEmpty()) {
       keys.add("upstream_url (switching the demo upstream on or off)");
     }
     return keys;

@@ -114,8 +114,17 @@ public enum Key {
   LOG_FILE(
       "proxy.log",
       false,
-      "Log file (requests, memory checks, cleanups, errors); empty: stdout only."),
+      "Log file (requests, memory checks, cleanups, errors), written as well as stdout; empty:"
+          + " stdout only. Left at its default where the working directory is not writable (a"
+          + " container's read-only root, a non-root user in /), the log goes to stdout only, and"
+          + " a line at start says so; a path set explicitly must be writable."),
   LOG_LEVEL("INFO", false, "java.util.logging level: SEVERE, WARNING, INFO, FINE, ..."),
+  LOG_FORMAT(
+      "text",
+      false,
+      "Layout of the log lines, on stdout and in log_file alike: text (time level logger message"
+          + " key=value ...) or json (one object per line: time, level, logger, message, the"
+          + " event's fields, exception_class, exception_message, stack_trace)."),
   LOG_MAX_SIZE("10MB", false, "Size at which the log file rotates."),
   LOG_MAX_FILES("5", false, "Rotated log files kept (proxy.log.1 ... proxy.log.N)."),
   ACCESS_LOG("true", false, "Write one line per request to the log.");

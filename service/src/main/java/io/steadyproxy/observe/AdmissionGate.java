@@ -1,10 +1,11 @@
 package io.steadyproxy.observe;
 
+import io.steadyproxy.proxy.ErrorClass;
+import io.steadyproxy.proxy.ErrorResponses;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
@@ -79,18 +80,9 @@ public final class AdmissionGate {
   }
 
   private static byte[] refusal() {
-    String body =
-        "{\"error\":\"overloaded\",\"detail\":\"memory above the connection admission mark;"
-            + " retry later\"}\n";
-    return ("HTTP/1.1 503 Service Unavailable\r\n"
-            + "Content-Type: application/json\r\n"
-            + "Cache-Control: no-store\r\n"
-            + "Retry-After: 1\r\n"
-            + "Connection: close\r\n"
-            + "Content-Length: "
-            + body.length()
-            + "\r\n\r\n"
-            + body)
-        .getBytes(StandardCharsets.US_ASCII);
+    return ErrorResponses.raw(
+        ErrorClass.OVERLOADED,
+        "memory above the connection admission mark; retry later",
+        "Retry-After: 1\r\n");
   }
 }

@@ -2,6 +2,7 @@ package io.steadyproxy.observe;
 
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -9,6 +10,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Checks memory every {@code memory_check_interval} and protects the process before it runs out, as
@@ -48,7 +50,7 @@ public final class MemoryMonitor implements AutoCloseable {
     void gc();
 
     /** Cleaners over an idle-socket closer and {@link System#gc()}. */
-    static Cleaners of(java.util.function.IntUnaryOperator closeIdle) {
+    static Cleaners of(IntUnaryOperator closeIdle) {
       return new Cleaners() {
         @Override
         public int closeIdle(boolean all) {
@@ -118,23 +120,19 @@ public final class MemoryMonitor implements AutoCloseable {
     MemoryPolicy p = policy.get();
     MemorySample sample = memory.read();
     MemoryPolicy.Action action = p.actionFor(sample);
-    metrics.memoryCheck(action.name().toLowerCase(java.util.Locale.ROOT));
+    metrics.memoryCheck(action.name().toLowerCase(Locale.ROOT));
+    // fields, not text: key=value in the text log as before, numbers of their own in the JSON log
     LOG.log(
         System.Logger.Level.INFO,
-        "memory check rss_mb="
-            + sample.rssMb()
-            + " heap_used_mb="
-            + sample.heapUsedMb()
-            + " heap_pct="
-            + sample.heapPercent()
-            + " cleanup_threshold_mb="
-            + p.cleanupThresholdMb()
-            + " max_memory_usage_mb="
-            + p.maxMemoryUsageMb()
-            + " max_heap_percent="
-            + p.maxHeapPercent()
-            + " action="
-            + action.name().toLowerCase(java.util.Locale.ROOT));
+        "memory check",
+        LogFields.withCapacity(7)
+            .add("rss_mb", sample.rssMb())
+            .add("heap_used_mb", sample.heapUsedMb())
+            .add("heap_pct", sample.heapPercent())
+            .add("cleanup_threshold_mb", p.cleanupThresholdMb())
+            .add("max_memory_usage_mb", p.maxMemoryUsageMb())
+            .add("max_heap_percent", p.maxHeapPercent())
+            .add("action", action.name().toLowerCase(Locale.ROOT)));
     MemorySample after =
         switch (action) {
           // while shedding, every cleanup is a full one: memory must come down for service to

@@ -1,11 +1,11 @@
 package io.steadyproxy.observe;
 
 import io.steadyproxy.config.ConfigException;
+import io.steadyproxy.config.LogFormat;
 import io.steadyproxy.proxy.ExchangeRecord;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,10 +18,11 @@ import java.util.logging.Logger;
 import java.util.logging.StreamHandler;
 
 /**
- * The seed's {@code proxy.log}, done for containers: one line per event, written to the log file
- * (rotated by size, a bounded number of files kept) and to stdout. Writing happens on one
- * background thread behind a bounded queue: when the disk is slow the queue fills and lines are
- * dropped and counted, so logging never blocks the data path.
+ * The seed's {@code proxy.log}, done for containers: one line per event, in the {@code text} or
+ * {@code json} format ({@link LogFormatter}), written to stdout and, when there is one, to the log
+ * file (rotated by size, a bounded number of files kept). Writing happens on one background thread
+ * behind a bounded queue: when the disk is slow the queue fills and lines are dropped and counted,
+ * so logging never blocks the data path.
  */
 public final class ProxyLog implements AutoCloseable {
   private static final String ACCESS = "steadyproxy.access";
@@ -34,7 +35,8 @@ public final class ProxyLog implements AutoCloseable {
   }
 
   /**
-   * Routes all {@code java.util.logging} output through one async handler.
+   * Routes all {@code java.util.logging} output through one async handler, in the {@code text}
+   * format.
    *
    * @param file the log file, or empty for stdout only
    * @param maxBytes size at which the file rotates
@@ -44,7 +46,22 @@ public final class ProxyLog implements AutoCloseable {
    */
   public static ProxyLog install(
       java.util.Optional<Path> file, long maxBytes, int files, String level) {
-    Formatter formatter = new LineFormatter();
+    return install(file, maxBytes, files, level, LogFormat.TEXT);
+  }
+
+  /**
+   * Routes all {@code java.util.logging} output through one async handler.
+   *
+   * @param file the log file, or empty for stdout only
+   * @param maxBytes size at which the file rotates
+   * @param files rotated files kept
+   * @param level level name ({@code INFO}, {@code FINE}, ...)
+   * @param format the lines' layout, the same on stdout and in the file
+   * @return the installed log, to close at shutdown
+   */
+  public static ProxyLog install(
+      java.util.Optional<Path> file, long maxBytes, int files, String level, LogFormat format) {
+    Formatter formatter = LogFormatter.of(format);
     // Flushed by the writer thread after each batch, not after each line (see AsyncHandler).
     Handler stdout = new StreamHandler(System.out, formatter);
     Handler fileHandler = null;
@@ -77,7 +94,10 @@ public final class ProxyLog implements AutoCloseable {
     return new ProxyLog(async);
   }
 
-  /** An exchange observer that writes the request log line. */
+  /**
+   * An exchange observer that writes the request log line: its values go to the log as {@link
+   * LogFields}, laid out by the log's format on the writer thread.
+   */
   public static ExchangeRecord.Observer accessLog() {
     Logger access = Logger.getLogger(ACCESS);
     return r -> {
@@ -86,24 +106,25 @@ public final class ProxyLog implements AutoCloseable {
       }
       access.log(
           Level.INFO,
-          "method="
-              + r.method()
-              + " path="
-              + r.path()
-              + " status="
-              + r.status()
-              + " duration_ms="
-              + Math.round(r.nanos() / 10_000.0) / 100.0
-              + " bytes_in="
-              + r.bytesIn()
-              + " bytes_out="
-              + r.bytesOut()
-              + " upstream="
-              + r.upstream()
-              + " route="
-              + r.route()
-              + " error="
-              + (r.error() == null ? "-" : r.error()));
+          "",
+          LogFields.withCapacity(15)
+              .add("method", r.method())
+              .add("path", r.path())
+              .add("status", r.status())
+              .add("duration_ms", Math.round(r.nanos() / 10_000.0) / 100.0)
+              .add("bytes_in", r.bytesIn())
+              .add("bytes_out", r.bytesOut())
+              .add("upstream", r.upstream())
+              .add("route", r.route())
+              .add("error", r.error() == null ? null : r.error().code())
+              .add("client", r.client())
+              .add("query", r.query())
+              .add("proto", r.protocol())
+              .add(
+                  "upstream_ms",
+                  r.upstreamNanos() < 0 ? null : Math.round(r.upstreamNanos() / 10_000.0) / 100.0)
+              .add("request_id", r.requestId())
+              .add("ua", r.userAgent()));
     };
   }
 
@@ -117,68 +138,6 @@ public final class ProxyLog implements AutoCloseable {
   public void close() {
     root.removeHandler(async);
     async.close();
-  }
-
-  /**
-   * {@code 2026-11-28T11:00:00.123Z INFO steadyproxy.access method=GET ...}: one event, one line.
-   * Control characters anywhere in the message or exception text (a client's path, method or
-   * header, echoed by us or by Helidon) are escaped as nginx escapes them in access logs: C0 and
-   * DEL as {@code \xNN}, C1 as {@code \}{@code uNNNN}. So CR/LF cannot start a forged line and ESC
-   * cannot drive the terminal of whoever tails the log.
-   */
-  static final class LineFormatter extends Formatter {
-    // The writer thread hands each record to stdout and then to the file: the second call reuses
-    // the first's line instead of formatting the timestamp and message again. One thread calls
-    // this, so one slot suffices; it is volatile only so a second thread could never see a torn
-    // pair.
-    private volatile Formatted last;
-
-    private record Formatted(LogRecord record, String line) {}
-
-    @Override
-    public String format(LogRecord r) {
-      Formatted f = last;
-      if (f != null && f.record() == r) {
-        return f.line();
-      }
-      String line = formatLine(r);
-      last = new Formatted(r, line);
-      return line;
-    }
-
-    private String formatLine(LogRecord r) {
-      StringBuilder sb =
-          new StringBuilder(160)
-              .append(Instant.ofEpochMilli(r.getMillis()))
-              .append(' ')
-              .append(r.getLevel().getName())
-              .append(' ')
-              .append(r.getLoggerName())
-              .append(' ');
-      escape(sb, formatMessage(r));
-      if (r.getThrown() != null) {
-        // one line: the class and message, never a stack trace in the request log
-        sb.append(" exception=").append(r.getThrown().getClass().getName()).append(": ");
-        escape(sb, String.valueOf(r.getThrown().getMessage()));
-      }
-      return sb.append('\n').toString();
-    }
-  }
-
-  /** Appends {@code s} with control characters escaped (see {@link LineFormatter}). */
-  static void escape(StringBuilder sb, String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x20 || c == 0x7f) {
-        sb.append("\\x")
-            .append(Character.forDigit(c >> 4, 16))
-            .append(Character.forDigit(c & 15, 16));
-      } else if (c >= 0x80 && c <= 0x9f) {
-        sb.append(String.format("\\u%04x", (int) c));
-      } else {
-        sb.append(c);
-      }
-    }
   }
 
   /** Hands records to a writer thread through a bounded queue; drops (and counts) when full. */

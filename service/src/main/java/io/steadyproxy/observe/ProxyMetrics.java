@@ -6,8 +6,10 @@ import io.helidon.metrics.api.Meter;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
+import io.steadyproxy.proxy.ErrorClass;
 import io.steadyproxy.proxy.ExchangeRecord;
 import io.steadyproxy.proxy.PoolStats;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,9 +26,8 @@ import java.util.function.Supplier;
 public final class ProxyMetrics implements AutoCloseable {
   private final MeterRegistry registry;
   private final List<Meter> registered = new ArrayList<>();
-  private final Map<String, Counter> requests = new ConcurrentHashMap<>();
-  private final Map<String, Timer> durations = new ConcurrentHashMap<>();
-  private final Map<String, Counter> errors = new ConcurrentHashMap<>();
+  private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
+  private final Counter[] errors = new Counter[ErrorClass.values().length];
   private final Map<String, Counter> cleanups = new ConcurrentHashMap<>();
   private final Map<String, Counter> checks = new ConcurrentHashMap<>();
   private final Map<String, Counter> clientTimeouts = new ConcurrentHashMap<>();
@@ -67,7 +68,9 @@ public final class ProxyMetrics implements AutoCloseable {
     poolWait =
         keep(
             Timer.builder("steadyproxy_pool_wait")
-                .description("Time requests waited for a free upstream connection"));
+                .description("Time requests waited for a free upstream connection")
+                .buckets(BUCKETS)
+                .percentiles(new double[0]));
     connectionsDeferred =
         keep(
             Counter.builder("steadyproxy_connections_deferred")
@@ -112,56 +115,91 @@ public final class ProxyMetrics implements AutoCloseable {
   }
 
   /**
-   * The status label: {@code 1xx} to {@code 5xx}, {@code none} when no status was sent, {@code
-   * other} for anything an upstream invents outside 100-599. A fixed set, as Envoy's response-code
-   * classes.
+   * The histogram buckets of the request and upstream durations: fixed, so that histograms from
+   * every pod aggregate with histogram_quantile; from 0.5 ms (a loopback hop) to 60 s (the default
+   * read timeout), about 2.5x apart.
    */
-  static String statusClass(int status) {
+  // Helidon gives every timer client-side quantiles (0.5 ... 0.999) unless told otherwise: they
+  // cannot be aggregated across pods and cost a time-windowed sketch update per request.
+  static final Duration[] BUCKETS = {
+    Duration.ofMillis(1).dividedBy(2),
+    Duration.ofMillis(1),
+    Duration.ofMillis(2),
+    Duration.ofMillis(5),
+    Duration.ofMillis(10),
+    Duration.ofMillis(25),
+    Duration.ofMillis(50),
+    Duration.ofMillis(100),
+    Duration.ofMillis(250),
+    Duration.ofMillis(500),
+    Duration.ofSeconds(1),
+    Duration.ofMillis(2500),
+    Duration.ofSeconds(5),
+    Duration.ofSeconds(10),
+    Duration.ofSeconds(30),
+    Duration.ofSeconds(60)
+  };
+
+  private static final String[] METHODS = {
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT", "OTHER"
+  };
+  private static final String[] STATUS_CLASSES = {
+    "none", "1xx", "2xx", "3xx", "4xx", "5xx", "other"
+  };
+
+  /**
+   * The status label's index in {@link #STATUS_CLASSES}: {@code 1xx} to {@code 5xx}, {@code none}
+   * when no status was sent, {@code other} for anything an upstream invents outside 100-599. A
+   * fixed set, as Envoy's response-code classes.
+   */
+  private static int statusClassIndex(int status) {
     if (status == 0) {
-      return "none";
+      return 0;
     }
-    return status >= 100 && status <= 599 ? (status / 100) + "xx" : "other";
+    return status >= 100 && status <= 599 ? status / 100 : STATUS_CLASSES.length - 1;
+  }
+
+  /** The status label. */
+  static String statusClass(int status) {
+    return STATUS_CLASSES[statusClassIndex(status)];
   }
 
   /**
-   * The method label: the standard methods by name (case-sensitive, as RFC 9110 says methods are),
-   * every other one {@code OTHER}. Without this each invented method name, one request each, would
-   * make a new series that lives as long as the process.
+   * The method label's index in {@link #METHODS}: the standard methods by name (case-sensitive, as
+   * RFC 9110 says methods are), every other one {@code OTHER}. Without this each invented method
+   * name, one request each, would make a new series that lives as long as the process.
    */
-  static String methodLabel(String method) {
+  private static int methodIndex(String method) {
     return switch (method) {
-      case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT" -> method;
-      default -> "OTHER";
+      case "GET" -> 0;
+      case "HEAD" -> 1;
+      case "POST" -> 2;
+      case "PUT" -> 3;
+      case "PATCH" -> 4;
+      case "DELETE" -> 5;
+      case "OPTIONS" -> 6;
+      case "TRACE" -> 7;
+      case "CONNECT" -> 8;
+      default -> METHODS.length - 1;
     };
+  }
+
+  /** The method label. */
+  static String methodLabel(String method) {
+    return METHODS[methodIndex(method)];
   }
 
   /** Records one finished request. */
   public void exchange(ExchangeRecord r) {
-    String statusClass = statusClass(r.status());
-    String method = methodLabel(r.method());
-    String key = r.route() + '\u0000' + method + '\u0000' + statusClass;
-    requests
-        .computeIfAbsent(
-            key,
-            k ->
-                keep(
-                    Counter.builder("steadyproxy_requests")
-                        .description("Proxied requests by route, method and status class")
-                        .tags(
-                            List.of(
-                                Tag.create("route", r.route()),
-                                Tag.create("method", method),
-                                Tag.create("status", statusClass)))))
-        .increment();
-    durations
-        .computeIfAbsent(
-            r.route(),
-            route ->
-                keep(
-                    Timer.builder("steadyproxy_request_duration")
-                        .description("Time from request arrival to the end of the response")
-                        .tags(List.of(Tag.create("route", route)))))
-        .record(r.nanos(), TimeUnit.NANOSECONDS);
+    RouteMeters meters = routes.get(r.route());
+    if (meters == null) {
+      meters = routes.computeIfAbsent(r.route(), RouteMeters::new);
+    }
+    meters.requests(methodIndex(r.method()), statusClassIndex(r.status())).increment();
+    meters.duration.record(r.nanos(), TimeUnit.NANOSECONDS);
+    if (r.upstreamNanos() >= 0) {
+      meters.upstream.record(r.upstreamNanos(), TimeUnit.NANOSECONDS);
+    }
     if (r.bytesIn() > 0) {
       bytesIn.increment(r.bytesIn());
     }
@@ -169,19 +207,81 @@ public final class ProxyMetrics implements AutoCloseable {
       bytesOut.increment(r.bytesOut());
     }
     if (r.error() != null) {
-      if ("overloaded".equals(r.error())) {
+      if (r.error() == ErrorClass.OVERLOADED) {
         shed.increment();
       }
-      errors
-          .computeIfAbsent(
-              r.error(),
-              e ->
-                  keep(
-                      Counter.builder("steadyproxy_upstream_errors")
-                          .description("Failed requests by failure class")
-                          .tags(List.of(Tag.create("class", e)))))
-          .increment();
+      errors(r.error()).increment();
     }
+  }
+
+  /**
+   * One route's meters, bound on its first request: a request then costs one map lookup and an
+   * array read instead of building a key and looking up each meter (JFR on small responses showed
+   * the key's string building and two map lookups per request).
+   */
+  private final class RouteMeters {
+    private final String route;
+    private final Timer duration;
+    private final Timer upstream;
+    // [method][status class], each created on its first use; a race creates none twice, since the
+    // registry answers getOrCreate with the meter it already holds
+    private final Counter[] requests = new Counter[METHODS.length * STATUS_CLASSES.length];
+
+    RouteMeters(String route) {
+      this.route = route;
+      this.duration =
+          keep(
+              Timer.builder("steadyproxy_request_duration")
+                  .description("Time from request arrival to the end of the response")
+                  .buckets(BUCKETS)
+                  .percentiles(new double[0]) // no client-side quantiles: they cannot be aggregated
+                  .tags(List.of(Tag.create("route", route))));
+      this.upstream =
+          keep(
+              Timer.builder("steadyproxy_upstream_duration")
+                  .description(
+                      "Time from asking the pool to the upstream's response head (connect"
+                          + " included)")
+                  .buckets(BUCKETS)
+                  .percentiles(new double[0]) // no client-side quantiles: they cannot be aggregated
+                  .tags(List.of(Tag.create("route", route))));
+    }
+
+    Counter requests(int method, int statusClass) {
+      int i = method * STATUS_CLASSES.length + statusClass;
+      Counter c = requests[i];
+      if (c == null) {
+        c =
+            keep(
+                Counter.builder("steadyproxy_requests")
+                    .description("Proxied requests by route, method and status class")
+                    .tags(
+                        List.of(
+                            Tag.create("route", route),
+                            Tag.create("method", METHODS[method]),
+                            Tag.create("status", STATUS_CLASSES[statusClass]))));
+        requests[i] = c;
+      }
+      return c;
+    }
+  }
+
+  /**
+   * The counter of one failure class, on either side of the proxy. Named {@code
+   * steadyproxy_errors_total} since 2026-12: it was {@code steadyproxy_upstream_errors_total},
+   * which also counted client aborts, unmatched routes and shed requests.
+   */
+  private Counter errors(ErrorClass error) {
+    Counter c = errors[error.ordinal()];
+    if (c == null) {
+      c =
+          keep(
+              Counter.builder("steadyproxy_errors")
+                  .description("Failed requests by failure class, on either side of the proxy")
+                  .tags(List.of(Tag.create("class", error.code()))));
+      errors[error.ordinal()] = c;
+    }
+    return c;
   }
 
   /** Counts an idle upstream socket found closed by the upstream, or with bytes unasked. */

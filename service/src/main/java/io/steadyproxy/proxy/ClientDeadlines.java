@@ -11,10 +11,10 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -71,19 +71,8 @@ public final class ClientDeadlines implements AutoCloseable {
    */
   static final long CLOSE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
 
-  private static final byte[] TIMEOUT_408 = timeoutAnswer();
-
-  private static byte[] timeoutAnswer() {
-    String body =
-        "{\"error\":\"client_header_timeout\",\"detail\":\"request head not received in"
-            + " time\"}\n";
-    return ("HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\n"
-            + "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: "
-            + body.length()
-            + "\r\n\r\n"
-            + body)
-        .getBytes(StandardCharsets.US_ASCII);
-  }
+  private static final byte[] TIMEOUT_408 =
+      ErrorResponses.raw(ErrorClass.CLIENT_HEADER_TIMEOUT, "request head not received in time", "");
 
   /** The phase a connection timed out in, named as in the metric's {@code phase} label. */
   public enum Phase {
@@ -231,6 +220,7 @@ public final class ClientDeadlines implements AutoCloseable {
     private volatile boolean responseStarted;
     private final AtomicReference<Phase> timedOut = new AtomicReference<>();
     private volatile long hardCloseAt = NONE;
+    private String address; // the peer's IP address as text, formatted once per connection
 
     private Conn(ClientDeadlines owner, SocketChannel channel, SocketAddress peer) {
       this.owner = owner;
@@ -356,6 +346,18 @@ public final class ClientDeadlines implements AutoCloseable {
           }
         }
       };
+    }
+
+    /**
+     * The client's IP address as text (for X-Forwarded-For), formatted on the connection's first
+     * request and kept: formatting it for every request showed in the profile. Null when the
+     * connection is not watched.
+     */
+    public String address() {
+      if (address == null && peer instanceof InetSocketAddress isa && isa.getAddress() != null) {
+        address = isa.getAddress().getHostAddress();
+      }
+      return address;
     }
 
     /** The phase this connection timed out in, if it did. */

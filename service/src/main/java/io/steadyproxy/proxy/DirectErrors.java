@@ -43,36 +43,31 @@ public final class DirectErrors implements DirectHandler {
       status = Status.METHOD_NOT_ALLOWED_405;
       detail = "CONNECT is not supported: SteadyProxy is a reverse proxy, not a forward proxy";
     }
-    String code = code(status);
+    ErrorClass error = classOf(status);
     if (status.code() == 400 && request.path() != null && request.path().indexOf('\\') >= 0) {
       // Helidon's path validation refuses a raw backslash before routing; name it as
       // DotSegmentFilter names every other ambiguous path form
-      code = "bad_path";
+      error = ErrorClass.BAD_PATH;
       detail = "paths with a backslash are not accepted";
     }
-    StringBuilder json = new StringBuilder(96).append("{\"error\":");
-    ErrorResponses.quote(json, code);
-    json.append(",\"detail\":");
-    ErrorResponses.quote(json, detail);
-    json.append("}\n");
     return TransportResponse.builder()
         .status(status)
         .headers(headers)
         .header(HeaderValues.CONTENT_TYPE_JSON)
-        .entity(json.toString())
+        .entity(ErrorResponses.json(error, detail, null))
         .build();
   }
 
-  private static String code(Status status) {
+  /** The class that names a status Helidon's parser chose. */
+  private static ErrorClass classOf(Status status) {
     return switch (status.code()) {
-      case 400 -> "bad_request";
-      case 403 -> "forbidden";
-      case 405 -> "method_not_allowed";
-      case 413 -> "payload_too_large";
-      case 431 -> "headers_too_large";
-      case 414 -> "uri_too_long";
-      case 505 -> "http_version_not_supported";
-      default -> status.code() >= 500 ? "internal_error" : "bad_request";
+      case 403 -> ErrorClass.FORBIDDEN;
+      case 405 -> ErrorClass.METHOD_NOT_ALLOWED;
+      case 413 -> ErrorClass.PAYLOAD_TOO_LARGE;
+      case 414 -> ErrorClass.URI_TOO_LONG;
+      case 431 -> ErrorClass.HEADERS_TOO_LARGE;
+      case 505 -> ErrorClass.HTTP_VERSION_NOT_SUPPORTED;
+      default -> status.code() >= 500 ? ErrorClass.INTERNAL_ERROR : ErrorClass.BAD_REQUEST;
     };
   }
 }

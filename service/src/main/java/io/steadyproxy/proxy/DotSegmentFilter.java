@@ -58,7 +58,7 @@ public final class DotSegmentFilter implements Filter {
       }
     }
     if (problem != null) {
-      ErrorResponses.send(res, 400, "bad_path", problem, null);
+      ErrorResponses.send(res, ErrorClass.BAD_PATH, problem);
       return;
     }
     chain.proceed();

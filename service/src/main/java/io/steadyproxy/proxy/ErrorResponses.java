@@ -7,36 +7,67 @@ import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The one place where failures become HTTP answers: a status chosen by the failure's kind and a
- * small JSON body {@code {"error": "...", "detail": "...", "upstream": "..."}}.
+ * The one place where failures become HTTP answers: the status an {@link ErrorClass} carries and a
+ * small JSON body {@code {"error": "...", "detail": "...", "upstream": "..."}}, whether Helidon
+ * sends it, a direct handler does, or a raw socket write before any request could be read.
  */
 public final class ErrorResponses {
   private ErrorResponses() {}
 
   /** Answers an upstream failure (only while the response has not started). */
   public static void send(ServerResponse res, UpstreamException e) {
-    if (e.kind() == UpstreamException.Kind.POOL_EXHAUSTED) {
+    if (e.kind() == ErrorClass.POOL_EXHAUSTED) {
       res.header(HeaderNames.RETRY_AFTER, "1");
     }
-    send(res, e.kind().status(), e.kind().code(), e.getMessage(), e.upstream());
+    send(res, e.kind(), e.getMessage(), e.upstream());
   }
 
-  /** Answers with a status and a JSON error body. */
-  public static void send(
-      ServerResponse res, int status, String error, String detail, String upstream) {
+  /** Answers with the class's status and a JSON error body. */
+  public static void send(ServerResponse res, ErrorClass error, String detail) {
+    send(res, error, detail, null);
+  }
+
+  private static void send(ServerResponse res, ErrorClass error, String detail, String upstream) {
+    res.status(Status.create(error.status()));
+    res.header(HeaderValues.CONTENT_TYPE_JSON);
+    res.header(HeaderNames.CACHE_CONTROL, "no-store");
+    res.send(json(error, detail, upstream).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The JSON error body, one line. */
+  public static String json(ErrorClass error, String detail, String upstream) {
     StringBuilder json = new StringBuilder(128).append("{\"error\":");
-    quote(json, error);
+    quote(json, error.code());
     json.append(",\"detail\":");
     quote(json, detail == null ? "" : detail);
     if (upstream != null) {
       json.append(",\"upstream\":");
       quote(json, upstream);
     }
-    json.append("}\n");
-    res.status(Status.create(status));
-    res.header(HeaderValues.CONTENT_TYPE_JSON);
-    res.header(HeaderNames.CACHE_CONTROL, "no-store");
-    res.send(json.toString().getBytes(StandardCharsets.UTF_8));
+    return json.append("}\n").toString();
+  }
+
+  /**
+   * A whole HTTP/1.1 answer with the JSON body and {@code Connection: close}, for writing straight
+   * to a socket on which no request could be read (a client that timed out in its head, a
+   * connection refused at accept).
+   *
+   * @param extraHeaders more header lines, each ending in CRLF (may be empty)
+   */
+  public static byte[] raw(ErrorClass error, String detail, String extraHeaders) {
+    String body = json(error, detail, null);
+    Status status = Status.create(error.status());
+    return ("HTTP/1.1 "
+            + status.code()
+            + " "
+            + status.reasonPhrase()
+            + "\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n"
+            + extraHeaders
+            + "Connection: close\r\nContent-Length: "
+            + body.getBytes(StandardCharsets.UTF_8).length
+            + "\r\n\r\n"
+            + body)
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   /** Appends {@code s} as a JSON string literal. */

@@ -11,8 +11,14 @@ package io.steadyproxy.proxy;
  * @param bytesIn request body bytes read from the client
  * @param bytesOut response body bytes written to the client
  * @param upstream upstream endpoint, or {@code -}
- * @param error failure class ({@link UpstreamException.Kind#code()}, {@code client_abort}, ...) or
- *     null
+ * @param error failure class, or null
+ * @param client the client's IP address
+ * @param query the raw query string, or null
+ * @param protocol the request's protocol and version ({@code HTTP/1.1})
+ * @param userAgent the User-Agent, or null
+ * @param requestId the request id: the client's valid {@code X-Request-Id}, or one made here
+ * @param upstreamNanos time from asking the pool to the upstream's response head (nginx's
+ *     $upstream_header_time), -1 when no upstream answered
  */
 public record ExchangeRecord(
     String route,
@@ -23,7 +29,13 @@ public record ExchangeRecord(
     long bytesIn,
     long bytesOut,
     String upstream,
-    String error) {
+    ErrorClass error,
+    String client,
+    String query,
+    String protocol,
+    String userAgent,
+    String requestId,
+    long upstreamNanos) {
 
   /** Receives every finished exchange; must not block. */
   @FunctionalInterface

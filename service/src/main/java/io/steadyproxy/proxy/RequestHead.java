@@ -1,6 +1,12 @@
 package io.steadyproxy.proxy;
 
+import io.helidon.http.Header;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.ServerRequestHeaders;
+import io.helidon.webserver.http.ServerRequest;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Set;
 
 /**
  * The bytes of one upstream request head, written straight into a byte array (header values are
@@ -10,6 +16,100 @@ import java.util.Arrays;
 final class RequestHead {
   private byte[] bytes = new byte[768];
   private int length;
+
+  /**
+   * The head the proxy sends for a client's request: the client's fields minus hop-by-hop ones and
+   * those the proxy owns (Host, framing, Expect, the httpoxy {@code Proxy} field), forwarding
+   * claims only from a trusted peer, then X-Forwarded-For/-Proto/-Host and Via.
+   *
+   * @param req the client's request
+   * @param requestTarget the origin-form target to send
+   * @param host the Host to send
+   * @param trusted whether the peer may speak for the client in forwarding headers (like Envoy at
+   *     the edge: from anyone else, the proxy's own view replaces X-Forwarded-Proto/-Host, and the
+   *     other claims go)
+   * @param clientIp the client's address, appended to X-Forwarded-For
+   * @param requestId the request id, sent as X-Request-Id in place of the client's
+   * @param bodyLength the body's Content-Length, -1 for chunked, -2 for none
+   */
+  static RequestHead forward(
+      ServerRequest req,
+      String requestTarget,
+      String host,
+      boolean trusted,
+      String clientIp,
+      String requestId,
+      long bodyLength) {
+    ServerRequestHeaders headers = req.headers();
+    Set<String> tokens =
+        headers.contains(HeaderNames.CONNECTION)
+            ? HopByHop.connectionTokens(headers.get(HeaderNames.CONNECTION).allValues())
+            : Set.of();
+    RequestHead head = new RequestHead();
+    head.append(req.prologue().method().text()).append(" ").append(requestTarget);
+    head.append(" HTTP/1.1").crlf().field("Host", host);
+    String forwardedFor = null;
+    String via = null;
+    boolean hasProto = false;
+    boolean hasForwardedHost = false;
+    for (Header h : headers) {
+      String lower = h.headerName().lowerCase();
+      switch (lower) {
+        // Proxy: httpoxy (CVE-2016-5385), CGI-style upstreams read it as HTTP_PROXY
+        case "host", "content-length", "expect", "proxy", "x-request-id" -> {}
+        case "x-forwarded-for" -> forwardedFor = h.values();
+        case "via" -> via = h.values();
+        default -> {
+          if (HopByHop.isHopByHop(lower, tokens) || (!trusted && isForwardingClaim(lower))) {
+            continue;
+          }
+          hasProto |= lower.equals("x-forwarded-proto");
+          hasForwardedHost |= lower.equals("x-forwarded-host");
+          for (String value : h.allValues()) {
+            head.field(h.name(), value);
+          }
+        }
+      }
+    }
+    head.field("X-Forwarded-For", forwardedFor == null ? clientIp : forwardedFor + ", " + clientIp);
+    if (!hasProto) {
+      head.field("X-Forwarded-Proto", req.isSecure() ? "https" : "http");
+    }
+    String clientHost = req.authority();
+    if (!hasForwardedHost && clientHost != null) {
+      head.field("X-Forwarded-Host", clientHost);
+    }
+    head.field("Via", via == null ? "1.1 steadyproxy" : via + ", 1.1 steadyproxy");
+    head.field("X-Request-Id", requestId);
+    if (bodyLength >= 0) {
+      // a body read whole goes up with its length, whatever its framing was (as nginx does)
+      head.append("Content-Length: ").append(bodyLength).crlf();
+    } else if (bodyLength == -1) {
+      head.field("Transfer-Encoding", "chunked");
+    }
+    return head.crlf();
+  }
+
+  /**
+   * Headers in which a peer tells the upstream who the client is and how it connected: passed on
+   * from trusted proxies only. Forwarded is dropped, not rewritten: Envoy and nginx send none of
+   * their own, and frameworks (Spring's ForwardedHeaderFilter, Express's trust proxy) then read the
+   * X-Forwarded-* set the proxy wrote.
+   */
+  private static boolean isForwardingClaim(String lowerName) {
+    return switch (lowerName) {
+      case "x-forwarded-proto",
+          "x-forwarded-host",
+          "x-forwarded-port",
+          "x-forwarded-prefix",
+          "x-forwarded-server",
+          "x-forwarded-ssl",
+          "x-real-ip",
+          "forwarded" ->
+          true;
+      default -> false;
+    };
+  }
 
   RequestHead append(String s) {
     int n = s.length();
@@ -44,7 +144,7 @@ final class RequestHead {
 
   @Override
   public String toString() {
-    return new String(bytes, 0, length, java.nio.charset.StandardCharsets.ISO_8859_1);
+    return new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
   }
 
   private void ensure(int more) {

@@ -1,9 +1,11 @@
 package io.steadyproxy.proxy;
 
-import io.steadyproxy.proxy.UpstreamException.Kind;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.ServerResponseHeaders;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * The status line and header fields of an upstream response, parsed strictly (RFC 9112): a proxy
@@ -55,13 +57,13 @@ record ResponseHead(
           // The proxy strips Upgrade from every request (it is hop-by-hop), so any 101 answers a
           // request nobody made; relayed, it would turn the client's connection into a raw pipe.
           throw new UpstreamException(
-              Kind.PROTOCOL,
+              ErrorClass.PROTOCOL,
               connection.endpoint().toString(),
               "unsolicited 101 Switching Protocols (the proxy sent no Upgrade)");
         }
         if (interim == MAX_INTERIM) {
           throw new UpstreamException(
-              Kind.PROTOCOL,
+              ErrorClass.PROTOCOL,
               connection.endpoint().toString(),
               "more than " + MAX_INTERIM + " interim 1xx responses");
         }
@@ -81,19 +83,20 @@ record ResponseHead(
         || statusLine.charAt(8) != ' '
         || (statusLine.length() > 12 && statusLine.charAt(12) != ' ')) {
       throw new UpstreamException(
-          Kind.PROTOCOL, upstream, "malformed status line: " + printable(statusLine));
+          ErrorClass.PROTOCOL, upstream, "malformed status line: " + printable(statusLine));
     }
     int status = 0;
     for (int i = 9; i < 12; i++) {
       char ch = statusLine.charAt(i);
       if (ch < '0' || ch > '9') {
         throw new UpstreamException(
-            Kind.PROTOCOL, upstream, "malformed status code: " + printable(statusLine));
+            ErrorClass.PROTOCOL, upstream, "malformed status code: " + printable(statusLine));
       }
       status = status * 10 + (ch - '0');
     }
     if (status < 100) {
-      throw new UpstreamException(Kind.PROTOCOL, upstream, "status code below 100: " + status);
+      throw new UpstreamException(
+          ErrorClass.PROTOCOL, upstream, "status code below 100: " + status);
     }
     boolean http10 = statusLine.charAt(7) == '0';
     String reason = statusLine.length() > 13 ? statusLine.substring(13) : "";
@@ -103,7 +106,9 @@ record ResponseHead(
     // refused here.
     if (!isFieldValue(reason)) {
       throw new UpstreamException(
-          Kind.PROTOCOL, upstream, "control characters in the reason phrase of status " + status);
+          ErrorClass.PROTOCOL,
+          upstream,
+          "control characters in the reason phrase of status " + status);
     }
 
     List<String> names = new ArrayList<>(16);
@@ -118,35 +123,36 @@ record ResponseHead(
       total += line.length() + 2;
       if (total > MAX_HEAD) {
         throw new UpstreamException(
-            Kind.PROTOCOL, upstream, "response head larger than " + MAX_HEAD + " bytes");
+            ErrorClass.PROTOCOL, upstream, "response head larger than " + MAX_HEAD + " bytes");
       }
       if (line.isEmpty()) {
         break;
       }
       if (names.size() >= MAX_FIELDS) {
         throw new UpstreamException(
-            Kind.PROTOCOL, upstream, "more than " + MAX_FIELDS + " response header fields");
+            ErrorClass.PROTOCOL, upstream, "more than " + MAX_FIELDS + " response header fields");
       }
       char first = line.charAt(0);
       if (first == ' ' || first == '\t') {
         throw new UpstreamException(
-            Kind.PROTOCOL, upstream, "obsolete line folding in response header");
+            ErrorClass.PROTOCOL, upstream, "obsolete line folding in response header");
       }
       int colon = line.indexOf(':');
       if (colon <= 0 || !isToken(line, colon)) {
         throw new UpstreamException(
-            Kind.PROTOCOL, upstream, "malformed response header: " + printable(line));
+            ErrorClass.PROTOCOL, upstream, "malformed response header: " + printable(line));
       }
       String name = line.substring(0, colon);
       String value = line.substring(colon + 1).strip();
       if (!isFieldValue(value)) {
         throw new UpstreamException(
-            Kind.PROTOCOL, upstream, "invalid characters in response header " + name);
+            ErrorClass.PROTOCOL, upstream, "invalid characters in response header " + name);
       }
       if (name.equalsIgnoreCase("Content-Length")) {
         long length = parseLength(value, upstream);
         if (contentLength != -1 && contentLength != length) {
-          throw new UpstreamException(Kind.PROTOCOL, upstream, "conflicting Content-Length values");
+          throw new UpstreamException(
+              ErrorClass.PROTOCOL, upstream, "conflicting Content-Length values");
         }
         contentLength = length;
       } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
@@ -182,6 +188,28 @@ record ResponseHead(
         status, reason, names, values, contentLength, chunked, close || delimited);
   }
 
+  /**
+   * Copies the end-to-end fields to the client's response: hop-by-hop fields, those the Connection
+   * field names, and Content-Length (the server frames the body itself) stay behind.
+   */
+  void copyTo(ServerResponseHeaders to) {
+    List<String> connection = null;
+    for (int i = 0; i < names.size(); i++) {
+      if (names.get(i).equalsIgnoreCase("connection")) {
+        connection = connection == null ? new ArrayList<>(2) : connection;
+        connection.add(values.get(i));
+      }
+    }
+    Set<String> tokens = HopByHop.connectionTokens(connection == null ? List.of() : connection);
+    for (int i = 0; i < names.size(); i++) {
+      String name = names.get(i);
+      String lower = name.toLowerCase(Locale.ROOT);
+      if (!HopByHop.isHopByHop(lower, tokens) && !lower.equals("content-length")) {
+        to.add(HeaderNames.create(name), values.get(i));
+      }
+    }
+  }
+
   private static long parseLength(String value, String upstream) {
     // Some servers repeat the value in one field ("10, 10"); all copies must agree.
     long result = -1;
@@ -189,19 +217,20 @@ record ResponseHead(
       String p = part.strip();
       if (p.isEmpty() || p.length() > 18) {
         throw new UpstreamException(
-            Kind.PROTOCOL, upstream, "invalid Content-Length: " + printable(value));
+            ErrorClass.PROTOCOL, upstream, "invalid Content-Length: " + printable(value));
       }
       long n = 0;
       for (int i = 0; i < p.length(); i++) {
         char ch = p.charAt(i);
         if (ch < '0' || ch > '9') {
           throw new UpstreamException(
-              Kind.PROTOCOL, upstream, "invalid Content-Length: " + printable(value));
+              ErrorClass.PROTOCOL, upstream, "invalid Content-Length: " + printable(value));
         }
         n = n * 10 + (ch - '0');
       }
       if (result != -1 && result != n) {
-        throw new UpstreamException(Kind.PROTOCOL, upstream, "conflicting Content-Length values");
+        throw new UpstreamException(
+            ErrorClass.PROTOCOL, upstream, "conflicting Content-Length values");
       }
       result = n;
     }

@@ -1,6 +1,6 @@
 package io.steadyproxy.proxy;
 
-import io.steadyproxy.config.Route;
+import io.steadyproxy.routing.Route;
 import java.util.Comparator;
 import java.util.List;
 

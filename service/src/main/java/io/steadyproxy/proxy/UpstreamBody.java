@@ -1,7 +1,5 @@
 package io.steadyproxy.proxy;
 
-import io.steadyproxy.proxy.UpstreamException.Kind;
-
 /**
  * The body of an upstream response, framed as its head says (RFC 9112 section 6.3). A body knows
  * whether it was read to its real end, which decides whether its connection may be reused and
@@ -51,7 +49,9 @@ abstract sealed class UpstreamBody {
 
   protected UpstreamException truncated() {
     return new UpstreamException(
-        Kind.RESET, connection.endpoint().toString(), "upstream closed the connection mid-body");
+        ErrorClass.RESET,
+        connection.endpoint().toString(),
+        "upstream closed the connection mid-body");
   }
 
   static final class Empty extends UpstreamBody {
@@ -177,7 +177,7 @@ abstract sealed class UpstreamBody {
     }
 
     private UpstreamException bad(String what) {
-      return new UpstreamException(Kind.PROTOCOL, connection.endpoint().toString(), what);
+      return new UpstreamException(ErrorClass.PROTOCOL, connection.endpoint().toString(), what);
     }
   }
 

@@ -1,6 +1,5 @@
 package io.steadyproxy.proxy;
 
-import io.steadyproxy.proxy.UpstreamException.Kind;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Iterator;
@@ -30,7 +29,7 @@ import javax.net.ssl.SSLSocketFactory;
  *   <li>idle sockets really closed after {@code expiry}, by one sweeper thread, not by a timed read
  *       per connection;
  *   <li>a request waits at most {@code poolTimeout} for a slot, then fails with {@link
- *       Kind#POOL_EXHAUSTED}.
+ *       ErrorClass#POOL_EXHAUSTED}.
  * </ul>
  *
  * The sweeper also enforces the write timeout of connections in use.
@@ -42,7 +41,10 @@ public final class UpstreamPool implements AutoCloseable {
   private final Semaphore slots;
   private final Map<UpstreamEndpoint, ConcurrentLinkedDeque<UpstreamConnection>> idle =
       new ConcurrentHashMap<>();
-  private final Set<UpstreamConnection> inUse = ConcurrentHashMap.newKeySet();
+  // Every open socket, idle or lent: the sweeper's list. It changes when a socket opens or closes,
+  // not on every request (a set of lent sockets cost two map updates per request).
+  private final Set<UpstreamConnection> sockets = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger lentCount = new AtomicInteger();
   private final AtomicInteger open = new AtomicInteger();
   private final AtomicInteger idleCount = new AtomicInteger();
   private final AtomicInteger waiting = new AtomicInteger();
@@ -86,10 +88,12 @@ public final class UpstreamPool implements AutoCloseable {
     this.sweeper =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("upstream-pool-sweeper").daemon().factory());
-    // Sweep often enough to keep write-timeout and expiry errors small next to their settings.
-    long period =
-        Math.clamp(
-            Math.min(limits.expiry().toMillis(), limits.writeTimeout().toMillis()) / 4, 10, 1000);
+    // Sweep often enough to keep timeout and expiry errors small next to their settings.
+    long shortest =
+        Math.min(
+            limits.expiry().toMillis(),
+            Math.min(limits.writeTimeout().toMillis(), limits.readTimeout().toMillis()));
+    long period = Math.clamp(shortest / 4, 10, 1000);
     sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
   }
 
@@ -112,13 +116,13 @@ public final class UpstreamPool implements AutoCloseable {
    * @param endpoint where to connect
    * @param fresh skip idle connections (used to retry after a stale one failed)
    * @return a connection the caller must hand back with {@link #release} or {@link #discard}
-   * @throws UpstreamException {@link Kind#POOL_EXHAUSTED} after the pool timeout, or a connect
-   *     failure
+   * @throws UpstreamException {@link ErrorClass#POOL_EXHAUSTED} after the pool timeout, or a
+   *     connect failure
    */
   public UpstreamConnection acquire(UpstreamEndpoint endpoint, boolean fresh) {
     if (closed) {
       throw new UpstreamException(
-          Kind.POOL_EXHAUSTED, endpoint.toString(), "the proxy is shutting down");
+          ErrorClass.POOL_EXHAUSTED, endpoint.toString(), "the proxy is shutting down");
     }
     acquireSlot(endpoint);
     boolean lent = false;
@@ -138,11 +142,12 @@ public final class UpstreamPool implements AutoCloseable {
           open.decrementAndGet();
           throw e;
         }
+        sockets.add(connection);
       }
-      inUse.add(connection);
+      lentCount.incrementAndGet();
       if (closed && !keepsSweeper(connection)) {
         throw new UpstreamException(
-            Kind.POOL_EXHAUSTED, endpoint.toString(), "the proxy is shutting down");
+            ErrorClass.POOL_EXHAUSTED, endpoint.toString(), "the proxy is shutting down");
       }
       lent = true;
       return connection;
@@ -163,9 +168,10 @@ public final class UpstreamPool implements AutoCloseable {
    * @param reusable whether the exchange ended cleanly at a message boundary
    */
   public void release(UpstreamConnection connection, boolean reusable) {
-    if (!inUse.remove(connection)) {
+    if (!connection.handBack()) {
       return; // already handed back
     }
+    lentCount.decrementAndGet();
     try {
       // Beyond the keep-alive cap a socket is still kept while requests wait for a slot: the next
       // waiter takes it at once, and closing it would only make that waiter open a new one. The
@@ -195,7 +201,8 @@ public final class UpstreamPool implements AutoCloseable {
 
   /** Closes a connection that failed or was abandoned mid-exchange, and frees its slot. */
   public void discard(UpstreamConnection connection) {
-    if (inUse.remove(connection)) {
+    if (connection.handBack()) {
+      lentCount.decrementAndGet();
       try {
         closeSocket(connection);
       } finally {
@@ -218,7 +225,7 @@ public final class UpstreamPool implements AutoCloseable {
 
   /** Current counts. */
   public PoolStats stats() {
-    int inUseNow = inUse.size();
+    int inUseNow = lentCount.get();
     return new PoolStats(
         open.get(), idleCount.get(), inUseNow, waiting.get(), limits.maxConnections());
   }
@@ -241,11 +248,11 @@ public final class UpstreamPool implements AutoCloseable {
   }
 
   private void stopSweeperIfDone() {
-    // close() sets closed before it looks at inUse, release() empties inUse before it looks at
-    // closed: whichever comes last sees both and stops the sweeper.
+    // close() sets closed before it counts lent sockets, release() counts its socket back before it
+    // looks at closed: whichever comes last sees both and stops the sweeper.
     if (closed) {
       synchronized (sweeper) {
-        if (inUse.isEmpty()) {
+        if (lentCount.get() == 0) {
           sweeper.shutdown();
         }
       }
@@ -260,10 +267,11 @@ public final class UpstreamPool implements AutoCloseable {
   private boolean keepsSweeper(UpstreamConnection connection) {
     synchronized (sweeper) {
       if (!sweeper.isShutdown()) {
-        return true; // connection is in inUse, so the sweeper cannot stop before it is back
+        return true; // counted as lent, so the sweeper cannot stop before it is back
       }
     }
-    inUse.remove(connection);
+    connection.handBack();
+    lentCount.decrementAndGet();
     closeSocket(connection);
     return false;
   }
@@ -291,7 +299,7 @@ public final class UpstreamPool implements AutoCloseable {
     }
     if (!acquired) {
       throw new UpstreamException(
-          Kind.POOL_EXHAUSTED,
+          ErrorClass.POOL_EXHAUSTED,
           endpoint.toString(),
           "all "
               + limits.maxConnections()
@@ -411,6 +419,7 @@ public final class UpstreamPool implements AutoCloseable {
 
   private void closeSocket(UpstreamConnection connection) {
     connection.close();
+    sockets.remove(connection);
     open.decrementAndGet();
   }
 
@@ -438,8 +447,8 @@ public final class UpstreamPool implements AutoCloseable {
       closeStaleIdle();
       trimIdle();
       long now = System.nanoTime();
-      for (UpstreamConnection c : inUse) {
-        c.closeIfWriteStuck(now);
+      for (UpstreamConnection c : sockets) {
+        c.closeIfStuck(now);
       }
     } catch (RuntimeException e) {
       // a periodic task that throws is never run again: the write timeout would be gone

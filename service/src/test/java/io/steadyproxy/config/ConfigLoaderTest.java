@@ -6,7 +6,9 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.steadyproxy.routing.Route;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,22 +33,22 @@ class ConfigLoaderTest {
   @Test
   void defaultsAreTheSeeds() {
     ProxySettings s = read(Map.of()).settings();
-    assertThat(s.host(), is("0.0.0.0"));
-    assertThat(s.port(), is(8000));
-    assertThat(s.maxConnections(), is(100));
-    assertThat(s.maxKeepaliveConnections(), is(20));
-    assertThat(s.keepaliveExpiry(), is(Duration.ofSeconds(30)));
-    assertThat(s.connectTimeout(), is(Duration.ofSeconds(10)));
-    assertThat(s.readTimeout(), is(Duration.ofSeconds(60)));
-    assertThat(s.writeTimeout(), is(Duration.ofSeconds(10)));
-    assertThat(s.poolTimeout(), is(Duration.ofSeconds(5)));
-    assertThat(s.memoryCheckInterval(), is(Duration.ofSeconds(30)));
-    assertThat(s.maxMemoryUsageMb(), is(500L));
-    assertThat(s.cleanupThresholdMb(), is(400L));
-    assertThat(s.logFile(), is(Optional.of(Path.of("proxy.log"))));
-    assertThat(s.upstreamUrl(), is(Optional.empty()));
-    assertThat(s.routes(), is(List.of()));
-    assertThat(s.adminToken(), is(Optional.empty()));
+    assertThat(s.server().host(), is("0.0.0.0"));
+    assertThat(s.server().port(), is(8000));
+    assertThat(s.pool().maxConnections(), is(100));
+    assertThat(s.pool().maxKeepaliveConnections(), is(20));
+    assertThat(s.pool().keepaliveExpiry(), is(Duration.ofSeconds(30)));
+    assertThat(s.pool().connectTimeout(), is(Duration.ofSeconds(10)));
+    assertThat(s.pool().readTimeout(), is(Duration.ofSeconds(60)));
+    assertThat(s.pool().writeTimeout(), is(Duration.ofSeconds(10)));
+    assertThat(s.pool().poolTimeout(), is(Duration.ofSeconds(5)));
+    assertThat(s.memory().checkInterval(), is(Duration.ofSeconds(30)));
+    assertThat(s.memory().maxUsageMb(), is(500L));
+    assertThat(s.memory().cleanupThresholdMb(), is(400L));
+    assertThat(s.logging().file(), is(Optional.of(dir.resolve("proxy.log"))));
+    assertThat(s.routing().upstreamUrl(), is(Optional.empty()));
+    assertThat(s.routing().routes(), is(List.of()));
+    assertThat(s.admin().token(), is(Optional.empty()));
   }
 
   @Test
@@ -68,12 +70,12 @@ class ConfigLoaderTest {
     ProxySettings s =
         read(Map.of("PROXY_PORT", "1003", "PROXY_MAX_CONNECTIONS", "13"), "--port", "1004")
             .settings();
-    assertThat("flag wins", s.port(), is(1004));
-    assertThat("env beats the file", s.maxConnections(), is(13));
-    assertThat("file beats yaml", s.readTimeout(), is(Duration.ofMillis(2500)));
-    assertThat("file beats yaml", s.connectTimeout(), is(Duration.ofSeconds(4)));
-    assertThat("yaml beats defaults", s.poolTimeout(), is(Duration.ofSeconds(7)));
-    assertThat("defaults fill the rest", s.writeTimeout(), is(Duration.ofSeconds(10)));
+    assertThat("flag wins", s.server().port(), is(1004));
+    assertThat("env beats the file", s.pool().maxConnections(), is(13));
+    assertThat("file beats yaml", s.pool().readTimeout(), is(Duration.ofMillis(2500)));
+    assertThat("file beats yaml", s.pool().connectTimeout(), is(Duration.ofSeconds(4)));
+    assertThat("yaml beats defaults", s.pool().poolTimeout(), is(Duration.ofSeconds(7)));
+    assertThat("defaults fill the rest", s.pool().writeTimeout(), is(Duration.ofSeconds(10)));
   }
 
   @Test
@@ -87,15 +89,15 @@ class ConfigLoaderTest {
                  "routes": [{"prefix": "/api", "upstream": "https://api.internal", "strip_prefix": true}]}
                 """);
     ProxySettings s = read(Map.of()).settings();
-    assertThat(s.host(), is("127.0.0.1"));
-    assertThat(s.maxKeepaliveConnections(), is(10));
-    assertThat(s.keepaliveExpiry(), is(Duration.ofSeconds(15)));
-    assertThat(s.memoryCheckInterval(), is(Duration.ofSeconds(10)));
-    assertThat(s.maxMemoryUsageMb(), is(300L));
+    assertThat(s.server().host(), is("127.0.0.1"));
+    assertThat(s.pool().maxKeepaliveConnections(), is(10));
+    assertThat(s.pool().keepaliveExpiry(), is(Duration.ofSeconds(15)));
+    assertThat(s.memory().checkInterval(), is(Duration.ofSeconds(10)));
+    assertThat(s.memory().maxUsageMb(), is(300L));
     assertThat(
-        s.routes().get(0),
-        is(new Route("/api", java.net.URI.create("https://api.internal"), true)));
-    assertThat(s.routes().get(1).isDefault(), is(true));
+        s.routing().routes().get(0),
+        is(new Route("/api", URI.create("https://api.internal"), true)));
+    assertThat(s.routing().routes().get(1).isDefault(), is(true));
 
     ProxySettings e =
         read(Map.of(
@@ -116,12 +118,13 @@ class ConfigLoaderTest {
                 "PROXY_ROUTES",
                 "/a=http://a:1;strip,/b=http://b:2"))
             .settings();
-    assertThat(e.host(), is("::1"));
-    assertThat(e.maxMemoryUsageMb(), is(300L));
-    assertThat(e.cleanupThresholdMb(), is(200L));
-    assertThat(e.poolTimeout(), is(Duration.ofMillis(1500)));
-    assertThat(e.adminToken(), is(Optional.of("s3cret")));
-    assertThat(e.routes().stream().map(Route::prefix).toList(), contains("/a", "/b", "/"));
+    assertThat(e.server().host(), is("::1"));
+    assertThat(e.memory().maxUsageMb(), is(300L));
+    assertThat(e.memory().cleanupThresholdMb(), is(200L));
+    assertThat(e.pool().poolTimeout(), is(Duration.ofMillis(1500)));
+    assertThat(e.admin().token(), is(Optional.of("s3cret")));
+    assertThat(
+        e.routing().routes().stream().map(Route::prefix).toList(), contains("/a", "/b", "/"));
   }
 
   @Test
@@ -140,11 +143,11 @@ class ConfigLoaderTest {
                 "--max-request-body",
                 "10MB")
             .settings();
-    assertThat(s.readTimeout(), is(Duration.ofMinutes(1)));
-    assertThat(s.connectTimeout(), is(Duration.ofMillis(750)));
-    assertThat(s.maxMemoryUsageMb(), is(1024L));
-    assertThat(s.cleanupThresholdMb(), is(512L));
-    assertThat(s.maxRequestBodyBytes(), is(10L * 1024 * 1024));
+    assertThat(s.pool().readTimeout(), is(Duration.ofMinutes(1)));
+    assertThat(s.pool().connectTimeout(), is(Duration.ofMillis(750)));
+    assertThat(s.memory().maxUsageMb(), is(1024L));
+    assertThat(s.memory().cleanupThresholdMb(), is(512L));
+    assertThat(s.server().maxRequestBodyBytes(), is(10L * 1024 * 1024));
   }
 
   @Test
@@ -159,7 +162,7 @@ class ConfigLoaderTest {
                 + " ignored"));
     assertThat(
         result.warnings(), hasItem("unknown environment variable PROXY_MAX_CONECTIONS ignored"));
-    assertThat(result.settings().port(), is(8001));
+    assertThat(result.settings().server().port(), is(8001));
   }
 
   private String error(Map<String, String> env, String... flags) {
@@ -238,7 +241,7 @@ class ConfigLoaderTest {
             "invalid setting 'admin_token_file' from flag --admin-token-file: set admin_token or"
                 + " admin_token_file, not both"));
     ProxySettings settings = read(Map.of("PROXY_ADMIN_TOKEN_FILE", token.toString())).settings();
-    assertThat(settings.adminTokenFile(), is(Optional.of(token)));
-    assertThat(settings.adminToken(), is(Optional.empty()));
+    assertThat(settings.admin().tokenFile(), is(Optional.of(token)));
+    assertThat(settings.admin().token(), is(Optional.empty()));
   }
 }

@@ -36,7 +36,9 @@ class ExitCodeTest {
             new String[] {"--port", "70000"},
             new String[] {"--cleanup-threshold", "600"},
             new String[] {"--upstream", "gopher://x"},
-            new String[] {"--nonsense", "1"})) {
+            new String[] {"--nonsense", "1"},
+            // read where the pool is built, after the settings: still one line and exit 2
+            new String[] {"--upstream-ca-file", "/nonexistent/ca.pem"})) {
       Process p = launch(args);
       assertThat(p.waitFor(60, TimeUnit.SECONDS), is(true));
       String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);

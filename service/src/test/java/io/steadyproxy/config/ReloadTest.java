@@ -109,6 +109,34 @@ class ReloadTest {
     }
   }
 
+  // The CA file is read where the pool is built, after the file has read as valid settings: a
+  // bad one must still leave the running routes and pool in place, not half-apply the change.
+  @Test
+  void anUnreadableCaFileRejectsTheReloadAndTheRunningRoutesStay() throws Exception {
+    try (RawUpstream a = RawUpstream.keepAlive("from-a");
+        RawUpstream b = RawUpstream.keepAlive("from-b")) {
+      Path file = dir.resolve("proxy_config.json");
+      Files.writeString(file, "{\"upstream_url\": \"" + a.url() + "\"}");
+      Path notPem = Files.writeString(dir.resolve("not.pem"), "hello\n");
+      var inputs =
+          new ConfigLoader.Inputs(
+              List.of("--host", "127.0.0.1", "--port", "0", "--log-file", ""), Map.of(), dir);
+      try (SteadyProxy proxy = SteadyProxy.start(inputs, new FakeMemory())) {
+        Files.writeString(
+            file,
+            "{\"upstream_url\": \""
+                + b.url()
+                + "\", \"upstream_ca_file\": \""
+                + notPem.toString().replace("\\", "\\\\")
+                + "\"}");
+        assertThat(proxy.reloader().orElseThrow().poll(), is(false));
+        assertThat(
+            RawHttp.exchange(proxy.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n").text(),
+            is("from-a"));
+      }
+    }
+  }
+
   @Test
   void portChangesAreReportedAsNeedingARestart() {
     ProxySettings a =
@@ -118,7 +146,7 @@ class ReloadTest {
                 new String[] {"--port", "2", "--read-timeout", "3"}, Map.of(), Path.of("target"))
             .settings();
     assertThat(ConfigReloader.needRestart(a, b), is(List.of("port")));
-    assertThat(b.readTimeout(), is(Duration.ofSeconds(3)));
+    assertThat(b.pool().readTimeout(), is(Duration.ofSeconds(3)));
   }
 
   @Test

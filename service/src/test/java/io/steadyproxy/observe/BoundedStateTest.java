@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 
 import io.steadyproxy.SteadyProxy;
+import io.steadyproxy.proxy.ErrorClass;
 import io.steadyproxy.proxy.ExchangeRecord;
 import io.steadyproxy.testing.Observed;
 import io.steadyproxy.testing.PrometheusText;
@@ -16,8 +17,10 @@ import io.steadyproxy.testing.RawUpstream;
 import io.steadyproxy.testing.TestProxies;
 import java.util.List;
 import java.util.Set;
+import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -75,11 +78,26 @@ class BoundedStateTest {
     String hostile =
         "/a\r\n2026-01-01T00:00:00Z INFO steadyproxy.access method=GET\u001b[2J\u0000\u007f\u0085";
     ExchangeRecord r =
-        new ExchangeRecord("/", "G\nET", hostile, 200, 1_000_000, 0, 2, "http://u\r:1", "x\ty");
+        new ExchangeRecord(
+            "/",
+            "G\nET",
+            hostile,
+            200,
+            1_000_000,
+            0,
+            2,
+            "http://u\r:1",
+            ErrorClass.CLIENT_ABORT,
+            "127.0.0.1",
+            "q=\u001b",
+            "HTTP/1.1",
+            "agent \"x\"\n",
+            "id",
+            5_000_000);
     LogRecord[] captured = new LogRecord[1];
-    java.util.logging.Logger access = java.util.logging.Logger.getLogger("steadyproxy.access");
-    java.util.logging.Handler capture =
-        new java.util.logging.Handler() {
+    Logger access = Logger.getLogger("steadyproxy.access");
+    Handler capture =
+        new Handler() {
           @Override
           public void publish(LogRecord record) {
             captured[0] = record;
@@ -97,23 +115,26 @@ class BoundedStateTest {
     } finally {
       access.removeHandler(capture);
     }
-    String line = new ProxyLog.LineFormatter().format(captured[0]);
+    String line = LogFormatter.of(io.steadyproxy.config.LogFormat.TEXT).format(captured[0]);
     assertThat("one line, ending in the only newline", line.indexOf('\n'), is(line.length() - 1));
     assertThat(line, not(containsString("\r")));
     assertThat(line, not(containsString("\u001b")));
     assertThat(line, not(containsString("\u0000")));
     assertThat(line, not(containsString("\u007f")));
     assertThat(line, not(containsString("\u0085")));
-    assertThat(line, containsString("path=/a\\x0d\\x0a2026-01-01T00:00:00Z"));
+    assertThat(line, containsString("path=\"/a\\x0d\\x0a2026-01-01T00:00:00Z"));
     assertThat(line, containsString("method=G\\x0aET"));
     assertThat(line, containsString("\\x1b[2J\\x00\\x7f\\u0085"));
-    assertThat(line, containsString("error=x\\x09y"));
+    assertThat(line, containsString("upstream=http://u\\x0d:1"));
+    assertThat(line, containsString("error=client_abort"));
+    assertThat(line, containsString("query=q=\\x1b"));
+    assertThat(line, containsString("ua=\"agent \\\"x\\\"\\x0a\""));
 
     // any logger's message and exception text, not only the access log
     LogRecord other = new LogRecord(Level.WARNING, "bad header from client: X\r\nInjected: 1");
     other.setLoggerName("io.helidon.webserver");
     other.setThrown(new IllegalStateException("value\nwith newline"));
-    String otherLine = new ProxyLog.LineFormatter().format(other);
+    String otherLine = LogFormatter.of(io.steadyproxy.config.LogFormat.TEXT).format(other);
     assertThat(otherLine.indexOf('\n'), is(otherLine.length() - 1));
     assertThat(otherLine, containsString("X\\x0d\\x0aInjected: 1"));
     assertThat(otherLine, containsString("value\\x0awith newline"));

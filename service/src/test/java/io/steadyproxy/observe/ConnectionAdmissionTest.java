@@ -1,5 +1,6 @@
 package io.steadyproxy.observe;
 
+import static io.steadyproxy.testing.Eventually.eventually;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
@@ -101,8 +102,7 @@ class ConnectionAdmissionTest {
       memory.collected();
       // the listener's collection (at once) still shows a full heap: the connection must wait
       CompletableFuture<Boolean> admitted = CompletableFuture.supplyAsync(admission::admit);
-      io.steadyproxy.proxy.PoolTest.eventually(
-          "the listener asked for a collection", () -> memory.collectionsRequested() == 1);
+      eventually("the listener asked for a collection", () -> memory.collectionsRequested() == 1);
       assertThat(admitted.isDone(), is(false));
       memory.heapUsedMb(60);
       memory.collected(); // e.g. the requests in flight finished and a young GC ran

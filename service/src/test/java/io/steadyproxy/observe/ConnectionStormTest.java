@@ -1,5 +1,6 @@
 package io.steadyproxy.observe;
 
+import static io.steadyproxy.testing.Eventually.eventually;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.containsString;
@@ -17,8 +18,10 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -76,7 +79,11 @@ class ConnectionStormTest {
               .start();
       List<Socket> held = new ArrayList<>();
       try {
-        io.steadyproxy.proxy.PoolTest.eventually("the proxy listens", () -> listens(admin));
+        // Helidon binds its listeners in parallel: the admin port alone says nothing of the other
+        eventually(
+            "the proxy listens on both ports",
+            Duration.ofSeconds(60), // a whole JVM starting while other tests load the machine
+            () -> listens(admin) && listens(port));
         assertThat(
             "the sizing rule warned at start",
             Files.readString(log),
@@ -131,8 +138,7 @@ class ConnectionStormTest {
           s.close();
         }
         held.clear();
-        io.steadyproxy.proxy.PoolTest.eventually(
-            "a new connection is served after the storm", () -> served(port));
+        eventually("a new connection is served after the storm", () -> served(port));
         String after = get(admin, "/health");
         assertThat(after, containsString("\"admission\":{\"accepting\":true"));
         PrometheusText metrics = PrometheusText.parse(get(admin, "/observe/metrics"));
@@ -170,7 +176,7 @@ class ConnectionStormTest {
                     "--log-file",
                     ""))
             .start();
-    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), is(true));
+    assertThat(p.waitFor(60, TimeUnit.SECONDS), is(true));
     String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(err, p.exitValue(), is(2));
     assertThat(err, err.lines().count(), is(1L));

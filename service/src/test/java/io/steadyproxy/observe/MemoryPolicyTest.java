@@ -3,7 +3,11 @@ package io.steadyproxy.observe;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
+import io.helidon.metrics.api.MeterRegistry;
+import io.steadyproxy.proxy.PoolStats;
 import io.steadyproxy.testing.FakeMemory;
+import java.time.InstantSource;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 /** The thresholds at their boundaries: just below, at and just above each. */
@@ -70,12 +74,9 @@ class MemoryPolicyTest {
 
   @Test
   void thresholdsOutOfOrderAreRefused() {
-    org.junit.jupiter.api.Assertions.assertThrows(
-        IllegalArgumentException.class, () -> new MemoryPolicy(500, 500, 90));
-    org.junit.jupiter.api.Assertions.assertThrows(
-        IllegalArgumentException.class, () -> new MemoryPolicy(400, 500, 10));
-    org.junit.jupiter.api.Assertions.assertThrows(
-        IllegalArgumentException.class, () -> new MemoryPolicy(400, 500, 101));
+    Assertions.assertThrows(IllegalArgumentException.class, () -> new MemoryPolicy(500, 500, 90));
+    Assertions.assertThrows(IllegalArgumentException.class, () -> new MemoryPolicy(400, 500, 10));
+    Assertions.assertThrows(IllegalArgumentException.class, () -> new MemoryPolicy(400, 500, 101));
   }
 
   @Test
@@ -97,13 +98,10 @@ class MemoryPolicyTest {
           }
         };
     try (ProxyMetrics metrics =
-            new ProxyMetrics(
-                io.helidon.metrics.api.MeterRegistry.create(),
-                () -> new io.steadyproxy.proxy.PoolStats(0, 0, 0, 0, 1),
-                memory);
+            new ProxyMetrics(MeterRegistry.create(), () -> new PoolStats(0, 0, 0, 0, 1), memory);
         MemoryMonitor monitor =
             new MemoryMonitor(
-                memory, java.time.InstantSource.system(), cleaners, metrics, policy, () -> false)) {
+                memory, InstantSource.system(), cleaners, metrics, policy, () -> false)) {
       memory.rssMb(400);
       monitor.check();
       assertThat(closed[0] + closed[1], is(0));

@@ -12,6 +12,7 @@ import io.steadyproxy.testing.TestProxies;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,7 @@ class MonitorScriptTest {
   }
 
   private static String run(String... args) throws Exception {
-    List<String> cmd = new java.util.ArrayList<>(List.of("bash", SCRIPT.toString()));
+    List<String> cmd = new ArrayList<>(List.of("bash", SCRIPT.toString()));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     assertThat(p.waitFor(60, TimeUnit.SECONDS), is(true));

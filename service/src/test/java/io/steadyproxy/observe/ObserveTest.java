@@ -1,5 +1,6 @@
 package io.steadyproxy.observe;
 
+import static io.steadyproxy.testing.Eventually.eventually;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
@@ -15,6 +16,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -36,8 +38,7 @@ class ObserveTest {
             SteadyProxy.start(
                 TestProxies.settings("--upstream", upstream.url().toString()), memory)) {
       RawHttp.exchange(proxy.port(), GET);
-      io.steadyproxy.proxy.PoolTest.eventually(
-          "the connection is idle", () -> proxy.pool().idle() == 1);
+      eventually("the connection is idle", () -> proxy.pool().idle() == 1);
       var res = get(proxy.port(), "/health");
       assertThat(res.status(), is(200));
       assertThat(res.head().header("Content-Type"), containsString("application/json"));
@@ -80,6 +81,21 @@ class ObserveTest {
           is(1.0));
       assertThat(
           samples.value("steadyproxy_request_duration_seconds_count", "route", "/"), is(2.0));
+      // histograms with fixed buckets, which aggregate across pods; no client-side quantiles
+      assertThat(
+          samples.value("steadyproxy_request_duration_seconds_bucket", "route", "/", "le", "+Inf"),
+          is(2.0));
+      assertThat(
+          samples.value("steadyproxy_request_duration_seconds_bucket", "route", "/", "le", "60.0"),
+          is(2.0));
+      assertThat(
+          samples.value("steadyproxy_upstream_duration_seconds_bucket", "route", "/", "le", "+Inf"),
+          is(2.0));
+      assertThat(
+          samples.all("steadyproxy_request_duration_seconds").stream()
+              .filter(x -> x.labels().containsKey("quantile"))
+              .toList(),
+          is(List.of()));
       assertThat(samples.value("steadyproxy_bytes_in_total"), is(3.0));
       assertThat(samples.value("steadyproxy_bytes_out_total"), is(4.0));
       assertThat(samples.value("steadyproxy_cleanups_total", "kind", "full"), is(1.0));
@@ -113,8 +129,7 @@ class ObserveTest {
       assertThat(RawHttp.exchange(proxy.port(), GET).status(), is(502));
       var res = RawHttp.exchange(proxy.port(), "GET /observe/metrics HTTP/1.1\r\nHost: x\r\n\r\n");
       var samples = PrometheusText.parse(res.text());
-      assertThat(
-          samples.value("steadyproxy_upstream_errors_total", "class", "connect_refused"), is(1.0));
+      assertThat(samples.value("steadyproxy_errors_total", "class", "connect_refused"), is(1.0));
       assertThat(
           samples.value(
               "steadyproxy_requests_total", "method", "GET", "route", "/", "status", "5xx"),
@@ -170,8 +185,7 @@ class ObserveTest {
       finishStream.countDown();
       String body = new String(RawHttp.readResponseBody(in, head), StandardCharsets.US_ASCII);
       assertThat("the stream that was in flight while shedding completes", body, is("firstlast"));
-      io.steadyproxy.proxy.PoolTest.eventually(
-          "the stream's connection is back", () -> proxy.pool().inUse() == 0);
+      eventually("the stream's connection is back", () -> proxy.pool().inUse() == 0);
 
       memory.rssMb(399);
       proxy.monitor().check();

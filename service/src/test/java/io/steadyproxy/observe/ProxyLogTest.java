@@ -1,5 +1,6 @@
 package io.steadyproxy.observe;
 
+import static io.steadyproxy.testing.Eventually.eventually;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
@@ -73,7 +74,9 @@ class ProxyLogTest {
         text,
         matchesPattern(
             "(?s).*\\d{4}-\\d\\d-\\d\\dT[^ ]+Z INFO steadyproxy.access method=GET path=/ok/59 "
-                + "status=200 duration_ms=[\\d.]+ bytes_in=0 bytes_out=2 upstream=http://127.0.0.1:\\d+ route=/ error=-\n.*"));
+                + "status=200 duration_ms=[\\d.]+ bytes_in=0 bytes_out=2 upstream=http://127.0.0.1:\\d+ route=/ error=-"
+                + " client=127.0.0.1 query=q=1 proto=HTTP/1.1 upstream_ms=[\\d.]+"
+                + " request_id=[0-9a-f]{32} ua=-\n.*"));
     assertThat(text, containsString("path=/down status=502"));
     assertThat(text, containsString("error=connect_refused"));
     assertThat(text, containsString("steadyproxy.memory memory check rss_mb=450.0"));
@@ -97,10 +100,8 @@ class ProxyLogTest {
             SteadyProxy.start(
                 TestProxies.settings("--upstream", upstream.url().toString()), new FakeMemory())) {
       RawHttp.exchange(proxy.port(), "GET /prompt HTTP/1.1\r\nHost: x\r\n\r\n");
-      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-      while (!Files.readString(file).contains("path=/prompt ") && System.nanoTime() < deadline) {
-        Thread.sleep(10); // polling a file: no event to wait on
-      }
+      eventually(
+          "the line reaches the file", () -> Files.readString(file).contains("path=/prompt "));
       assertThat(Files.readString(file), containsString("path=/prompt status=200"));
     } finally {
       log.close();

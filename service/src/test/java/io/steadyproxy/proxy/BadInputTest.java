@@ -18,6 +18,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -299,7 +300,7 @@ class BadInputTest {
         }
         // one more client than the cap: accepted only once the header timeout frees a place
         var next = RawHttp.exchangeAsync(small.port(), "GET /fine HTTP/1.1\r\nHost: x\r\n\r\n");
-        var res = next.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        var res = next.get(30, TimeUnit.SECONDS);
         assertThat(res.status(), is(200));
         assertThat(res.text(), is("ok"));
         for (Socket s : loris) {

@@ -1,6 +1,6 @@
 package io.steadyproxy.proxy;
 
-import static io.steadyproxy.testing.SlowClients.await;
+import static io.steadyproxy.testing.Eventually.eventually;
 import static io.steadyproxy.testing.SlowClients.connect;
 import static io.steadyproxy.testing.SlowClients.expect408ThenClose;
 import static io.steadyproxy.testing.SlowClients.write;
@@ -81,17 +81,17 @@ class BodyBudgetTest {
         Socket second = connect(proxy)) {
       String head = "POST /budget HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n0123456789";
       write(first, head);
-      await(() -> healthUsed() == 1000, "the first body held in memory");
+      eventually("the first body held in memory", () -> healthUsed() == 1000);
       assertThat(gauge(), is(1000.0));
       assertThat(proxy.pool().inUse(), is(0));
       write(second, head);
-      await(() -> proxy.pool().inUse() == 1, "the second body streaming on a slot");
+      eventually("the second body streaming on a slot", () -> proxy.pool().inUse() == 1);
       assertThat(healthUsed(), is(1000L));
       expect408ThenClose(first, "client_body_timeout");
       expect408ThenClose(second, "client_body_timeout");
-      await(() -> healthUsed() == 0, "the buffer given back");
+      eventually("the buffer given back", () -> healthUsed() == 0);
       assertThat(gauge(), is(0.0));
-      await(() -> proxy.pool().inUse() == 0, "the slot given back");
+      eventually("the slot given back", () -> proxy.pool().inUse() == 0);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.steadyproxy.proxy;
 
+import static io.steadyproxy.testing.Eventually.eventually;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
@@ -19,6 +20,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
+import org.hamcrest.Matchers;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,12 +33,10 @@ class ErrorMappingTest {
   private static void assertError(SteadyProxy proxy, int status, String code) throws Exception {
     try (Observed observed = Observed.start()) {
       assertErrorAnswer(proxy, status, code);
-      PoolTest.eventually("the request is logged", () -> !observed.accessLines().isEmpty());
+      eventually("the request is logged", () -> !observed.accessLines().isEmpty());
       assertThat(observed.accessLines().getLast(), containsString("status=" + status));
       assertThat(observed.accessLines().getLast(), containsString("error=" + code));
-      assertThat(
-          Observed.metrics(proxy).value("steadyproxy_upstream_errors_total", "class", code),
-          is(1.0));
+      assertThat(Observed.metrics(proxy).value("steadyproxy_errors_total", "class", code), is(1.0));
       assertThat("no thread outlives the request", observed.newThreads(), empty());
     }
   }
@@ -199,13 +199,12 @@ class ErrorMappingTest {
         } catch (IOException closedWithoutResponse) {
           assertThat(closedWithoutResponse.getMessage(), containsString("without a response"));
         }
-        waitForInUse(proxy, 0);
+        eventually("0 upstream connections in use", () -> proxy.pool().inUse() == 0);
         assertThat(proxy.pool().open(), is(0));
-        PoolTest.eventually("the request is logged", () -> !observed.accessLines().isEmpty());
+        eventually("the request is logged", () -> !observed.accessLines().isEmpty());
         assertThat(observed.accessLines().getLast(), containsString("error=upstream_reset"));
         assertThat(
-            Observed.metrics(proxy)
-                .value("steadyproxy_upstream_errors_total", "class", "upstream_reset"),
+            Observed.metrics(proxy).value("steadyproxy_errors_total", "class", "upstream_reset"),
             is(1.0));
         assertThat(observed.newThreads(), empty());
       }
@@ -231,14 +230,7 @@ class ErrorMappingTest {
       assertThat(
           "no upstream header leaks into the error answer",
           res.head().header("X-From-Upstream"),
-          org.hamcrest.Matchers.nullValue());
+          Matchers.nullValue());
     }
-  }
-
-  static void waitForInUse(SteadyProxy proxy, int expected) throws InterruptedException {
-    for (int i = 0; i < 300 && proxy.pool().inUse() != expected; i++) {
-      Thread.sleep(50);
-    }
-    assertThat(proxy.pool().inUse(), is(expected));
   }
 }

@@ -75,6 +75,40 @@ class ForwardedHeadersTest {
   }
 
   @Test
+  void aRequestIdReachesTheUpstreamAndComesBackAndAJunkOneIsReplaced() throws Exception {
+    var head = new AtomicReference<RawHttp.Head>();
+    try (RawUpstream upstream = recording(head);
+        SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString())) {
+      var given =
+          RawHttp.exchange(
+              proxy.port(), "GET /r HTTP/1.1\r\nHost: x\r\nX-Request-Id: abc-123\r\n\r\n");
+      assertThat(head.get().all("X-Request-Id"), contains("abc-123"));
+      assertThat(given.head().all("X-Request-Id"), contains("abc-123"));
+
+      var made = RawHttp.exchange(proxy.port(), "GET /r HTTP/1.1\r\nHost: x\r\n\r\n");
+      String id = made.head().header("X-Request-Id");
+      assertThat(id.matches("[0-9a-f]{32}"), is(true));
+      assertThat(head.get().all("X-Request-Id"), contains(id));
+
+      // a value with a quote (or spaces, or 300 characters) could break log lines: replaced
+      var junk =
+          RawHttp.exchange(
+              proxy.port(), "GET /r HTTP/1.1\r\nHost: x\r\nX-Request-Id: a\"b\r\n\r\n");
+      assertThat(junk.head().header("X-Request-Id").matches("[0-9a-f]{32}"), is(true));
+      assertThat(head.get().all("X-Request-Id"), contains(junk.head().header("X-Request-Id")));
+
+      // an error answered by the proxy itself carries it too
+      try (SteadyProxy down = TestProxies.start("--upstream", "http://127.0.0.1:9")) {
+        var failed =
+            RawHttp.exchange(
+                down.port(), "GET /r HTTP/1.1\r\nHost: x\r\nX-Request-Id: e-1\r\n\r\n");
+        assertThat(failed.status(), is(502));
+        assertThat(failed.head().all("X-Request-Id"), contains("e-1"));
+      }
+    }
+  }
+
+  @Test
   void anUntrustedPeerCannotClaimHttpsOrAnotherHost() throws Exception {
     var head = new AtomicReference<RawHttp.Head>();
     try (RawUpstream upstream = recording(head);

@@ -10,6 +10,9 @@ import io.steadyproxy.SteadyProxy;
 import io.steadyproxy.testing.RawHttp;
 import io.steadyproxy.testing.RawUpstream;
 import io.steadyproxy.testing.TestProxies;
+import java.io.ByteArrayOutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -24,10 +27,10 @@ class ForwardingTest {
         conn -> {
           RawHttp.Head h;
           while ((h = conn.readHead()) != null) {
-            var bytes = new java.io.ByteArrayOutputStream();
+            var bytes = new ByteArrayOutputStream();
             RawHttp.copyBody(conn.in(), h, bytes);
             head.set(h);
-            body.set(bytes.toString(java.nio.charset.StandardCharsets.ISO_8859_1));
+            body.set(bytes.toString(StandardCharsets.ISO_8859_1));
             conn.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
           }
         });
@@ -52,7 +55,7 @@ class ForwardingTest {
     var body = new AtomicReference<String>();
     try (RawUpstream upstream = recording(head, body);
         SteadyProxy proxy = TestProxies.start("--route", "/api=" + upstream.url());
-        java.net.Socket client = new java.net.Socket("127.0.0.1", proxy.port())) {
+        Socket client = new Socket("127.0.0.1", proxy.port())) {
       client.setSoTimeout(30_000);
       var out = client.getOutputStream();
       var in = client.getInputStream();
@@ -63,7 +66,7 @@ class ForwardingTest {
       assertThat("the proxy closes; it does not wait for the client to", in.read(), is(-1));
 
       // no route answers before the body is read; the body is read off before the close
-      try (java.net.Socket second = new java.net.Socket("127.0.0.1", proxy.port())) {
+      try (Socket second = new Socket("127.0.0.1", proxy.port())) {
         second.setSoTimeout(30_000);
         second
             .getOutputStream()
@@ -217,19 +220,19 @@ class ForwardingTest {
     var body = new AtomicReference<String>();
     try (RawUpstream upstream = recording(head, body);
         SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString());
-        java.net.Socket client = new java.net.Socket("127.0.0.1", proxy.port())) {
+        Socket client = new Socket("127.0.0.1", proxy.port())) {
       client.setSoTimeout(5_000);
       var out = client.getOutputStream();
       var in = client.getInputStream();
       out.write(
           "POST /e HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n"
-              .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+              .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       RawHttp.Head interim = RawHttp.readHead(in); // bounded by the 5 s read timeout
       assertThat(interim.status(), is(100));
       assertThat(
           "no body reached the upstream before the client sent one", body.get(), nullValue());
-      out.write("abc".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.write("abc".getBytes(StandardCharsets.US_ASCII));
       out.flush();
       RawHttp.Response res = RawHttp.readResponse(in, false);
       assertThat(res.status(), is(200));

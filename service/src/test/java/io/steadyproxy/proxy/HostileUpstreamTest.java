@@ -1,6 +1,6 @@
 package io.steadyproxy.proxy;
 
-import static io.steadyproxy.proxy.PoolTest.eventually;
+import static io.steadyproxy.testing.Eventually.eventually;
 import static io.steadyproxy.testing.HostileUpstream.LEAKED;
 import static io.steadyproxy.testing.HostileUpstream.MINE;
 import static org.hamcrest.MatcherAssert.assertThat;

@@ -1,6 +1,6 @@
 package io.steadyproxy.proxy;
 
-import static io.steadyproxy.proxy.PoolTest.eventually;
+import static io.steadyproxy.testing.Eventually.eventually;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
@@ -15,9 +15,11 @@ import io.steadyproxy.testing.TestProxies;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -26,6 +28,8 @@ import org.junit.jupiter.api.Test;
 
 /** Shutdown, uploads that stop half-way, and writes the upstream does not take. */
 class LifecycleTest {
+  /** A whole JVM starting while other tests load the machine. */
+  private static final Duration CHILD_JVM_START = Duration.ofSeconds(60);
 
   @Test
   void shutdownLetsInFlightRequestsFinishThenRefusesNewOnes() throws Exception {
@@ -119,7 +123,7 @@ class LifecycleTest {
               Thread.sleep(700);
             })) {
       int port;
-      try (var s = new java.net.ServerSocket(0)) {
+      try (var s = new ServerSocket(0)) {
         port = s.getLocalPort();
       }
       Process p =
@@ -144,6 +148,7 @@ class LifecycleTest {
         int finalPort = port;
         eventually(
             "the proxy listens",
+            CHILD_JVM_START,
             () -> {
               try (Socket s = new Socket("127.0.0.1", finalPort)) {
                 return true;
@@ -190,8 +195,7 @@ class LifecycleTest {
       eventually("the abort is logged", () -> !observed.accessLines().isEmpty());
       assertThat(observed.accessLines().getLast(), containsString("error=client_abort"));
       assertThat(
-          Observed.metrics(proxy)
-              .value("steadyproxy_upstream_errors_total", "class", "client_abort"),
+          Observed.metrics(proxy).value("steadyproxy_errors_total", "class", "client_abort"),
           is(1.0));
       assertThat(observed.newThreads(), empty());
     }
@@ -233,8 +237,7 @@ class LifecycleTest {
       eventually("the timeout is logged", () -> !observed.accessLines().isEmpty());
       assertThat(observed.accessLines().getLast(), containsString("error=write_timeout"));
       assertThat(
-          Observed.metrics(proxy)
-              .value("steadyproxy_upstream_errors_total", "class", "write_timeout"),
+          Observed.metrics(proxy).value("steadyproxy_errors_total", "class", "write_timeout"),
           is(1.0));
       client.close(); // an open client connection rightly keeps its connection thread
       assertThat(observed.newThreads(), empty());

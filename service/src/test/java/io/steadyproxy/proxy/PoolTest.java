@@ -1,5 +1,6 @@
 package io.steadyproxy.proxy;
 
+import static io.steadyproxy.testing.Eventually.eventually;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
@@ -7,35 +8,39 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
 import io.steadyproxy.SteadyProxy;
+import io.steadyproxy.config.ConfigLoader;
+import io.steadyproxy.testing.FakeMemory;
 import io.steadyproxy.testing.Observed;
 import io.steadyproxy.testing.RawHttp;
 import io.steadyproxy.testing.RawUpstream;
 import io.steadyproxy.testing.TestProxies;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLSocketFactory;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The seed's pool semantics, observed from the upstream's side of the sockets. */
 public class PoolTest {
   private static final String GET = "GET /p HTTP/1.1\r\nHost: x\r\n\r\n";
-
-  /** Waits (bounded) for a condition that the proxy reaches asynchronously. */
-  public static void eventually(String what, java.util.function.BooleanSupplier condition)
-      throws InterruptedException {
-    for (int i = 0; i < 400 && !condition.getAsBoolean(); i++) {
-      Thread.sleep(25);
-    }
-    assertThat(what, condition.getAsBoolean(), is(true));
-  }
 
   @Test
   void keepAliveConnectionsAreReused() throws Exception {
@@ -212,8 +217,7 @@ public class PoolTest {
       eventually("the abort is logged", () -> !observed.accessLines().isEmpty());
       assertThat(observed.accessLines().getLast(), containsString("error=client_abort"));
       assertThat(
-          io.steadyproxy.testing.Observed.metrics(proxy)
-              .value("steadyproxy_upstream_errors_total", "class", "client_abort"),
+          Observed.metrics(proxy).value("steadyproxy_errors_total", "class", "client_abort"),
           is(1.0));
       assertThat(observed.newThreads(), empty());
     }
@@ -241,7 +245,7 @@ public class PoolTest {
   }
 
   /** A TLS factory that fails as a JVM short of memory does, where the pool opens a connection. */
-  private static final class OutOfMemoryTls extends javax.net.ssl.SSLSocketFactory {
+  private static final class OutOfMemoryTls extends SSLSocketFactory {
     @Override
     public Socket createSocket(Socket s, String host, int port, boolean autoClose) {
       throw new OutOfMemoryError("test: no memory for the TLS engine");
@@ -263,18 +267,17 @@ public class PoolTest {
     }
 
     @Override
-    public Socket createSocket(String host, int port, java.net.InetAddress local, int localPort) {
+    public Socket createSocket(String host, int port, InetAddress local, int localPort) {
       throw new UnsupportedOperationException();
     }
 
     @Override
-    public Socket createSocket(java.net.InetAddress host, int port) {
+    public Socket createSocket(InetAddress host, int port) {
       throw new UnsupportedOperationException();
     }
 
     @Override
-    public Socket createSocket(
-        java.net.InetAddress host, int port, java.net.InetAddress local, int localPort) {
+    public Socket createSocket(InetAddress host, int port, InetAddress local, int localPort) {
       throw new UnsupportedOperationException();
     }
   }
@@ -287,11 +290,10 @@ public class PoolTest {
     try (RawUpstream upstream = RawUpstream.keepAlive("ok");
         UpstreamPool pool = pool(1, new OutOfMemoryTls())) {
       UpstreamEndpoint endpoint =
-          UpstreamEndpoint.of(java.net.URI.create("https://127.0.0.1:" + upstream.port()));
+          UpstreamEndpoint.of(URI.create("https://127.0.0.1:" + upstream.port()));
       for (int i = 0; i < 2; i++) {
         // the second try fails the same way, not with pool_exhausted: the first freed its slot
-        org.junit.jupiter.api.Assertions.assertThrows(
-            OutOfMemoryError.class, () -> pool.acquire(endpoint, false));
+        Assertions.assertThrows(OutOfMemoryError.class, () -> pool.acquire(endpoint, false));
         assertThat(pool.stats().inUse(), is(0));
         assertThat(pool.stats().open(), is(0));
       }
@@ -307,8 +309,7 @@ public class PoolTest {
       UpstreamConnection lent = pool.acquire(endpoint, false);
       pool.close();
       assertThat("still watching the lent connection", pool.sweeperStopped(), is(false));
-      org.junit.jupiter.api.Assertions.assertThrows(
-          UpstreamException.class, () -> pool.acquire(endpoint, false));
+      Assertions.assertThrows(UpstreamException.class, () -> pool.acquire(endpoint, false));
       pool.release(lent, true);
       assertThat("no sweeper thread outlives the pool", pool.sweeperStopped(), is(true));
       assertThat(pool.stats().open(), is(0));
@@ -320,8 +321,7 @@ public class PoolTest {
   // settings, timeouts included. Here the pool a reload replaces keeps its sweeper (which enforces
   // write_timeout) until its last lent connection is back.
   @Test
-  void aPoolReplacedByAReloadStillTimesOutAStuckWrite(@TempDir java.nio.file.Path dir)
-      throws Exception {
+  void aPoolReplacedByAReloadStillTimesOutAStuckWrite(@TempDir Path dir) throws Exception {
     CountDownLatch done = new CountDownLatch(1);
     try (RawUpstream stuck =
         RawUpstream.start(
@@ -329,19 +329,16 @@ public class PoolTest {
               conn.readHead(); // then never reads the body: the proxy's write blocks
               done.await(30, TimeUnit.SECONDS);
             })) {
-      java.nio.file.Path file = dir.resolve("proxy_config.json");
-      java.nio.file.Files.writeString(
-          file, "{\"upstream_url\": \"" + stuck.url() + "\", \"write_timeout\": 3}");
+      Path file = dir.resolve("proxy_config.json");
+      Files.writeString(file, "{\"upstream_url\": \"" + stuck.url() + "\", \"write_timeout\": 3}");
       var inputs =
-          new io.steadyproxy.config.ConfigLoader.Inputs(
-              List.of("--host", "127.0.0.1", "--port", "0", "--log-file", ""),
-              java.util.Map.of(),
-              dir);
-      try (SteadyProxy proxy = SteadyProxy.start(inputs, new io.steadyproxy.testing.FakeMemory());
+          new ConfigLoader.Inputs(
+              List.of("--host", "127.0.0.1", "--port", "0", "--log-file", ""), Map.of(), dir);
+      try (SteadyProxy proxy = SteadyProxy.start(inputs, new FakeMemory());
           Socket client = new Socket("127.0.0.1", proxy.port())) {
         client.setSoTimeout(20_000);
         long size = 256L * 1024 * 1024;
-        java.io.OutputStream out = client.getOutputStream();
+        OutputStream out = client.getOutputStream();
         out.write(
             ("PUT /up HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
@@ -354,13 +351,13 @@ public class PoolTest {
                         for (long sent = 0; sent < size; sent += block.length) {
                           out.write(block);
                         }
-                      } catch (java.io.IOException closedByProxy) {
+                      } catch (IOException closedByProxy) {
                         // the proxy answers and closes while the body is still coming
                       }
                     });
         eventually(
             "the upload holds a connection of the first pool", () -> proxy.pool().inUse() == 1);
-        java.nio.file.Files.writeString(
+        Files.writeString(
             file,
             "{\"upstream_url\": \""
                 + stuck.url()
@@ -381,17 +378,17 @@ public class PoolTest {
    * A pool of {@code size} connections (all may idle) with short waits and timeouts, on the system
    * clock.
    */
-  private static UpstreamPool pool(int size, javax.net.ssl.SSLSocketFactory tls) {
+  private static UpstreamPool pool(int size, SSLSocketFactory tls) {
     return new UpstreamPool(
         new UpstreamPool.Limits(
             size,
             size,
-            java.time.Duration.ofSeconds(30),
-            java.time.Duration.ofMillis(300),
-            java.time.Duration.ofSeconds(2),
-            java.time.Duration.ofSeconds(2),
-            java.time.Duration.ofSeconds(2)),
-        java.time.InstantSource.system(),
+            Duration.ofSeconds(30),
+            Duration.ofMillis(300),
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(2)),
+        InstantSource.system(),
         tls);
   }
 }

@@ -1,6 +1,6 @@
 package io.steadyproxy.proxy;
 
-import static io.steadyproxy.testing.SlowClients.await;
+import static io.steadyproxy.testing.Eventually.eventually;
 import static io.steadyproxy.testing.SlowClients.connect;
 import static io.steadyproxy.testing.SlowClients.expect408ThenClose;
 import static io.steadyproxy.testing.SlowClients.timeouts;
@@ -107,7 +107,7 @@ class SlowBodyTest {
       s.getOutputStream().flush();
       expect408ThenClose(s, "client_body_timeout");
     }
-    await(() -> proxy.pool().inUse() == 0, "the upstream slot given back");
+    eventually("the upstream slot given back", () -> proxy.pool().inUse() == 0);
   }
 
   // nginx send_timeout (60 s default; the connection is closed): a client that stops reading a
@@ -121,7 +121,7 @@ class SlowBodyTest {
       write(s, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
       assertThat(RawHttp.readHead(s.getInputStream()).status(), is(200));
       // read nothing more
-      await(() -> proxy.pool().inUse() == 0, "the upstream slot freed by send_timeout");
+      eventually("the upstream slot freed by send_timeout", () -> proxy.pool().inUse() == 0);
     }
     assertThat(timeouts(proxy, "send"), greaterThanOrEqualTo(before + 1));
   }

@@ -8,6 +8,7 @@ import io.steadyproxy.SteadyProxy;
 import io.steadyproxy.testing.RawHttp;
 import io.steadyproxy.testing.RawUpstream;
 import io.steadyproxy.testing.TestProxies;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
@@ -49,7 +50,7 @@ class StreamingTest {
                 }
                 out.flush();
                 sent.set(true);
-              } catch (java.io.IOException e) {
+              } catch (IOException e) {
                 // the caller's assertions report (sent stays false)
               }
             });

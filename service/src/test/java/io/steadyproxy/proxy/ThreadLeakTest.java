@@ -9,6 +9,7 @@ import io.steadyproxy.testing.Observed;
 import io.steadyproxy.testing.RawHttp;
 import io.steadyproxy.testing.RawUpstream;
 import io.steadyproxy.testing.TestProxies;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -59,7 +60,7 @@ class ThreadLeakTest {
                       () -> {
                         try {
                           out.write(body);
-                        } catch (java.io.IOException ignored) {
+                        } catch (IOException ignored) {
                           // the proxy may close after an early answer
                         }
                       });

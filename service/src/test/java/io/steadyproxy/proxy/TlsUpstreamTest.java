@@ -4,25 +4,37 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.sameInstance;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.steadyproxy.SteadyProxy;
+import io.steadyproxy.config.ConfigException;
 import io.steadyproxy.testing.RawHttp;
 import io.steadyproxy.testing.TestProxies;
 import java.io.FileInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import org.hamcrest.Matchers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -93,9 +105,9 @@ class TlsUpstreamTest {
 
   /** Runs the JDK's keytool and checks it succeeded. */
   private static void keytool(String... args) throws Exception {
-    java.util.List<String> command = new java.util.ArrayList<>();
+    List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-    command.addAll(java.util.List.of(args));
+    command.addAll(List.of(args));
     Process keytool = new ProcessBuilder(command).redirectErrorStream(true).start();
     String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(output, keytool.waitFor(60, TimeUnit.SECONDS) && keytool.exitValue() == 0, is(true));
@@ -122,10 +134,9 @@ class TlsUpstreamTest {
             trusting.getSocketFactory());
     try (pool) {
       var endpoint =
-          UpstreamEndpoint.of(
-              java.net.URI.create("https://localhost:" + server.getAddress().getPort()));
-      java.util.List<UpstreamConnection> lent = new java.util.ArrayList<>();
-      java.util.List<String> peerPorts = new java.util.ArrayList<>();
+          UpstreamEndpoint.of(URI.create("https://localhost:" + server.getAddress().getPort()));
+      List<UpstreamConnection> lent = new ArrayList<>();
+      List<String> peerPorts = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
         UpstreamConnection c = pool.acquire(endpoint, false);
         lent.add(c);
@@ -154,7 +165,7 @@ class TlsUpstreamTest {
       assertThat(
           "the upstream saw both requests on one TCP connection",
           peerPorts,
-          is(java.util.List.of(peerPorts.get(0), peerPorts.get(0))));
+          is(List.of(peerPorts.get(0), peerPorts.get(0))));
       assertThat(peerPorts.get(0), is(String.valueOf(lent.get(0).localPort())));
       assertThat(pool.stats().open(), is(1));
     }
@@ -184,20 +195,25 @@ class TlsUpstreamTest {
   }
 
   @Test
-  void aBadUpstreamCaFileIsAConfigErrorNamingTheKey() throws Exception {
+  void aBadUpstreamCaFileIsAConfigErrorNamingTheKeyWhenThePoolIsBuilt() throws Exception {
     Path notPem = dir.resolve("not.pem");
-    java.nio.file.Files.writeString(notPem, "hello\n");
-    var e =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            io.steadyproxy.config.ConfigException.class,
-            () -> TestProxies.settings("--upstream-ca-file", notPem.toString()));
+    Files.writeString(notPem, "hello\n");
+    // reading the settings only names the file; the pool that trusts it reads it, at start
+    TestProxies.settings("--upstream-ca-file", notPem.toString());
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> TestProxies.start("--upstream-ca-file", notPem.toString()).close());
     assertThat(
         e.getMessage(),
         containsString("invalid setting 'upstream_ca_file' from flag --upstream-ca-file: "));
-    var missing =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            io.steadyproxy.config.ConfigException.class,
-            () -> TestProxies.settings("--upstream-ca-file", dir.resolve("nope.pem").toString()));
+    assertThat(e.getMessage(), containsString("not a PEM file of certificates"));
+    ConfigException missing =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                TestProxies.start("--upstream-ca-file", dir.resolve("nope.pem").toString())
+                    .close());
     assertThat(missing.getMessage(), containsString("cannot read"));
   }
 
@@ -244,10 +260,9 @@ class TlsUpstreamTest {
   // so the close_notify record counts as "the upstream wrote", and the connection is not reused.
   @Test
   void aTlsConnectionTheUpstreamClosedWhileIdleIsNotReused() throws Exception {
-    java.util.concurrent.atomic.AtomicInteger accepted =
-        new java.util.concurrent.atomic.AtomicInteger();
-    java.util.concurrent.CountDownLatch firstClosed = new java.util.concurrent.CountDownLatch(1);
-    java.net.ServerSocket tlsServer =
+    AtomicInteger accepted = new AtomicInteger();
+    CountDownLatch firstClosed = new CountDownLatch(1);
+    ServerSocket tlsServer =
         serverContext
             .getServerSocketFactory()
             .createServerSocket(0, 10, InetAddress.getLoopbackAddress());
@@ -256,7 +271,7 @@ class TlsUpstreamTest {
             () -> {
               while (!tlsServer.isClosed()) {
                 try {
-                  java.net.Socket s = tlsServer.accept();
+                  Socket s = tlsServer.accept();
                   int n = accepted.incrementAndGet();
                   Thread.ofVirtual()
                       .start(
@@ -273,14 +288,14 @@ class TlsUpstreamTest {
                                   break; // then close (close_notify and FIN) while the proxy idles
                                 }
                               }
-                            } catch (java.io.IOException ignored) {
+                            } catch (IOException ignored) {
                               // the pool closed its side
                             }
                             if (n == 1) {
                               firstClosed.countDown();
                             }
                           });
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                   return;
                 }
               }
@@ -300,11 +315,11 @@ class TlsUpstreamTest {
     try (pool;
         tlsServer) {
       var endpoint =
-          UpstreamEndpoint.of(java.net.URI.create("https://localhost:" + tlsServer.getLocalPort()));
+          UpstreamEndpoint.of(URI.create("https://localhost:" + tlsServer.getLocalPort()));
       UpstreamConnection first = get(pool, endpoint);
       assertThat(firstClosed.await(10, TimeUnit.SECONDS), is(true));
       UpstreamConnection second = get(pool, endpoint);
-      assertThat(second, is(org.hamcrest.Matchers.not(sameInstance(first))));
+      assertThat(second, is(Matchers.not(sameInstance(first))));
       assertThat("a new TLS connection carried the second request", accepted.get(), is(2));
       assertThat(pool.stats().inUse(), is(0));
       assertThat(pool.stats().open(), is(1));

@@ -2,6 +2,8 @@ package io.steadyproxy.testing;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import io.steadyproxy.SteadyProxy;
+import io.steadyproxy.config.LogFormat;
+import io.steadyproxy.observe.LogFormatter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -26,11 +28,13 @@ import java.util.stream.Collectors;
 public final class Observed implements AutoCloseable {
   private final Logger access = Logger.getLogger("steadyproxy.access");
   private final List<String> lines = new CopyOnWriteArrayList<>();
+  private final LogFormatter text = LogFormatter.of(LogFormat.TEXT);
   private final Handler capture =
       new Handler() {
         @Override
         public void publish(LogRecord record) {
-          lines.add(record.getMessage());
+          // the line as the text log writes it: the access values come as fields, not a message
+          lines.add(text.format(record));
         }
 
         @Override

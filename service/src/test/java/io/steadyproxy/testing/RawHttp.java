@@ -4,11 +4,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Minimal HTTP/1.1 reading and writing over raw sockets, for tests that must see exact bytes (raw
@@ -195,8 +197,7 @@ public final class RawHttp {
   }
 
   /** {@link #exchange} on another thread, for requests that stay in flight while the test acts. */
-  public static java.util.concurrent.CompletableFuture<Response> exchangeAsync(
-      int port, String request) {
+  public static CompletableFuture<Response> exchangeAsync(int port, String request) {
     return async(() -> exchange(port, request));
   }
 
@@ -204,7 +205,7 @@ public final class RawHttp {
    * {@link #readResponse} on another thread, for a test that goes on writing a request body while
    * the answer may already come.
    */
-  public static java.util.concurrent.CompletableFuture<Response> readResponseAsync(InputStream in) {
+  public static CompletableFuture<Response> readResponseAsync(InputStream in) {
     return async(() -> readResponse(in, false));
   }
 
@@ -212,13 +213,13 @@ public final class RawHttp {
     T get() throws IOException;
   }
 
-  private static <T> java.util.concurrent.CompletableFuture<T> async(IoSupplier<T> io) {
-    return java.util.concurrent.CompletableFuture.supplyAsync(
+  private static <T> CompletableFuture<T> async(IoSupplier<T> io) {
+    return CompletableFuture.supplyAsync(
         () -> {
           try {
             return io.get();
           } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
           }
         });
   }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -89,7 +90,7 @@ public final class RawUpstream implements AutoCloseable {
   private RawUpstream(int port, Behavior behavior) throws IOException {
     this.server = new ServerSocket();
     server.setReuseAddress(true);
-    server.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+    server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
     this.behavior = behavior;
     this.acceptor = Thread.ofVirtual().name("raw-upstream-acceptor").start(this::acceptLoop);
   }

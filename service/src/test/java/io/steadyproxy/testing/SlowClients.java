@@ -10,8 +10,6 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /** Raw-socket clients that are slow on purpose, and what to expect of the proxy facing them. */
 public final class SlowClients {
@@ -70,17 +68,6 @@ public final class SlowClients {
   /** The count of client connections closed by a timeout in {@code phase}. */
   public static double timeouts(SteadyProxy proxy, String phase) throws IOException {
     return Observed.metrics(proxy).valueOrZero("steadyproxy_client_timeouts_total", "phase", phase);
-  }
-
-  /** Polls {@code condition} for up to 15 s. */
-  public static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within 15 s: " + what);
-      }
-      Thread.sleep(50);
-    }
   }
 
   /**

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -27,7 +28,7 @@ final class CountingDispatcher extends KubernetesCrudDispatcher {
   }
 
   Map<String, Long> byMethod() {
-    Map<String, Long> snapshot = new java.util.TreeMap<>();
+    Map<String, Long> snapshot = new TreeMap<>();
     methods.forEach((m, n) -> snapshot.put(m, n.sum()));
     return snapshot;
   }

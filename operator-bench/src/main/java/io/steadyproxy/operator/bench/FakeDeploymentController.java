@@ -14,6 +14,7 @@ import io.steadyproxy.operator.reconcile.Ownership;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,7 +31,7 @@ final class FakeDeploymentController implements AutoCloseable {
   private final KubernetesClient client;
   private final SharedIndexInformer<Deployment> informer;
   private final ExecutorService writers;
-  private final java.util.Set<String> pending = ConcurrentHashMap.newKeySet();
+  private final Set<String> pending = ConcurrentHashMap.newKeySet();
 
   FakeDeploymentController(KubernetesClient client) {
     this.client = client;

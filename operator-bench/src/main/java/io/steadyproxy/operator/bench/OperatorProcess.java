@@ -6,6 +6,7 @@ import static io.steadyproxy.operator.bench.ScaleBenchmark.deadline;
 import static io.steadyproxy.operator.bench.ScaleBenchmark.words;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -203,7 +205,7 @@ final class OperatorProcess {
   }
 
   Map<String, Long> reconciles() {
-    Map<String, Long> counts = new java.util.TreeMap<>();
+    Map<String, Long> counts = new TreeMap<>();
     get("/metrics")
         .ifPresent(
             text -> {
@@ -246,7 +248,7 @@ final class OperatorProcess {
                       || l.contains(" ERROR "))
           .filter(l -> !l.contains("unstable version"))
           .count();
-    } catch (IOException | java.io.UncheckedIOException e) {
+    } catch (IOException | UncheckedIOException e) {
       return -1;
     }
   }

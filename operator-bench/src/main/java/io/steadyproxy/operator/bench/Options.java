@@ -6,6 +6,7 @@ import static io.steadyproxy.operator.bench.ScaleBenchmark.words;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 
 /** The command line. */
@@ -49,10 +50,7 @@ record Options(
       switch (arg) {
         case "--counts", "--count" ->
             counts =
-                java.util.Arrays.stream(value.split(","))
-                    .map(String::trim)
-                    .map(Integer::parseInt)
-                    .toList();
+                Arrays.stream(value.split(",")).map(String::trim).map(Integer::parseInt).toList();
         case "--namespaces" -> namespaces = Integer.parseInt(value);
         case "--timeout-seconds" -> timeoutSeconds = Integer.parseInt(value);
         case "--operator-jar" -> jar = Path.of(value);

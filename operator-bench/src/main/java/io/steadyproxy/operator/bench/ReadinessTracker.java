@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -67,7 +68,7 @@ final class ReadinessTracker implements AutoCloseable {
             seconds.add(seconds(ready - created));
           }
         });
-    java.util.Collections.sort(seconds);
+    Collections.sort(seconds);
     return seconds;
   }
 

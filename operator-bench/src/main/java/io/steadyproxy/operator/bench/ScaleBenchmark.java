@@ -18,12 +18,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Scale benchmark of the operator (issue 4, "Scale"): how long the operator takes to bring N
@@ -100,13 +104,12 @@ public final class ScaleBenchmark {
       "-XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -XX:MaxRAM=384m -XX:MaxRAMPercentage=75";
 
   /** The mock server logs every request at INFO; held here so the level sticks. */
-  private static final java.util.logging.Logger MOCK_SERVER_LOG =
-      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+  private static final Logger MOCK_SERVER_LOG = Logger.getLogger("io.fabric8.mockwebserver");
 
   private ScaleBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
+    MOCK_SERVER_LOG.setLevel(Level.WARNING);
     Options options;
     try {
       options = Options.parse(args);
@@ -348,7 +351,7 @@ public final class ScaleBenchmark {
   }
 
   static List<String> words(String text) {
-    return java.util.Arrays.stream(text.trim().split("\\s+")).filter(w -> !w.isEmpty()).toList();
+    return Arrays.stream(text.trim().split("\\s+")).filter(w -> !w.isEmpty()).toList();
   }
 
   static List<String> concat(List<String> a, List<String> b) {
@@ -483,7 +486,7 @@ public final class ScaleBenchmark {
     Files.writeString(doc, updated, StandardCharsets.UTF_8);
   }
 
-  static java.util.concurrent.ThreadFactory daemon(String name) {
+  static ThreadFactory daemon(String name) {
     return Thread.ofPlatform().name(name + "-", 1).daemon().factory();
   }
 }

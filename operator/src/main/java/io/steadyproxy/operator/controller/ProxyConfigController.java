@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -38,6 +39,7 @@ public final class ProxyConfigController implements AutoCloseable {
   private final InformerSet<ConfigMap> configMaps;
   private final InformerSet<Deployment> deployments;
   private final InformerSet<Service> services;
+  private final InformerSet<HorizontalPodAutoscaler> autoscalers;
   private final InformerSet<PodDisruptionBudget> budgets;
   private final WorkQueue queue;
   private final ScheduledExecutorService delayer;
@@ -118,6 +120,17 @@ public final class ProxyConfigController implements AutoCloseable {
                     .withLabel(Ownership.MANAGED_BY_LABEL, Ownership.MANAGED_BY),
             0,
             ownedHandler);
+    this.autoscalers =
+        new InformerSet<>(
+            "HorizontalPodAutoscaler",
+            namespaces,
+            ns ->
+                (ns == null
+                        ? client.autoscaling().v2().horizontalPodAutoscalers().inAnyNamespace()
+                        : client.autoscaling().v2().horizontalPodAutoscalers().inNamespace(ns))
+                    .withLabel(Ownership.MANAGED_BY_LABEL, Ownership.MANAGED_BY),
+            0,
+            ownedHandler);
     this.budgets =
         new InformerSet<>(
             "PodDisruptionBudget",
@@ -136,6 +149,7 @@ public final class ProxyConfigController implements AutoCloseable {
             configMaps,
             deployments,
             services,
+            autoscalers,
             budgets,
             clock,
             new ProxyConfigEvents(client, clock, instance),
@@ -152,6 +166,7 @@ public final class ProxyConfigController implements AutoCloseable {
     configMaps.start();
     deployments.start();
     services.start();
+    autoscalers.start();
     budgets.start();
     proxyConfigs.start();
     for (int i = 0; i < workerCount; i++) {
@@ -198,7 +213,7 @@ public final class ProxyConfigController implements AutoCloseable {
   }
 
   private List<InformerSet<?>> informers() {
-    return List.of(proxyConfigs, configMaps, deployments, services, budgets);
+    return List.of(proxyConfigs, configMaps, deployments, services, autoscalers, budgets);
   }
 
   private void work() {

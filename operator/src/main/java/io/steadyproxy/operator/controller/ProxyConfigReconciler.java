@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -15,6 +16,7 @@ import io.steadyproxy.operator.crd.ProxyConfigStatus;
 import io.steadyproxy.operator.crd.SecretKeyRef;
 import io.steadyproxy.operator.reconcile.DesiredConfigMap;
 import io.steadyproxy.operator.reconcile.DesiredDeployment;
+import io.steadyproxy.operator.reconcile.DesiredHorizontalPodAutoscaler;
 import io.steadyproxy.operator.reconcile.DesiredPodDisruptionBudget;
 import io.steadyproxy.operator.reconcile.DesiredService;
 import io.steadyproxy.operator.reconcile.DesiredStatus;
@@ -57,6 +59,7 @@ public final class ProxyConfigReconciler {
   private final InformerSet<ConfigMap> configMaps;
   private final InformerSet<Deployment> deployments;
   private final InformerSet<Service> services;
+  private final InformerSet<HorizontalPodAutoscaler> autoscalers;
   private final InformerSet<PodDisruptionBudget> budgets;
   private final Clock clock;
   private final ProxyConfigEvents events;
@@ -72,6 +75,7 @@ public final class ProxyConfigReconciler {
       InformerSet<ConfigMap> configMaps,
       InformerSet<Deployment> deployments,
       InformerSet<Service> services,
+      InformerSet<HorizontalPodAutoscaler> autoscalers,
       InformerSet<PodDisruptionBudget> budgets,
       Clock clock,
       ProxyConfigEvents events,
@@ -84,6 +88,7 @@ public final class ProxyConfigReconciler {
     this.configMaps = configMaps;
     this.deployments = deployments;
     this.services = services;
+    this.autoscalers = autoscalers;
     this.budgets = budgets;
     this.clock = clock;
   }
@@ -131,6 +136,7 @@ public final class ProxyConfigReconciler {
                   OwnedFields::drifted,
                   OwnedFields::corrected)
               .object();
+      applyAutoscaler(proxy);
       applyDisruptionBudget(proxy);
       String checksum = ProxyConfigFile.checksum(ProxyConfigFile.render(proxy.getSpec()));
       Optional<SpecProblem> referenceProblem =
@@ -141,6 +147,29 @@ public final class ProxyConfigReconciler {
               DesiredStatus.fromDeployment(
                   fresh, deployment, checksum, referenceProblem, clock.instant()));
       return Result.SUCCESS;
+    } catch (ApplyFailure e) {
+      // Not ours, or refused by the API server: say so where the user looks, then retry with
+      // backoff (the conflicting object may be deleted, the webhook fixed, the quota raised).
+      LOG.warning(() -> "reconcile of " + namespace + "/" + name + ": " + e.getMessage());
+      try {
+        writeStatus(
+            proxy,
+            fresh ->
+                DesiredStatus.notApplied(
+                    fresh, new SpecProblem(e.reason(), e.getMessage()), clock.instant()));
+      } catch (KubernetesClientException statusFailed) {
+        LOG.warning(
+            () ->
+                "could not report "
+                    + e.reason()
+                    + " on "
+                    + namespace
+                    + "/"
+                    + name
+                    + ": "
+                    + statusFailed.getMessage());
+      }
+      return Result.ERROR;
     } catch (KubernetesClientException e) {
       LOG.warning(
           () ->
@@ -150,6 +179,27 @@ public final class ProxyConfigReconciler {
       // A bug or an unexpected object must not kill the worker; retry with backoff and say so.
       LOG.log(Level.SEVERE, "reconcile of " + namespace + "/" + name + " failed", e);
       return Result.ERROR;
+    }
+  }
+
+  /**
+   * Creates or corrects the autoscaler {@code spec.autoscaling} asks for, after the Deployment it
+   * scales; without one, deletes ours (only ours: one we do not control is left alone).
+   */
+  private void applyAutoscaler(ProxyConfig proxy) {
+    String namespace = proxy.getMetadata().getNamespace();
+    HorizontalPodAutoscaler cached =
+        autoscalers.get(namespace, DesiredHorizontalPodAutoscaler.name(proxy));
+    Optional<HorizontalPodAutoscaler> desired = DesiredHorizontalPodAutoscaler.desired(proxy);
+    if (desired.isPresent()) {
+      applier.apply(desired.get(), cached, OwnedFields::drifted, OwnedFields::corrected);
+    } else if (cached != null
+        && cached.getMetadata().getOwnerReferences().stream()
+            .anyMatch(
+                ref ->
+                    Boolean.TRUE.equals(ref.getController())
+                        && Objects.equals(ref.getUid(), proxy.getMetadata().getUid()))) {
+      applier.delete(cached);
     }
   }
 
@@ -180,7 +230,7 @@ public final class ProxyConfigReconciler {
           DesiredPodDisruptionBudget::corrected);
     } else if (cached != null
         && DesiredPodDisruptionBudget.controlledBy(cached, proxy.getMetadata().getUid())) {
-      client.resource(cached).delete();
+      applier.delete(cached);
     }
   }
 

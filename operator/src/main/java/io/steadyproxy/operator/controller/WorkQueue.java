@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -78,7 +79,7 @@ public final class WorkQueue {
     }
     try {
       delayer.schedule(() -> add(key), delay.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+    } catch (RejectedExecutionException shuttingDown) {
       // The controller is stopping; the key would be dropped by shutDown() anyway.
     }
   }

@@ -7,10 +7,17 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
 import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the user asks for: the proxy's settings (every setting of the original proxy, with its
@@ -24,7 +31,33 @@ import java.util.List;
 @ValidationRule(
     value = "self.cleanupThresholdMb < self.maxMemoryUsageMb",
     message = "cleanupThresholdMb must be less than maxMemoryUsageMb")
+@ValidationRule(
+    value = ProxyConfigSpec.POD_LABELS_RULE,
+    message = ProxyConfigSpec.POD_LABELS_MESSAGE)
 public class ProxyConfigSpec {
+
+  /** The pod labels the operator sets itself: the Deployment's selector and managed-by. */
+  public static final List<String> RESERVED_POD_LABELS =
+      List.of(
+          "app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/managed-by");
+
+  /**
+   * CEL: {@code podLabels} never names a label the operator selects its pods by. Key lookups, not a
+   * walk over the map, so the API server's cost estimate stays constant whatever the map's size.
+   */
+  public static final String POD_LABELS_RULE =
+      "!has(self.podLabels) || !('app.kubernetes.io/name' in self.podLabels"
+          + " || 'app.kubernetes.io/instance' in self.podLabels"
+          + " || 'app.kubernetes.io/managed-by' in self.podLabels)";
+
+  /** The API server's answer to a reserved key in {@code podLabels}. */
+  public static final String POD_LABELS_MESSAGE =
+      "podLabels must not set app.kubernetes.io/name, app.kubernetes.io/instance or"
+          + " app.kubernetes.io/managed-by: the operator selects its pods by them";
+
+  /** The proxy's log levels (java.util.logging). */
+  public static final String LOG_LEVEL_PATTERN =
+      "^(OFF|SEVERE|WARNING|INFO|CONFIG|FINE|FINER|FINEST|ALL)$";
 
   /** An absolute http(s) URL with a host and an optional path; no query or fragment. */
   public static final String HTTP_URL_PATTERN = "^https?://[^\\s/?#]+(/[^\\s?#]*)?$";
@@ -156,8 +189,83 @@ public class ProxyConfigSpec {
   private List<@Pattern(CIDR_PATTERN) String> trustedProxies = new ArrayList<>();
 
   @JsonPropertyDescription(
+      "Largest request body the proxy accepts (max_request_body), as a quantity: 10Mi, 1G,"
+          + " 1048576. Larger bodies get 413. Unset or 0: no limit.")
+  private Quantity maxRequestBody;
+
+  @Min(1)
+  @Max(1000000)
+  @JsonPropertyDescription(
+      "Client connections each proxy serves at once (max_client_connections); more wait in the"
+          + " accept queue. Unset: as many as the heap holds by the proxy's sizing rule. Set, it"
+          + " must not exceed that.")
+  private Integer maxClientConnections;
+
+  @Default("INFO")
+  @Pattern(LOG_LEVEL_PATTERN)
+  @JsonPropertyDescription(
+      "The proxy's log level (java.util.logging): SEVERE, WARNING, INFO, CONFIG, FINE, FINER,"
+          + " FINEST, OFF or ALL.")
+  private String logLevel = "INFO";
+
+  @Default("5")
+  @Min(0)
+  @Max(300)
+  @JsonPropertyDescription(
+      "Seconds a stopping proxy pod keeps serving, with readiness down, after Kubernetes asks it"
+          + " to stop (shutdown_delay): time for the endpoints, kube-proxy and load balancers to"
+          + " stop sending it requests, so a rollout drops none. terminationGracePeriodSeconds is"
+          + " sized from it and shutdownGracePeriodSeconds.")
+  private Integer shutdownDelaySeconds = 5;
+
+  @Default("30")
+  @Min(1)
+  @Max(3600)
+  @JsonPropertyDescription(
+      "Seconds in-flight requests may take to finish once the listener closed"
+          + " (shutdown_grace_period); longer streams are cut.")
+  private Integer shutdownGracePeriodSeconds = 30;
+
+  @JsonPropertyDescription(
       "Container resources. The memory limit must exceed maxMemoryUsageMb; when unset it is maxMemoryUsageMb + 25%.")
   private ResourceRequirements resources;
+
+  @JsonPropertyDescription(
+      "A HorizontalPodAutoscaler the operator creates and owns for the proxy (autoscaling/v2,"
+          + " on CPU). While set, replicas is ignored and the Deployment's replicas are the"
+          + " autoscaler's; removing it deletes the autoscaler.")
+  private AutoscalingSpec autoscaling;
+
+  @JsonPropertyDescription("Secrets with the credentials to pull the proxy image.")
+  private List<LocalObjectReference> imagePullSecrets = new ArrayList<>();
+
+  @JsonPropertyDescription("Node labels the proxy pods must run on.")
+  private Map<String, String> nodeSelector = new LinkedHashMap<>();
+
+  @JsonPropertyDescription("Taints the proxy pods tolerate.")
+  private List<Toleration> tolerations = new ArrayList<>();
+
+  @JsonPropertyDescription("Node and pod affinity of the proxy pods.")
+  private Affinity affinity;
+
+  @JsonPropertyDescription(
+      "How the proxy pods spread over zones and nodes. A constraint without a labelSelector"
+          + " selects this ProxyConfig's pods.")
+  private List<TopologySpreadConstraint> topologySpreadConstraints = new ArrayList<>();
+
+  @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+  @JsonPropertyDescription("PriorityClass of the proxy pods.")
+  private String priorityClassName;
+
+  @JsonPropertyDescription(
+      "Extra annotations on the proxy pods (a config change of the operator's own annotation"
+          + " wins over one of the same name). Changing them rolls the pods.")
+  private Map<String, String> podAnnotations = new LinkedHashMap<>();
+
+  @JsonPropertyDescription(
+      "Extra labels on the proxy pods; never app.kubernetes.io/name, instance or managed-by, which"
+          + " select them. Changing them rolls the pods.")
+  private Map<String, String> podLabels = new LinkedHashMap<>();
 
   @JsonPropertyDescription(
       "Secret key holding the admin bearer token, mounted into the pods as a file the proxy reads"
@@ -346,5 +454,118 @@ public class ProxyConfigSpec {
 
   public void setWatchdog(WatchdogSpec watchdog) {
     this.watchdog = watchdog;
+  }
+
+  public Quantity getMaxRequestBody() {
+    return maxRequestBody;
+  }
+
+  public void setMaxRequestBody(Quantity maxRequestBody) {
+    this.maxRequestBody = maxRequestBody;
+  }
+
+  public Integer getMaxClientConnections() {
+    return maxClientConnections;
+  }
+
+  public void setMaxClientConnections(Integer maxClientConnections) {
+    this.maxClientConnections = maxClientConnections;
+  }
+
+  public String getLogLevel() {
+    return logLevel;
+  }
+
+  public void setLogLevel(String logLevel) {
+    this.logLevel = logLevel;
+  }
+
+  public Integer getShutdownDelaySeconds() {
+    return shutdownDelaySeconds;
+  }
+
+  public void setShutdownDelaySeconds(Integer shutdownDelaySeconds) {
+    this.shutdownDelaySeconds = shutdownDelaySeconds;
+  }
+
+  public Integer getShutdownGracePeriodSeconds() {
+    return shutdownGracePeriodSeconds;
+  }
+
+  public void setShutdownGracePeriodSeconds(Integer shutdownGracePeriodSeconds) {
+    this.shutdownGracePeriodSeconds = shutdownGracePeriodSeconds;
+  }
+
+  public AutoscalingSpec getAutoscaling() {
+    return autoscaling;
+  }
+
+  public void setAutoscaling(AutoscalingSpec autoscaling) {
+    this.autoscaling = autoscaling;
+  }
+
+  public List<LocalObjectReference> getImagePullSecrets() {
+    return imagePullSecrets;
+  }
+
+  public void setImagePullSecrets(List<LocalObjectReference> imagePullSecrets) {
+    this.imagePullSecrets = imagePullSecrets;
+  }
+
+  public Map<String, String> getNodeSelector() {
+    return nodeSelector;
+  }
+
+  public void setNodeSelector(Map<String, String> nodeSelector) {
+    this.nodeSelector = nodeSelector;
+  }
+
+  public List<Toleration> getTolerations() {
+    return tolerations;
+  }
+
+  public void setTolerations(List<Toleration> tolerations) {
+    this.tolerations = tolerations;
+  }
+
+  public Affinity getAffinity() {
+    return affinity;
+  }
+
+  public void setAffinity(Affinity affinity) {
+    this.affinity = affinity;
+  }
+
+  public List<TopologySpreadConstraint> getTopologySpreadConstraints() {
+    return topologySpreadConstraints;
+  }
+
+  public void setTopologySpreadConstraints(
+      List<TopologySpreadConstraint> topologySpreadConstraints) {
+    this.topologySpreadConstraints = topologySpreadConstraints;
+  }
+
+  public String getPriorityClassName() {
+    return priorityClassName;
+  }
+
+  public void setPriorityClassName(String priorityClassName) {
+    this.priorityClassName = priorityClassName;
+  }
+
+  public Map<String, String> getPodAnnotations() {
+    return podAnnotations;
+  }
+
+  public void setPodAnnotations(Map<String, String> podAnnotations) {
+    this.podAnnotations = podAnnotations;
+  }
+
+  public Map<String, String> getPodLabels() {
+    return podLabels;
+  }
+
+  public void setPodLabels(Map<String, String> podLabels) {
+    this.podLabels = podLabels;
   }
 }

@@ -5,8 +5,13 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
-/** How the proxy is exposed: the owned Service's type and port. */
+/**
+ * How the proxy is exposed: the owned Service's type, port and annotations (a cloud load balancer's
+ * settings, external-dns names).
+ */
 public class ServiceSpec {
 
   @Default("ClusterIP")
@@ -19,6 +24,11 @@ public class ServiceSpec {
   @Max(65535)
   @JsonPropertyDescription("Service port; it targets the proxy's http port 8000.")
   private Integer port = 80;
+
+  @JsonPropertyDescription(
+      "Annotations on the Service (cloud load-balancer settings, external-dns). Added to the ones"
+          + " others set; an annotation removed here stays on the Service until removed there.")
+  private Map<String, String> annotations = new LinkedHashMap<>();
 
   public ServiceSpec() {}
 
@@ -41,5 +51,13 @@ public class ServiceSpec {
 
   public void setPort(Integer port) {
     this.port = port;
+  }
+
+  public Map<String, String> getAnnotations() {
+    return annotations;
+  }
+
+  public void setAnnotations(Map<String, String> annotations) {
+    this.annotations = annotations;
   }
 }

@@ -10,12 +10,15 @@ import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraintBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.crd.ProxyConfigSpec;
@@ -39,6 +42,12 @@ import java.util.Objects;
  * Deployment; a new operator default ({@code --proxy-image}, e.g. after an operator upgrade) rolls
  * exactly the Deployments whose ProxyConfig leaves {@code spec.image} unset.
  *
+ * <p>Rollouts drop no request without a preStop hook: on SIGTERM the proxy itself keeps serving for
+ * {@code shutdown_delay} ({@code spec.shutdownDelaySeconds}) with readiness down, while the
+ * endpoints controller, kube-proxy and load balancers stop sending it traffic, then closes its
+ * listener and lets in-flight requests finish; {@link #terminationGracePeriodSeconds} leaves room
+ * for all of it. The surge-first strategy keeps the ready capacity during the roll.
+ *
  * <p>{@code spec.upstreamCaRef} adds a read-only volume with only that key, as {@link
  * ProxyConfigFile#UPSTREAM_CA_PATH}; unset, the pod template is exactly what it was before the
  * field existed. The content of the referenced ConfigMap or Secret is not watched (the operator may
@@ -48,6 +57,14 @@ public final class DesiredDeployment {
 
   /** Pod-template annotation with the sha256 of {@code proxy_config.json}. */
   public static final String CONFIG_CHECKSUM_ANNOTATION = "steadyproxy.io/config-checksum";
+
+  /**
+   * Deployment annotation with the sha256 of the Deployment spec the operator last applied. Drift
+   * is judged by name and ignores what others added (see {@link JsonSubset}); this is what notices
+   * what we stopped asking for (an env var, a volume, a toleration removed from the spec): the
+   * desired hash differs, so the Deployment is corrected.
+   */
+  public static final String SPEC_HASH_ANNOTATION = "steadyproxy.io/spec-hash";
 
   /** The proxy container's name. */
   public static final String CONTAINER = "proxy";
@@ -72,6 +89,9 @@ public final class DesiredDeployment {
 
   /** Path of the readiness probe on the admin port. */
   public static final String READINESS_PATH = "/observe/health/ready";
+
+  /** Seconds after the proxy's shutdown delay and grace period for the JVM to exit. */
+  public static final long STOP_MARGIN_SECONDS = 5;
 
   /** A fixed unprivileged uid/gid, so {@code runAsNonRoot} holds whatever user the image names. */
   static final long RUN_AS_USER = 65532L;
@@ -105,62 +125,121 @@ public final class DesiredDeployment {
     Objects.requireNonNull(image, "image");
     ProxyConfigSpec spec = owner.getSpec();
     String checksum = ProxyConfigFile.checksum(ProxyConfigFile.render(spec));
-    Map<String, String> podAnnotations = new LinkedHashMap<>();
+    // The user's pod labels and annotations first, ours over them: the selector labels (which
+    // SpecValidator keeps out of podLabels anyway) and the checksum always hold.
+    Map<String, String> podLabels = new LinkedHashMap<>(nullToEmpty(spec.getPodLabels()));
+    podLabels.putAll(Ownership.labels(owner));
+    Map<String, String> podAnnotations = new LinkedHashMap<>(nullToEmpty(spec.getPodAnnotations()));
     podAnnotations.put(CONFIG_CHECKSUM_ANNOTATION, checksum);
-    return new DeploymentBuilder()
-        .withMetadata(Ownership.metadata(owner, name(owner)))
-        .withNewSpec()
-        .withReplicas(spec.getReplicas())
-        .withNewSelector()
-        .withMatchLabels(Ownership.selector(owner))
-        .endSelector()
-        .withNewStrategy()
-        .withType("RollingUpdate")
-        .withNewRollingUpdate()
-        // Surge first, so a config roll never lowers the ready capacity.
-        .withMaxSurge(new IntOrString(1))
-        .withMaxUnavailable(new IntOrString(0))
-        .endRollingUpdate()
-        .endStrategy()
-        .withNewTemplate()
-        .withNewMetadata()
-        .withLabels(Ownership.labels(owner))
-        .withAnnotations(podAnnotations)
-        .endMetadata()
-        .withNewSpec()
-        // The proxy never talks to the Kubernetes API.
-        .withAutomountServiceAccountToken(false)
-        .withEnableServiceLinks(false)
-        .withTerminationGracePeriodSeconds(30L)
-        .withNewSecurityContext()
-        .withRunAsNonRoot(true)
-        .withRunAsUser(RUN_AS_USER)
-        .withRunAsGroup(RUN_AS_USER)
-        .withFsGroup(RUN_AS_USER)
-        .withNewSeccompProfile()
-        .withType("RuntimeDefault")
-        .endSeccompProfile()
-        .endSecurityContext()
-        .withContainers(container(spec, image))
-        .addNewVolume()
-        .withName("config")
-        .withNewConfigMap()
-        .withName(DesiredConfigMap.name(owner))
-        .endConfigMap()
-        .endVolume()
-        .addNewVolume()
-        // The root filesystem is read-only; the log file and JVM temp files go here.
-        .withName("tmp")
-        .withNewEmptyDir()
-        .withSizeLimit(new Quantity("256Mi"))
-        .endEmptyDir()
-        .endVolume()
-        .addAllToVolumes(upstreamCaVolume(spec))
-        .addAllToVolumes(adminTokenVolume(spec))
-        .endSpec()
-        .endTemplate()
-        .endSpec()
-        .build();
+    Deployment deployment =
+        new DeploymentBuilder()
+            .withMetadata(Ownership.metadata(owner, name(owner)))
+            .withNewSpec()
+            // Under spec.autoscaling the HPA owns the replicas: never written, never compared.
+            .withReplicas(spec.getAutoscaling() == null ? spec.getReplicas() : null)
+            .withNewSelector()
+            .withMatchLabels(Ownership.selector(owner))
+            .endSelector()
+            .withNewStrategy()
+            .withType("RollingUpdate")
+            .withNewRollingUpdate()
+            // Surge first, so a config roll never lowers the ready capacity.
+            .withMaxSurge(new IntOrString(1))
+            .withMaxUnavailable(new IntOrString(0))
+            .endRollingUpdate()
+            .endStrategy()
+            .withNewTemplate()
+            .withNewMetadata()
+            .withLabels(podLabels)
+            .withAnnotations(podAnnotations)
+            .endMetadata()
+            .withNewSpec()
+            // The proxy never talks to the Kubernetes API.
+            .withAutomountServiceAccountToken(false)
+            .withEnableServiceLinks(false)
+            .withTerminationGracePeriodSeconds(terminationGracePeriodSeconds(spec))
+            .withImagePullSecrets(new ArrayList<>(nullToEmpty(spec.getImagePullSecrets())))
+            .withNodeSelector(new LinkedHashMap<>(nullToEmpty(spec.getNodeSelector())))
+            .withTolerations(new ArrayList<>(nullToEmpty(spec.getTolerations())))
+            .withAffinity(spec.getAffinity())
+            .withTopologySpreadConstraints(topologySpreadConstraints(owner))
+            .withPriorityClassName(spec.getPriorityClassName())
+            .withNewSecurityContext()
+            .withRunAsNonRoot(true)
+            .withRunAsUser(RUN_AS_USER)
+            .withRunAsGroup(RUN_AS_USER)
+            .withFsGroup(RUN_AS_USER)
+            .withNewSeccompProfile()
+            .withType("RuntimeDefault")
+            .endSeccompProfile()
+            .endSecurityContext()
+            .withContainers(container(spec, image))
+            .addNewVolume()
+            .withName("config")
+            .withNewConfigMap()
+            .withName(DesiredConfigMap.name(owner))
+            .endConfigMap()
+            .endVolume()
+            .addNewVolume()
+            // The root filesystem is read-only; the log file and JVM temp files go here.
+            .withName("tmp")
+            .withNewEmptyDir()
+            .withSizeLimit(new Quantity("256Mi"))
+            .endEmptyDir()
+            .endVolume()
+            .addAllToVolumes(upstreamCaVolume(spec))
+            .addAllToVolumes(adminTokenVolume(spec))
+            .endSpec()
+            .endTemplate()
+            .endSpec()
+            .build();
+    deployment
+        .getMetadata()
+        .setAnnotations(
+            new LinkedHashMap<>(
+                Map.of(
+                    SPEC_HASH_ANNOTATION,
+                    ProxyConfigFile.checksum(SERIALIZATION.asJson(deployment.getSpec())))));
+    return deployment;
+  }
+
+  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+  /**
+   * How long the kubelet waits after SIGTERM before it kills the proxy: the proxy's {@code
+   * shutdown_delay} (serving with readiness down while endpoints and load balancers catch up), then
+   * its {@code shutdown_grace_period} (in-flight requests finish), then {@link
+   * #STOP_MARGIN_SECONDS} for the JVM to close its pools and exit.
+   */
+  public static long terminationGracePeriodSeconds(ProxyConfigSpec spec) {
+    return (long) spec.getShutdownDelaySeconds()
+        + spec.getShutdownGracePeriodSeconds()
+        + STOP_MARGIN_SECONDS;
+  }
+
+  /**
+   * The spec's constraints, each without a {@code labelSelector} given this ProxyConfig's pod
+   * selector: a constraint that selects nothing would spread nothing.
+   */
+  private static List<TopologySpreadConstraint> topologySpreadConstraints(ProxyConfig owner) {
+    List<TopologySpreadConstraint> result = new ArrayList<>();
+    for (TopologySpreadConstraint constraint :
+        nullToEmpty(owner.getSpec().getTopologySpreadConstraints())) {
+      TopologySpreadConstraintBuilder copy = new TopologySpreadConstraintBuilder(constraint);
+      if (constraint.getLabelSelector() == null) {
+        copy.withNewLabelSelector().withMatchLabels(Ownership.selector(owner)).endLabelSelector();
+      }
+      result.add(copy.build());
+    }
+    return result;
+  }
+
+  private static <T> List<T> nullToEmpty(List<T> list) {
+    return list == null ? List.of() : list;
+  }
+
+  private static Map<String, String> nullToEmpty(Map<String, String> map) {
+    return map == null ? Map.of() : map;
   }
 
   private static Container container(ProxyConfigSpec spec, String image) {

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetSpec;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.steadyproxy.operator.crd.AutoscalingSpec;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,10 +19,10 @@ import java.util.Optional;
  * The PodDisruptionBudget of a ProxyConfig's pods: at most one of them voluntarily disrupted at a
  * time (a node drain, a cluster upgrade, the watchdog's evictions), so the proxy keeps serving.
  *
- * <p>Only with more than one replica, or with replicas left to an autoscaler: with one replica a
- * budget would either block every node drain ({@code maxUnavailable: 0}) or allow nothing useful
- * ({@code maxUnavailable: 1} permits evicting the only pod anyway); the watchdog's own rule guards
- * the last Ready pod instead.
+ * <p>Only with more than one replica, with replicas left to something else, or under {@code
+ * spec.autoscaling} that may scale above one: with one replica a budget would either block every
+ * node drain ({@code maxUnavailable: 0}) or allow nothing useful ({@code maxUnavailable: 1} permits
+ * evicting the only pod anyway); the watchdog's own rule guards the last Ready pod instead.
  *
  * <p>{@code unhealthyPodEvictionPolicy: AlwaysAllow}: a pod that is not Ready (a proxy shedding
  * load above its memory maximum) may always be evicted. With the default ({@code IfHealthyBudget}),
@@ -42,7 +43,9 @@ public final class DesiredPodDisruptionBudget {
 
   /** The budget as it should be, or empty when the ProxyConfig should have none. Pure. */
   public static Optional<PodDisruptionBudget> desired(ProxyConfig owner) {
-    Integer replicas = owner.getSpec().getReplicas();
+    AutoscalingSpec autoscaling = owner.getSpec().getAutoscaling();
+    Integer replicas =
+        autoscaling == null ? owner.getSpec().getReplicas() : autoscaling.getMaxReplicas();
     if (replicas != null && replicas <= 1) {
       return Optional.empty();
     }

@@ -1,14 +1,17 @@
 package io.steadyproxy.operator.reconcile;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.crd.ServiceSpec;
+import java.util.LinkedHashMap;
 
 /**
  * The Service in front of the proxy pods. It exposes only the traffic port: the admin port (health,
- * metrics, cleanup) stays reachable by pod IP, for the kubelet and the operator.
+ * metrics, cleanup) stays reachable by pod IP, for the kubelet and the operator. {@code
+ * spec.service.annotations} go on its metadata, next to any others set.
  */
 public final class DesiredService {
 
@@ -23,8 +26,12 @@ public final class DesiredService {
   public static Service desired(ProxyConfig owner) {
     ServiceSpec service =
         owner.getSpec().getService() == null ? new ServiceSpec() : owner.getSpec().getService();
+    ObjectMeta metadata = Ownership.metadata(owner, name(owner));
+    if (service.getAnnotations() != null && !service.getAnnotations().isEmpty()) {
+      metadata.setAnnotations(new LinkedHashMap<>(service.getAnnotations()));
+    }
     return new ServiceBuilder()
-        .withMetadata(Ownership.metadata(owner, name(owner)))
+        .withMetadata(metadata)
         .withNewSpec()
         .withType(service.getType() == null ? "ClusterIP" : service.getType())
         .withSelector(Ownership.selector(owner))

@@ -30,6 +30,25 @@ public final class DesiredStatus {
 
   /** Status for a spec that can't be applied: nothing was changed, the reason says why. */
   public static ProxyConfigStatus invalid(ProxyConfig proxy, SpecProblem problem, Instant now) {
+    return blocked(proxy, problem, "InvalidSpec", "Fix the spec to roll out changes.", now);
+  }
+
+  /**
+   * Status for a valid spec whose objects could not be applied: an object of the same name that is
+   * not ours ({@code OwnershipConflict}) or a write the API server refused ({@code ApplyFailed},
+   * with its message). Ready is False until the next apply succeeds.
+   */
+  public static ProxyConfigStatus notApplied(ProxyConfig proxy, SpecProblem problem, Instant now) {
+    return blocked(
+        proxy, problem, problem.reason(), "The spec is not rolled out: " + problem.message(), now);
+  }
+
+  private static ProxyConfigStatus blocked(
+      ProxyConfig proxy,
+      SpecProblem problem,
+      String progressingReason,
+      String progressingMessage,
+      Instant now) {
     ProxyConfigStatus current = currentStatus(proxy);
     ProxyConfigStatus next = carriedOver(proxy, current);
     next.setReplicas(current.getReplicas());
@@ -37,15 +56,9 @@ public final class DesiredStatus {
     next.setConfigChecksum(current.getConfigChecksum());
     next.setConditions(
         List.of(
-            condition(current, READY, "False", "InvalidSpec", problem.message(), proxy, now),
+            condition(current, READY, "False", progressingReason, problem.message(), proxy, now),
             condition(
-                current,
-                PROGRESSING,
-                "False",
-                "InvalidSpec",
-                "Fix the spec to roll out changes.",
-                proxy,
-                now),
+                current, PROGRESSING, "False", progressingReason, progressingMessage, proxy, now),
             condition(current, DEGRADED, "True", problem.reason(), problem.message(), proxy, now)));
     keepWatchdogCondition(current, next);
     return next;

@@ -1,6 +1,7 @@
 package io.steadyproxy.operator.reconcile;
 
 import io.fabric8.kubernetes.api.model.Quantity;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -9,8 +10,14 @@ import tools.jackson.databind.JsonNode;
 /**
  * "Is everything we asked for still there?" Compares a desired JSON tree with an actual one, where
  * the actual may hold more: fields the API server defaulted (a probe's {@code timeoutSeconds}, a
- * container's {@code terminationMessagePath}) or that other actors own. Lists must match element by
- * element, as the API server keeps list order.
+ * container's {@code terminationMessagePath}) or that other actors own.
+ *
+ * <p>Lists of named objects (containers, env, volumes, volumeMounts, ports, imagePullSecrets: the
+ * lists whose entries each carry a {@code name}) are matched by name, in any order, and entries
+ * only the actual list has are ignored: a mutating webhook that appends an env var or a sidecar
+ * container is not drift. Other lists (args, tolerations, capabilities) must match element by
+ * element, as the API server keeps list order. Entries we stopped asking for are not seen here;
+ * {@link DesiredDeployment#SPEC_HASH_ANNOTATION} catches those.
  */
 final class JsonSubset {
 
@@ -44,7 +51,19 @@ final class JsonSubset {
       return true;
     }
     if (desired.isArray()) {
-      if (!actual.isArray() || actual.size() != desired.size()) {
+      if (!actual.isArray()) {
+        return false;
+      }
+      if (named(desired)) {
+        for (JsonNode d : desired) {
+          JsonNode a = byName(actual, d.get("name").asString());
+          if (a == null || !covers(a, d, false)) {
+            return false;
+          }
+        }
+        return true;
+      }
+      if (actual.size() != desired.size()) {
         return false;
       }
       Iterator<JsonNode> a = actual.iterator();
@@ -62,6 +81,31 @@ final class JsonSubset {
       return true;
     }
     return desired.equals(actual);
+  }
+
+  /** Whether every entry is an object with a string {@code name}, unique in the list. */
+  private static boolean named(JsonNode list) {
+    if (list.isEmpty()) {
+      return false;
+    }
+    Set<String> names = new HashSet<>();
+    for (JsonNode entry : list) {
+      if (!entry.isObject()
+          || !entry.path("name").isString()
+          || !names.add(entry.get("name").asString())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static JsonNode byName(JsonNode list, String name) {
+    for (JsonNode entry : list) {
+      if (entry.isObject() && name.equals(entry.path("name").asString(null))) {
+        return entry;
+      }
+    }
+    return null;
   }
 
   private static boolean sameQuantity(JsonNode actual, JsonNode desired) {

@@ -2,11 +2,11 @@ package io.steadyproxy.operator.reconcile;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentSpec;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,6 +44,24 @@ public final class OwnedFields {
   public static boolean drifted(Deployment desired, Deployment actual) {
     return metadataDrifted(desired.getMetadata(), actual.getMetadata())
         || !JsonSubset.covers(tree(actual.getSpec()), tree(desired.getSpec()));
+  }
+
+  /** True when {@code actual} lacks something {@code desired} asks for. */
+  public static boolean drifted(HorizontalPodAutoscaler desired, HorizontalPodAutoscaler actual) {
+    return metadataDrifted(desired.getMetadata(), actual.getMetadata())
+        || !JsonSubset.covers(tree(actual.getSpec()), tree(desired.getSpec()));
+  }
+
+  /**
+   * {@code actual} with our spec: target, bounds and metrics are all ours; the {@code behavior} the
+   * API server defaulted comes back when it defaults the update.
+   */
+  public static HorizontalPodAutoscaler corrected(
+      HorizontalPodAutoscaler desired, HorizontalPodAutoscaler actual) {
+    HorizontalPodAutoscaler result = SERIALIZATION.clone(actual);
+    correctMetadata(desired.getMetadata(), result.getMetadata());
+    result.setSpec(SERIALIZATION.clone(desired.getSpec()));
+    return result;
   }
 
   /** {@code actual} with our fields set as desired; other keys of {@code data} are kept. */
@@ -112,8 +130,7 @@ public final class OwnedFields {
 
   private static boolean metadataDrifted(ObjectMeta desired, ObjectMeta actual) {
     return !JsonSubset.covers(tree(actual.getLabels()), tree(desired.getLabels()))
-        || !JsonSubset.covers(tree(actual.getAnnotations()), tree(desired.getAnnotations()))
-        || !desired.getOwnerReferences().stream().allMatch(ref -> hasOwner(actual, ref));
+        || !JsonSubset.covers(tree(actual.getAnnotations()), tree(desired.getAnnotations()));
   }
 
   private static void correctMetadata(ObjectMeta desired, ObjectMeta actual) {
@@ -121,24 +138,8 @@ public final class OwnedFields {
     if (desired.getAnnotations() != null && !desired.getAnnotations().isEmpty()) {
       actual.setAnnotations(merged(actual.getAnnotations(), desired.getAnnotations()));
     }
-    List<OwnerReference> owners = new ArrayList<>(actual.getOwnerReferences());
-    for (OwnerReference ref : desired.getOwnerReferences()) {
-      if (!hasOwner(actual, ref)) {
-        // A controller reference to another uid (the ProxyConfig was deleted and re-created) is
-        // ours to replace.
-        owners.removeIf(
-            o ->
-                Objects.equals(o.getKind(), ref.getKind())
-                    && Boolean.TRUE.equals(o.getController()));
-        owners.add(ref);
-      }
-    }
-    actual.setOwnerReferences(owners);
-  }
-
-  private static boolean hasOwner(ObjectMeta meta, OwnerReference ref) {
-    return meta.getOwnerReferences().stream()
-        .anyMatch(o -> Objects.equals(o.getUid(), ref.getUid()));
+    // Owner references are never touched: ObjectApplier corrects only objects that already carry
+    // our controller reference, and never adopts one that lacks it.
   }
 
   private static Map<String, String> merged(Map<String, String> theirs, Map<String, String> ours) {

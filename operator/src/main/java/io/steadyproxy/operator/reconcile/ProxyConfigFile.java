@@ -1,7 +1,9 @@
 package io.steadyproxy.operator.reconcile;
 
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.steadyproxy.operator.crd.ProxyConfigSpec;
 import io.steadyproxy.operator.crd.Route;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -89,14 +91,38 @@ public final class ProxyConfigFile {
       // one comma-separated value, as PROXY_TRUSTED_PROXIES and --trusted-proxies take it
       file.put("trusted_proxies", String.join(",", spec.getTrustedProxies()));
     }
-    // sized from the memory settings the way the heap is (MemoryBudget), by the proxy's own rule
-    file.put(
-        "max_client_connections",
-        MemoryBudget.of(spec)
-            .clientConnections(spec.getMaxHeapPercent(), spec.getMaxConnections()));
+    file.put("max_client_connections", clientConnections(spec));
+    file.put("max_request_body", maxRequestBodyBytes(spec));
+    file.put("shutdown_delay", spec.getShutdownDelaySeconds());
+    file.put("shutdown_grace_period", spec.getShutdownGracePeriodSeconds());
     file.put("admin_port", ADMIN_PORT);
     file.put("log_file", LOG_FILE);
+    file.put("log_level", spec.getLogLevel() == null ? "INFO" : spec.getLogLevel());
     return JSON.writeValueAsString(file) + "\n";
+  }
+
+  /**
+   * {@code spec.maxClientConnections} when set, else what the heap holds: sized from the memory
+   * settings the way the heap is ({@link MemoryBudget}), by the proxy's own rule.
+   */
+  public static long clientConnections(ProxyConfigSpec spec) {
+    return spec.getMaxClientConnections() != null
+        ? spec.getMaxClientConnections()
+        : clientConnectionCapacity(spec);
+  }
+
+  /** The most client connections the spec's heap holds, by the proxy's sizing rule. */
+  public static long clientConnectionCapacity(ProxyConfigSpec spec) {
+    return MemoryBudget.of(spec)
+        .clientConnections(spec.getMaxHeapPercent(), spec.getMaxConnections());
+  }
+
+  /** {@code spec.maxRequestBody} in bytes; 0 (no limit) when unset. */
+  public static long maxRequestBodyBytes(ProxyConfigSpec spec) {
+    Quantity limit = spec.getMaxRequestBody();
+    return limit == null
+        ? 0
+        : Quantity.getAmountInBytes(limit).setScale(0, RoundingMode.CEILING).longValueExact();
   }
 
   /** Lower-case hex sha256 of the rendered file, put on the pod template to roll pods on change. */

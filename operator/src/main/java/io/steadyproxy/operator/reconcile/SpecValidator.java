@@ -1,6 +1,7 @@
 package io.steadyproxy.operator.reconcile;
 
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.steadyproxy.operator.crd.AutoscalingSpec;
 import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.crd.ProxyConfigSpec;
@@ -17,6 +18,8 @@ import java.util.regex.Pattern;
  */
 public final class SpecValidator {
 
+  private static final Pattern LOG_LEVEL = Pattern.compile(ProxyConfigSpec.LOG_LEVEL_PATTERN);
+  private static final Pattern NAME = Pattern.compile(ProxyConfig.NAME_PATTERN);
   private static final Pattern HTTP_URL = Pattern.compile(ProxyConfigSpec.HTTP_URL_PATTERN);
   private static final Pattern PATH_PREFIX = Pattern.compile(ProxyConfigSpec.PATH_PREFIX_PATTERN);
   private static final Pattern CIDR = Pattern.compile(ProxyConfigSpec.CIDR_PATTERN);
@@ -28,6 +31,13 @@ public final class SpecValidator {
 
   /** The first problem found, or empty when the spec can be applied. */
   public static Optional<SpecProblem> check(ProxyConfig proxy) {
+    String name = proxy.getMetadata().getName();
+    if (name == null || name.length() > ProxyConfig.NAME_MAX_LENGTH) {
+      return problem("InvalidName", ProxyConfig.NAME_LENGTH_MESSAGE + ", got '" + name + "'");
+    }
+    if (!NAME.matcher(name).matches()) {
+      return problem("InvalidName", ProxyConfig.NAME_PATTERN_MESSAGE + ", got '" + name + "'");
+    }
     ProxyConfigSpec spec = proxy.getSpec();
     if (spec == null) {
       return problem("MissingSpec", "spec is required");
@@ -75,6 +85,38 @@ public final class SpecValidator {
                 + cidr
                 + "'");
       }
+    }
+    if (spec.getLogLevel() != null && !LOG_LEVEL.matcher(spec.getLogLevel()).matches()) {
+      return problem(
+          "InvalidLogLevel",
+          "spec.logLevel must be one of SEVERE, WARNING, INFO, CONFIG, FINE, FINER, FINEST, OFF,"
+              + " ALL, got '"
+              + spec.getLogLevel()
+              + "'");
+    }
+    for (String reserved : ProxyConfigSpec.RESERVED_POD_LABELS) {
+      if (spec.getPodLabels() != null && spec.getPodLabels().containsKey(reserved)) {
+        return problem(
+            "InvalidPodLabels", ProxyConfigSpec.POD_LABELS_MESSAGE + "; got podLabels." + reserved);
+      }
+    }
+    if (spec.getMaxRequestBody() != null) {
+      try {
+        if (ProxyConfigFile.maxRequestBodyBytes(spec) < 0) {
+          return problem(
+              "InvalidMaxRequestBody",
+              "spec.maxRequestBody must not be negative, got " + spec.getMaxRequestBody());
+        }
+      } catch (IllegalArgumentException | ArithmeticException e) {
+        return problem(
+            "InvalidMaxRequestBody",
+            "spec.maxRequestBody must be a size such as 10Mi or 1048576, got "
+                + spec.getMaxRequestBody());
+      }
+    }
+    Optional<SpecProblem> autoscalingProblem = autoscalingProblem(spec);
+    if (autoscalingProblem.isPresent()) {
+      return autoscalingProblem;
     }
     Optional<SpecProblem> caProblem = upstreamCaRefProblem(spec.getUpstreamCaRef());
     if (caProblem.isPresent()) {
@@ -149,6 +191,17 @@ public final class SpecValidator {
       return problem(
           "InvalidResources", "resources.requests.memory must not exceed resources.limits.memory");
     }
+    if (spec.getMaxClientConnections() != null
+        && spec.getMaxClientConnections() > ProxyConfigFile.clientConnectionCapacity(spec)) {
+      return problem(
+          "MaxClientConnectionsTooHigh",
+          "maxClientConnections ("
+              + spec.getMaxClientConnections()
+              + ") is more than the proxy's heap holds with these memory settings ("
+              + ProxyConfigFile.clientConnectionCapacity(spec)
+              + "); raise maxMemoryUsageMb and cleanupThresholdMb, or leave it unset to get that"
+              + " many");
+    }
     if (spec.getService() != null
         && spec.getService().getType() != null
         && !Set.of("ClusterIP", "NodePort", "LoadBalancer").contains(spec.getService().getType())) {
@@ -210,6 +263,54 @@ public final class SpecValidator {
     return Optional.empty();
   }
 
+  /**
+   * Unset is fine (replicas as given); set, it needs a maximum at or above the minimum, and a CPU
+   * request on the pods, since the autoscaler measures CPU in percent of it.
+   */
+  private static Optional<SpecProblem> autoscalingProblem(ProxyConfigSpec spec) {
+    AutoscalingSpec autoscaling = spec.getAutoscaling();
+    if (autoscaling == null) {
+      return Optional.empty();
+    }
+    if (autoscaling.getMaxReplicas() == null
+        || autoscaling.getMinReplicas() == null
+        || autoscaling.getTargetCPUUtilizationPercentage() == null) {
+      return problem(
+          "InvalidAutoscaling",
+          "spec.autoscaling needs maxReplicas (minReplicas and targetCPUUtilizationPercentage"
+              + " default to 1 and 80)");
+    }
+    if (autoscaling.getMinReplicas() < 1
+        || autoscaling.getMinReplicas() > autoscaling.getMaxReplicas()) {
+      return problem(
+          "InvalidAutoscaling",
+          AutoscalingSpec.MIN_ABOVE_MAX_MESSAGE
+              + " and be at least 1, got "
+              + autoscaling.getMinReplicas()
+              + " and "
+              + autoscaling.getMaxReplicas());
+    }
+    int target = autoscaling.getTargetCPUUtilizationPercentage();
+    if (target < 1 || target > 100) {
+      return problem(
+          "InvalidAutoscaling",
+          "spec.autoscaling.targetCPUUtilizationPercentage must be 1 to 100, got " + target);
+    }
+    boolean cpuRequested =
+        spec.getResources() == null
+            || (spec.getResources().getRequests() != null
+                && spec.getResources().getRequests().containsKey("cpu"))
+            || (spec.getResources().getLimits() != null
+                && spec.getResources().getLimits().containsKey("cpu"));
+    if (!cpuRequested) {
+      return problem(
+          "AutoscalingNeedsCpuRequest",
+          "spec.autoscaling scales on CPU in percent of the pods' request: set"
+              + " resources.requests.cpu");
+    }
+    return Optional.empty();
+  }
+
   private static Optional<SpecProblem> firstMissingNumber(ProxyConfigSpec spec) {
     Object[][] required = {
       {"maxConnections", spec.getMaxConnections()},
@@ -223,6 +324,8 @@ public final class SpecValidator {
       {"maxMemoryUsageMb", spec.getMaxMemoryUsageMb()},
       {"cleanupThresholdMb", spec.getCleanupThresholdMb()},
       {"maxHeapPercent", spec.getMaxHeapPercent()},
+      {"shutdownDelaySeconds", spec.getShutdownDelaySeconds()},
+      {"shutdownGracePeriodSeconds", spec.getShutdownGracePeriodSeconds()},
     };
     for (Object[] field : required) {
       if (field[1] == null) {

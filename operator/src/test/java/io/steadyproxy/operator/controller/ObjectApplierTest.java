@@ -1,9 +1,11 @@
 package io.steadyproxy.operator.controller;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasEntry;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -14,6 +16,7 @@ import io.steadyproxy.operator.controller.ObjectApplier.Outcome;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.reconcile.DesiredConfigMap;
 import io.steadyproxy.operator.reconcile.OwnedFields;
+import io.steadyproxy.operator.reconcile.ProxyConfigFile;
 import org.junit.jupiter.api.Test;
 
 /** Create, update-on-drift and the optimistic-locking retry, against the mock API server. */
@@ -84,5 +87,53 @@ class ObjectApplierTest {
         "the concurrent writer's label survived",
         now.getMetadata().getLabels(),
         hasEntry("team", "web"));
+  }
+
+  @Test
+  void anObjectWithoutOurControllerReferenceIsNeverAdopted() {
+    ObjectApplier applier = new ObjectApplier(client);
+    ConfigMap theirs = DesiredConfigMap.desired(proxy);
+    theirs.getMetadata().setOwnerReferences(new java.util.ArrayList<>());
+    theirs.getData().put(ProxyConfigFile.FILE_NAME, "{\"theirs\": true}");
+    ConfigMap stored = client.resource(theirs).create();
+
+    ApplyFailure failure =
+        assertThrows(
+            ApplyFailure.class,
+            () ->
+                applier.apply(
+                    DesiredConfigMap.desired(proxy),
+                    null,
+                    OwnedFields::drifted,
+                    OwnedFields::corrected));
+
+    assertThat(failure.reason(), is(ApplyFailure.OWNERSHIP_CONFLICT));
+    assertThat(
+        failure.getMessage(),
+        containsString("ConfigMap shop/edge-config already exists and has no controller"));
+    ConfigMap after = client.configMaps().inNamespace("shop").withName("edge-config").get();
+    assertThat(
+        after.getMetadata().getResourceVersion(), is(stored.getMetadata().getResourceVersion()));
+    assertThat(after.getData().get(ProxyConfigFile.FILE_NAME), is("{\"theirs\": true}"));
+  }
+
+  @Test
+  void anObjectOfAnEarlierProxyConfigOfTheSameNameIsNotAdoptedEither() {
+    ObjectApplier applier = new ObjectApplier(client);
+    ConfigMap earlier = DesiredConfigMap.desired(proxy);
+    earlier.getMetadata().getOwnerReferences().get(0).setUid("uid-of-the-deleted-one");
+    client.resource(earlier).create();
+
+    ApplyFailure failure =
+        assertThrows(
+            ApplyFailure.class,
+            () ->
+                applier.apply(
+                    DesiredConfigMap.desired(proxy),
+                    earlier,
+                    OwnedFields::drifted,
+                    OwnedFields::corrected));
+
+    assertThat(failure.getMessage(), containsString("is controlled by ProxyConfig edge (uid"));
   }
 }

@@ -138,6 +138,8 @@ class ProxyConfigControllerTest {
     create(Samples.proxy(NS, "edge"));
     Deployment before = awaitValue("Deployment", () -> deployment("edge"));
     String oldChecksum = checksum(before);
+    // ConfigChanged compares with the checksum in the status, so the first status must be there.
+    awaitValue("status written", () -> withStatus("edge"));
 
     ProxyConfig updated = update(() -> get("edge"), p -> p.getSpec().setMaxConnections(42));
     String newChecksum = ProxyConfigFile.checksum(ProxyConfigFile.render(updated.getSpec()));
@@ -227,6 +229,60 @@ class ProxyConfigControllerTest {
   }
 
   @Test
+  void autoscalingCreatesAnOwnedHpaThatOwnsTheReplicasAndIsDeletedWithTheField() {
+    ProxyConfig proxy = Samples.proxy(NS, "edge");
+    proxy.getSpec().setReplicas(2);
+    proxy.getSpec().setAutoscaling(new io.steadyproxy.operator.crd.AutoscalingSpec(2, 6, 75));
+    ProxyConfig created = create(proxy);
+
+    var hpa = awaitValue("HPA", () -> autoscaler("edge"));
+    assertThat(hpa.getSpec().getMaxReplicas(), is(6));
+    assertThat(
+        hpa.getMetadata().getOwnerReferences().get(0).getUid(), is(created.getMetadata().getUid()));
+    assertThat(
+        awaitValue("Deployment", () -> deployment("edge")).getSpec().getReplicas(), nullValue());
+
+    // The HPA scales the Deployment; a later reconcile (an owned-object event) leaves it so.
+    update(() -> deployment("edge"), d -> d.getSpec().setReplicas(5));
+    update(() -> get("edge"), p -> p.getSpec().getAutoscaling().setMaxReplicas(8));
+    await("HPA corrected", () -> autoscaler("edge").getSpec().getMaxReplicas() == 8);
+    assertThat(deployment("edge").getSpec().getReplicas(), is(5));
+
+    update(() -> get("edge"), p -> p.getSpec().setAutoscaling(null));
+    await("HPA deleted", () -> autoscaler("edge") == null);
+    await("spec.replicas owned again", () -> Integer.valueOf(2).equals(replicas("edge")));
+  }
+
+  @Test
+  void anHpaOfTheSameNameThatIsNotOursIsNeverDeleted() {
+    client
+        .resource(
+            new io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder()
+                .withNewMetadata()
+                .withName("edge")
+                .withNamespace(NS)
+                .addToLabels("app.kubernetes.io/managed-by", "steadyproxy-operator")
+                .endMetadata()
+                .withNewSpec()
+                .withMaxReplicas(3)
+                .withNewScaleTargetRef()
+                .withApiVersion("apps/v1")
+                .withKind("Deployment")
+                .withName("edge")
+                .endScaleTargetRef()
+                .endSpec()
+                .build())
+        .create();
+
+    create(Samples.proxy(NS, "edge"));
+
+    await("status written", () -> withStatus("edge") != null);
+    awaitValue("Deployment", () -> deployment("edge"));
+    await("a later reconcile ran", () -> metrics.reconciles("success") >= 2);
+    assertThat(autoscaler("edge"), not(nullValue()));
+  }
+
+  @Test
   void specImageWinsAndUnsettingItFallsBackToTheOperatorsDefault() {
     ProxyConfig proxy = Samples.proxy(NS, "edge");
     proxy.getSpec().setImage("registry.example.com/mine/proxy:2.0");
@@ -289,6 +345,112 @@ class ProxyConfigControllerTest {
     assertThat(checksum(deployment("edge")), is(checksum(running)));
     // Counted once the reconcile returns, which is just after it wrote the status.
     await("counted as invalid", () -> metrics.reconciles("invalid") >= 1);
+  }
+
+  @Test
+  void aPreExistingServiceOfTheSameNameIsNeverAdoptedAndTheConflictIsReported() {
+    Service theirs =
+        client
+            .resource(
+                new io.fabric8.kubernetes.api.model.ServiceBuilder()
+                    .withNewMetadata()
+                    .withName("edge")
+                    .withNamespace(NS)
+                    .addToLabels("team", "web")
+                    .endMetadata()
+                    .withNewSpec()
+                    .addToSelector("app", "their-app")
+                    .addNewPort()
+                    .withPort(8080)
+                    .endPort()
+                    .endSpec()
+                    .build())
+            .create();
+
+    create(Samples.proxy(NS, "edge"));
+
+    await(
+        "Ready=False OwnershipConflict",
+        () -> withStatus("edge") != null && "OwnershipConflict".equals(reason("edge", "Ready")));
+    Condition ready = condition(get("edge"), "Ready");
+    assertThat(ready.getStatus(), is("False"));
+    assertThat(ready.getMessage(), containsString("Service shop/edge already exists"));
+    assertThat(condition(get("edge"), "Degraded").getReason(), is("OwnershipConflict"));
+    Service untouched = service("edge");
+    assertThat(
+        untouched.getMetadata().getResourceVersion(),
+        is(theirs.getMetadata().getResourceVersion()));
+    assertThat(untouched.getMetadata().getOwnerReferences(), is(List.of()));
+    assertThat(untouched.getSpec().getSelector(), is(java.util.Map.of("app", "their-app")));
+    assertThat("nothing points pods at their Service", deployment("edge"), nullValue());
+
+    // Once the name is free, the retry (with backoff) creates ours.
+    client.resource(untouched).delete();
+    await(
+        "our Service created",
+        () ->
+            service("edge") != null
+                && !service("edge").getMetadata().getOwnerReferences().isEmpty());
+    await("the conflict cleared", () -> !"OwnershipConflict".equals(reason("edge", "Ready")));
+    awaitValue("Deployment", () -> deployment("edge"));
+  }
+
+  @Test
+  void aDeploymentControlledBySomethingElseIsLeftAlone() {
+    ProxyConfig other = Samples.proxy(NS, "edge");
+    Deployment theirs = Samples.deployment(other);
+    theirs.getMetadata().getOwnerReferences().get(0).setUid("uid-of-an-older-proxyconfig");
+    theirs.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("theirs:1");
+    theirs = client.resource(theirs).create();
+
+    create(Samples.proxy(NS, "edge"));
+
+    await(
+        "Ready=False OwnershipConflict",
+        () -> withStatus("edge") != null && "OwnershipConflict".equals(reason("edge", "Ready")));
+    assertThat(
+        condition(get("edge"), "Ready").getMessage(),
+        containsString(
+            "Deployment shop/edge already exists and is controlled by ProxyConfig edge"));
+    assertThat(image("edge"), is("theirs:1"));
+    assertThat(
+        deployment("edge").getMetadata().getResourceVersion(),
+        is(theirs.getMetadata().getResourceVersion()));
+  }
+
+  @Test
+  void aWriteTheApiServerRefusesIsReportedWithItsMessage() {
+    // An admission webhook (or validation, RBAC, a quota) refuses every create of the Deployment.
+    server
+        .expect()
+        .post()
+        .withPath("/apis/apps/v1/namespaces/" + NS + "/deployments")
+        .andReturn(
+            422,
+            new io.fabric8.kubernetes.api.model.StatusBuilder()
+                .withStatus("Failure")
+                .withCode(422)
+                .withReason("Invalid")
+                .withMessage(
+                    "admission webhook \"policy.example.com\" denied the request: image"
+                        + " registry not allowed")
+                .build())
+        .always();
+
+    create(Samples.proxy(NS, "edge"));
+
+    await(
+        "Ready=False ApplyFailed",
+        () -> withStatus("edge") != null && "ApplyFailed".equals(reason("edge", "Ready")));
+    Condition ready = condition(get("edge"), "Ready");
+    assertThat(ready.getStatus(), is("False"));
+    assertThat(
+        ready.getMessage(),
+        is(
+            "creating Deployment shop/edge failed (HTTP 422): admission webhook"
+                + " \"policy.example.com\" denied the request: image registry not allowed"));
+    assertThat(condition(get("edge"), "Degraded").getReason(), is("ApplyFailed"));
+    await("counted as an error", () -> metrics.reconciles("error") >= 1);
   }
 
   @Test
@@ -584,6 +746,22 @@ class ProxyConfigControllerTest {
         : deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
   }
 
+  private io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler autoscaler(
+      String name) {
+    return client
+        .autoscaling()
+        .v2()
+        .horizontalPodAutoscalers()
+        .inNamespace(NS)
+        .withName(name)
+        .get();
+  }
+
+  private Integer replicas(String name) {
+    Deployment deployment = deployment(name);
+    return deployment == null ? null : deployment.getSpec().getReplicas();
+  }
+
   private ConfigMap configMap(String name) {
     return client.configMaps().inNamespace(NS).withName(name).get();
   }
@@ -599,6 +777,14 @@ class ProxyConfigControllerTest {
         .getMetadata()
         .getAnnotations()
         .get(DesiredDeployment.CONFIG_CHECKSUM_ANNOTATION);
+  }
+
+  /** The reason of a condition of the live ProxyConfig, or null while it has none. */
+  private String reason(String name, String type) {
+    ProxyConfig proxy = get(name);
+    return proxy == null || proxy.getStatus() == null
+        ? null
+        : proxy.getStatus().condition(type).map(Condition::getReason).orElse(null);
   }
 
   private static Condition condition(ProxyConfig proxy, String type) {

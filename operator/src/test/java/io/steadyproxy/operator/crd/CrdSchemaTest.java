@@ -203,6 +203,26 @@ class CrdSchemaTest {
             edit(s -> s.put("maxConnection", 10)),
             ".spec.maxConnection: unknown field"),
         Arguments.of(
+            "a selector label in podLabels (CEL)",
+            edit(s -> ((ObjectNode) s.get("podLabels")).put("app.kubernetes.io/instance", "x")),
+            ".spec: " + ProxyConfigSpec.POD_LABELS_MESSAGE),
+        Arguments.of(
+            "autoscaling minimum above its maximum (CEL)",
+            edit(s -> ((ObjectNode) s.get("autoscaling")).put("minReplicas", 20)),
+            ".spec.autoscaling: " + AutoscalingSpec.MIN_ABOVE_MAX_MESSAGE),
+        Arguments.of(
+            "autoscaling without a maximum",
+            edit(s -> ((ObjectNode) s.get("autoscaling")).remove("maxReplicas")),
+            ".spec.autoscaling.maxReplicas: Required value"),
+        Arguments.of(
+            "unknown log level",
+            edit(s -> s.put("logLevel", "DEBUG")),
+            ".spec.logLevel: must match " + ProxyConfigSpec.LOG_LEVEL_PATTERN),
+        Arguments.of(
+            "negative shutdown delay",
+            edit(s -> s.put("shutdownDelaySeconds", -1)),
+            ".spec.shutdownDelaySeconds: must be greater than or equal to 0"),
+        Arguments.of(
             "threshold above the maximum (CEL)",
             edit(s -> s.put("cleanupThresholdMb", 800)),
             ".spec: cleanupThresholdMb must be less than maxMemoryUsageMb"),
@@ -212,12 +232,51 @@ class CrdSchemaTest {
             ".spec: cleanupThresholdMb must be less than maxMemoryUsageMb"));
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("unusableNames")
+  void refusesNamesTheServiceOrTheLabelsCannotTake(String name, String expectedError)
+      throws Exception {
+    ObjectNode resource = sample("proxyconfig-minimal.yaml");
+    ((ObjectNode) resource.get("metadata")).put("name", name);
+
+    assertThat(validate(resource), hasItem(": " + expectedError));
+    // The operator's own check agrees, for API servers without CEL.
+    ProxyConfig proxy = SERIALIZATION.convertValue(resource, ProxyConfig.class);
+    assertThat(SpecValidator.check(proxy).map(p -> p.reason()).orElse("valid"), is("InvalidName"));
+  }
+
+  static Stream<Arguments> unusableNames() {
+    return Stream.of(
+        Arguments.of("edge.v2", ProxyConfig.NAME_PATTERN_MESSAGE),
+        Arguments.of("Edge", ProxyConfig.NAME_PATTERN_MESSAGE),
+        Arguments.of("1edge", ProxyConfig.NAME_PATTERN_MESSAGE),
+        Arguments.of("edge-", ProxyConfig.NAME_PATTERN_MESSAGE),
+        Arguments.of("edge_v2", ProxyConfig.NAME_PATTERN_MESSAGE),
+        Arguments.of("e".repeat(64), ProxyConfig.NAME_LENGTH_MESSAGE));
+  }
+
+  @ParameterizedTest
+  @MethodSource("usableNames")
+  void acceptsDns1035LabelsUpTo63Characters(String name) throws Exception {
+    ObjectNode resource = sample("proxyconfig-minimal.yaml");
+    ((ObjectNode) resource.get("metadata")).put("name", name);
+
+    assertThat(validate(resource), is(empty()));
+    ProxyConfig proxy = SERIALIZATION.convertValue(resource, ProxyConfig.class);
+    assertThat(SpecValidator.check(proxy).isEmpty(), is(true));
+  }
+
+  static Stream<String> usableNames() {
+    return Stream.of("e", "edge", "edge-v2", "e2", "e" + "-".repeat(61) + "2");
+  }
+
   @Test
-  void theCelRuleIsTheThresholdOrdering() {
+  void theSpecsCelRulesAreTheThresholdOrderingAndTheReservedPodLabels() {
     JsonNode rules = schema.at("/properties/spec/x-kubernetes-validations");
-    assertThat(rules.size(), is(1));
+    assertThat(rules.size(), is(2));
     assertThat(
         rules.get(0).get("rule").asString(), is("self.cleanupThresholdMb < self.maxMemoryUsageMb"));
+    assertThat(rules.get(1).get("rule").asString(), is(ProxyConfigSpec.POD_LABELS_RULE));
   }
 
   @Test
@@ -315,12 +374,7 @@ class CrdSchemaTest {
   }
 
   private static List<String> validate(ObjectNode resource) {
-    ObjectNode body = resource.deepCopy();
-    // apiVersion, kind and metadata are validated by the API server itself, not by the CRD schema.
-    body.remove(List.of("apiVersion", "kind", "metadata"));
-    StructuralSchemaValidator.applyDefaults(schema, body);
-    StructuralSchemaValidator.applyDefaults(schema, resource);
-    return StructuralSchemaValidator.validate(schema, body);
+    return StructuralSchemaValidator.validateResource(schema, resource);
   }
 
   private static ObjectNode sample(String name) throws Exception {

@@ -5,6 +5,7 @@ import dev.cel.common.types.MapType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerFactory;
+import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
 import java.util.ArrayList;
@@ -49,6 +50,8 @@ public final class StructuralSchemaValidator {
 
   private static final CelCompiler CEL =
       CelCompilerFactory.standardCelCompilerBuilder()
+          // has(), all(), exists(), ... as in the API server's CEL environment
+          .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
           .addVar("self", MapType.create(SimpleType.STRING, SimpleType.DYN))
           .build();
   private static final CelRuntime CEL_RUNTIME =
@@ -74,6 +77,30 @@ public final class StructuralSchemaValidator {
         applyDefaults(propertySchema, object.get(property.getKey()));
       }
     }
+  }
+
+  /**
+   * Every violation of a whole resource, as the API server checks a custom resource: the body
+   * (without {@code apiVersion}, {@code kind} and {@code metadata}, which the API server checks
+   * itself) against the schema, then the root's CEL rules, which see {@code metadata.name} and
+   * nothing else of the metadata. Defaults are filled into {@code resource} in place.
+   */
+  public static List<String> validateResource(JsonNode schema, ObjectNode resource) {
+    ObjectNode body = resource.deepCopy();
+    body.remove(List.of("apiVersion", "kind", "metadata"));
+    applyDefaults(schema, body);
+    applyDefaults(schema, resource);
+    ObjectNode bodySchema = ((ObjectNode) schema).deepCopy();
+    bodySchema.remove("x-kubernetes-validations");
+    List<String> errors = new ArrayList<>(validate(bodySchema, body));
+    ObjectNode self = body.deepCopy();
+    self.putObject("metadata").set("name", resource.at("/metadata/name"));
+    for (JsonNode rule : schema.path("x-kubernetes-validations")) {
+      if (!evaluate(rule.get("rule").asString(), self)) {
+        errors.add(": " + rule.path("message").asString("failed rule " + rule.get("rule")));
+      }
+    }
+    return errors;
   }
 
   /** Every violation, as {@code path: message}; empty when valid. */

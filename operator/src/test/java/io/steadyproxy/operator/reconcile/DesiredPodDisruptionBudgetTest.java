@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.steadyproxy.operator.Samples;
+import io.steadyproxy.operator.crd.AutoscalingSpec;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,6 +53,19 @@ class DesiredPodDisruptionBudgetTest {
   @Test
   void replicasLeftToAnAutoscalerGetABudget() {
     assertThat(DesiredPodDisruptionBudget.desired(proxy(null)).isPresent(), is(true));
+  }
+
+  @Test
+  void underSpecAutoscalingTheAutoscalersMaximumDecidesNotTheIgnoredReplicas() {
+    ProxyConfig scaled = proxy(1);
+    scaled.getSpec().setAutoscaling(new AutoscalingSpec(2, 6, 70));
+    assertThat(
+        "replicas 1 is ignored under spec.autoscaling: up to 6 pods need the budget",
+        DesiredPodDisruptionBudget.desired(scaled).isPresent(),
+        is(true));
+    ProxyConfig single = proxy(3);
+    single.getSpec().setAutoscaling(new AutoscalingSpec(1, 1, 70));
+    assertThat(DesiredPodDisruptionBudget.desired(single), is(Optional.empty()));
   }
 
   @Test

@@ -72,6 +72,30 @@ class DesiredStatusTest {
   }
 
   @Test
+  void anObjectNotAppliedIsNotReadyAndKeepsWhatWasObserved() {
+    ProxyConfigStatus ready =
+        DesiredStatus.fromDeployment(proxy, deployment(2, 1L, 2, 2, 2), "abc", T0);
+    proxy.setStatus(ready);
+
+    ProxyConfigStatus status =
+        DesiredStatus.notApplied(
+            proxy,
+            new SpecProblem(
+                "OwnershipConflict", "Service shop/edge already exists and has no controller"),
+            T1);
+
+    assertCondition(status, "Ready", "False", "OwnershipConflict");
+    assertCondition(status, "Progressing", "False", "OwnershipConflict");
+    assertCondition(status, "Degraded", "True", "OwnershipConflict");
+    assertThat(
+        condition(status, "Ready").getMessage(),
+        is("Service shop/edge already exists and has no controller"));
+    assertThat(condition(status, "Ready").getLastTransitionTime(), is(T1.toString()));
+    assertThat("the last observed pods are kept", status.getReadyReplicas(), is(2));
+    assertThat(status.getConfigChecksum(), is("abc"));
+  }
+
+  @Test
   void transitionTimeMovesOnlyWhenTheStatusChanges() {
     proxy.setStatus(DesiredStatus.fromDeployment(proxy, deployment(2, 1L, 2, 1, 1), "abc", T0));
     ProxyConfigStatus later =

@@ -3,6 +3,7 @@ package io.steadyproxy.operator.reconcile;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.hasEntry;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
@@ -65,10 +66,7 @@ class OwnedFieldsTest {
     Deployment actual = Samples.deployment(proxy);
     actual.getMetadata().setResourceVersion("17");
     actual.getMetadata().getLabels().put("argocd.argoproj.io/instance", "shop");
-    actual
-        .getMetadata()
-        .setAnnotations(
-            new java.util.HashMap<>(java.util.Map.of("deployment.kubernetes.io/revision", "3")));
+    actual.getMetadata().getAnnotations().put("deployment.kubernetes.io/revision", "3");
     actual.getSpec().setReplicas(5); // an HPA scaled it
     actual.getSpec().setRevisionHistoryLimit(10);
     Container container = actual.getSpec().getTemplate().getSpec().getContainers().get(0);
@@ -83,6 +81,73 @@ class OwnedFieldsTest {
         .getAnnotations()
         .put("kubectl.kubernetes.io/restartedAt", "2026-11-28T10:00:00Z");
     assertThat(OwnedFields.drifted(Samples.deployment(proxy), actual), is(false));
+  }
+
+  @Test
+  void entriesAWebhookAddedToNamedListsAreNotDrift() {
+    Deployment actual = asStored(Samples.deployment(proxy));
+    var pod = actual.getSpec().getTemplate().getSpec();
+    // A mesh injector puts its sidecar first and appends an env var, a volume and a mount.
+    pod.getContainers()
+        .add(
+            0,
+            new io.fabric8.kubernetes.api.model.ContainerBuilder()
+                .withName("mesh")
+                .withImage("mesh:1")
+                .build());
+    Container proxyContainer = pod.getContainers().get(1);
+    proxyContainer
+        .getEnv()
+        .add(0, new io.fabric8.kubernetes.api.model.EnvVar("MESH_ID", "x", null));
+    proxyContainer
+        .getVolumeMounts()
+        .add(
+            new io.fabric8.kubernetes.api.model.VolumeMountBuilder()
+                .withName("mesh-certs")
+                .withMountPath("/certs")
+                .build());
+    pod.getVolumes()
+        .add(
+            new io.fabric8.kubernetes.api.model.VolumeBuilder()
+                .withName("mesh-certs")
+                .withNewEmptyDir()
+                .endEmptyDir()
+                .build());
+    assertThat(OwnedFields.drifted(Samples.deployment(proxy), actual), is(false));
+
+    // Our own entry changed, wherever it sits now, is drift.
+    proxyContainer.getEnv().get(1).setValue("-Xmx1g");
+    assertThat(OwnedFields.drifted(Samples.deployment(proxy), actual), is(true));
+  }
+
+  @Test
+  void anEntryWeStoppedAskingForIsDriftThroughTheSpecHash() {
+    proxy
+        .getSpec()
+        .setAdminTokenSecretRef(
+            new io.steadyproxy.operator.crd.SecretKeyRef("edge-admin", "token"));
+    Deployment withToken = asStored(Samples.deployment(proxy));
+    proxy.getSpec().setAdminTokenSecretRef(null);
+    Deployment desired = Samples.deployment(proxy);
+
+    // By name alone the old env var looks like someone else's addition ...
+    assertThat(
+        desired.getMetadata().getAnnotations().get(DesiredDeployment.SPEC_HASH_ANNOTATION),
+        not(
+            is(
+                withToken
+                    .getMetadata()
+                    .getAnnotations()
+                    .get(DesiredDeployment.SPEC_HASH_ANNOTATION))));
+    // ... but the hash of what we applied changed, so it is corrected away.
+    assertThat(OwnedFields.drifted(desired, withToken), is(true));
+    Deployment corrected = OwnedFields.corrected(desired, withToken);
+    assertThat(
+        corrected.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+            .map(io.fabric8.kubernetes.api.model.EnvVar::getName)
+            .toList(),
+        is(java.util.List.of("JAVA_TOOL_OPTIONS")));
+    assertThat(OwnedFields.drifted(desired, corrected), is(false));
   }
 
   @Test
@@ -145,17 +210,6 @@ class OwnedFieldsTest {
     actual.getSpec().setReplicas(4);
     assertThat(OwnedFields.drifted(desired, actual), is(true));
     assertThat(OwnedFields.corrected(desired, actual).getSpec().getReplicas(), is(2));
-  }
-
-  @Test
-  void aMissingOwnerReferenceIsDrift() {
-    ConfigMap desired = DesiredConfigMap.desired(proxy);
-    ConfigMap actual = DesiredConfigMap.desired(proxy);
-    actual.getMetadata().setOwnerReferences(new java.util.ArrayList<>());
-    assertThat(OwnedFields.drifted(desired, actual), is(true));
-    assertThat(
-        OwnedFields.corrected(desired, actual).getMetadata().getOwnerReferences(),
-        is(desired.getMetadata().getOwnerReferences()));
   }
 
   @Test

@@ -6,14 +6,22 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
 
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.steadyproxy.config.ConfigLoader;
+import io.steadyproxy.config.ProxySettings;
 import io.steadyproxy.operator.Samples;
 import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfigSpec;
 import io.steadyproxy.operator.crd.SecretKeyRef;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ProxyConfigFileTest {
 
@@ -27,7 +35,23 @@ class ProxyConfigFileTest {
     assertThat(
         "rendering changed; if on purpose, update " + GOLDEN + " and the service's loader together",
         rendered,
-        is(new String(golden, java.nio.charset.StandardCharsets.UTF_8)));
+        is(new String(golden, StandardCharsets.UTF_8)));
+  }
+
+  /** The second contract file: every rendered field unlike its default (see the service's test). */
+  static final Path EVERY_FIELD = Path.of("..", "testdata", "proxy_config.every-field.golden.json");
+
+  @Test
+  void rendersTheEveryFieldFileByteForByte() throws Exception {
+    String rendered = ProxyConfigFile.render(Samples.everyFieldSpec());
+    if (Boolean.getBoolean("steadyproxy.regenerate")) {
+      Files.writeString(EVERY_FIELD, rendered);
+    }
+    assertThat(
+        "rendering changed; if on purpose, regenerate with -Dsteadyproxy.regenerate=true and"
+            + " check the service's GoldenConfigTest",
+        rendered,
+        is(Files.readString(EVERY_FIELD)));
   }
 
   @Test
@@ -48,7 +72,7 @@ class ProxyConfigFileTest {
 
   @Test
   void rendersUpstreamCaFileOnlyWhenTheSpecNamesABundle() throws Exception {
-    String golden = new String(Files.readAllBytes(GOLDEN), java.nio.charset.StandardCharsets.UTF_8);
+    String golden = new String(Files.readAllBytes(GOLDEN), StandardCharsets.UTF_8);
     assertThat(ProxyConfigFile.render(Samples.goldenSpec()), is(golden));
     assertThat(golden, not(containsString("upstream_ca_file")));
 
@@ -68,11 +92,11 @@ class ProxyConfigFileTest {
 
   @Test
   void rendersTrustedProxiesAsTheProxysCommaSeparatedListOnlyWhenSet() throws Exception {
-    String golden = new String(Files.readAllBytes(GOLDEN), java.nio.charset.StandardCharsets.UTF_8);
+    String golden = new String(Files.readAllBytes(GOLDEN), StandardCharsets.UTF_8);
     assertThat(golden, not(containsString("trusted_proxies")));
 
     ProxyConfigSpec spec = Samples.goldenSpec();
-    spec.setTrustedProxies(new java.util.ArrayList<>(List.of("10.0.0.0/8", "fd00::/8")));
+    spec.setTrustedProxies(new ArrayList<>(List.of("10.0.0.0/8", "fd00::/8")));
     String rendered = ProxyConfigFile.render(spec);
     assertThat(
         rendered,
@@ -103,5 +127,42 @@ class ProxyConfigFileTest {
     assertThat(a, matchesPattern("[0-9a-f]{64}"));
     assertThat(a, not(is(b)));
     assertThat(a, is(ProxyConfigFile.checksum(ProxyConfigFile.render(Samples.goldenSpec()))));
+  }
+
+  @Test
+  void theTunedProxySettingsReachTheProxyAsItReadsThem(@TempDir Path dir) throws Exception {
+    ProxyConfigSpec spec = Samples.goldenSpec();
+    spec.setShutdownDelaySeconds(12);
+    spec.setShutdownGracePeriodSeconds(45);
+    spec.setMaxRequestBody(new Quantity("10Mi"));
+    spec.setMaxClientConnections(300);
+    spec.setLogLevel("FINE");
+    Path file = dir.resolve(ProxyConfigFile.FILE_NAME);
+    Files.writeString(file, ProxyConfigFile.render(spec));
+
+    // The service's own loader, as the pod runs it.
+    ConfigLoader.Result loaded =
+        ConfigLoader.read(new String[] {"--config", file.toString()}, Map.of(), dir);
+
+    assertThat(loaded.warnings(), is(List.of()));
+    ProxySettings settings = loaded.settings();
+    assertThat(settings.server().shutdownDelay(), is(Duration.ofSeconds(12)));
+    assertThat(settings.server().shutdownGracePeriod(), is(Duration.ofSeconds(45)));
+    assertThat(settings.server().maxRequestBodyBytes(), is(10L * 1024 * 1024));
+    assertThat(settings.server().maxClientConnections(), is(300));
+    assertThat(settings.logging().level(), is("FINE"));
+  }
+
+  @Test
+  void unsetTunablesRenderTheProxysDefaultsAndTheSizedConnectionCap() {
+    ProxyConfigSpec spec = Samples.goldenSpec();
+    String rendered = ProxyConfigFile.render(spec);
+    assertThat(rendered, containsString("\"max_request_body\":0,"));
+    assertThat(rendered, containsString("\"shutdown_delay\":5,"));
+    assertThat(rendered, containsString("\"log_level\":\"INFO\""));
+    assertThat(
+        rendered,
+        containsString(
+            "\"max_client_connections\":" + ProxyConfigFile.clientConnectionCapacity(spec) + ","));
   }
 }

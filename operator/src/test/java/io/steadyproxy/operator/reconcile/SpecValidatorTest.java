@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.is;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.steadyproxy.operator.Samples;
+import io.steadyproxy.operator.crd.AutoscalingSpec;
 import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.crd.Route;
@@ -29,6 +30,53 @@ class SpecValidatorTest {
     assertThat(SpecValidator.check(proxy).isEmpty(), is(true));
     assertProblem(p -> p.getSpec().setImage(""), "InvalidImage");
     assertProblem(p -> p.getSpec().setImage("steadyproxy/proxy 2.0"), "InvalidImage");
+  }
+
+  @Test
+  void aNameTheServiceOrALabelCannotTakeIsInvalid() {
+    assertProblem(p -> p.getMetadata().setName("edge.v2"), "InvalidName");
+    assertProblem(p -> p.getMetadata().setName("Edge"), "InvalidName");
+    assertProblem(p -> p.getMetadata().setName("e".repeat(64)), "InvalidName");
+    ProxyConfig longest = Samples.proxy("shop", "e".repeat(63));
+    assertThat(SpecValidator.check(longest).isEmpty(), is(true));
+    ProxyConfig dotted = Samples.proxy("shop", "edge.v2");
+    assertThat(
+        SpecValidator.check(dotted).orElseThrow().message(), containsString("got 'edge.v2'"));
+  }
+
+  @Test
+  void theTunedProxySettingsAndPodSettingsAreChecked() {
+    assertProblem(p -> p.getSpec().setLogLevel("DEBUG"), "InvalidLogLevel");
+    assertProblem(
+        p -> p.getSpec().setPodLabels(java.util.Map.of("app.kubernetes.io/name", "x")),
+        "InvalidPodLabels");
+    assertProblem(p -> p.getSpec().setMaxRequestBody(new Quantity("-1")), "InvalidMaxRequestBody");
+    assertProblem(
+        p -> p.getSpec().setMaxClientConnections(1_000_000), "MaxClientConnectionsTooHigh");
+    assertProblem(p -> p.getSpec().setShutdownDelaySeconds(null), "MissingField");
+    ProxyConfig fine = Samples.proxy("shop", "edge");
+    fine.getSpec().setMaxClientConnections(500);
+    fine.getSpec().setMaxRequestBody(new Quantity("10Mi"));
+    fine.getSpec().setLogLevel("WARNING");
+    fine.getSpec().setPodLabels(java.util.Map.of("team", "web"));
+    assertThat(SpecValidator.check(fine).isEmpty(), is(true));
+  }
+
+  @Test
+  void autoscalingNeedsAValidRangeAndACpuRequest() {
+    assertProblem(
+        p -> p.getSpec().setAutoscaling(new AutoscalingSpec(5, 2, 80)), "InvalidAutoscaling");
+    assertProblem(
+        p -> p.getSpec().setAutoscaling(new AutoscalingSpec(1, null, 80)), "InvalidAutoscaling");
+    assertProblem(
+        p -> {
+          p.getSpec().setAutoscaling(new AutoscalingSpec(1, 4, 80));
+          p.getSpec().setResources(memoryLimit("1Gi")); // no CPU request left
+        },
+        "AutoscalingNeedsCpuRequest");
+    ProxyConfig defaults = Samples.proxy("shop", "edge");
+    defaults.getSpec().setAutoscaling(new AutoscalingSpec(1, 4, 80)); // default resources: 100m
+    assertThat(SpecValidator.check(defaults).isEmpty(), is(true));
   }
 
   @Test

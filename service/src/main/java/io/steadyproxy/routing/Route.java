@@ -1,4 +1,4 @@
-package io.steadyproxy.config;
+package io.steadyproxy.routing;
 
 import java.net.URI;
 import java.util.Objects;

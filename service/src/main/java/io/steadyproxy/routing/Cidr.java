@@ -1,4 +1,4 @@
-package io.steadyproxy.config;
+package io.steadyproxy.routing;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -1,11 +1,16 @@
-package io.steadyproxy.config;
+package io.steadyproxy.routing;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.steadyproxy.config.ConfigException;
+import io.steadyproxy.config.ConfigLoader;
 import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class CidrTest {
@@ -48,9 +53,7 @@ class CidrTest {
             ConfigException.class,
             () ->
                 new ConfigLoader.Inputs(
-                        java.util.List.of("--trusted-proxies", "10.0.0.0/8, bogus"),
-                        java.util.Map.of(),
-                        java.nio.file.Path.of("."))
+                        List.of("--trusted-proxies", "10.0.0.0/8, bogus"), Map.of(), Path.of("."))
                     .read());
     assertThat(e.getMessage(), containsString("trusted_proxies"));
     assertThat(e.getMessage(), containsString("flag --trusted-proxies"));

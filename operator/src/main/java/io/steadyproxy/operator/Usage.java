@@ -1,0 +1,31 @@
+package io.steadyproxy.operator;
+
+/** The {@code --help} text, built from the settings table so it cannot drift from it. */
+final class Usage {
+  private Usage() {}
+
+  static String text() {
+    StringBuilder sb =
+        new StringBuilder(
+            """
+            usage: steadyproxy-operator [--FLAG VALUE | --FLAG=VALUE]...
+                   steadyproxy-operator --check [flags...]   validate the settings and print them; exit 0,
+                                                             or 2 with one line naming the setting and its source
+                   steadyproxy-operator --version | --help   (each recognised anywhere on the line)
+
+            Each setting comes from its flag or, without one, its environment variable. The Kubernetes
+            API server and credentials come from the usual places: in a pod its service account,
+            elsewhere KUBECONFIG or ~/.kube/config.
+
+            """);
+    sb.append(
+        String.format("  %-26s %-24s %-28s %s%n", "flag", "environment", "default", "meaning"));
+    for (OperatorConfig.Setting s : OperatorConfig.SETTINGS) {
+      sb.append(
+          String.format(
+              "  %-26s %-24s %-28s %s%n",
+              "--" + s.flag(), s.env(), s.defaultValue(), s.description()));
+    }
+    return sb.toString();
+  }
+}

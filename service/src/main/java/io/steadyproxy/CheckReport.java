@@ -1,0 +1,43 @@
+package io.steadyproxy;
+
+import io.steadyproxy.config.ProxySettings;
+import io.steadyproxy.routing.Route;
+
+/**
+ * What {@code --check} prints after the settings passed (as {@code nginx -t} does): that they are
+ * valid, and the few values one most often wants to confirm — where it listens, where requests go,
+ * where the log goes.
+ */
+final class CheckReport {
+  private CheckReport() {}
+
+  static String text(ProxySettings s) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("steadyproxy: configuration OK (")
+        .append(s.configFile().map(p -> "config file " + p).orElse("no config file"))
+        .append(", environment and flags)\n");
+    sb.append("  listen   ").append(s.server().host()).append(':').append(s.server().port());
+    s.admin().port().ifPresent(p -> sb.append(", admin port ").append(p));
+    sb.append('\n');
+    if (s.routing().routes().isEmpty()) {
+      sb.append("  route    / -> the built-in demo upstream (no upstream_url set)\n");
+    }
+    for (Route r : s.routing().routes()) {
+      sb.append("  route    ")
+          .append(r.prefix())
+          .append(" -> ")
+          .append(r.upstream())
+          .append(r.stripPrefix() ? " (prefix stripped)" : "")
+          .append('\n');
+    }
+    sb.append("  log      stdout")
+        .append(s.logging().file().map(p -> " and " + p).orElse(""))
+        .append(", ")
+        .append(s.logging().format().key())
+        .append(", level ")
+        .append(s.logging().level())
+        .append(s.logging().accessLog() ? ", access log on" : ", access log off")
+        .append('\n');
+    return sb.toString();
+  }
+}
