@@ -198,6 +198,17 @@ class OperatorConfigTest {
     }
   }
 
+  @Test
+  void helpColumnsLineUpWhateverTheLongestFlag() {
+    String header = Usage.text().lines().filter(l -> l.startsWith("  flag ")).findFirst().get();
+    int envColumn = header.indexOf("environment");
+    for (OperatorConfig.Setting s : OperatorConfig.SETTINGS) {
+      String row =
+          Usage.text().lines().filter(l -> l.startsWith("  --" + s.flag() + " ")).findFirst().get();
+      assertThat(row, row.indexOf(s.env()), is(envColumn));
+    }
+  }
+
   private static void assertError(String[] args, Map<String, String> env, String message) {
     var e =
         assertThrows(
