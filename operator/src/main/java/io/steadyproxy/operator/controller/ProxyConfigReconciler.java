@@ -205,33 +205,48 @@ public final class ProxyConfigReconciler {
 
   /**
    * Creates or corrects the PodDisruptionBudget when the ProxyConfig wants one, and deletes ours
-   * when it no longer does (scaled to one replica). A same-named budget we don't control is left
-   * alone: it is the user's, and it still bounds evictions.
+   * when it no longer does (scaled to one replica). A same-named budget this ProxyConfig doesn't
+   * control (a user's, with or without our label, or one left by a deleted ProxyConfig of the same
+   * name) is never adopted, changed or deleted, and unlike the other owned objects it is no
+   * OwnershipConflict: a budget only limits evictions, the proxy serves all the same, and the
+   * watchdog reports every eviction it blocks (RestartBlocked).
    */
   private void applyDisruptionBudget(ProxyConfig proxy) {
     String namespace = proxy.getMetadata().getNamespace();
+    String uid = proxy.getMetadata().getUid();
     PodDisruptionBudget cached = budgets.get(namespace, DesiredPodDisruptionBudget.name(proxy));
-    if (cached != null && !DesiredPodDisruptionBudget.controlledByAProxyConfig(cached)) {
-      LOG.info(
-          () ->
-              "PodDisruptionBudget "
-                  + namespace
-                  + "/"
-                  + cached.getMetadata().getName()
-                  + " exists and is not ours; leaving it alone");
+    if (cached != null && !DesiredPodDisruptionBudget.controlledBy(cached, uid)) {
+      leaveForeignBudget(cached);
       return;
     }
     Optional<PodDisruptionBudget> desired = DesiredPodDisruptionBudget.desired(proxy);
     if (desired.isPresent()) {
-      applier.apply(
-          desired.get(),
-          cached,
-          DesiredPodDisruptionBudget::drifted,
-          DesiredPodDisruptionBudget::corrected);
-    } else if (cached != null
-        && DesiredPodDisruptionBudget.controlledBy(cached, proxy.getMetadata().getUid())) {
+      try {
+        applier.apply(
+            desired.get(),
+            cached,
+            DesiredPodDisruptionBudget::drifted,
+            DesiredPodDisruptionBudget::corrected);
+      } catch (ApplyFailure e) {
+        if (!ApplyFailure.OWNERSHIP_CONFLICT.equals(e.reason())) {
+          throw e;
+        }
+        // Not in our cache (no managed-by label), found by the create's 409.
+        leaveForeignBudget(desired.get());
+      }
+    } else if (cached != null) {
       applier.delete(cached);
     }
+  }
+
+  private static void leaveForeignBudget(PodDisruptionBudget budget) {
+    LOG.info(
+        () ->
+            "PodDisruptionBudget "
+                + budget.getMetadata().getNamespace()
+                + "/"
+                + budget.getMetadata().getName()
+                + " exists and is not this ProxyConfig's; leaving it alone");
   }
 
   /**

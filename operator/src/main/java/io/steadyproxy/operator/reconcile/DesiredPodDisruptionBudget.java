@@ -102,20 +102,12 @@ public final class DesiredPodDisruptionBudget {
   }
 
   /**
-   * Whether the ProxyConfig with that uid controls {@code budget}. A same-named budget someone else
-   * made is never adopted, changed or deleted.
+   * Whether the ProxyConfig with that uid controls {@code budget}. A same-named budget anyone else
+   * controls (or nobody) is never adopted, changed or deleted.
    */
   public static boolean controlledBy(PodDisruptionBudget budget, String ownerUid) {
     return budget.getMetadata().getOwnerReferences().stream()
         .anyMatch(
             o -> Boolean.TRUE.equals(o.getController()) && Objects.equals(ownerUid, o.getUid()));
-  }
-
-  /**
-   * Whether a ProxyConfig (any uid) controls {@code budget}: a budget left by a deleted ProxyConfig
-   * of the same name is ours to take over.
-   */
-  public static boolean controlledByAProxyConfig(PodDisruptionBudget budget) {
-    return Ownership.controllingProxyConfig(budget).isPresent();
   }
 }

@@ -125,6 +125,50 @@ class PodDisruptionBudgetControllerTest {
         after.getMetadata().getResourceVersion(), is(theirs.getMetadata().getResourceVersion()));
   }
 
+  /**
+   * A user's budget without our label is invisible to the informer, so the create meets a 409: it
+   * is still left alone, and the ProxyConfig is not held back for it (a budget only limits
+   * evictions; the watchdog reports those it blocks).
+   */
+  @Test
+  void anUnlabelledBudgetTheUserMadeIsLeftAloneAndTheProxyConfigStaysReady() {
+    PodDisruptionBudget theirs =
+        client
+            .resource(
+                new PodDisruptionBudgetBuilder()
+                    .withNewMetadata()
+                    .withName("edge")
+                    .withNamespace(NS)
+                    .endMetadata()
+                    .withNewSpec()
+                    .withMinAvailable(new IntOrString(2))
+                    .endSpec()
+                    .build())
+            .create();
+    ProxyConfig proxy = Samples.proxy(NS, "edge");
+    proxy.getSpec().setReplicas(3);
+    create(proxy);
+    String reason =
+        awaitValue(
+            "status written",
+            () -> {
+              ProxyConfig seen = client.resource(proxy).get();
+              return seen.getStatus() == null
+                  ? null
+                  : seen.getStatus().getConditions().stream()
+                      .filter(c -> "Degraded".equals(c.getType()))
+                      .map(c -> c.getReason())
+                      .findFirst()
+                      .orElse(null);
+            });
+    assertThat(reason, is("AsExpected"));
+    PodDisruptionBudget after = budget("edge");
+    assertThat(after.getSpec().getMinAvailable(), is(new IntOrString(2)));
+    assertThat(after.getMetadata().getOwnerReferences().isEmpty(), is(true));
+    assertThat(
+        after.getMetadata().getResourceVersion(), is(theirs.getMetadata().getResourceVersion()));
+  }
+
   private ProxyConfig create(ProxyConfig proxy) {
     proxy.getMetadata().setUid(null);
     proxy.getMetadata().setGeneration(null);

@@ -113,7 +113,6 @@ class DesiredPodDisruptionBudgetTest {
                         .withUid("uid-argo")
                         .withController(true)
                         .build())));
-    assertThat(DesiredPodDisruptionBudget.controlledByAProxyConfig(theirs), is(false));
     assertThat(DesiredPodDisruptionBudget.controlledBy(theirs, "uid-edge"), is(false));
   }
 }
