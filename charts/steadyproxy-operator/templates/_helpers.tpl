@@ -118,16 +118,21 @@ charts-test's RbacRulesTest pins this exact set.
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get"]
-# Watchdog: the proxy pods (list) and a restart of one pod above the memory maximum (delete).
+# Watchdog: the proxy pods, Ready or not (list).
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["list", "delete"]
-# Events on ProxyConfigs (ProxyConfigEvents.record, from the reconciler and the watchdog).
+  verbs: ["list"]
+# Watchdog: a restart goes through the Eviction API, so the API server enforces the PDB.
+- apiGroups: [""]
+  resources: ["pods/eviction"]
+  verbs: ["create"]
+# Events on ProxyConfigs (ProxyConfigEvents.record, from the reconciler and the watchdog),
+# aggregated: read by name and counted up.
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create"]
-# Watchdog: PodDisruptionBudgets that bound a restart.
+  verbs: ["create", "get", "update"]
+# The owned PodDisruptionBudget: informer, ObjectApplier, deleted at one replica.
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
-  verbs: ["list"]
+  verbs: ["get", "list", "watch", "create", "update", "delete"]
 {{- end }}

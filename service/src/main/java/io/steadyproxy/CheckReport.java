@@ -6,7 +6,7 @@ import io.steadyproxy.routing.Route;
 /**
  * What {@code --check} prints after the settings passed (as {@code nginx -t} does): that they are
  * valid, and the few values one most often wants to confirm — where it listens, where requests go,
- * where the log goes.
+ * which admin token is in force, where the log goes.
  */
 final class CheckReport {
   private CheckReport() {}
@@ -30,6 +30,15 @@ final class CheckReport {
           .append(r.stripPrefix() ? " (prefix stripped)" : "")
           .append('\n');
     }
+    // Which admin token is in force is the first question when the operator's cleanups get 401.
+    sb.append("  admin    ")
+        .append(
+            s.admin()
+                .tokenFile()
+                .map(f -> "bearer token from " + f + ", read again at each admin request")
+                .or(() -> s.admin().token().map(t -> "bearer token (admin_token)"))
+                .orElse("no token: loopback clients only"))
+        .append('\n');
     sb.append("  log      stdout")
         .append(s.logging().file().map(p -> " and " + p).orElse(""))
         .append(", ")

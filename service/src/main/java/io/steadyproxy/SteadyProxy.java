@@ -13,6 +13,7 @@ import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.steadyproxy.admin.AdminService;
+import io.steadyproxy.admin.AdminToken;
 import io.steadyproxy.config.ConfigException;
 import io.steadyproxy.config.ConfigLoader;
 import io.steadyproxy.config.ConfigReloader;
@@ -219,7 +220,11 @@ public final class SteadyProxy implements AutoCloseable {
                         + ",\"max_bytes\":"
                         + bodyBuffers.max()
                         + "}");
-    AdminService admin = new AdminService(effective.admin().token(), monitor, clock);
+    AdminService admin =
+        new AdminService(
+            AdminToken.of(effective.admin().token(), effective.admin().tokenFile()),
+            monitor,
+            clock);
     ProxyRouting.Endpoints endpoints =
         new ProxyRouting.Endpoints(health, admin, new MetricsEndpoint());
     boolean adminSocket = effective.admin().port().isPresent();

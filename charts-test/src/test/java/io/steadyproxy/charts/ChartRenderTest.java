@@ -151,6 +151,8 @@ class ChartRenderTest {
             "--http-port=8080",
             "--workers=2",
             "--resync-seconds=600",
+            "--watchdog-max-restarts=1",
+            "--watchdog-restart-window-seconds=60",
             "--proxy-image=steadyproxy/proxy:0.1.0"));
     JsonNode deployment = only(documents, "Deployment");
     assertThat(deployment.at("/spec/replicas").asInt(), is(2));
@@ -180,6 +182,8 @@ class ChartRenderTest {
             "--http-port=9100",
             "--workers=4",
             "--resync-seconds=300",
+            "--watchdog-max-restarts=2",
+            "--watchdog-restart-window-seconds=300",
             "--proxy-image=registry.example.com/steadyproxy/proxy@sha256:"
                 + "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"));
     JsonNode pod = only(documents, "Deployment").at("/spec/template/spec");
@@ -202,6 +206,8 @@ class ChartRenderTest {
             "--http-port=8080",
             "--workers=2",
             "--resync-seconds=600",
+            "--watchdog-max-restarts=1",
+            "--watchdog-restart-window-seconds=60",
             "--proxy-image=steadyproxy/proxy:0.1.0"));
   }
 

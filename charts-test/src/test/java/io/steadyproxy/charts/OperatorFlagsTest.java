@@ -52,6 +52,8 @@ class OperatorFlagsTest {
     assertThat(config.workers(), is(2));
     assertThat(config.resync(), is(Duration.ofSeconds(600)));
     assertThat(config.proxyImage(), is("steadyproxy/proxy:0.1.0"));
+    assertThat(config.watchdogMaxRestarts(), is(1));
+    assertThat(config.watchdogRestartWindow(), is(Duration.ofSeconds(60)));
   }
 
   @Test
@@ -64,6 +66,8 @@ class OperatorFlagsTest {
     assertThat(config.httpPort(), is(9100));
     assertThat(config.workers(), is(4));
     assertThat(config.resync(), is(Duration.ofSeconds(300)));
+    assertThat(config.watchdogMaxRestarts(), is(2));
+    assertThat(config.watchdogRestartWindow(), is(Duration.ofSeconds(300)));
     assertThat(
         config.proxyImage(),
         is(

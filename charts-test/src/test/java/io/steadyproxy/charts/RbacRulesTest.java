@@ -34,9 +34,10 @@ class RbacRulesTest {
           // ProxyConfigController/InformerSet: the ProxyConfig informer.
           "steadyproxy.io/proxyconfigs:list",
           "steadyproxy.io/proxyconfigs:watch",
-          // ProxyConfigReconciler.writeStatus re-reads after a 409; cleanupRecorded re-reads too.
+          // ProxyConfigReconciler.writeStatus re-reads after a 409; the watchdog's updateStatus
+          // too.
           "steadyproxy.io/proxyconfigs:get",
-          // ProxyConfigReconciler.writeStatus, KubernetesWatchdogActions.cleanupRecorded.
+          // ProxyConfigReconciler.writeStatus, KubernetesWatchdogActions.updateStatus.
           "steadyproxy.io/proxyconfigs/status:update",
           // blockOwnerDeletion on clusters with OwnerReferencesPermissionEnforcement.
           "steadyproxy.io/proxyconfigs/finalizers:update",
@@ -68,13 +69,21 @@ class RbacRulesTest {
           // SecretTokenSource.token, ProxyConfigReconciler.adminTokenSecretProblem and
           // upstreamCaProblem (a Secret upstreamCaRef): by name only.
           "core/secrets:get",
-          // KubernetesPodLister.pods, KubernetesWatchdogActions.deletePod.
+          // KubernetesPodLister.pods.
           "core/pods:list",
-          "core/pods:delete",
-          // ProxyConfigEvents.record (core v1 Events), from the reconciler and the watchdog.
+          // KubernetesWatchdogActions.evict: the Eviction API, so the API server enforces PDBs.
+          "core/pods/eviction:create",
+          // ProxyConfigEvents.record (core v1 Events, aggregated: get by name, count up).
           "core/events:create",
-          // KubernetesWatchdogActions.minReadyPods.
-          "policy/poddisruptionbudgets:list");
+          "core/events:get",
+          "core/events:update",
+          // The owned PodDisruptionBudget: informer, ObjectApplier.apply, delete at one replica.
+          "policy/poddisruptionbudgets:get",
+          "policy/poddisruptionbudgets:list",
+          "policy/poddisruptionbudgets:watch",
+          "policy/poddisruptionbudgets:create",
+          "policy/poddisruptionbudgets:update",
+          "policy/poddisruptionbudgets:delete");
 
   @TempDir Path work;
 

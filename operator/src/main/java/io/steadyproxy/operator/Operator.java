@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.steadyproxy.operator.controller.ProxyConfigController;
 import io.steadyproxy.operator.crd.ProxyConfig;
+import io.steadyproxy.operator.crd.ProxyConfigStatus;
 import io.steadyproxy.operator.metrics.OperatorMetrics;
 import io.steadyproxy.operator.reconcile.SpecValidator;
 import io.steadyproxy.operator.watchdog.AdminEndpoints;
@@ -13,6 +14,7 @@ import io.steadyproxy.operator.watchdog.KubernetesPodLister;
 import io.steadyproxy.operator.watchdog.KubernetesWatchdogActions;
 import io.steadyproxy.operator.watchdog.MemoryWatchdog;
 import io.steadyproxy.operator.watchdog.ProxyAdminClient;
+import io.steadyproxy.operator.watchdog.RestartBudget;
 import io.steadyproxy.operator.watchdog.SecretTokenSource;
 import java.io.IOException;
 import java.time.Clock;
@@ -47,6 +49,10 @@ public final class Operator implements AutoCloseable {
   private volatile MemoryWatchdog watchdog;
   private volatile ScheduledExecutorService watchdogTimer;
   private volatile CompletableFuture<?> election;
+
+  /** Outlives a change of leader within this process: a new term doesn't refill it. */
+  private final RestartBudget restartBudget;
+
   private volatile boolean leading;
   private volatile boolean closing;
 
@@ -72,6 +78,8 @@ public final class Operator implements AutoCloseable {
     this.client = client;
     this.clock = clock;
     this.onLeadershipLost = onLeadershipLost;
+    this.restartBudget =
+        new RestartBudget(config.watchdogMaxRestarts(), config.watchdogRestartWindow());
     this.http =
         new OperatorHttpServer(
             config.httpHost(), config.httpPort(), this::isLive, this::isReady, metrics);
@@ -187,7 +195,9 @@ public final class Operator implements AutoCloseable {
             new SecretTokenSource(client),
             new KubernetesWatchdogActions(client, clock, config.identity()),
             clock,
-            metrics);
+            metrics,
+            restartBudget);
+    metrics.replicas(() -> replicas(started));
     ScheduledExecutorService timer =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("memory-watchdog").daemon().factory());
@@ -207,10 +217,29 @@ public final class Operator implements AutoCloseable {
         .toList();
   }
 
+  /** Replica counts of every cached ProxyConfig, for the per-ProxyConfig gauges. */
+  private static List<OperatorMetrics.Replicas> replicas(ProxyConfigController controller) {
+    return controller.proxyConfigs().list().stream()
+        .map(
+            p -> {
+              ProxyConfigStatus status = p.getStatus();
+              Integer observed = status == null ? null : status.getReplicas();
+              Integer wanted = p.getSpec() == null ? null : p.getSpec().getReplicas();
+              Integer ready = status == null ? null : status.getReadyReplicas();
+              return new OperatorMetrics.Replicas(
+                  p.getMetadata().getNamespace(),
+                  p.getMetadata().getName(),
+                  wanted != null ? wanted : observed == null ? 0 : observed,
+                  ready == null ? 0 : ready);
+            })
+        .toList();
+  }
+
   private synchronized void stopLeading() {
     boolean wasLeading = leading;
     leading = false;
     metrics.leader(false);
+    metrics.replicas(List::of);
     ScheduledExecutorService timer = watchdogTimer;
     watchdogTimer = null;
     if (timer != null) {

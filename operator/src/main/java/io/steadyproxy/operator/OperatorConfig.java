@@ -32,6 +32,9 @@ import java.util.regex.Pattern;
  * @param resync how often every ProxyConfig is reconciled without an event
  * @param proxyImage the proxy image of ProxyConfigs that leave {@code spec.image} unset
  * @param logFormat the layout of the operator's log lines
+ * @param watchdogMaxRestarts pod restarts the watchdog may make across all ProxyConfigs per {@code
+ *     watchdogRestartWindow}; 0 for none
+ * @param watchdogRestartWindow the sliding window of that budget
  */
 public record OperatorConfig(
     List<String> namespaces,
@@ -47,7 +50,9 @@ public record OperatorConfig(
     int workers,
     Duration resync,
     String proxyImage,
-    LogFormat logFormat) {
+    LogFormat logFormat,
+    int watchdogMaxRestarts,
+    Duration watchdogRestartWindow) {
 
   /**
    * This operator's version ({@code project.version}, from a resource Maven filters at build time);
@@ -139,7 +144,17 @@ public record OperatorConfig(
               "LOG_FORMAT",
               "text",
               "Log lines: text (time level logger: message) or json (one object per line, the"
-                  + " proxy's field names)."));
+                  + " proxy's field names)."),
+          new Setting(
+              "watchdog-max-restarts",
+              "WATCHDOG_MAX_RESTARTS",
+              "1",
+              "Pod restarts the watchdog may make across all ProxyConfigs per window; 0: none."),
+          new Setting(
+              "watchdog-restart-window-seconds",
+              "WATCHDOG_RESTART_WINDOW_SECONDS",
+              "60",
+              "The sliding window of that restart budget, in seconds (1-86400)."));
 
   /** A value and where it came from ({@code flag --workers}, {@code env WORKERS}). */
   private record Value(String value, String source) {}
@@ -194,7 +209,9 @@ public record OperatorConfig(
         integer(values, "workers", 2, 1, 64),
         Duration.ofSeconds(integer(values, "resync-seconds", 600, 0, 86400)),
         image(values, "proxy-image", DEFAULT_PROXY_IMAGE),
-        logFormat(values, "log-format"));
+        logFormat(values, "log-format"),
+        integer(values, "watchdog-max-restarts", 1, 0, 1000),
+        Duration.ofSeconds(integer(values, "watchdog-restart-window-seconds", 60, 1, 86400)));
   }
 
   /** {@code steadyproxy/proxy:<version>}, or {@code :latest} without a (filtered) version. */
@@ -355,6 +372,11 @@ public record OperatorConfig(
         + "s proxyImage="
         + proxyImage
         + " logFormat="
-        + logFormat.key();
+        + logFormat.key()
+        + " watchdogRestartBudget="
+        + watchdogMaxRestarts
+        + "/"
+        + watchdogRestartWindow.toSeconds()
+        + "s";
   }
 }

@@ -18,13 +18,19 @@ final class Usage {
             elsewhere KUBECONFIG or ~/.kube/config.
 
             """);
-    sb.append(
-        String.format("  %-26s %-24s %-28s %s%n", "flag", "environment", "default", "meaning"));
+    // Columns as wide as their longest entry, so a long flag never shifts the rest of its row.
+    int flagWidth = "flag".length();
+    int envWidth = "environment".length();
+    int defaultWidth = "default".length();
     for (OperatorConfig.Setting s : OperatorConfig.SETTINGS) {
-      sb.append(
-          String.format(
-              "  %-26s %-24s %-28s %s%n",
-              "--" + s.flag(), s.env(), s.defaultValue(), s.description()));
+      flagWidth = Math.max(flagWidth, s.flag().length() + 2);
+      envWidth = Math.max(envWidth, s.env().length());
+      defaultWidth = Math.max(defaultWidth, s.defaultValue().length());
+    }
+    String row = "  %-" + flagWidth + "s  %-" + envWidth + "s  %-" + defaultWidth + "s  %s%n";
+    sb.append(String.format(row, "flag", "environment", "default", "meaning"));
+    for (OperatorConfig.Setting s : OperatorConfig.SETTINGS) {
+      sb.append(String.format(row, "--" + s.flag(), s.env(), s.defaultValue(), s.description()));
     }
     return sb.toString();
   }

@@ -26,6 +26,38 @@ class OperatorConfigTest {
     assertThat(config.httpPort(), is(8080));
     assertThat(config.leaseDuration(), is(Duration.ofSeconds(15)));
     assertThat(config.proxyImage(), is(OperatorConfig.DEFAULT_PROXY_IMAGE));
+    assertThat("one watchdog restart a minute", config.watchdogMaxRestarts(), is(1));
+    assertThat(config.watchdogRestartWindow(), is(Duration.ofSeconds(60)));
+  }
+
+  @Test
+  void theWatchdogsRestartBudgetIsAnOperatorSetting() {
+    OperatorConfig config =
+        OperatorConfig.parse(
+            new String[] {"--watchdog-max-restarts=3"},
+            Map.of("WATCHDOG_RESTART_WINDOW_SECONDS", "600", "WATCHDOG_MAX_RESTARTS", "9"));
+    assertThat(config.watchdogMaxRestarts(), is(3));
+    assertThat(config.watchdogRestartWindow(), is(Duration.ofMinutes(10)));
+    assertThat(
+        "0 turns restarts off everywhere",
+        OperatorConfig.parse(new String[] {"--watchdog-max-restarts=0"}, Map.of())
+            .watchdogMaxRestarts(),
+        is(0));
+    assertError(
+        new String[0],
+        Map.of("WATCHDOG_MAX_RESTARTS", "-1"),
+        "invalid setting 'watchdog-max-restarts' from env WATCHDOG_MAX_RESTARTS: must be between 0"
+            + " and 1000, got -1");
+    assertError(
+        new String[] {"--watchdog-restart-window-seconds=0"},
+        Map.of(),
+        "invalid setting 'watchdog-restart-window-seconds' from flag"
+            + " --watchdog-restart-window-seconds: must be between 1 and 86400, got 0");
+    assertError(
+        new String[] {"--watchdog-restart-window-seconds=1m"},
+        Map.of(),
+        "invalid setting 'watchdog-restart-window-seconds' from flag"
+            + " --watchdog-restart-window-seconds: must be a whole number, got '1m'");
   }
 
   @Test
@@ -163,6 +195,17 @@ class OperatorConfigTest {
     for (OperatorConfig.Setting s : OperatorConfig.SETTINGS) {
       assertThat(help, containsString("--" + s.flag()));
       assertThat(help, containsString(s.env()));
+    }
+  }
+
+  @Test
+  void helpColumnsLineUpWhateverTheLongestFlag() {
+    String header = Usage.text().lines().filter(l -> l.startsWith("  flag ")).findFirst().get();
+    int envColumn = header.indexOf("environment");
+    for (OperatorConfig.Setting s : OperatorConfig.SETTINGS) {
+      String row =
+          Usage.text().lines().filter(l -> l.startsWith("  --" + s.flag() + " ")).findFirst().get();
+      assertThat(row, row.indexOf(s.env()), is(envColumn));
     }
   }
 

@@ -123,6 +123,7 @@ class OperatorTest {
                 .withLabels(Ownership.labels(proxy))
                 .endMetadata()
                 .withNewStatus()
+                .withPhase("Running")
                 .withPodIP("10.0.0.1")
                 .addNewCondition()
                 .withType("Ready")
@@ -166,6 +167,25 @@ class OperatorTest {
               client.v1().events().inNamespace("shop").list().getItems().stream()
                   .anyMatch(e -> "MemoryCleanup".equals(e.getReason())));
       assertThat(operator.metrics().watchdogCleanups("ok") >= 1, is(true));
+      await(
+          "the round finished", () -> operator.metrics().watchdogState("shop", "edge").isPresent());
+      String scrape = operator.metrics().render();
+      assertThat(
+          scrape,
+          containsString(
+              "steadyproxy_operator_pod_memory_mb{namespace=\"shop\",proxyconfig=\"edge\","
+                  + "pod=\"edge-7f9c-abcde\"} 450.0"));
+      assertThat(
+          "read from the ProxyConfig cache at scrape time",
+          scrape,
+          containsString(
+              "steadyproxy_operator_proxyconfig_ready_replicas{namespace=\"shop\","
+                  + "proxyconfig=\"edge\"} 0"));
+      assertThat(
+          scrape,
+          containsString(
+              "steadyproxy_operator_watchdog_state{namespace=\"shop\",proxyconfig=\"edge\","
+                  + "state=\"healthy\"} 1"));
     }
   }
 

@@ -27,7 +27,7 @@ public final class AdminService implements HttpService {
   /** The least time between two full cleanups asked for through {@code /admin/cleanup}. */
   static final Duration CLEANUP_WINDOW = Duration.ofSeconds(10);
 
-  private final Optional<byte[]> token;
+  private final AdminToken token;
   private final MemoryMonitor monitor;
   private final CleanupLimiter limiter;
 
@@ -37,7 +37,16 @@ public final class AdminService implements HttpService {
    * @param clock the clock seam for the cleanup rate limit
    */
   public AdminService(Optional<String> token, MemoryMonitor monitor, InstantSource clock) {
-    this.token = token.map(t -> t.getBytes(StandardCharsets.UTF_8));
+    this(AdminToken.fixed(token), monitor, clock);
+  }
+
+  /**
+   * @param token where the bearer token comes from (a value, a re-read file, or none)
+   * @param monitor runs the cleanup
+   * @param clock the clock seam for the cleanup rate limit
+   */
+  public AdminService(AdminToken token, MemoryMonitor monitor, InstantSource clock) {
+    this.token = token;
     this.monitor = monitor;
     this.limiter = new CleanupLimiter(clock, CLEANUP_WINDOW);
   }
@@ -50,7 +59,15 @@ public final class AdminService implements HttpService {
   private void authorize(ServerRequest req, ServerResponse res) {
     InetAddress peer =
         req.remotePeer().address() instanceof InetSocketAddress isa ? isa.getAddress() : null;
-    Optional<Denial> denial = check(token, req.headers().first(HeaderNames.AUTHORIZATION), peer);
+    Optional<byte[]> expected;
+    try {
+      expected = token.current();
+    } catch (AdminToken.UnavailableException e) {
+      // Never fall back to "no token": that would open admin routes to loopback clients.
+      ErrorResponses.send(res, ErrorClass.ADMIN_TOKEN_UNAVAILABLE, e.getMessage());
+      return;
+    }
+    Optional<Denial> denial = check(expected, req.headers().first(HeaderNames.AUTHORIZATION), peer);
     if (denial.isPresent()) {
       if (denial.get().error() == ErrorClass.UNAUTHORIZED) {
         res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"steadyproxy-admin\"");
@@ -95,7 +112,8 @@ public final class AdminService implements HttpService {
       return Optional.of(
           new Denial(
               ErrorClass.FORBIDDEN,
-              "admin routes answer loopback clients only unless PROXY_ADMIN_TOKEN is set"));
+              "admin routes answer loopback clients only unless PROXY_ADMIN_TOKEN or"
+                  + " PROXY_ADMIN_TOKEN_FILE is set"));
     }
     return Optional.empty();
   }

@@ -106,6 +106,11 @@ public enum Key {
       "30", false, "Seconds in-flight requests may take to finish after SIGTERM."),
   ADMIN_TOKEN(
       null, false, "Bearer token for /admin; unset: admin routes answer loopback clients only."),
+  ADMIN_TOKEN_FILE(
+      null,
+      false,
+      "File holding the bearer token for /admin, read again at each admin request: a rotated"
+          + " Kubernetes Secret volume takes effect without a restart. Exclusive with admin_token."),
   LOG_FILE(
       "proxy.log",
       false,

@@ -1,5 +1,6 @@
 package io.steadyproxy.config;
 
+import io.steadyproxy.admin.AdminToken;
 import io.steadyproxy.routing.Cidr;
 import io.steadyproxy.routing.Route;
 import java.net.URI;
@@ -79,14 +80,30 @@ public record ProxySettings(
    * The admin routes ({@code /health}, {@code /admin}, {@code /observe}).
    *
    * @param port a separate port for them, if any; otherwise they share the proxy port
-   * @param token bearer token for admin routes; empty means loopback-only
+   * @param token bearer token for admin routes; empty (and no {@code tokenFile}) means
+   *     loopback-only
+   * @param tokenFile file the bearer token is read from at each admin request, instead of {@code
+   *     token}: a rotated Kubernetes Secret volume takes effect without a restart
    */
-  public record Admin(Optional<Integer> port, Optional<String> token) {
+  public record Admin(Optional<Integer> port, Optional<String> token, Optional<Path> tokenFile) {
 
     static Admin read(TypedValues v) {
+      Optional<String> token = v.optional(Key.ADMIN_TOKEN);
+      Optional<Path> tokenFile = v.path(Key.ADMIN_TOKEN_FILE);
+      if (token.isPresent() && tokenFile.isPresent()) {
+        throw v.error(Key.ADMIN_TOKEN_FILE, "set admin_token or admin_token_file, not both");
+      }
+      if (tokenFile.isPresent()) {
+        try {
+          AdminToken.read(tokenFile.get()); // read once here, so a bad file fails at start
+        } catch (AdminToken.UnavailableException e) {
+          throw v.error(Key.ADMIN_TOKEN_FILE, e.getMessage());
+        }
+      }
       return new Admin(
           v.optional(Key.ADMIN_PORT).map(s -> v.integer(Key.ADMIN_PORT, 0, 65535)),
-          v.optional(Key.ADMIN_TOKEN));
+          token,
+          tokenFile);
     }
   }
 
@@ -372,6 +389,7 @@ public record ProxySettings(
       case SHUTDOWN_GRACE_PERIOD -> server.shutdownGracePeriod();
       case ADMIN_PORT -> admin.port();
       case ADMIN_TOKEN -> admin.token();
+      case ADMIN_TOKEN_FILE -> admin.tokenFile();
       case UPSTREAM_URL -> routing.upstreamUrl();
       case ROUTES -> routing.routes();
       case PRESERVE_HOST -> routing.preserveHost();

@@ -66,6 +66,11 @@ public enum ErrorClass {
   FORBIDDEN(403, "forbidden"),
   /** An admin action asked for again too soon. */
   TOO_MANY_REQUESTS(429, "too_many_requests"),
+  /**
+   * The admin token file ({@code admin_token_file}) can't be read or is empty: admin routes refuse
+   * everyone until it is back, rather than fall back to "no token" (loopback-open).
+   */
+  ADMIN_TOKEN_UNAVAILABLE(503, "admin_token_unavailable"),
   /** A failure of the proxy itself. */
   INTERNAL_ERROR(500, "internal_error");
 

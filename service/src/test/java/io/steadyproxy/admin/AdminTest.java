@@ -13,12 +13,16 @@ import io.steadyproxy.testing.RawUpstream;
 import io.steadyproxy.testing.TestProxies;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Admin routes: token rules, loopback-only without a token, and the admin port. */
 class AdminTest {
@@ -79,6 +83,40 @@ class AdminTest {
       assertThat(ok.text(), containsString("\"after_mb\":250.0"));
       assertThat(ok.text(), containsString("\"connections_closed\":1"));
       assertThat(proxy.pool().idle(), is(0));
+    }
+  }
+
+  /**
+   * A rotated Kubernetes Secret: the kubelet swaps the mounted file, and the next request sees the
+   * new token without a restart. An unreadable file refuses everyone rather than opening up.
+   */
+  @Test
+  void aTokenFileIsReadAgainAtEachRequest(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("token");
+    Files.writeString(file, "first\n");
+    try (SteadyProxy proxy =
+        TestProxies.start(
+            "--upstream", "http://127.0.0.1:9", "--admin-token-file", file.toString())) {
+      assertThat(post(proxy.port(), "/admin/cleanup", "Bearer first").status(), is(200));
+
+      // Kubernetes writes the new Secret next to the old one and swaps a symlink; a move is the
+      // same atomic replacement.
+      Path next = dir.resolve("token.next");
+      Files.writeString(next, "second");
+      Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      // 10 s between full cleanups: the old token is refused before the rate limit is reached.
+      assertThat(post(proxy.port(), "/admin/cleanup", "Bearer first").status(), is(403));
+
+      Files.delete(file);
+      var gone = post(proxy.port(), "/admin/cleanup", null);
+      assertThat(gone.status(), is(503));
+      assertThat(gone.text(), containsString("admin_token_unavailable"));
+
+      Files.writeString(file, "second");
+      assertThat(
+          "the new token passes the check (then the 10 s cleanup limit answers)",
+          post(proxy.port(), "/admin/cleanup", "Bearer second").status(),
+          is(429));
     }
   }
 

@@ -215,4 +215,33 @@ class ConfigLoaderTest {
                 + dir.resolve("missing.json")
                 + " does not exist or is not a regular file"));
   }
+
+  @Test
+  void anAdminTokenFileIsCheckedAtStartAndExclusiveWithTheToken() throws IOException {
+    Path token = dir.resolve("token");
+    assertThat(
+        error(Map.of("PROXY_ADMIN_TOKEN_FILE", token.toString())),
+        is(
+            "invalid setting 'admin_token_file' from env PROXY_ADMIN_TOKEN_FILE: cannot read the"
+                + " admin token file "
+                + token
+                + ": java.nio.file.NoSuchFileException: "
+                + token));
+    Files.writeString(token, "  \n");
+    assertThat(
+        error(Map.of(), "--admin-token-file", token.toString()),
+        is(
+            "invalid setting 'admin_token_file' from flag --admin-token-file: the admin token file "
+                + token
+                + " is empty"));
+    Files.writeString(token, "s3cret\n");
+    assertThat(
+        error(Map.of("PROXY_ADMIN_TOKEN", "x"), "--admin-token-file", token.toString()),
+        is(
+            "invalid setting 'admin_token_file' from flag --admin-token-file: set admin_token or"
+                + " admin_token_file, not both"));
+    ProxySettings settings = read(Map.of("PROXY_ADMIN_TOKEN_FILE", token.toString())).settings();
+    assertThat(settings.admin().tokenFile(), is(Optional.of(token)));
+    assertThat(settings.admin().token(), is(Optional.empty()));
+  }
 }

@@ -5,6 +5,7 @@ import io.helidon.service.registry.Services;
 import io.steadyproxy.FromSettings;
 import io.steadyproxy.ProxyRouting;
 import io.steadyproxy.admin.AdminService;
+import io.steadyproxy.admin.AdminToken;
 import io.steadyproxy.config.ProxySettings;
 import io.steadyproxy.observe.ConnectionAdmission;
 import io.steadyproxy.observe.HealthService;
@@ -65,7 +66,10 @@ public final class RoutingParts implements AutoCloseable {
     endpoints =
         new ProxyRouting.Endpoints(
             new HealthService(memory, pool::stats, monitor, admission, InstantSource.system()),
-            new AdminService(s.admin().token(), monitor, InstantSource.system()),
+            new AdminService(
+                AdminToken.of(s.admin().token(), s.admin().tokenFile()),
+                monitor,
+                InstantSource.system()),
             new MetricsEndpoint());
     proxying =
         new ProxyRouting.Proxying(

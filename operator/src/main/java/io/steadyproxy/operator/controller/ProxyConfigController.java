@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
@@ -39,6 +40,7 @@ public final class ProxyConfigController implements AutoCloseable {
   private final InformerSet<Deployment> deployments;
   private final InformerSet<Service> services;
   private final InformerSet<HorizontalPodAutoscaler> autoscalers;
+  private final InformerSet<PodDisruptionBudget> budgets;
   private final WorkQueue queue;
   private final ScheduledExecutorService delayer;
   private final ProxyConfigReconciler reconciler;
@@ -129,6 +131,17 @@ public final class ProxyConfigController implements AutoCloseable {
                     .withLabel(Ownership.MANAGED_BY_LABEL, Ownership.MANAGED_BY),
             0,
             ownedHandler);
+    this.budgets =
+        new InformerSet<>(
+            "PodDisruptionBudget",
+            namespaces,
+            ns ->
+                (ns == null
+                        ? client.policy().v1().podDisruptionBudget().inAnyNamespace()
+                        : client.policy().v1().podDisruptionBudget().inNamespace(ns))
+                    .withLabel(Ownership.MANAGED_BY_LABEL, Ownership.MANAGED_BY),
+            0,
+            ownedHandler);
     this.reconciler =
         new ProxyConfigReconciler(
             client,
@@ -137,6 +150,7 @@ public final class ProxyConfigController implements AutoCloseable {
             deployments,
             services,
             autoscalers,
+            budgets,
             clock,
             new ProxyConfigEvents(client, clock, instance),
             defaultProxyImage);
@@ -153,6 +167,7 @@ public final class ProxyConfigController implements AutoCloseable {
     deployments.start();
     services.start();
     autoscalers.start();
+    budgets.start();
     proxyConfigs.start();
     for (int i = 0; i < workerCount; i++) {
       Thread worker = Thread.ofPlatform().name("reconciler-" + i).daemon().start(this::work);
@@ -198,7 +213,7 @@ public final class ProxyConfigController implements AutoCloseable {
   }
 
   private List<InformerSet<?>> informers() {
-    return List.of(proxyConfigs, configMaps, deployments, services, autoscalers);
+    return List.of(proxyConfigs, configMaps, deployments, services, autoscalers, budgets);
   }
 
   private void work() {

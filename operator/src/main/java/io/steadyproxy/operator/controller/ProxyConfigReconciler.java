@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -16,6 +17,7 @@ import io.steadyproxy.operator.crd.SecretKeyRef;
 import io.steadyproxy.operator.reconcile.DesiredConfigMap;
 import io.steadyproxy.operator.reconcile.DesiredDeployment;
 import io.steadyproxy.operator.reconcile.DesiredHorizontalPodAutoscaler;
+import io.steadyproxy.operator.reconcile.DesiredPodDisruptionBudget;
 import io.steadyproxy.operator.reconcile.DesiredService;
 import io.steadyproxy.operator.reconcile.DesiredStatus;
 import io.steadyproxy.operator.reconcile.OwnedFields;
@@ -31,8 +33,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One reconcile of one ProxyConfig: validate, apply the three owned objects, then write the status
- * the Deployment's real state implies. Idempotent: with nothing changed, it reads caches and writes
+ * One reconcile of one ProxyConfig: validate, apply the owned objects, then write the status the
+ * Deployment's real state implies. Idempotent: with nothing changed, it reads caches and writes
  * nothing.
  */
 public final class ProxyConfigReconciler {
@@ -58,6 +60,7 @@ public final class ProxyConfigReconciler {
   private final InformerSet<Deployment> deployments;
   private final InformerSet<Service> services;
   private final InformerSet<HorizontalPodAutoscaler> autoscalers;
+  private final InformerSet<PodDisruptionBudget> budgets;
   private final Clock clock;
   private final ProxyConfigEvents events;
   private final String defaultProxyImage;
@@ -73,6 +76,7 @@ public final class ProxyConfigReconciler {
       InformerSet<Deployment> deployments,
       InformerSet<Service> services,
       InformerSet<HorizontalPodAutoscaler> autoscalers,
+      InformerSet<PodDisruptionBudget> budgets,
       Clock clock,
       ProxyConfigEvents events,
       String defaultProxyImage) {
@@ -85,6 +89,7 @@ public final class ProxyConfigReconciler {
     this.deployments = deployments;
     this.services = services;
     this.autoscalers = autoscalers;
+    this.budgets = budgets;
     this.clock = clock;
   }
 
@@ -132,6 +137,7 @@ public final class ProxyConfigReconciler {
                   OwnedFields::corrected)
               .object();
       applyAutoscaler(proxy);
+      applyDisruptionBudget(proxy);
       String checksum = ProxyConfigFile.checksum(ProxyConfigFile.render(proxy.getSpec()));
       Optional<SpecProblem> referenceProblem =
           adminTokenSecretProblem(proxy).or(() -> upstreamCaProblem(proxy));
@@ -195,6 +201,52 @@ public final class ProxyConfigReconciler {
                         && Objects.equals(ref.getUid(), proxy.getMetadata().getUid()))) {
       applier.delete(cached);
     }
+  }
+
+  /**
+   * Creates or corrects the PodDisruptionBudget when the ProxyConfig wants one, and deletes ours
+   * when it no longer does (scaled to one replica). A same-named budget this ProxyConfig doesn't
+   * control (a user's, with or without our label, or one left by a deleted ProxyConfig of the same
+   * name) is never adopted, changed or deleted, and unlike the other owned objects it is no
+   * OwnershipConflict: a budget only limits evictions, the proxy serves all the same, and the
+   * watchdog reports every eviction it blocks (RestartBlocked).
+   */
+  private void applyDisruptionBudget(ProxyConfig proxy) {
+    String namespace = proxy.getMetadata().getNamespace();
+    String uid = proxy.getMetadata().getUid();
+    PodDisruptionBudget cached = budgets.get(namespace, DesiredPodDisruptionBudget.name(proxy));
+    if (cached != null && !DesiredPodDisruptionBudget.controlledBy(cached, uid)) {
+      leaveForeignBudget(cached);
+      return;
+    }
+    Optional<PodDisruptionBudget> desired = DesiredPodDisruptionBudget.desired(proxy);
+    if (desired.isPresent()) {
+      try {
+        applier.apply(
+            desired.get(),
+            cached,
+            DesiredPodDisruptionBudget::drifted,
+            DesiredPodDisruptionBudget::corrected);
+      } catch (ApplyFailure e) {
+        if (!ApplyFailure.OWNERSHIP_CONFLICT.equals(e.reason())) {
+          throw e;
+        }
+        // Not in our cache (no managed-by label), found by the create's 409.
+        leaveForeignBudget(desired.get());
+      }
+    } else if (cached != null) {
+      applier.delete(cached);
+    }
+  }
+
+  private static void leaveForeignBudget(PodDisruptionBudget budget) {
+    LOG.info(
+        () ->
+            "PodDisruptionBudget "
+                + budget.getMetadata().getNamespace()
+                + "/"
+                + budget.getMetadata().getName()
+                + " exists and is not this ProxyConfig's; leaving it alone");
   }
 
   /**

@@ -267,7 +267,9 @@ public class ProxyConfigSpec {
           + " select them. Changing them rolls the pods.")
   private Map<String, String> podLabels = new LinkedHashMap<>();
 
-  @JsonPropertyDescription("Secret key holding the admin bearer token (PROXY_ADMIN_TOKEN).")
+  @JsonPropertyDescription(
+      "Secret key holding the admin bearer token, mounted into the pods as a file the proxy reads"
+          + " at each admin request (PROXY_ADMIN_TOKEN_FILE): a rotated Secret needs no restart.")
   private SecretKeyRef adminTokenSecretRef;
 
   @JsonPropertyDescription("The Service in front of the proxy pods.")

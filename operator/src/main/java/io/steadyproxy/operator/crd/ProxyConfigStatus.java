@@ -10,7 +10,8 @@ import java.util.Optional;
 
 /**
  * What the operator observed. The reconciler owns everything here except {@code lastCleanups},
- * which the memory watchdog owns; each writes only its own part.
+ * {@code watchdog} and the {@code WatchdogHealthy} condition, which the memory watchdog owns; each
+ * writes only its own part.
  */
 public class ProxyConfigStatus {
 
@@ -23,7 +24,14 @@ public class ProxyConfigStatus {
   /** Condition type: the spec can't be applied, or the Deployment failed. */
   public static final String DEGRADED = "Degraded";
 
-  @JsonPropertyDescription("Ready, Progressing and Degraded.")
+  /**
+   * Condition type, owned by the memory watchdog: it can read every pod's memory and call its admin
+   * port.
+   */
+  public static final String WATCHDOG_HEALTHY = "WatchdogHealthy";
+
+  @JsonPropertyDescription(
+      "Ready, Progressing, Degraded and (with the watchdog on) WatchdogHealthy.")
   private List<Condition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription("The metadata.generation the conditions describe.")
@@ -46,6 +54,9 @@ public class ProxyConfigStatus {
 
   @JsonPropertyDescription("The last watchdog cleanup of each pod.")
   private List<PodCleanup> lastCleanups = new ArrayList<>();
+
+  @JsonPropertyDescription("The memory watchdog's last restart and circuit breaker.")
+  private WatchdogState watchdog;
 
   public ProxyConfigStatus() {}
 
@@ -110,5 +121,13 @@ public class ProxyConfigStatus {
 
   public void setLastCleanups(List<PodCleanup> lastCleanups) {
     this.lastCleanups = lastCleanups;
+  }
+
+  public WatchdogState getWatchdog() {
+    return watchdog;
+  }
+
+  public void setWatchdog(WatchdogState watchdog) {
+    this.watchdog = watchdog;
   }
 }

@@ -13,7 +13,7 @@ public class WatchdogSpec {
 
   @Default("false")
   @JsonPropertyDescription(
-      "Poll each ready pod's /health and ask it to clean up above the threshold.")
+      "Poll each running pod's /health and ask it to clean up above the threshold.")
   private Boolean enabled = false;
 
   @Default("30")
@@ -29,14 +29,32 @@ public class WatchdogSpec {
   private Integer cleanupMinIntervalSeconds = 120;
 
   @Default("false")
-  @JsonPropertyDescription("Delete a pod that stays above maxMemoryUsageMb (one pod at a time).")
+  @JsonPropertyDescription(
+      "Restart (evict) a pod that stays above maxMemoryUsageMb or keeps shedding load, one pod at a"
+          + " time, within the operator's global restart budget and the PodDisruptionBudget.")
   private Boolean restartPods = false;
 
   @Default("3")
   @Min(1)
   @Max(100)
-  @JsonPropertyDescription("Consecutive checks above maxMemoryUsageMb before a pod is restarted.")
+  @JsonPropertyDescription(
+      "Consecutive checks above maxMemoryUsageMb (or shedding) before a pod is restarted.")
   private Integer restartAfterChecks = 3;
+
+  @Default("false")
+  @JsonPropertyDescription(
+      "Allow restarting the last Ready pod (with one replica: the only one), which leaves no pod"
+          + " serving until its replacement is Ready.")
+  private Boolean allowSingleReplicaRestart = false;
+
+  @Default("600")
+  @Min(60)
+  @Max(86400)
+  @JsonPropertyDescription(
+      "Circuit breaker: when a pod started within this many seconds after a watchdog restart needs"
+          + " a restart itself, restarts stop (Degraded, reason RestartsNotHelping) until the spec"
+          + " changes.")
+  private Integer restartWindowSeconds = 600;
 
   public WatchdogSpec() {}
 
@@ -78,5 +96,21 @@ public class WatchdogSpec {
 
   public void setRestartAfterChecks(Integer restartAfterChecks) {
     this.restartAfterChecks = restartAfterChecks;
+  }
+
+  public Boolean getAllowSingleReplicaRestart() {
+    return allowSingleReplicaRestart;
+  }
+
+  public void setAllowSingleReplicaRestart(Boolean allowSingleReplicaRestart) {
+    this.allowSingleReplicaRestart = allowSingleReplicaRestart;
+  }
+
+  public Integer getRestartWindowSeconds() {
+    return restartWindowSeconds;
+  }
+
+  public void setRestartWindowSeconds(Integer restartWindowSeconds) {
+    this.restartWindowSeconds = restartWindowSeconds;
   }
 }

@@ -72,6 +72,18 @@ public final class DesiredDeployment {
   /** The volume with the {@code spec.upstreamCaRef} bundle. */
   public static final String UPSTREAM_CA_VOLUME = "upstream-ca";
 
+  /** The volume with the {@code spec.adminTokenSecretRef} key. */
+  public static final String ADMIN_TOKEN_VOLUME = "admin-token";
+
+  /** Where the admin token's Secret volume is mounted. */
+  public static final String ADMIN_TOKEN_DIR = "/etc/steadyproxy-admin-token";
+
+  /** The token's file name in {@link #ADMIN_TOKEN_DIR}, whatever the Secret key. */
+  public static final String ADMIN_TOKEN_FILE_NAME = "token";
+
+  /** The file the proxy reads its admin token from ({@code PROXY_ADMIN_TOKEN_FILE}). */
+  public static final String ADMIN_TOKEN_PATH = ADMIN_TOKEN_DIR + "/" + ADMIN_TOKEN_FILE_NAME;
+
   /** Path of the liveness probe on the admin port. */
   public static final String LIVENESS_PATH = "/observe/health/live";
 
@@ -176,6 +188,7 @@ public final class DesiredDeployment {
             .endEmptyDir()
             .endVolume()
             .addAllToVolumes(upstreamCaVolume(spec))
+            .addAllToVolumes(adminTokenVolume(spec))
             .endSpec()
             .endTemplate()
             .endSpec()
@@ -271,6 +284,7 @@ public final class DesiredDeployment {
         .withMountPath("/tmp")
         .endVolumeMount()
         .addAllToVolumeMounts(upstreamCaMount(spec))
+        .addAllToVolumeMounts(adminTokenMount(spec))
         .build();
   }
 
@@ -310,6 +324,44 @@ public final class DesiredDeployment {
     return List.of(volume.build());
   }
 
+  /**
+   * The {@code spec.adminTokenSecretRef} key, projected as {@link #ADMIN_TOKEN_PATH}. Not optional,
+   * as the env var it replaces: a missing Secret keeps the pods from starting rather than running
+   * with admin routes closed to the watchdog. Readable by the proxy's group only (fsGroup).
+   */
+  private static List<Volume> adminTokenVolume(ProxyConfigSpec spec) {
+    SecretKeyRef token = spec.getAdminTokenSecretRef();
+    if (token == null) {
+      return List.of();
+    }
+    return List.of(
+        new VolumeBuilder()
+            .withName(ADMIN_TOKEN_VOLUME)
+            .withNewSecret()
+            .withSecretName(token.getName())
+            .addNewItem()
+            .withKey(token.getKey() == null ? "token" : token.getKey())
+            .withPath(ADMIN_TOKEN_FILE_NAME)
+            .endItem()
+            .withDefaultMode(0440)
+            .withOptional(false)
+            .endSecret()
+            .build());
+  }
+
+  private static List<VolumeMount> adminTokenMount(ProxyConfigSpec spec) {
+    if (spec.getAdminTokenSecretRef() == null) {
+      return List.of();
+    }
+    // The directory, never a subPath mount: the kubelet doesn't update subPath mounts.
+    return List.of(
+        new VolumeMountBuilder()
+            .withName(ADMIN_TOKEN_VOLUME)
+            .withMountPath(ADMIN_TOKEN_DIR)
+            .withReadOnly(true)
+            .build());
+  }
+
   private static List<VolumeMount> upstreamCaMount(ProxyConfigSpec spec) {
     if (spec.getUpstreamCaRef() == null) {
       return List.of();
@@ -329,18 +381,14 @@ public final class DesiredDeployment {
             .withName("JAVA_TOOL_OPTIONS")
             .withValue(budget.javaToolOptions())
             .build());
-    SecretKeyRef token = spec.getAdminTokenSecretRef();
-    if (token != null) {
+    if (spec.getAdminTokenSecretRef() != null) {
+      // A file, not an env var: the proxy reads it again at each admin request, so a rotated
+      // Secret reaches running pods (the kubelet refreshes the volume) while the operator, which
+      // reads the Secret itself, already sends the new token.
       env.add(
           new EnvVarBuilder()
-              .withName("PROXY_ADMIN_TOKEN")
-              .withNewValueFrom()
-              .withNewSecretKeyRef()
-              .withName(token.getName())
-              .withKey(token.getKey() == null ? "token" : token.getKey())
-              .withOptional(false)
-              .endSecretKeyRef()
-              .endValueFrom()
+              .withName("PROXY_ADMIN_TOKEN_FILE")
+              .withValue(ADMIN_TOKEN_PATH)
               .build());
     }
     return env;

@@ -60,6 +60,7 @@ public final class DesiredStatus {
             condition(
                 current, PROGRESSING, "False", progressingReason, progressingMessage, proxy, now),
             condition(current, DEGRADED, "True", problem.reason(), problem.message(), proxy, now)));
+    keepWatchdogCondition(current, next);
     return next;
   }
 
@@ -168,6 +169,18 @@ public final class DesiredStatus {
               message(replicaFailure.get()),
               proxy,
               now);
+    } else if (current.getWatchdog() != null
+        && current.getWatchdog().haltedAt(proxy.getMetadata().getGeneration())) {
+      // The watchdog's circuit breaker stopped restarts for this spec; nothing worse to report.
+      degraded =
+          condition(
+              current,
+              DEGRADED,
+              "True",
+              "RestartsNotHelping",
+              current.getWatchdog().getRestartsHaltedMessage(),
+              proxy,
+              now);
     } else {
       degraded =
           condition(
@@ -180,6 +193,7 @@ public final class DesiredStatus {
               now);
     }
     next.setConditions(List.of(readyCondition, progressing, degraded));
+    keepWatchdogCondition(current, next);
     return next;
   }
 
@@ -197,7 +211,20 @@ public final class DesiredStatus {
         && Objects.equals(a.getConfigChecksum(), b.getConfigChecksum())
         && Objects.equals(a.getSelector(), b.getSelector())
         && Objects.equals(a.getConditions(), b.getConditions())
-        && Objects.equals(a.getLastCleanups(), b.getLastCleanups());
+        && Objects.equals(a.getLastCleanups(), b.getLastCleanups())
+        && Objects.equals(a.getWatchdog(), b.getWatchdog());
+  }
+
+  /** The watchdog owns {@code WatchdogHealthy}: carried over as it is, after our three. */
+  private static void keepWatchdogCondition(ProxyConfigStatus current, ProxyConfigStatus next) {
+    current
+        .condition(ProxyConfigStatus.WATCHDOG_HEALTHY)
+        .ifPresent(
+            c -> {
+              List<Condition> conditions = new ArrayList<>(next.getConditions());
+              conditions.add(c);
+              next.setConditions(conditions);
+            });
   }
 
   /** The pods' selector in the string form the scale subresource wants: {@code k=v,k=v}. */
@@ -218,11 +245,12 @@ public final class DesiredStatus {
     ProxyConfigStatus next = new ProxyConfigStatus();
     next.setObservedGeneration(proxy.getMetadata().getGeneration());
     next.setSelector(selector(proxy));
-    // The watchdog owns lastCleanups; the reconciler carries it over untouched.
+    // The watchdog owns lastCleanups and status.watchdog; the reconciler carries them over.
     next.setLastCleanups(
         current.getLastCleanups() == null
             ? new ArrayList<PodCleanup>()
             : current.getLastCleanups());
+    next.setWatchdog(current.getWatchdog());
     return next;
   }
 

@@ -3,10 +3,12 @@ package io.steadyproxy.operator.reconcile;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -243,17 +245,37 @@ class DesiredDeploymentTest {
     assertThat(MemoryBudget.of(proxy.getSpec()).heapMib(), is(172L));
   }
 
+  /**
+   * The token reaches the proxy as a file it reads at each admin request, never as an env var
+   * (which would freeze the token at pod start while the operator follows the Secret).
+   */
   @Test
-  void adminTokenComesFromTheSecret() {
+  void adminTokenIsAMountedFileFromTheSecret() {
     ProxyConfig proxy = Samples.proxy("shop", "edge");
     assertThat(
         container(proxy).getEnv().stream().map(EnvVar::getName).toList(),
-        not(contains("PROXY_ADMIN_TOKEN")));
+        not(hasItem(startsWith("PROXY_ADMIN_TOKEN"))));
     proxy.getSpec().setAdminTokenSecretRef(new SecretKeyRef("edge-admin", "bearer"));
-    EnvVar token = env(container(proxy), "PROXY_ADMIN_TOKEN");
-    assertThat(token.getValue(), nullValue());
-    assertThat(token.getValueFrom().getSecretKeyRef().getName(), is("edge-admin"));
-    assertThat(token.getValueFrom().getSecretKeyRef().getKey(), is("bearer"));
+    Container container = container(proxy);
+    assertThat(
+        container.getEnv().stream().map(EnvVar::getName).toList(),
+        not(hasItem("PROXY_ADMIN_TOKEN")));
+    assertThat(
+        env(container, "PROXY_ADMIN_TOKEN_FILE").getValue(),
+        is("/etc/steadyproxy-admin-token/token"));
+
+    PodSpec pod = Samples.deployment(proxy).getSpec().getTemplate().getSpec();
+    Volume volume = volume(pod, DesiredDeployment.ADMIN_TOKEN_VOLUME);
+    assertThat(volume.getSecret().getSecretName(), is("edge-admin"));
+    assertThat(volume.getSecret().getOptional(), is(false));
+    assertThat(volume.getSecret().getDefaultMode(), is(0440));
+    KeyToPath item = volume.getSecret().getItems().get(0);
+    assertThat(item.getKey(), is("bearer"));
+    assertThat(item.getPath(), is("token"));
+    VolumeMount mount = mount(container, DesiredDeployment.ADMIN_TOKEN_VOLUME);
+    assertThat(mount.getMountPath(), is("/etc/steadyproxy-admin-token"));
+    assertThat(mount.getReadOnly(), is(true));
+    assertThat("a subPath mount would never see a rotated Secret", mount.getSubPath(), nullValue());
   }
 
   @Test

@@ -23,6 +23,7 @@ public final class FakeProxyAdmin implements AutoCloseable {
   private final String token;
   private volatile double memoryMb;
   private volatile double afterCleanupMb;
+  private volatile boolean shedding;
 
   /** The Authorization header of each cleanup call, "" when absent. */
   public final List<String> cleanupAuthorizations = new CopyOnWriteArrayList<>();
@@ -46,6 +47,11 @@ public final class FakeProxyAdmin implements AutoCloseable {
     this.afterCleanupMb = mb;
   }
 
+  /** Whether {@code GET /health} says {@code shedding}, as the proxy does while it refuses load. */
+  public void shedding(boolean shedding) {
+    this.shedding = shedding;
+  }
+
   /** What a cleanup brings the memory down to. */
   public void releasesTo(double mb) {
     this.afterCleanupMb = mb;
@@ -61,7 +67,8 @@ public final class FakeProxyAdmin implements AutoCloseable {
         200,
         String.format(
             Locale.ROOT,
-            "{\"status\":\"healthy\",\"memory_usage_mb\":%.1f,\"heap_used_mb\":12.0}",
+            "{\"status\":\"%s\",\"memory_usage_mb\":%.1f,\"heap_used_mb\":12.0}",
+            shedding ? "shedding" : "ok",
             memoryMb));
   }
 

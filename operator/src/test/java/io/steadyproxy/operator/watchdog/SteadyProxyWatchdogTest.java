@@ -66,7 +66,8 @@ class SteadyProxyWatchdogTest {
             p -> Optional.of(tokenGiven),
             actions,
             clock,
-            metrics);
+            metrics,
+            new RestartBudget(10, Duration.ofMinutes(1)));
   }
 
   @AfterEach
@@ -103,9 +104,12 @@ class SteadyProxyWatchdogTest {
     tokenGiven = "wrong";
     pod("edge-a", 450);
     watchdog.tick();
-    assertThat(metrics.watchdogCleanups("failed"), is(1L));
+    assertThat(metrics.watchdogCleanups("auth_failed"), is(1L));
     assertThat(actions.cleanups, is(empty()));
-    assertThat(actions.reasons(), contains("MemoryCleanupFailed"));
+    assertThat(actions.reasons(), contains("MemoryCleanupFailed", "AuthFailed"));
+    assertThat(
+        proxyConfig.getStatus().condition("WatchdogHealthy").orElseThrow().getReason(),
+        is("AuthFailed"));
   }
 
   @Test
@@ -145,10 +149,35 @@ class SteadyProxyWatchdogTest {
     pod("edge-a", 600);
     pod("edge-b", 100);
     watchdog.tick();
-    assertThat(actions.deletedPods, is(empty()));
+    assertThat(actions.evictedPods, is(empty()));
     clock.advance(Duration.ofSeconds(30));
     watchdog.tick();
-    assertThat(actions.deletedPods, contains("edge-a"));
+    assertThat(actions.evictedPods, contains("edge-a"));
+  }
+
+  /**
+   * The case of issue 13, with the real proxy: above its maximum after its own cleanup it sheds
+   * load, says so in {@code /health} and goes NotReady; the watchdog still reads it and evicts it.
+   */
+  @Test
+  void aRealProxyThatShedsLoadIsNotReadyAndStillRestarted() {
+    proxyConfig.getSpec().getWatchdog().setRestartPods(true);
+    proxyConfig.getSpec().getWatchdog().setRestartAfterChecks(2);
+    RunningProxy stuck = pod("edge-a", 600);
+    pod("edge-b", 100);
+    stuck.proxy().monitor().check(); // its own memory check: full cleanup, still above: shed
+    assertThat(stuck.proxy().monitor().shedding(), is(true));
+    ProxyPod a = pods.get("edge-a");
+    // the kubelet's readiness probe sees the shedding proxy as NotReady
+    pods.put("edge-a", new ProxyPod(a.name(), a.uid(), a.ip(), true, false, false, a.created()));
+    watchdog.tick();
+    assertThat(metrics.watchdogChecks("shedding"), is(1L));
+    clock.advance(Duration.ofSeconds(30));
+    watchdog.tick();
+    assertThat(actions.evictedPods, contains("edge-a"));
+    assertThat(
+        actions.events.stream().anyMatch(e -> e.message().contains("kept shedding load")),
+        is(true));
   }
 
   @Test
@@ -185,7 +214,10 @@ class SteadyProxyWatchdogTest {
             clock); // the proxy limits cleanups to one per 10 s on the same clock the test moves
     RunningProxy running = new RunningProxy(proxy, rss);
     proxies.put(name, running);
-    pods.put(name, new ProxyPod(name, "uid-" + name, "10.0.0." + pods.size(), true, false));
+    pods.put(
+        name,
+        new ProxyPod(
+            name, "uid-" + name, "10.0.0." + pods.size(), true, true, false, clock.instant()));
     return running;
   }
 }
