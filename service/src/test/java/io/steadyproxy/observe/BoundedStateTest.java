@@ -144,28 +144,7 @@ class BoundedStateTest {
             "agent \"x\"\n",
             "id",
             5_000_000);
-    LogRecord[] captured = new LogRecord[1];
-    Logger access = Logger.getLogger("steadyproxy.access");
-    Handler capture =
-        new Handler() {
-          @Override
-          public void publish(LogRecord record) {
-            captured[0] = record;
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
-    access.addHandler(capture);
-    try {
-      ProxyLog.accessLog().completed(r);
-    } finally {
-      access.removeHandler(capture);
-    }
-    String line = LogFormatter.of(io.steadyproxy.config.LogFormat.TEXT).format(captured[0]);
+    String line = accessLine(ProxyLog.accessLog(), r);
     assertThat("one line, ending in the only newline", line.indexOf('\n'), is(line.length() - 1));
     assertThat(line, not(containsString("\r")));
     assertThat(line, not(containsString("\u001b")));

@@ -262,9 +262,27 @@ public final class DesiredStatus {
       String message,
       ProxyConfig proxy,
       Instant now) {
+    return condition(
+        current, type, status, reason, message, proxy.getMetadata().getGeneration(), now);
+  }
+
+  /**
+   * A condition whose lastTransitionTime moves only when its status flips, as the Kubernetes API
+   * conventions say (the reconciler's conditions and the watchdog's alike).
+   *
+   * @param current the status now (null when there is none)
+   */
+  public static Condition condition(
+      ProxyConfigStatus current,
+      String type,
+      String status,
+      String reason,
+      String message,
+      Long observedGeneration,
+      Instant now) {
     String since =
-        current
-            .condition(type)
+        Optional.ofNullable(current)
+            .flatMap(c -> c.condition(type))
             .filter(c -> status.equals(c.getStatus()) && c.getLastTransitionTime() != null)
             .map(Condition::getLastTransitionTime)
             .orElse(now.truncatedTo(ChronoUnit.SECONDS).toString());
@@ -274,7 +292,7 @@ public final class DesiredStatus {
         .withReason(reason)
         .withMessage(message)
         .withLastTransitionTime(since)
-        .withObservedGeneration(proxy.getMetadata().getGeneration())
+        .withObservedGeneration(observedGeneration)
         .build();
   }
 

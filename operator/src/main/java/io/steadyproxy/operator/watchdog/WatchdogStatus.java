@@ -4,11 +4,11 @@ import static io.steadyproxy.operator.crd.ProxyConfigStatus.DEGRADED;
 import static io.steadyproxy.operator.crd.ProxyConfigStatus.WATCHDOG_HEALTHY;
 
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.crd.ProxyConfigStatus;
 import io.steadyproxy.operator.crd.WatchdogState;
+import io.steadyproxy.operator.reconcile.DesiredStatus;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -129,24 +129,7 @@ public final class WatchdogStatus {
       String message,
       ProxyConfig proxy,
       Instant now) {
-    // lastTransitionTime moves only when the status flips, as the Kubernetes API conventions say.
-    String since =
-        current == null
-            ? null
-            : current
-                .condition(type)
-                .filter(c -> status.equals(c.getStatus()) && c.getLastTransitionTime() != null)
-                .map(Condition::getLastTransitionTime)
-                .orElse(null);
-    return new ConditionBuilder()
-        .withType(type)
-        .withStatus(status)
-        .withReason(reason)
-        .withMessage(message)
-        .withLastTransitionTime(
-            since != null ? since : now.truncatedTo(ChronoUnit.SECONDS).toString())
-        .withObservedGeneration(generation(proxy))
-        .build();
+    return DesiredStatus.condition(current, type, status, reason, message, generation(proxy), now);
   }
 
   private static Long generation(ProxyConfig proxy) {
