@@ -171,7 +171,6 @@ public final class UpstreamPool implements AutoCloseable {
     if (!connection.handBack()) {
       return; // already handed back
     }
-    lentCount.decrementAndGet();
     try {
       // Beyond the keep-alive cap a socket is still kept while requests wait for a slot: the next
       // waiter takes it at once, and closing it would only make that waiter open a new one. The
@@ -193,7 +192,9 @@ public final class UpstreamPool implements AutoCloseable {
         closeSocket(connection);
       }
     } finally {
-      // Only now may a waiter take the slot: it then finds the connection just made idle.
+      // Only now is the socket counted back, and only now may a waiter take the slot: it then
+      // finds the connection just made idle, and nobody sees "none in use" with it still open.
+      lentCount.decrementAndGet();
       slots.release();
       stopSweeperIfDone();
     }
@@ -202,10 +203,10 @@ public final class UpstreamPool implements AutoCloseable {
   /** Closes a connection that failed or was abandoned mid-exchange, and frees its slot. */
   public void discard(UpstreamConnection connection) {
     if (connection.handBack()) {
-      lentCount.decrementAndGet();
       try {
         closeSocket(connection);
       } finally {
+        lentCount.decrementAndGet(); // after the close: "none in use" means none open either
         slots.release();
         stopSweeperIfDone();
       }
