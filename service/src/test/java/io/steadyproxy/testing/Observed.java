@@ -2,7 +2,7 @@ package io.steadyproxy.testing;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import io.steadyproxy.SteadyProxy;
-import io.steadyproxy.config.LogFormat;
+import io.steadyproxy.logging.LogFormat;
 import io.steadyproxy.observe.LogFormatter;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,13 +1,10 @@
 package io.steadyproxy.operator.logging;
 
-import java.io.PrintWriter;
+import io.steadyproxy.logging.JsonLine;
 import java.io.StringWriter;
-import java.time.Instant;
 import java.util.logging.Formatter;
 import java.util.logging.LogRecord;
 import tools.jackson.core.JsonGenerator;
-import tools.jackson.core.json.JsonFactory;
-import tools.jackson.core.json.JsonWriteFeature;
 
 /**
  * {@code {"time":"2026-12-02T11:00:00.123Z","level":"INFO","logger":"...","message":"...",
@@ -18,28 +15,12 @@ import tools.jackson.core.json.JsonWriteFeature;
  * objects, not client input, so JSON's own escaping is all a line needs to stay one line.
  */
 final class JsonLineFormatter extends Formatter {
-  private static final JsonFactory FACTORY =
-      JsonFactory.builder().disable(JsonWriteFeature.ESCAPE_FORWARD_SLASHES).build();
-
   @Override
   public String format(LogRecord r) {
     StringWriter out = new StringWriter(256);
-    try (JsonGenerator g = FACTORY.createGenerator(out)) {
-      g.writeStartObject();
-      g.writeStringProperty("time", Instant.ofEpochMilli(r.getMillis()).toString());
-      g.writeStringProperty("level", r.getLevel().getName());
-      g.writeStringProperty("logger", r.getLoggerName());
-      String message = formatMessage(r);
-      g.writeStringProperty("message", message == null ? "" : message);
-      Throwable t = r.getThrown();
-      if (t != null) {
-        g.writeStringProperty("exception_class", t.getClass().getName());
-        g.writeStringProperty("exception_message", t.getMessage());
-        StringWriter stack = new StringWriter();
-        t.printStackTrace(new PrintWriter(stack));
-        g.writeStringProperty("stack_trace", stack.toString());
-      }
-      g.writeEndObject();
+    try (JsonGenerator g = JsonLine.FACTORY.createGenerator(out)) {
+      JsonLine.start(g, r, formatMessage(r));
+      JsonLine.end(g, r);
     }
     return out.append('\n').toString();
   }

@@ -1,5 +1,6 @@
 package io.steadyproxy.operator.logging;
 
+import io.steadyproxy.logging.LogFormat;
 import java.io.OutputStream;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;

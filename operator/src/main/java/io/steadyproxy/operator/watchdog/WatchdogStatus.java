@@ -36,13 +36,13 @@ public final class WatchdogStatus {
       ProxyConfigStatus next = copy(current);
       put(
           next,
-          condition(
+          DesiredStatus.condition(
               current,
               WATCHDOG_HEALTHY,
               health.healthy() ? "True" : "False",
               health.reason(),
               health.message(),
-              proxy,
+              generation(proxy),
               now));
       return next;
     };
@@ -80,7 +80,10 @@ public final class WatchdogStatus {
       WatchdogState state = state(next);
       state.setRestartsHaltedAtGeneration(generation(proxy));
       state.setRestartsHaltedMessage(message);
-      put(next, condition(current, DEGRADED, "True", RESTARTS_NOT_HELPING, message, proxy, now));
+      put(
+          next,
+          DesiredStatus.condition(
+              current, DEGRADED, "True", RESTARTS_NOT_HELPING, message, generation(proxy), now));
       return next;
     };
   }
@@ -119,17 +122,6 @@ public final class WatchdogStatus {
       }
     }
     conditions.add(condition);
-  }
-
-  private static Condition condition(
-      ProxyConfigStatus current,
-      String type,
-      String status,
-      String reason,
-      String message,
-      ProxyConfig proxy,
-      Instant now) {
-    return DesiredStatus.condition(current, type, status, reason, message, generation(proxy), now);
   }
 
   private static Long generation(ProxyConfig proxy) {

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 
+import io.steadyproxy.logging.LogFormat;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -81,8 +82,7 @@ class OperatorLogTest {
     r.setThrown(new RuntimeException("conflict \"edge\""));
     JsonNode operator = JSON.readTree(OperatorLog.formatter(LogFormat.JSON).format(r));
     JsonNode proxy =
-        JSON.readTree(
-            io.steadyproxy.observe.LogFormatter.of(io.steadyproxy.config.LogFormat.JSON).format(r));
+        JSON.readTree(io.steadyproxy.observe.LogFormatter.of(LogFormat.JSON).format(r));
     assertThat(operator, is(proxy));
     assertThat(
         operator.get("message").asString(), is("reconcile of shop/edge failed: 409 Conflict"));

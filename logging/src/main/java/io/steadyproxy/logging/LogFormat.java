@@ -1,11 +1,12 @@
-package io.steadyproxy.config;
+package io.steadyproxy.logging;
 
 import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The layout of the proxy's log lines ({@code log_format}): {@code text}, one readable line per
- * event, or {@code json}, one JSON object per line for Loki, Elasticsearch or Cloud Logging.
+ * The layout of the log lines of both programs (the proxy's {@code log_format}, the operator's
+ * {@code --log-format}): {@code text}, one readable line per event, or {@code json}, one JSON
+ * object per line for Loki, Elasticsearch or Cloud Logging.
  */
 public enum LogFormat {
   /** {@code 2026-12-02T11:00:00.123Z INFO logger message key=value ...}. */
