@@ -102,6 +102,9 @@ public final class ProxyHandler implements Handler {
     private Routes.Target target;
     private RequestBody up = RequestBody.none();
     private final String requestId;
+    private final InetAddress peer;
+    private final String clientIp; // forwarded in X-Forwarded-For and logged: formatted once
+    private final String query;
     private int status;
     private long bytesOut;
     private long upstreamNanos = -1;
@@ -115,6 +118,14 @@ public final class ProxyHandler implements Handler {
       this.client = deadlines.of(req);
       this.body = new ClientBody(req, client, bodyBuffers);
       this.requestId = RequestIds.of(req);
+      this.peer =
+          req.remotePeer().address() instanceof InetSocketAddress isa ? isa.getAddress() : null;
+      String formatted = client.address(); // kept by the connection
+      this.clientIp =
+          formatted != null
+              ? formatted
+              : (peer != null ? peer.getHostAddress() : req.remotePeer().host());
+      this.query = prologue.hasQuery() ? prologue.query().rawValue() : null;
     }
 
     void run() {
@@ -169,8 +180,6 @@ public final class ProxyHandler implements Handler {
 
     private void forward(String rawPath) {
       up = body.read();
-      String query = prologue.hasQuery() ? prologue.query().rawValue() : null;
-      InetAddress peer = peer();
       String clientHost = req.authority();
       RequestHead head =
           RequestHead.forward(
@@ -180,7 +189,7 @@ public final class ProxyHandler implements Handler {
                   ? clientHost
                   : target.endpoint().authority(),
               dispatch.trusts(peer),
-              clientIp(peer),
+              clientIp,
               requestId,
               up.length());
       long asked = System.nanoTime();
@@ -293,18 +302,6 @@ public final class ProxyHandler implements Handler {
       }
     }
 
-    private InetAddress peer() {
-      return req.remotePeer().address() instanceof InetSocketAddress isa ? isa.getAddress() : null;
-    }
-
-    private String clientIp(InetAddress peer) {
-      String formatted = client.address(); // once per connection
-      if (formatted != null) {
-        return formatted;
-      }
-      return peer != null ? peer.getHostAddress() : req.remotePeer().host();
-    }
-
     private void answer(ErrorClass err, String detail) {
       status = err.status();
       error = err;
@@ -323,8 +320,8 @@ public final class ProxyHandler implements Handler {
           bytesOut,
           target == null ? "-" : target.upstreamName(),
           body.error() != null ? body.error() : error,
-          clientIp(peer()),
-          prologue.hasQuery() ? prologue.query().rawValue() : null,
+          clientIp,
+          query,
           "1.1".equals(prologue.protocolVersion())
               ? "HTTP/1.1"
               : prologue.protocol() + "/" + prologue.protocolVersion(),
