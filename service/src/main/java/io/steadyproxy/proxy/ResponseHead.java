@@ -1,7 +1,8 @@
 package io.steadyproxy.proxy;
 
-import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderName;
 import io.helidon.http.ServerResponseHeaders;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -13,7 +14,7 @@ import java.util.Set;
  *
  * @param status status code
  * @param reason reason phrase (may be empty)
- * @param names header names, in order
+ * @param names header names, in order (Helidon's constants for the well-known spellings)
  * @param values header values, parallel to {@code names}
  * @param contentLength the Content-Length, or -1
  * @param chunked whether Transfer-Encoding ends in {@code chunked}
@@ -23,7 +24,7 @@ import java.util.Set;
 record ResponseHead(
     int status,
     String reason,
-    List<String> names,
+    List<HeaderName> names,
     List<String> values,
     long contentLength,
     boolean chunked,
@@ -111,7 +112,7 @@ record ResponseHead(
           "control characters in the reason phrase of status " + status);
     }
 
-    List<String> names = new ArrayList<>(16);
+    List<HeaderName> names = new ArrayList<>(16);
     List<String> values = new ArrayList<>(16);
     long contentLength = -1;
     boolean chunked = false;
@@ -119,54 +120,78 @@ record ResponseHead(
     boolean close = http10;
     int total = statusLine.length();
     while (true) {
-      String line = connection.readLine(MAX_LINE);
-      total += line.length() + 2;
+      // parsed where the bytes lie: one String per field value, none per line or name
+      int length = connection.nextLine(MAX_LINE);
+      byte[] b = connection.lineBuffer();
+      int from = connection.lineStart();
+      int end = from + length;
+      total += length + 2;
       if (total > MAX_HEAD) {
         throw new UpstreamException(
             ErrorClass.PROTOCOL, upstream, "response head larger than " + MAX_HEAD + " bytes");
       }
-      if (line.isEmpty()) {
+      if (length == 0) {
         break;
       }
       if (names.size() >= MAX_FIELDS) {
         throw new UpstreamException(
             ErrorClass.PROTOCOL, upstream, "more than " + MAX_FIELDS + " response header fields");
       }
-      char first = line.charAt(0);
-      if (first == ' ' || first == '\t') {
+      if (b[from] == ' ' || b[from] == '\t') {
         throw new UpstreamException(
             ErrorClass.PROTOCOL, upstream, "obsolete line folding in response header");
       }
-      int colon = line.indexOf(':');
-      if (colon <= 0 || !isToken(line, colon)) {
-        throw new UpstreamException(
-            ErrorClass.PROTOCOL, upstream, "malformed response header: " + printable(line));
+      int colon = from;
+      while (colon < end && b[colon] != ':') {
+        colon++;
       }
-      String name = line.substring(0, colon);
-      String value = line.substring(colon + 1).strip();
-      if (!isFieldValue(value)) {
+      if (colon == end || !isToken(b, from, colon)) {
         throw new UpstreamException(
-            ErrorClass.PROTOCOL, upstream, "invalid characters in response header " + name);
+            ErrorClass.PROTOCOL,
+            upstream,
+            "malformed response header: "
+                + printable(new String(b, from, length, StandardCharsets.ISO_8859_1)));
       }
-      if (name.equalsIgnoreCase("Content-Length")) {
-        long length = parseLength(value, upstream);
-        if (contentLength != -1 && contentLength != length) {
-          throw new UpstreamException(
-              ErrorClass.PROTOCOL, upstream, "conflicting Content-Length values");
+      HeaderName name = KnownHeaderNames.of(b, from, colon - from);
+      int valueFrom = colon + 1;
+      int valueEnd = end;
+      while (valueFrom < valueEnd && (b[valueFrom] == ' ' || b[valueFrom] == '\t')) {
+        valueFrom++;
+      }
+      while (valueEnd > valueFrom && (b[valueEnd - 1] == ' ' || b[valueEnd - 1] == '\t')) {
+        valueEnd--;
+      }
+      if (!isFieldValue(b, valueFrom, valueEnd)) {
+        throw new UpstreamException(
+            ErrorClass.PROTOCOL,
+            upstream,
+            "invalid characters in response header " + name.defaultCase());
+      }
+      String value = new String(b, valueFrom, valueEnd - valueFrom, StandardCharsets.ISO_8859_1);
+      switch (name.lowerCase()) {
+        case "content-length" -> {
+          long parsed = parseLength(value, upstream);
+          if (contentLength != -1 && contentLength != parsed) {
+            throw new UpstreamException(
+                ErrorClass.PROTOCOL, upstream, "conflicting Content-Length values");
+          }
+          contentLength = parsed;
         }
-        contentLength = length;
-      } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
-        hasTransferEncoding = true;
-        String lower = value.toLowerCase(Locale.ROOT).strip();
-        chunked =
-            lower.equals("chunked") || lower.endsWith(",chunked") || lower.endsWith(" chunked");
-      } else if (name.equalsIgnoreCase("Connection")) {
-        String lower = value.toLowerCase(Locale.ROOT);
-        if (lower.contains("close")) {
-          close = true;
-        } else if (http10 && lower.contains("keep-alive")) {
-          close = false;
+        case "transfer-encoding" -> {
+          hasTransferEncoding = true;
+          String lower = value.toLowerCase(Locale.ROOT);
+          chunked =
+              lower.equals("chunked") || lower.endsWith(",chunked") || lower.endsWith(" chunked");
         }
+        case "connection" -> {
+          String lower = value.toLowerCase(Locale.ROOT);
+          if (lower.contains("close")) {
+            close = true;
+          } else if (http10 && lower.contains("keep-alive")) {
+            close = false;
+          }
+        }
+        default -> {}
       }
       names.add(name);
       values.add(value);
@@ -196,19 +221,19 @@ record ResponseHead(
   void copyTo(ServerResponseHeaders to) {
     List<String> connection = null;
     for (int i = 0; i < names.size(); i++) {
-      if (names.get(i).equalsIgnoreCase("connection")) {
+      if (names.get(i).lowerCase().equals("connection")) {
         connection = connection == null ? new ArrayList<>(2) : connection;
         connection.add(values.get(i));
       }
     }
     Set<String> tokens = HopByHop.connectionTokens(connection == null ? List.of() : connection);
     for (int i = 0; i < names.size(); i++) {
-      String name = names.get(i);
-      String lower = name.toLowerCase(Locale.ROOT);
+      HeaderName name = names.get(i);
+      String lower = name.lowerCase();
       if (!HopByHop.isHopByHop(lower, tokens)
           && !lower.equals("content-length")
           && !lower.equals("x-request-id")) {
-        to.add(HeaderNames.create(name), values.get(i));
+        to.add(name, values.get(i));
       }
     }
   }
@@ -253,6 +278,32 @@ record ResponseHead(
       }
     }
     return end > 0;
+  }
+
+  static boolean isToken(byte[] b, int from, int end) {
+    for (int i = from; i < end; i++) {
+      byte c = b[i];
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+      if (!ok) {
+        return false;
+      }
+    }
+    return end > from;
+  }
+
+  /** field-value bytes: HTAB, SP, VCHAR and obs-text; no other control characters. */
+  static boolean isFieldValue(byte[] b, int from, int end) {
+    for (int i = from; i < end; i++) {
+      int c = b[i] & 0xFF;
+      if ((c < 0x20 && c != '\t') || c == 0x7F) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static boolean isFieldValue(String s) {

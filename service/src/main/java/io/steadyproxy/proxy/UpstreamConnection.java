@@ -53,6 +53,7 @@ public final class UpstreamConnection {
       relay; // allocated on first streamed body: most responses are small and never need it
   private int pos;
   private int limit;
+  private int lineStart; // of the head line nextLine found last
 
   private volatile long
       writeDeadline; // System.nanoTime() bound of the write under way, 0 when not writing
@@ -361,14 +362,26 @@ public final class UpstreamConnection {
    * @param maxLength longest line accepted
    */
   String readLine(int maxLength) {
+    int n = nextLine(maxLength);
+    return new String(buf, lineStart, n, StandardCharsets.ISO_8859_1);
+  }
+
+  /**
+   * Finds the next line of the response head, reading as needed, and returns its length without the
+   * line ending. Its bytes stay at {@link #lineBuffer()} from {@link #lineStart()} until the next
+   * call: the head's fields are parsed where they lie instead of through a String per line.
+   *
+   * @param maxLength longest line accepted
+   */
+  int nextLine(int maxLength) {
     int scanned = 0;
     while (true) {
       for (int i = pos + scanned; i < limit; i++) {
         if (buf[i] == '\n') {
           int end = i > pos && buf[i - 1] == '\r' ? i - 1 : i;
-          String line = new String(buf, pos, end - pos, StandardCharsets.ISO_8859_1);
+          lineStart = pos;
           pos = i + 1;
-          return line;
+          return end - lineStart;
         }
       }
       scanned = limit - pos;
@@ -387,6 +400,16 @@ public final class UpstreamConnection {
                 : "connection closed inside the response head");
       }
     }
+  }
+
+  /** The buffer holding the line {@link #nextLine} found. */
+  byte[] lineBuffer() {
+    return buf;
+  }
+
+  /** Where in {@link #lineBuffer()} the line {@link #nextLine} found starts. */
+  int lineStart() {
+    return lineStart;
   }
 
   /** Reads up to {@code len} bytes of body, from the buffer first; -1 at end of stream. */

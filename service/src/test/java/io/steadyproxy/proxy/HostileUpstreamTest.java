@@ -218,6 +218,23 @@ class HostileUpstreamTest {
     }
   }
 
+  // A bare CR at the end of a field value is a line end to lenient clients, as in the reason
+  // phrase above; nginx answers 502 ("upstream sent invalid header"). Only SP and HTAB around a
+  // value are optional whitespace (RFC 9110 5.5).
+  @Test
+  void aFieldValueEndingInABareCrIs502() throws Exception {
+    try (RawUpstream upstream =
+            HostileUpstream.start(
+                HostileUpstream.just("HTTP/1.1 200 OK\r\nX-A: 1\r\r\nContent-Length: 2\r\n\r\nok"),
+                null);
+        SteadyProxy proxy = proxy(upstream)) {
+      RawHttp.Response res = RawHttp.exchange(proxy.port(), GET);
+      assertThat(res.status(), is(502));
+      assertThat(res.text(), containsString("\"error\":\"bad_upstream_response\""));
+      nextClientGetsItsOwnAnswer(proxy);
+    }
+  }
+
   // nginx 1.29 bounds the early hints it accepts by proxy_buffer_size; here at most
   // ResponseHead.MAX_INTERIM interim answers are accepted before the final one.
   @Test

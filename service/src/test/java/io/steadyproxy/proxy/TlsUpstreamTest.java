@@ -152,7 +152,7 @@ class TlsUpstreamTest {
         assertThat(new String(buf, 0, n, StandardCharsets.UTF_8), is("secure /tls?x=" + i));
         assertThat(body.read(buf, 0, buf.length), is(-1));
         for (int h = 0; h < response.names().size(); h++) {
-          if (response.names().get(h).equalsIgnoreCase("X-Peer-Port")) {
+          if (response.names().get(h).lowerCase().equals("x-peer-port")) {
             peerPorts.add(response.values().get(h));
           }
         }
