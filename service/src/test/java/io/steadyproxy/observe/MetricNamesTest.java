@@ -260,6 +260,22 @@ class MetricNamesTest {
   }
 
   @Test
+  void eachProxyServesOnlyItsOwnMeters() throws Exception {
+    try (RawUpstream upstream = upstream();
+        SteadyProxy busy = exercised(upstream, new FakeMemory());
+        SteadyProxy idle =
+            SteadyProxy.start(
+                TestProxies.settings("--upstream", upstream.url().toString()), new FakeMemory())) {
+      assertThat(metrics(busy).value("steadyproxy_bytes_in_total"), is(3.0));
+      PrometheusText other = metrics(idle);
+      assertThat(other.value("steadyproxy_bytes_in_total"), is(0.0));
+      assertThat(other.all("steadyproxy_requests_total"), is(empty()));
+      // one series per JVM meter: the busy proxy's binders are not served twice
+      assertThat(other.all("jvm_threads_live_threads").size(), is(1));
+    }
+  }
+
+  @Test
   void openMetricsWhenAskedAndNotAcceptableOtherwise() throws Exception {
     try (RawUpstream upstream = upstream();
         SteadyProxy proxy = exercised(upstream, new FakeMemory())) {
