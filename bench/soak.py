@@ -83,7 +83,7 @@ def metrics(port):
 
 
 def metric_values(text, name):
-    """{labels string: value} of every sample of one metric (Helidon may add a _total suffix)."""
+    """{labels string: value} of every sample of one metric; a counter is matched by its name without _total."""
     out = {}
     for line in text.splitlines():
         m = re.match(rf"^{re.escape(name)}(?:_total)?(\{{[^}}]*\}})?\s+([-+0-9.eE]+|NaN)", line)

@@ -4,8 +4,6 @@ import io.helidon.common.socket.SocketOptions;
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
-import io.helidon.metrics.api.MeterRegistry;
-import io.helidon.service.registry.Services;
 import io.helidon.webserver.ErrorHandling;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
@@ -27,6 +25,7 @@ import io.steadyproxy.observe.HealthService;
 import io.steadyproxy.observe.MemoryMonitor;
 import io.steadyproxy.observe.MemoryReader;
 import io.steadyproxy.observe.MetricsEndpoint;
+import io.steadyproxy.observe.PrometheusMeters;
 import io.steadyproxy.observe.ProxyLog;
 import io.steadyproxy.observe.ProxyMetrics;
 import io.steadyproxy.proxy.BodyBuffers;
@@ -64,6 +63,7 @@ public final class SteadyProxy implements AutoCloseable {
   private final MemoryMonitor monitor;
   private final ConnectionAdmission admission;
   private final ProxyMetrics metrics;
+  private final PrometheusMeters meters;
   private final Optional<ConfigReloader> reloader;
   private final Optional<DemoUpstream> demo;
   private final Lifecycle lifecycle;
@@ -81,6 +81,7 @@ public final class SteadyProxy implements AutoCloseable {
       MemoryMonitor monitor,
       ConnectionAdmission admission,
       ProxyMetrics metrics,
+      PrometheusMeters meters,
       Optional<ConfigReloader> reloader,
       Optional<DemoUpstream> demo,
       Lifecycle lifecycle,
@@ -91,6 +92,7 @@ public final class SteadyProxy implements AutoCloseable {
     this.monitor = monitor;
     this.admission = admission;
     this.metrics = metrics;
+    this.meters = meters;
     this.reloader = reloader;
     this.demo = demo;
     this.lifecycle = lifecycle;
@@ -172,7 +174,8 @@ public final class SteadyProxy implements AutoCloseable {
     AtomicReference<ProxyHandler.Dispatch> upstreams = new AtomicReference<>();
     Supplier<PoolStats> poolStats = () -> upstreams.get().pool().stats();
 
-    ProxyMetrics metrics = new ProxyMetrics(Services.get(MeterRegistry.class), poolStats, memory);
+    PrometheusMeters meters = PrometheusMeters.start(memory);
+    ProxyMetrics metrics = new ProxyMetrics(meters.registry(), poolStats, memory);
     upstreams.set(dispatch(effective, metrics, tls));
     MemoryMonitor monitor =
         new MemoryMonitor(
@@ -226,7 +229,7 @@ public final class SteadyProxy implements AutoCloseable {
             monitor,
             clock);
     ProxyRouting.Endpoints endpoints =
-        new ProxyRouting.Endpoints(health, admin, new MetricsEndpoint());
+        new ProxyRouting.Endpoints(health, admin, new MetricsEndpoint(meters));
     boolean adminSocket = effective.admin().port().isPresent();
 
     WebServerConfig.Builder builder =
@@ -317,6 +320,7 @@ public final class SteadyProxy implements AutoCloseable {
         monitor,
         admission,
         metrics,
+        meters,
         reloader,
         demo,
         lifecycle,
@@ -499,6 +503,7 @@ public final class SteadyProxy implements AutoCloseable {
     admission.close();
     upstreams.get().pool().close();
     metrics.close();
+    meters.close();
     demo.ifPresent(DemoUpstream::close);
   }
 }

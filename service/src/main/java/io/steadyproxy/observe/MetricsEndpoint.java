@@ -1,27 +1,21 @@
 package io.steadyproxy.observe;
 
-import io.helidon.common.HelidonServiceLoader;
 import io.helidon.common.media.type.MediaType;
 import io.helidon.common.media.type.MediaTypes;
+import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
-import io.helidon.metrics.api.MeterRegistry;
-import io.helidon.metrics.api.MeterRegistryFormatter;
-import io.helidon.metrics.api.MetricsConfig;
-import io.helidon.metrics.api.MetricsFactory;
-import io.helidon.metrics.spi.MeterRegistryFormatterProvider;
-import io.helidon.service.registry.Services;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.util.List;
-import java.util.Optional;
-import java.util.ServiceLoader;
+import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 
 /**
- * {@code /observe/metrics}: the meter registry in Prometheus text (or OpenMetrics when asked), by
- * Helidon's own formatter.
+ * {@code /observe/metrics}: the proxy's {@link PrometheusMeters} in the Prometheus text format
+ * 0.0.4, or in OpenMetrics 1.0 when the scraper prefers it (Prometheus asks for OpenMetrics first);
+ * {@code 406} to an {@code Accept} that allows neither.
  *
  * <p>Not Helidon's {@code MetricsObserver}: registering it puts a filter in front of every route of
  * its socket (its "key performance indicator" request counters, a context entry and a post-request
@@ -31,18 +25,13 @@ import java.util.ServiceLoader;
  * 3 % of them; the proxy counts every request itself already.
  */
 public final class MetricsEndpoint implements HttpService {
-  private final MeterRegistry registry;
-  private final MetricsConfig config;
-  private final List<MeterRegistryFormatterProvider> formatters;
+  private final PrometheusMeters meters;
 
-  /** Serves {@code Services.get(MeterRegistry.class)} with the process's metrics config. */
-  public MetricsEndpoint() {
-    this.registry = Services.get(MeterRegistry.class);
-    this.config = Services.get(MetricsFactory.class).metricsConfig();
-    // a Java service-loader contract, not one of the service registry's: Services.all finds none
-    this.formatters =
-        HelidonServiceLoader.create(ServiceLoader.load(MeterRegistryFormatterProvider.class))
-            .asList();
+  /**
+   * @param meters the registry to serve
+   */
+  public MetricsEndpoint(PrometheusMeters meters) {
+    this.meters = meters;
   }
 
   @Override
@@ -56,24 +45,16 @@ public final class MetricsEndpoint implements HttpService {
             .bestAccepted(MediaTypes.TEXT_PLAIN, MediaTypes.APPLICATION_OPENMETRICS_TEXT)
             .orElse(null);
     res.header(HeaderValues.CACHE_NO_CACHE);
-    Optional<Object> text = type == null ? Optional.empty() : format(type);
-    if (text.isEmpty()) {
+    if (type == null) {
       res.status(Status.NOT_ACCEPTABLE_406).send();
       return;
     }
-    res.headers().contentType(type);
-    res.send(text.get());
-  }
-
-  private Optional<Object> format(MediaType type) {
-    for (MeterRegistryFormatterProvider provider : formatters) {
-      Optional<MeterRegistryFormatter> formatter =
-          provider.formatter(
-              type, config, registry, config.scoping().tagName(), List.of(), List.of());
-      if (formatter.isPresent()) {
-        return formatter.get().format();
-      }
-    }
-    return Optional.empty();
+    // the writers' own content types, with the format version a scraper checks
+    String contentType =
+        type.equals(MediaTypes.APPLICATION_OPENMETRICS_TEXT)
+            ? OpenMetricsTextFormatWriter.CONTENT_TYPE
+            : PrometheusTextFormatWriter.CONTENT_TYPE;
+    res.header(HeaderNames.CONTENT_TYPE, contentType);
+    res.send(meters.scrape(contentType));
   }
 }

@@ -1,11 +1,10 @@
 package io.steadyproxy.observe;
 
-import io.helidon.metrics.api.Counter;
-import io.helidon.metrics.api.Gauge;
-import io.helidon.metrics.api.Meter;
-import io.helidon.metrics.api.MeterRegistry;
-import io.helidon.metrics.api.Tag;
-import io.helidon.metrics.api.Timer;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.steadyproxy.proxy.ErrorClass;
 import io.steadyproxy.proxy.ExchangeRecord;
 import io.steadyproxy.proxy.PoolStats;
@@ -18,10 +17,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * SteadyProxy's meters in Helidon's registry (served as Prometheus text at {@code
- * /observe/metrics}). Meters with tags are looked up once and cached, so the data path pays a map
- * lookup, not a registry lookup. Meters this instance registered are removed on {@link #close()},
- * so several proxies in one JVM (tests) do not report each other's gauges.
+ * SteadyProxy's meters in a Micrometer registry (the proxy's own {@link PrometheusMeters}, served
+ * at {@code /observe/metrics}). Meters with tags are looked up once and cached, so the data path
+ * pays a map lookup, not a registry lookup. Meters this instance registered are removed on {@link
+ * #close()}, so several proxies in one JVM (tests) do not report each other's gauges.
  */
 public final class ProxyMetrics implements AutoCloseable {
   private final MeterRegistry registry;
@@ -43,7 +42,7 @@ public final class ProxyMetrics implements AutoCloseable {
   private volatile boolean shedding;
 
   /**
-   * @param registry the registry ({@code Services.get(MeterRegistry.class)} in production)
+   * @param registry the registry ({@link PrometheusMeters#registry()} in production)
    * @param pool pool counts for the gauges
    * @param memory memory readings for the gauges
    */
@@ -69,8 +68,7 @@ public final class ProxyMetrics implements AutoCloseable {
         keep(
             Timer.builder("steadyproxy_pool_wait")
                 .description("Time requests waited for a free upstream connection")
-                .buckets(BUCKETS)
-                .percentiles(new double[0]));
+                .serviceLevelObjectives(BUCKETS));
     connectionsDeferred =
         keep(
             Counter.builder("steadyproxy_connections_deferred")
@@ -119,8 +117,8 @@ public final class ProxyMetrics implements AutoCloseable {
    * every pod aggregate with histogram_quantile; from 0.5 ms (a loopback hop) to 60 s (the default
    * read timeout), about 2.5x apart.
    */
-  // Helidon gives every timer client-side quantiles (0.5 ... 0.999) unless told otherwise: they
-  // cannot be aggregated across pods and cost a time-windowed sketch update per request.
+  // Service-level objectives, in Micrometer's words: exactly these buckets, no client-side
+  // quantiles (they cannot be aggregated across pods and cost a sketch update per request).
   static final Duration[] BUCKETS = {
     Duration.ofMillis(1).dividedBy(2),
     Duration.ofMillis(1),
@@ -224,7 +222,7 @@ public final class ProxyMetrics implements AutoCloseable {
     private final Timer duration;
     private final Timer upstream;
     // [method][status class], each created on its first use; a race creates none twice, since the
-    // registry answers getOrCreate with the meter it already holds
+    // registry answers register with the meter it already holds
     private final Counter[] requests = new Counter[METHODS.length * STATUS_CLASSES.length];
 
     RouteMeters(String route) {
@@ -233,18 +231,16 @@ public final class ProxyMetrics implements AutoCloseable {
           keep(
               Timer.builder("steadyproxy_request_duration")
                   .description("Time from request arrival to the end of the response")
-                  .buckets(BUCKETS)
-                  .percentiles(new double[0]) // no client-side quantiles: they cannot be aggregated
-                  .tags(List.of(Tag.create("route", route))));
+                  .serviceLevelObjectives(BUCKETS)
+                  .tag("route", route));
       this.upstream =
           keep(
               Timer.builder("steadyproxy_upstream_duration")
                   .description(
                       "Time from asking the pool to the upstream's response head (connect"
                           + " included)")
-                  .buckets(BUCKETS)
-                  .percentiles(new double[0]) // no client-side quantiles: they cannot be aggregated
-                  .tags(List.of(Tag.create("route", route))));
+                  .serviceLevelObjectives(BUCKETS)
+                  .tag("route", route));
     }
 
     Counter requests(int method, int statusClass) {
@@ -256,10 +252,12 @@ public final class ProxyMetrics implements AutoCloseable {
                 Counter.builder("steadyproxy_requests")
                     .description("Proxied requests by route, method and status class")
                     .tags(
-                        List.of(
-                            Tag.create("route", route),
-                            Tag.create("method", METHODS[method]),
-                            Tag.create("status", STATUS_CLASSES[statusClass]))));
+                        "route",
+                        route,
+                        "method",
+                        METHODS[method],
+                        "status",
+                        STATUS_CLASSES[statusClass]));
         requests[i] = c;
       }
       return c;
@@ -278,7 +276,7 @@ public final class ProxyMetrics implements AutoCloseable {
           keep(
               Counter.builder("steadyproxy_errors")
                   .description("Failed requests by failure class, on either side of the proxy")
-                  .tags(List.of(Tag.create("class", error.code()))));
+                  .tag("class", error.code()));
       errors[error.ordinal()] = c;
     }
     return c;
@@ -303,7 +301,7 @@ public final class ProxyMetrics implements AutoCloseable {
                 keep(
                     Counter.builder("steadyproxy_cleanups")
                         .description("Memory cleanups by kind")
-                        .tags(List.of(Tag.create("kind", k)))))
+                        .tag("kind", k)))
         .increment();
   }
 
@@ -316,7 +314,7 @@ public final class ProxyMetrics implements AutoCloseable {
                 keep(
                     Counter.builder("steadyproxy_memory_checks")
                         .description("Memory checks by action")
-                        .tags(List.of(Tag.create("action", a)))))
+                        .tag("action", a)))
         .increment();
   }
 
@@ -332,7 +330,7 @@ public final class ProxyMetrics implements AutoCloseable {
                 keep(
                     Counter.builder("steadyproxy_client_timeouts")
                         .description("Client connections closed by a client-side timeout, by phase")
-                        .tags(List.of(Tag.create("phase", p)))))
+                        .tag("phase", p)))
         .increment();
   }
 
@@ -378,11 +376,24 @@ public final class ProxyMetrics implements AutoCloseable {
   }
 
   private void gauge(String name, String description, Supplier<Number> value) {
-    keep(Gauge.builder(name, () -> value.get().doubleValue()).description(description));
+    // a Supplier gauge holds its function strongly (an object-and-function gauge would hold the
+    // object weakly, and the gauge would read NaN once it is collected)
+    keep(Gauge.builder(name, value).description(description).strongReference(true));
   }
 
-  private synchronized <B extends Meter.Builder<B, M>, M extends Meter> M keep(B builder) {
-    M meter = registry.getOrCreate(builder);
+  private Counter keep(Counter.Builder builder) {
+    return keep(builder.register(registry));
+  }
+
+  private Timer keep(Timer.Builder builder) {
+    return keep(builder.register(registry));
+  }
+
+  private Gauge keep(Gauge.Builder<?> builder) {
+    return keep(builder.register(registry));
+  }
+
+  private synchronized <M extends Meter> M keep(M meter) {
     registered.add(meter);
     return meter;
   }

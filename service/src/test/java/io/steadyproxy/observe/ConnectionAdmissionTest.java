@@ -5,7 +5,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 
-import io.helidon.metrics.api.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.steadyproxy.proxy.PoolStats;
 import io.steadyproxy.testing.FakeMemory;
 import java.time.Duration;
@@ -66,7 +66,7 @@ class ConnectionAdmissionTest {
   }
 
   private static ProxyMetrics metrics(FakeMemory memory) {
-    return new ProxyMetrics(MeterRegistry.create(), () -> new PoolStats(0, 0, 0, 0, 1), memory);
+    return new ProxyMetrics(new SimpleMeterRegistry(), () -> new PoolStats(0, 0, 0, 0, 1), memory);
   }
 
   @Test

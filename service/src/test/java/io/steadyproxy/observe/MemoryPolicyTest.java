@@ -3,7 +3,7 @@ package io.steadyproxy.observe;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
-import io.helidon.metrics.api.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.steadyproxy.proxy.PoolStats;
 import io.steadyproxy.testing.FakeMemory;
 import java.time.InstantSource;
@@ -98,7 +98,8 @@ class MemoryPolicyTest {
           }
         };
     try (ProxyMetrics metrics =
-            new ProxyMetrics(MeterRegistry.create(), () -> new PoolStats(0, 0, 0, 0, 1), memory);
+            new ProxyMetrics(
+                new SimpleMeterRegistry(), () -> new PoolStats(0, 0, 0, 0, 1), memory);
         MemoryMonitor monitor =
             new MemoryMonitor(
                 memory, InstantSource.system(), cleaners, metrics, policy, () -> false)) {

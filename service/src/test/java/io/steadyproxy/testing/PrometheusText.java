@@ -1,48 +1,97 @@
 package io.steadyproxy.testing;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
-/** Parses Prometheus text exposition into samples, so tests assert values, not formatting. */
+/**
+ * Parses Prometheus text exposition into samples, so tests assert values, not formatting. Label
+ * values are read as quoted strings with the format's escapes, so a value holding a comma, a brace
+ * or a quote (a memory pool named {@code CodeHeap 'non-nmethods'}) is one value.
+ */
 public final class PrometheusText {
   public record Sample(String name, Map<String, String> labels, double value) {}
 
   private final List<Sample> samples;
+  private final Map<String, String> types;
 
-  private PrometheusText(List<Sample> samples) {
+  private PrometheusText(List<Sample> samples, Map<String, String> types) {
     this.samples = samples;
+    this.types = types;
   }
 
   public static PrometheusText parse(String text) {
     List<Sample> samples = new ArrayList<>();
+    Map<String, String> types = new HashMap<>();
     for (String line : text.split("\n")) {
+      if (line.startsWith("# TYPE ")) {
+        String[] parts = line.split(" ");
+        types.put(parts[2], parts[3]);
+      }
       if (line.isBlank() || line.startsWith("#")) {
         continue;
       }
-      int brace = line.indexOf('{');
-      int space = line.lastIndexOf(' ');
-      String name = brace >= 0 ? line.substring(0, brace) : line.substring(0, space);
-      Map<String, String> labels = new TreeMap<>();
-      if (brace >= 0) {
-        String body = line.substring(brace + 1, line.lastIndexOf('}'));
-        for (String pair : body.split(",")) {
-          if (pair.isBlank()) {
-            continue;
-          }
-          int eq = pair.indexOf('=');
-          labels.put(pair.substring(0, eq).trim(), pair.substring(eq + 2, pair.length() - 1));
+      samples.add(sample(line));
+    }
+    return new PrometheusText(samples, types);
+  }
+
+  private static Sample sample(String line) {
+    int brace = line.indexOf('{');
+    int space = line.indexOf(' ');
+    if (brace < 0 || space < brace) {
+      return new Sample(
+          line.substring(0, space), Map.of(), Double.parseDouble(line.substring(space + 1)));
+    }
+    String name = line.substring(0, brace);
+    Map<String, String> labels = new TreeMap<>();
+    int i = brace + 1;
+    while (line.charAt(i) != '}') {
+      int eq = line.indexOf('=', i);
+      String key = line.substring(i, eq).trim();
+      if (line.charAt(eq + 1) != '"') {
+        throw new IllegalArgumentException("unquoted label value in: " + line);
+      }
+      StringBuilder value = new StringBuilder();
+      int j = eq + 2;
+      for (; line.charAt(j) != '"'; j++) {
+        char c = line.charAt(j);
+        if (c == '\\') {
+          char next = line.charAt(++j);
+          value.append(next == 'n' ? '\n' : next);
+        } else {
+          value.append(c);
         }
       }
-      samples.add(new Sample(name, labels, Double.parseDouble(line.substring(space + 1))));
+      if (labels.put(key, value.toString()) != null) {
+        throw new IllegalArgumentException("label " + key + " twice in: " + line);
+      }
+      i = j + 1;
+      if (line.charAt(i) == ',') {
+        i++;
+      }
     }
-    return new PrometheusText(samples);
+    String rest = line.substring(i + 1).trim();
+    int end = rest.indexOf(' '); // a timestamp may follow the value
+    return new Sample(name, labels, Double.parseDouble(end < 0 ? rest : rest.substring(0, end)));
+  }
+
+  /** Every sample. */
+  public List<Sample> all() {
+    return List.copyOf(samples);
   }
 
   /** Every sample with this name (one per label set: the series count). */
   public List<Sample> all(String name) {
     return samples.stream().filter(s -> s.name().equals(name)).toList();
+  }
+
+  /** The type a {@code # TYPE} line gave this family name, if one did. */
+  public Optional<String> type(String family) {
+    return Optional.ofNullable(types.get(family));
   }
 
   public boolean has(String name) {

@@ -1,7 +1,5 @@
 package io.steadyproxy.testing;
 
-import io.helidon.metrics.api.MeterRegistry;
-import io.helidon.service.registry.Services;
 import io.steadyproxy.FromSettings;
 import io.steadyproxy.ProxyRouting;
 import io.steadyproxy.admin.AdminService;
@@ -12,6 +10,7 @@ import io.steadyproxy.observe.HealthService;
 import io.steadyproxy.observe.MemoryMonitor;
 import io.steadyproxy.observe.MemoryPolicy;
 import io.steadyproxy.observe.MetricsEndpoint;
+import io.steadyproxy.observe.PrometheusMeters;
 import io.steadyproxy.observe.ProxyMetrics;
 import io.steadyproxy.proxy.BodyBuffers;
 import io.steadyproxy.proxy.ClientDeadlines;
@@ -24,11 +23,12 @@ import javax.net.ssl.SSLSocketFactory;
 /**
  * What {@link ProxyRouting} serves, built from settings (read from flags, as the command line
  * would) and fake memory readings, without a web server: for {@code @RoutingTest} and
- * {@code @ServerTest} classes. Its meters are in the process's registry, as a running proxy's are:
- * close it (in {@code @AfterAll}) before another test starts a proxy.
+ * {@code @ServerTest} classes. Close it (in {@code @AfterAll}): its pool, its background threads
+ * and its registry's GC listeners.
  */
 public final class RoutingParts implements AutoCloseable {
   private final FakeMemory memory = new FakeMemory();
+  private final PrometheusMeters meters;
   private final ProxyMetrics metrics;
   private final UpstreamPool pool;
   private final MemoryMonitor monitor;
@@ -43,7 +43,8 @@ public final class RoutingParts implements AutoCloseable {
             FromSettings.poolLimits(s.pool()),
             InstantSource.system(),
             (SSLSocketFactory) SSLSocketFactory.getDefault());
-    metrics = new ProxyMetrics(Services.get(MeterRegistry.class), pool::stats, memory);
+    meters = PrometheusMeters.start(memory);
+    metrics = new ProxyMetrics(meters.registry(), pool::stats, memory);
     MemoryPolicy policy = FromSettings.memoryPolicy(s.memory());
     monitor =
         new MemoryMonitor(
@@ -70,7 +71,7 @@ public final class RoutingParts implements AutoCloseable {
                 AdminToken.of(s.admin().token(), s.admin().tokenFile()),
                 monitor,
                 InstantSource.system()),
-            new MetricsEndpoint());
+            new MetricsEndpoint(meters));
     proxying =
         new ProxyRouting.Proxying(
             new ProxyHandler(
@@ -105,5 +106,6 @@ public final class RoutingParts implements AutoCloseable {
     admission.close();
     pool.close();
     metrics.close();
+    meters.close();
   }
 }
