@@ -129,6 +129,26 @@ class MonitoringTest {
   }
 
   @Test
+  void shouldSelectThePodsAndPortTheOperatorRenders() {
+    // the contract between the chart's PodMonitor and the operator's DesiredDeployment: a renamed
+    // port or label in the operator would leave the PodMonitor scraping nothing
+    JsonNode monitor = only(render(ALL_ON), "PodMonitor");
+    io.fabric8.kubernetes.api.model.apps.Deployment deployment =
+        io.steadyproxy.operator.Samples.deployment(
+            io.steadyproxy.operator.Samples.proxy("shop", "edge"));
+    java.util.Map<String, String> podLabels =
+        deployment.getSpec().getTemplate().getMetadata().getLabels();
+    for (var entry : monitor.at("/spec/selector/matchLabels").properties()) {
+      assertThat(entry.getKey(), podLabels.get(entry.getKey()), is(entry.getValue().asString()));
+    }
+    String port = monitor.at("/spec/podMetricsEndpoints/0/port").asString();
+    var container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(container.getPorts().stream().map(p -> p.getName()).toList(), hasItem(port));
+    // the PodMonitor's proxyconfig label comes from the instance label, the ProxyConfig's name
+    assertThat(podLabels.get("app.kubernetes.io/instance"), is("edge"));
+  }
+
+  @Test
   void shouldScrapeOnlyTheWatchedNamespacesWithANamespaceList() {
     JsonNode monitor = only(render(ValuesSets.namespaced()), "PodMonitor");
     List<String> names = new ArrayList<>();
