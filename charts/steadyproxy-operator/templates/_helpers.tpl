@@ -136,3 +136,23 @@ charts-test's RbacRulesTest pins this exact set.
   resources: ["poddisruptionbudgets"]
   verbs: ["get", "list", "watch", "create", "update", "delete"]
 {{- end }}
+
+{{/*
+An alert's labels and the start of its annotations, for prometheusrule.yaml:
+(list $ "AlertName" "severity"). The caller adds summary and description under `annotations:`.
+*/}}
+{{- define "steadyproxy-operator.alertMeta" -}}
+{{- $root := index . 0 }}
+{{- $name := index . 1 }}
+{{- $rule := $root.Values.monitoring.prometheusRule -}}
+labels:
+  severity: {{ index . 2 }}
+  {{- with omit $rule.alertLabels "severity" }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+annotations:
+  runbook: {{ printf "src-docs/operations.md#%s" (lower $name) }}
+  {{- with $rule.runbookBaseUrl }}
+  runbook_url: {{ printf "%s#%s" (trimSuffix "#" .) (lower $name) }}
+  {{- end }}
+{{- end }}

@@ -211,6 +211,7 @@ public final class SteadyProxy implements AutoCloseable {
     BodyBuffers bodyBuffers =
         new BodyBuffers(effective.client().bodyBufferSize(), effective.client().bodyBuffersMax());
     metrics.bodyBuffers(bodyBuffers::used, bodyBuffers::max);
+    metrics.memoryThresholds(FromSettings.memoryPolicy(effective.memory()));
     ProxyHandler handler =
         new ProxyHandler(upstreams::get, monitor::shedding, observer, deadlines, bodyBuffers);
 

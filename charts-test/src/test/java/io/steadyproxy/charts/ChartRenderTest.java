@@ -83,6 +83,20 @@ class ChartRenderTest {
     assertThat(pods, is(name.equals("single") ? 1 : 2));
   }
 
+  @Test
+  void shouldKeepTheTestPodUntilHelmTestLogsHasReadIt() {
+    // hook-succeeded deletes the Pod before `helm test --logs` fetches its log (helm/helm#9098)
+    List<JsonNode> pods =
+        ChartRenderer.ofKind(
+            ChartRenderer.documents(
+                new ChartRenderer(work).templateWithTestHooks(ValuesSets.DEFAULTS)),
+            "Pod");
+    assertThat(pods, hasSize(1));
+    assertThat(
+        pods.get(0).at("/metadata/annotations/helm.sh~1hook-delete-policy").asString(),
+        is("before-hook-creation"));
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("valueSets")
   void shouldRenderByteIdenticalOutputTwice(String name, String values) {

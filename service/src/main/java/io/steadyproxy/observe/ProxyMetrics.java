@@ -346,6 +346,24 @@ public final class ProxyMetrics implements AutoCloseable {
         maxBytes);
   }
 
+  /**
+   * Publishes the memory thresholds in force, so that an alert or a dashboard compares {@code
+   * steadyproxy_memory_rss_bytes} with this proxy's own limits instead of a number copied from its
+   * config (each pod may have its own).
+   */
+  public void memoryThresholds(MemoryPolicy policy) {
+    gauge(
+        "steadyproxy_memory_max_bytes",
+        "RSS above which the proxy runs a full cleanup and sheds load (max_memory_usage)",
+        () -> policy.maxMemoryUsageMb() * MIB);
+    gauge(
+        "steadyproxy_memory_cleanup_threshold_bytes",
+        "RSS above which the proxy runs a light cleanup (cleanup_threshold)",
+        () -> policy.cleanupThresholdMb() * MIB);
+  }
+
+  private static final long MIB = 1024L * 1024L;
+
   /** Counts a shedding transition and sets the shedding gauge. */
   public void sheddingChanged(boolean on) {
     shedding = on;

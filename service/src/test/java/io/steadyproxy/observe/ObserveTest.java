@@ -108,6 +108,10 @@ class ObserveTest {
       assertThat(samples.value("steadyproxy_connections_refused_total"), is(0.0));
       assertThat(samples.value("steadyproxy_memory_rss_bytes") > 0, is(true));
       assertThat(samples.value("steadyproxy_memory_heap_used_bytes") > 0, is(true));
+      // the thresholds in force, for alerts that compare RSS with this pod's own limits
+      assertThat(samples.value("steadyproxy_memory_max_bytes"), is(500.0 * 1024 * 1024));
+      assertThat(
+          samples.value("steadyproxy_memory_cleanup_threshold_bytes"), is(400.0 * 1024 * 1024));
       for (String family :
           new String[] {
             "steadyproxy_pool_open",
