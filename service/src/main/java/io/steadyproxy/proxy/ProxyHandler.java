@@ -9,6 +9,7 @@ import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.steadyproxy.http10.Http10;
 import io.steadyproxy.proxy.ClientBody.BadRequestBody;
 import io.steadyproxy.routing.Cidr;
 import java.io.IOException;
@@ -344,9 +345,11 @@ public final class ProxyHandler implements Handler {
           body.error() != null ? body.error() : error,
           clientIp,
           query,
-          "1.1".equals(prologue.protocolVersion())
-              ? "HTTP/1.1"
-              : prologue.protocol() + "/" + prologue.protocolVersion(),
+          Http10.servingHttp10() // Helidon saw the HTTP/1.1 it was translated to
+              ? "HTTP/1.0"
+              : "1.1".equals(prologue.protocolVersion())
+                  ? "HTTP/1.1"
+                  : prologue.protocol() + "/" + prologue.protocolVersion(),
           req.headers().first(HeaderNames.USER_AGENT).orElse(null),
           requestId,
           upstreamNanos);
