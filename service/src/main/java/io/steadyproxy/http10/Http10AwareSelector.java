@@ -5,6 +5,7 @@ import io.helidon.common.buffers.Bytes;
 import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.http1.Http1ConnectionSelector;
+import io.helidon.webserver.http1.Http1ConnectionSelectorConfig;
 import io.helidon.webserver.spi.ServerConnection;
 import io.helidon.webserver.spi.ServerConnectionSelector;
 import java.util.Set;
@@ -35,9 +36,19 @@ public final class Http10AwareSelector implements ServerConnectionSelector {
    * @param config the HTTP/1.1 protocol configuration (listeners, limits), for both versions
    */
   public Http10AwareSelector(Http1Config config) {
-    this.http1 = Http1ConnectionSelector.builder().config(config).build();
-    this.maxPrologue = config.maxPrologueLength();
-    this.maxHeaders = config.maxHeadersSize();
+    this(Http1ConnectionSelector.builder().config(config).buildPrototype());
+  }
+
+  /**
+   * With HTTP/1.1 upgraders (h2c, WebSocket) too: they apply to HTTP/1.1 requests only, as RFC 9110
+   * 7.8 has a server ignore Upgrade in an HTTP/1.0 request.
+   *
+   * @param selector Helidon's HTTP/1.1 selector configuration: the protocol's and its upgraders
+   */
+  public Http10AwareSelector(Http1ConnectionSelectorConfig selector) {
+    this.http1 = Http1ConnectionSelector.builder().from(selector).build();
+    this.maxPrologue = selector.config().maxPrologueLength();
+    this.maxHeaders = selector.config().maxHeadersSize();
   }
 
   @Override

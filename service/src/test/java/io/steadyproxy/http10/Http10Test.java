@@ -159,6 +159,31 @@ class Http10Test {
     }
   }
 
+  // Two requests in one write: the second head is found where the first body ends.
+  @Test
+  void pipelinedKeepAliveRequestsAreAnsweredInOrder() throws Exception {
+    try (Socket c = client()) {
+      InputStream in = c.getInputStream();
+      send(
+          c,
+          "POST /one HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 3\r\n\r\nabc"
+              + "GET /two HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+      assertThat(RawHttp.readResponse(in, false).text(), is("POST /one abc"));
+      assertThat(RawHttp.readResponse(in, false).text(), is("GET /two "));
+      assertThat(closedByServer(c), is(false));
+    }
+  }
+
+  @Test
+  void aLargeBodyGoesUpAndComesBackWhole() throws Exception {
+    String big = "x".repeat(300 * 1024);
+    try (Socket c = client()) {
+      send(c, "PUT /big HTTP/1.0\r\nContent-Length: " + big.length() + "\r\n\r\n" + big);
+      String all = untilClose(c.getInputStream());
+      assertThat(all.substring(all.indexOf("\r\n\r\n") + 4), is("PUT /big " + big));
+    }
+  }
+
   // A 1.0 client cannot read chunked framing: the body goes raw and the close ends it, even when
   // the client asked for keep-alive (nginx does the same: keepalive needs a known length).
   @Test
