@@ -20,7 +20,8 @@ import java.util.function.Supplier;
  *   <li>{@code Host} is added when missing (HTTP/1.0 does not require it; HAProxy's {@code option
  *       httpchk} sends none): the address the client connected to, as nginx uses its server name;
  *   <li>{@code Expect} and {@code Upgrade} are removed: a server must ignore both in an HTTP/1.0
- *       request (RFC 9110 10.1.1 and 7.8), and must not answer it with a 1xx;
+ *       request (RFC 9110 10.1.1 and 7.8), and must not answer it with a 1xx; {@code TE} too, since
+ *       transfer codings and trailers need the chunked framing HTTP/1.0 does not have;
  *   <li>a request with {@code Transfer-Encoding} is refused with 400 and the connection closed, as
  *       nginx refuses it: HTTP/1.0 has no chunked framing, so its body cannot be delimited safely.
  * </ul>
@@ -140,8 +141,8 @@ final class RequestTranslator implements Supplier<byte[]> {
         case "content-length" -> length = parseLength(value);
         default -> {}
       }
-      if (http10 && (name.equals("expect") || name.equals("upgrade"))) {
-        continue;
+      if (http10 && (name.equals("expect") || name.equals("upgrade") || name.equals("te"))) {
+        continue; // TE too: its codings and trailers need the chunked framing 1.0 does not have
       }
       write(out, field);
     }

@@ -205,6 +205,19 @@ class Http10Test {
     }
   }
 
+  // Trailers need chunked framing: a 1.0 client asking for them gets the body without, and no
+  // Trailer declaration (Helidon would add "Trailer: stream-result" for a TE: trailers request).
+  @Test
+  void a10ClientAskingForTrailersGetsNone() throws Exception {
+    try (Socket c = client()) {
+      send(c, "GET /chunked HTTP/1.0\r\nHost: x\r\nTE: trailers\r\n\r\n");
+      String all = untilClose(c.getInputStream());
+      String head = all.substring(0, all.indexOf("\r\n\r\n") + 2);
+      assertThat(head, not(containsString("Trailer")));
+      assertThat(all.substring(all.indexOf("\r\n\r\n") + 4), is("hello world"));
+    }
+  }
+
   // HAProxy's default "option httpchk" sends exactly this: no Host, no other header.
   @Test
   void haproxyHttpchkIsAnswered() throws Exception {
