@@ -18,6 +18,7 @@ import io.steadyproxy.config.ConfigReloader;
 import io.steadyproxy.config.Key;
 import io.steadyproxy.config.ProxySettings;
 import io.steadyproxy.demo.DemoUpstream;
+import io.steadyproxy.http10.Http10AwareSelector;
 import io.steadyproxy.observe.AdmissionGate;
 import io.steadyproxy.observe.ConnectionAdmission;
 import io.steadyproxy.observe.ConnectionCapacity;
@@ -249,12 +250,14 @@ public final class SteadyProxy implements AutoCloseable {
             // bodies pass through as sent, whatever their Content-Encoding (see
             // PassThroughEncoding)
             .contentEncoding(new PassThroughEncoding())
-            // Our HTTP/1.1 config replaces the discovered default one: with discovery left on,
+            // Our HTTP/1.x selector replaces the discovered default one: with discovery left on,
             // Helidon keeps both, and with two candidates it sniffs each connection's first bytes
-            // to choose (an over-long request line then gets no 414). HTTP/1.1 is the only
-            // protocol on the class path.
+            // to choose (an over-long request line then gets no 414). It is Helidon's HTTP/1.1
+            // selector that also serves HTTP/1.0 clients (see Http10AwareSelector).
             .protocolsDiscoverServices(false)
-            .addProtocol(Http1Config.builder().addReceiveListener(deadlines.listener()).build())
+            .addConnectionSelector(
+                new Http10AwareSelector(
+                    Http1Config.builder().addReceiveListener(deadlines.listener()).build()))
             .directHandlers(DirectErrors.handlers())
             // let parser errors reach DirectErrors with their (safe) message, e.g. to answer 431
             .errorHandling(ErrorHandling.builder().includeEntity(true).build())
@@ -290,6 +293,8 @@ public final class SteadyProxy implements AutoCloseable {
               socket
                   .host(host)
                   .port(port)
+                  .protocolsDiscoverServices(false)
+                  .addConnectionSelector(new Http10AwareSelector(Http1Config.create()))
                   .directHandlers(DirectErrors.handlers())
                   .routing(r -> ProxyRouting.routing(r, Optional.of(endpoints), Optional.empty())));
     }

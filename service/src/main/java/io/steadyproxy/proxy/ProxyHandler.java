@@ -9,6 +9,7 @@ import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.steadyproxy.http10.Http10;
 import io.steadyproxy.proxy.ClientBody.BadRequestBody;
 import io.steadyproxy.routing.Cidr;
 import java.io.IOException;
@@ -227,6 +228,13 @@ public final class ProxyHandler implements Handler {
       status = head.status();
       res.status(Status.create(head.status(), head.reason()));
       head.copyTo(res.headers()); // without the upstream's X-Request-Id: ours is set already
+      if (Trailers.acceptedBy(req.headers())) {
+        if (response.chunked()) {
+          Trailers.declare(head.names(), head.values(), res.headers());
+        }
+        // runs when the body has ended: the upstream's trailers in place of Helidon's own
+        res.beforeTrailers(t -> response.trailers().writeTo(t));
+      }
       if (head.contentLength() >= 0
           && head.status() >= 200
           && head.status() != 204
@@ -264,12 +272,27 @@ public final class ProxyHandler implements Handler {
     private void stream(UpstreamResponse response) throws IOException {
       boolean flushEach = response.streaming(); // no length: each piece as it comes (SSE)
       byte[] buf = response.relayBuffer(flushEach ? STREAM_BUFFER : RELAY_BUFFER);
+      int n = response.read(buf, 0, buf.length);
+      if (n < 0) {
+        // A body without a length that ended before its first byte. Helidon 4.5.0 answers an output
+        // stream closed unwritten with Content-Length: 0 and, to a client that sent TE: trailers,
+        // still writes a trailer section after it: bytes read as the next response's start. So it
+        // goes as an empty body, without trailers (TrailersTest).
+        res.headers().remove(HeaderNames.TRAILER);
+        awaitUploadBeforeEnd(response);
+        client.beginSend();
+        try {
+          res.send();
+        } finally {
+          client.endSend();
+        }
+        return;
+      }
       OutputStream out = client.watchSend(res.outputStream());
       // With an upload under way, the last byte of a body of known length is held back until the
       // upload's outcome is known: the client must not see a complete response to a broken request.
       long holdAt = response.uploading() ? response.length() : -1;
-      int n;
-      while ((n = response.read(buf, 0, buf.length)) >= 0) {
+      do {
         int now = holdAt >= 0 && bytesOut + n == holdAt && n > 0 ? n - 1 : n;
         out.write(buf, 0, now);
         if (flushEach) {
@@ -281,7 +304,7 @@ public final class ProxyHandler implements Handler {
           out.write(buf, now, 1);
           bytesOut += 1;
         }
-      }
+      } while ((n = response.read(buf, 0, buf.length)) >= 0);
       if (holdAt < 0) {
         awaitUploadBeforeEnd(response);
       }
@@ -322,9 +345,11 @@ public final class ProxyHandler implements Handler {
           body.error() != null ? body.error() : error,
           clientIp,
           query,
-          "1.1".equals(prologue.protocolVersion())
-              ? "HTTP/1.1"
-              : prologue.protocol() + "/" + prologue.protocolVersion(),
+          Http10.servingHttp10() // Helidon saw the HTTP/1.1 it was translated to
+              ? "HTTP/1.0"
+              : "1.1".equals(prologue.protocolVersion())
+                  ? "HTTP/1.1"
+                  : prologue.protocol() + "/" + prologue.protocolVersion(),
           req.headers().first(HeaderNames.USER_AGENT).orElse(null),
           requestId,
           upstreamNanos);

@@ -81,6 +81,11 @@ final class RequestHead {
     }
     head.field("Via", via == null ? "1.1 steadyproxy" : via + ", 1.1 steadyproxy");
     head.field("X-Request-Id", requestId);
+    if (Trailers.acceptedBy(headers)) {
+      // TE is hop-by-hop, but a client that takes trailers lets the upstream send them through the
+      // proxy, which relays them (RFC 9110 10.1.4: the TE connection option goes with it)
+      head.field("TE", "trailers").field("Connection", "TE");
+    }
     if (bodyLength >= 0) {
       // a body read whole goes up with its length, whatever its framing was (as nginx does)
       head.append("Content-Length: ").append(bodyLength).crlf();

@@ -47,6 +47,11 @@ abstract sealed class UpstreamBody {
     return false;
   }
 
+  /** The trailer section, once the body was read to its end; only a chunked body has one. */
+  Trailers trailers() {
+    return Trailers.NONE;
+  }
+
   protected UpstreamException truncated() {
     return new UpstreamException(
         ErrorClass.RESET,
@@ -100,6 +105,7 @@ abstract sealed class UpstreamBody {
   static final class Chunked extends UpstreamBody {
     private long chunkRemaining;
     private boolean done;
+    private Trailers trailers = Trailers.NONE;
 
     Chunked(UpstreamConnection connection) {
       super(connection);
@@ -113,7 +119,7 @@ abstract sealed class UpstreamBody {
       if (chunkRemaining == 0) {
         chunkRemaining = nextChunkSize();
         if (chunkRemaining == 0) {
-          skipTrailers();
+          trailers = Trailers.read(connection);
           done = true;
           return -1;
         }
@@ -139,6 +145,11 @@ abstract sealed class UpstreamBody {
       return true;
     }
 
+    @Override
+    Trailers trailers() {
+      return trailers;
+    }
+
     private long nextChunkSize() {
       String line = connection.readLine(ResponseHead.MAX_LINE);
       int end = line.indexOf(';'); // chunk extensions are ignored
@@ -162,17 +173,6 @@ abstract sealed class UpstreamBody {
       int lf = cr == '\r' ? connection.read() : cr;
       if (lf != '\n') {
         throw lf < 0 ? truncated() : bad("chunk not followed by CRLF");
-      }
-    }
-
-    private void skipTrailers() {
-      int total = 0;
-      String line;
-      while (!(line = connection.readLine(ResponseHead.MAX_LINE)).isEmpty()) {
-        total += line.length();
-        if (total > ResponseHead.MAX_HEAD) {
-          throw bad("trailer section too large");
-        }
       }
     }
 

@@ -71,6 +71,18 @@ final class UpstreamResponse implements AutoCloseable {
     return body.read(b, off, len);
   }
 
+  /**
+   * The trailer section read after the body's last chunk; none before that, or for other bodies.
+   */
+  Trailers trailers() {
+    return body.trailers();
+  }
+
+  /** Whether the body is chunked, the one framing that can carry trailers. */
+  boolean chunked() {
+    return body instanceof UpstreamBody.Chunked;
+  }
+
   /** A buffer of at least {@code size} bytes kept with the connection for relaying bodies. */
   byte[] relayBuffer(int size) {
     return connection.relayBuffer(size);

@@ -100,7 +100,7 @@ class ForwardingTest {
                   + "Keep-Alive: timeout=5\r\n"
                   + "Proxy-Connection: keep-alive\r\n"
                   + "Proxy-Authorization: Basic Zm9vOmJhcg==\r\n"
-                  + "TE: trailers\r\n"
+                  + "TE: deflate\r\n" // TE: trailers alone goes on, see TrailersTest
                   + "Upgrade: h2c\r\n"
                   + "X-Forwarded-For: 203.0.113.7\r\n"
                   + "Via: 1.0 edge\r\n"
