@@ -134,10 +134,11 @@ final class Trailers {
    * Copies the upstream's {@code Trailer} declaration (the names it announced, minus those never
    * relayed) to the client's response head.
    */
-  static void declare(List<String> headNames, List<String> headValues, ServerResponseHeaders to) {
+  static void declare(
+      List<HeaderName> headNames, List<String> headValues, ServerResponseHeaders to) {
     List<String> declared = new ArrayList<>(2);
     for (int i = 0; i < headNames.size(); i++) {
-      if (headNames.get(i).equalsIgnoreCase("trailer")) {
+      if (headNames.get(i).lowerCase().equals("trailer")) {
         for (String name : headValues.get(i).split(",")) {
           String n = name.strip();
           if (!n.isEmpty() && !NEVER_RELAYED.contains(n.toLowerCase(Locale.ROOT))) {
