@@ -1,6 +1,7 @@
 package io.steadyproxy.observe;
 
 import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.FunctionalCounter;
 import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.Meter;
 import io.helidon.metrics.api.MeterRegistry;
@@ -9,6 +10,7 @@ import io.helidon.metrics.api.Timer;
 import io.steadyproxy.proxy.ErrorClass;
 import io.steadyproxy.proxy.ExchangeRecord;
 import io.steadyproxy.proxy.PoolStats;
+import io.steadyproxy.upgrade.Tunnels;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -352,6 +354,30 @@ public final class ProxyMetrics implements AutoCloseable {
   public void sheddingChanged(boolean on) {
     shedding = on;
     sheddingTransitions.increment();
+  }
+
+  /**
+   * Registers the gauges and counters of upgraded connections (WebSocket): open now, the limit,
+   * established and refused since start. Their bytes and durations are in the request meters, as
+   * the 101 exchange that ends when the connection closes.
+   */
+  public void upgraded(Supplier<Tunnels.Stats> stats) {
+    gauge(
+        "steadyproxy_upgraded_connections",
+        "Upgraded connections (WebSocket) open, handshakes under way included",
+        () -> stats.get().active());
+    gauge(
+        "steadyproxy_upgraded_connections_max",
+        "Limit of upgraded connections open at once (max_upgraded_connections)",
+        () -> stats.get().max());
+    keep(
+        FunctionalCounter.builder(
+                "steadyproxy_upgraded_connections_established", stats, s -> s.get().total())
+            .description("Upgraded connections established (101 relayed) since start"));
+    keep(
+        FunctionalCounter.builder(
+                "steadyproxy_upgraded_connections_refused", stats, s -> s.get().refused())
+            .description("Upgrade requests refused at max_upgraded_connections (503)"));
   }
 
   /** Registers the gauge of connection admission: 1 while new client connections are accepted. */

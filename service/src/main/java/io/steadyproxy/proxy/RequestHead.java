@@ -40,6 +40,25 @@ final class RequestHead {
       String clientIp,
       String requestId,
       long bodyLength) {
+    return forward(req, requestTarget, host, trusted, clientIp, requestId, bodyLength, null);
+  }
+
+  /**
+   * The head for a request, as {@link #forward(ServerRequest, String, String, boolean, String,
+   * String, long)}; with {@code upgrade} (the client's Upgrade value), it asks the upstream to
+   * switch protocols with {@code Upgrade} and {@code Connection: upgrade}, the only hop-by-hop
+   * fields the proxy passes on, and only for a request that asked for them (see {@code
+   * UpgradeRequest}).
+   */
+  static RequestHead forward(
+      ServerRequest req,
+      String requestTarget,
+      String host,
+      boolean trusted,
+      String clientIp,
+      String requestId,
+      long bodyLength,
+      String upgrade) {
     ServerRequestHeaders headers = req.headers();
     Set<String> tokens =
         headers.contains(HeaderNames.CONNECTION)
@@ -81,6 +100,9 @@ final class RequestHead {
     }
     head.field("Via", via == null ? "1.1 steadyproxy" : via + ", 1.1 steadyproxy");
     head.field("X-Request-Id", requestId);
+    if (upgrade != null) {
+      head.field("Connection", "upgrade").field("Upgrade", upgrade);
+    }
     if (bodyLength >= 0) {
       // a body read whole goes up with its length, whatever its framing was (as nginx does)
       head.append("Content-Length: ").append(bodyLength).crlf();
@@ -140,6 +162,11 @@ final class RequestHead {
   /** Sends the head on a connection. */
   void writeTo(UpstreamConnection connection) {
     connection.write(bytes, 0, length);
+  }
+
+  /** A copy of the bytes built so far. */
+  byte[] bytes() {
+    return Arrays.copyOf(bytes, length);
   }
 
   @Override
