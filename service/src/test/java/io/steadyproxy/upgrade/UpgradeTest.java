@@ -320,6 +320,65 @@ class UpgradeTest {
     }
   }
 
+  @Test
+  void a101WithoutUpgradeIs502() throws Exception {
+    try (RawUpstream upstream =
+            RawUpstream.start(
+                conn -> {
+                  conn.readHead();
+                  conn.write("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n\r\n");
+                  conn.awaitPeerClose();
+                });
+        SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString())) {
+      RawHttp.Response res = RawHttp.exchange(proxy.port(), upgradeRequest("/"));
+      assertThat(res.status(), is(502));
+      assertThat(res.text(), containsString("without an Upgrade field"));
+      eventually("the proxy closed the upstream connection", () -> upstream.closedByPeer() == 1);
+      eventually("the place is given back", () -> proxy.upgraded().active() == 0);
+    }
+  }
+
+  // Helidon's own upgraders ignore an upgrade with a body too: its bytes would be read as the new
+  // protocol's. It is an ordinary request then, and Upgrade stays hop-by-hop.
+  @Test
+  void anUpgradeRequestWithABodyIsAnOrdinaryRequest() throws Exception {
+    try (RawUpstream upstream =
+            RawUpstream.start(
+                conn -> {
+                  RawHttp.Head head;
+                  while ((head = conn.readHead()) != null) {
+                    RawHttp.drainBody(conn.in(), head);
+                    String seen = head.header("Upgrade") == null ? "no-upgrade" : "upgrade";
+                    conn.write(
+                        "HTTP/1.1 200 OK\r\nContent-Length: " + seen.length() + "\r\n\r\n" + seen);
+                  }
+                });
+        SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString())) {
+      RawHttp.Response res =
+          RawHttp.exchange(
+              proxy.port(),
+              "POST / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                  + "Content-Length: 5\r\n\r\nhello");
+      assertThat(res.status(), is(200));
+      assertThat(res.text(), is("no-upgrade"));
+      assertThat(proxy.upgraded().total(), is(0L));
+      assertThat(proxy.upgraded().active(), is(0));
+    }
+  }
+
+  @Test
+  void zeroRefusesEveryUpgradeWithoutContactingTheUpstream() throws Exception {
+    try (WebSocketUpstream upstream = WebSocketUpstream.start();
+        SteadyProxy proxy =
+            TestProxies.start(
+                "--upstream", upstream.url().toString(), "--max-upgraded-connections", "0")) {
+      RawHttp.Response res = RawHttp.exchange(proxy.port(), upgradeRequest("/"));
+      assertThat(res.status(), is(503));
+      assertThat(res.text(), containsString("\"error\":\"upgrades_exhausted\""));
+      assertThat(upstream.accepted(), is(0));
+    }
+  }
+
   // ---- helpers ----
 
   private static String upgradeRequest(String path) {
