@@ -17,7 +17,9 @@ targets alike; ratios are medians of per-round ratios. Scenarios (--scenarios):
   ws                 wsload.py: WebSocket echo of 64 B text messages over 64 connections, one message in
                      flight each, to upstream/ws_echo.py: messages/s (the req/s column), round-trip
                      p50/p99, CPU us per message; SteadyProxy (route /ws) vs nginx (location /ws with
-                     proxy_http_version 1.1 and the Upgrade/Connection headers); no HAProxy, no direct
+                     proxy_http_version 1.1 and the Upgrade/Connection headers); no HAProxy, no direct.
+                     The client and the origin are Python on core 1: when they saturate first, both
+                     proxies show the same msgs/s, and CPU us per message is the figure to compare
   log                small64 through a second SteadyProxy with the access log on (file + stdout)
                      and nginx with its access log on, against the same without (ratio on/off)
   startup            a fresh SteadyProxy per round and variant (no AOT cache / AOT cache): time to

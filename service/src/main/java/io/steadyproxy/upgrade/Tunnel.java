@@ -97,7 +97,7 @@ public final class Tunnel {
       try {
         n = from.read(buf, 0, buf.length);
       } catch (IOException | RuntimeException e) {
-        close(fromClient ? End.CLIENT_FAILED : End.UPSTREAM_FAILED);
+        close(failure(fromClient));
         return;
       }
       if (n < 0) {
@@ -110,7 +110,7 @@ public final class Tunnel {
       try {
         to.write(buf, 0, n);
       } catch (IOException | RuntimeException e) {
-        close(fromClient ? End.UPSTREAM_FAILED : End.CLIENT_FAILED);
+        close(failure(!fromClient));
         return;
       } finally {
         p.writingSince = 0;
@@ -118,6 +118,18 @@ public final class Tunnel {
       p.bytes += n;
       lastMoved = System.nanoTime();
     }
+  }
+
+  /**
+   * Why a read or write of one side failed: Helidon interrupts the connection's thread when the
+   * shutdown grace period is over (a blocked socket read then fails), which is the shutdown, not
+   * the client's doing.
+   */
+  private static End failure(boolean clientSide) {
+    if (Thread.currentThread().isInterrupted()) {
+      return End.SHUTDOWN;
+    }
+    return clientSide ? End.CLIENT_FAILED : End.UPSTREAM_FAILED;
   }
 
   /**

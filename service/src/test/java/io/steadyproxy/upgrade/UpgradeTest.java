@@ -317,6 +317,7 @@ class UpgradeTest {
       eventually("the upstream connection is closed", () -> upstream.openNow() == 0);
       eventually("the access line is written", () -> !observed.accessLines().isEmpty());
       assertThat(observed.accessLines().get(0), containsString("status=101"));
+      assertThat(observed.accessLines().get(0), containsString("error=shutdown"));
     }
   }
 
