@@ -9,7 +9,10 @@ import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
 
 import io.steadyproxy.SteadyProxy;
+import io.steadyproxy.config.ConfigLoader;
+import io.steadyproxy.testing.FakeMemory;
 import io.steadyproxy.testing.Observed;
+import io.steadyproxy.testing.PrometheusText;
 import io.steadyproxy.testing.RawHttp;
 import io.steadyproxy.testing.RawUpstream;
 import io.steadyproxy.testing.TestProxies;
@@ -24,7 +27,11 @@ import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -34,6 +41,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * WebSocket (and any Upgrade) through the proxy, with the JDK's {@link WebSocket} client against a
@@ -42,6 +50,7 @@ import org.junit.jupiter.api.Test;
 class UpgradeTest {
   private static final long WAIT_SECONDS = 15;
   private static HttpClient http;
+  @TempDir Path dir;
 
   @BeforeAll
   static void client() {
@@ -185,6 +194,12 @@ class UpgradeTest {
           e.getCause() instanceof WebSocketHandshakeException h ? h.getResponse().statusCode() : 0,
           is(503));
       assertThat(proxy.upgraded().refused(), is(2L));
+      PrometheusText metrics = Observed.metrics(proxy);
+      assertThat(metrics.value("steadyproxy_upgraded_connections"), is(1.0));
+      assertThat(metrics.value("steadyproxy_upgraded_connections_max"), is(1.0));
+      assertThat(metrics.value("steadyproxy_upgraded_connections_refused_total"), is(2.0));
+      assertThat(metrics.value("steadyproxy_upgraded_connections_established_total"), is(1.0));
+      assertThat(metrics.value("steadyproxy_errors_total", "class", "upgrades_exhausted"), is(2.0));
 
       first.sendText("still here", true).get(WAIT_SECONDS, TimeUnit.SECONDS);
       assertThat(events.next(), is("still here"));
@@ -377,6 +392,40 @@ class UpgradeTest {
       assertThat(res.status(), is(503));
       assertThat(res.text(), containsString("\"error\":\"upgrades_exhausted\""));
       assertThat(upstream.accepted(), is(0));
+    }
+  }
+
+  // Both settings are live: a lower limit refuses new upgrades (open ones are not cut), and a new
+  // idle timeout applies to tunnels already open.
+  @Test
+  void theLimitAndTheIdleTimeoutChangeOnReload() throws Exception {
+    try (WebSocketUpstream upstream = WebSocketUpstream.start()) {
+      Path file = dir.resolve("proxy_config.json");
+      Files.writeString(
+          file,
+          "{\"upstream_url\": \""
+              + upstream.url()
+              + "\", \"max_upgraded_connections\": 5, \"upgrade_idle_timeout\": 600}");
+      var inputs =
+          new ConfigLoader.Inputs(
+              List.of("--host", "127.0.0.1", "--port", "0", "--log-file", ""), Map.of(), dir);
+      try (SteadyProxy proxy = SteadyProxy.start(inputs, new FakeMemory())) {
+        Events events = new Events();
+        connect(proxy, "/", events);
+        Files.writeString(
+            file,
+            "{\"upstream_url\": \""
+                + upstream.url()
+                + "\", \"max_upgraded_connections\": 1, \"upgrade_idle_timeout\": 0.3}");
+        assertThat(proxy.reloader().orElseThrow().poll(), is(true));
+        assertThat(proxy.upgraded().max(), is(1));
+        RawHttp.Response refused = RawHttp.exchange(proxy.port(), upgradeRequest("/"));
+        assertThat(refused.status(), is(503));
+        // the open one was not cut by the lower limit; the new idle timeout closes it
+        Object end = events.next();
+        assertThat(String.valueOf(end), is(not1000(end)));
+        eventually("the upstream connection is closed", () -> upstream.openNow() == 0);
+      }
     }
   }
 
