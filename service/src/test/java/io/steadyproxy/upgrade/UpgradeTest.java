@@ -20,6 +20,7 @@ import io.steadyproxy.testing.WebSocketUpstream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -392,6 +393,61 @@ class UpgradeTest {
       assertThat(res.status(), is(503));
       assertThat(res.text(), containsString("\"error\":\"upgrades_exhausted\""));
       assertThat(upstream.accepted(), is(0));
+    }
+  }
+
+  // A client that keeps sending but never reads: the upstream's bytes pile up until the proxy's
+  // write to the client blocks. Bytes still move one way, so only the stuck write tells; like
+  // nginx's send_timeout, the connection is closed after upgrade_idle_timeout of no progress.
+  @Test
+  void aWriteThatMakesNoProgressClosesTheTunnelWhileTheOtherWayStillMoves() throws Exception {
+    try (RawUpstream upstream =
+            RawUpstream.start(
+                conn -> {
+                  conn.readHead();
+                  conn.write(
+                      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: raw\r\nConnection: Upgrade"
+                          + "\r\n\r\n");
+                  Thread.ofVirtual()
+                      .start(
+                          () -> {
+                            try {
+                              conn.in().transferTo(OutputStream.nullOutputStream());
+                            } catch (IOException ignored) {
+                              // closed
+                            }
+                          });
+                  byte[] flood = new byte[64 * 1024];
+                  while (true) {
+                    conn.out().write(flood); // blocks once every buffer on the way is full
+                  }
+                });
+        SteadyProxy proxy =
+            TestProxies.start(
+                "--upstream", upstream.url().toString(), "--upgrade-idle-timeout", "500ms");
+        Observed observed = Observed.start();
+        Socket client = new Socket("127.0.0.1", proxy.port())) {
+      client.setReceiveBufferSize(4096);
+      client
+          .getOutputStream()
+          .write(
+              "GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: raw\r\n\r\n"
+                  .getBytes(StandardCharsets.ISO_8859_1));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+      boolean closed = false;
+      while (!closed && System.nanoTime() < deadline) {
+        try {
+          client.getOutputStream().write('x'); // the other direction keeps moving
+          Thread.sleep(20);
+        } catch (IOException e) {
+          closed = true; // reset by the proxy's close
+        }
+        closed |= !observed.accessLines().isEmpty();
+      }
+      assertThat("the proxy closed the tunnel", closed, is(true));
+      eventually("the access line is written", () -> !observed.accessLines().isEmpty());
+      assertThat(observed.accessLines().get(0), containsString("error=upgrade_idle_timeout"));
+      eventually("the upstream connection is closed", () -> upstream.openNow() == 0);
     }
   }
 
