@@ -260,10 +260,7 @@ public final class ProxyHandler implements Handler {
     private void forwardUpgrade(RequestHead head) {
       String upstream = target.endpoint().toString();
       if (!tunnels.tryAcquire()) {
-        throw new UpstreamException(
-            ErrorClass.UPGRADES_EXHAUSTED,
-            upstream,
-            tunnels.limits().maxConnections() + " upgraded connections are open already");
+        throw new UpstreamException(ErrorClass.UPGRADES_EXHAUSTED, upstream, tunnels.refusal());
       }
       try {
         long asked = System.nanoTime();

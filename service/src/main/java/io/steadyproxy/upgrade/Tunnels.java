@@ -110,6 +110,15 @@ public final class Tunnels implements AutoCloseable {
     return false;
   }
 
+  /** Why {@link #tryAcquire} said no, for the 503's detail. */
+  public String refusal() {
+    return closed
+        ? "the proxy is shutting down"
+        : "max_upgraded_connections ("
+            + limits.maxConnections()
+            + ") upgraded connections are open already";
+  }
+
   /** Gives back a place taken with {@link #tryAcquire} (once its sockets are closed). */
   public void release() {
     active.decrementAndGet();

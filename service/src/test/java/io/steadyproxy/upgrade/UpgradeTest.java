@@ -185,6 +185,9 @@ class UpgradeTest {
       assertThat(refused.head().header("Content-Type"), is("application/json"));
       assertThat(refused.head().header("Retry-After"), is("1"));
       assertThat(refused.text(), containsString("\"error\":\"upgrades_exhausted\""));
+      assertThat(
+          refused.text(),
+          containsString("max_upgraded_connections (1) upgraded connections are open already"));
       assertThat("no upstream connection was opened for it", upstream.accepted(), is(1));
       ExecutionException e =
           Assertions.assertThrows(
