@@ -14,6 +14,12 @@ targets alike; ratios are medians of per-round ratios. Scenarios (--scenarios):
   large              bigclient.py GET /large?mb=100 over 4 connections: MB/s
   echo               wrk POST /echo with a 16 KiB body, 64 connections: req/s
   sse                time from request sent to the first server-sent event, 20 streams a round
+  ws                 wsload.py: WebSocket echo of 64 B text messages over 64 connections, one message in
+                     flight each, to upstream/ws_echo.py: messages/s (the req/s column), round-trip
+                     p50/p99, CPU us per message; SteadyProxy (route /ws) vs nginx (location /ws with
+                     proxy_http_version 1.1 and the Upgrade/Connection headers); no HAProxy, no direct.
+                     The client and the origin are Python on core 1: when they saturate first, both
+                     proxies show the same msgs/s, and CPU us per message is the figure to compare
   log                small64 through a second SteadyProxy with the access log on (file + stdout)
                      and nginx with its access log on, against the same without (ratio on/off)
   startup            a fresh SteadyProxy per round and variant (no AOT cache / AOT cache): time to
@@ -45,7 +51,21 @@ SCENARIOS = {
     "large": {"title": "GET /large 100 MiB, 4 conns", "path": "/large?mb=100", "conns": 4, "metric": "mbps"},
     "echo": {"title": "POST /echo 16 KiB, 64 conns", "path": "/echo", "conns": 64, "metric": "rps",
              "body": 16384},
+    "ws": {"title": "WebSocket echo 64 B, 64 conns (msgs/s)", "path": "/ws", "conns": 64, "metric": "rps"},
 }
+# nginx's WebSocket proxying as its documentation gives it (https://nginx.org/en/docs/http/websocket.html),
+# added to the reference proxy config for the ws scenario only; no other location changes.
+NGINX_WS_LOCATION = """        location /ws {
+            proxy_pass http://127.0.0.1:WS_PORT;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection "upgrade";
+            proxy_set_header Host $http_host;
+            proxy_read_timeout 3600s;
+            proxy_send_timeout 3600s;
+        }
+
+"""
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -153,7 +173,9 @@ def write_configs(ports):
     for d in ("origin", "nginx", "nginx-log"):
         (WORK / d / "tmp").mkdir(parents=True, exist_ok=True)
     (WORK / "origin" / "nginx-origin.conf").write_text(conf("nginx-origin.conf"))
-    (WORK / "nginx" / "nginx-proxy.conf").write_text(conf("nginx-proxy.conf"))
+    (WORK / "nginx" / "nginx-proxy.conf").write_text(
+        conf("nginx-proxy.conf", {"        location / {": NGINX_WS_LOCATION.replace("WS_PORT", str(ports["ws-origin"]))
+                                  + "        location / {"}))
     # The same nginx with its access log on, in the default "combined" format, to a file.
     (WORK / "nginx-log" / "nginx-proxy.conf").write_text(
         conf("nginx-proxy.conf", {"access_log off;": "access_log access.log combined;",
@@ -198,8 +220,19 @@ def bigclient(port, scen, seconds):
     return r
 
 
+def wsload(port, scen, seconds):
+    out = subprocess.run(["taskset", "-c", LOAD_CORE, sys.executable, str(HERE / "wsload.py"),
+                          f"ws://127.0.0.1:{port}{scen['path']}", str(scen["conns"]), str(seconds)],
+                         capture_output=True, text=True, timeout=seconds + 60).stdout
+    r = parse_json_line(out)
+    r["errors"] = sum(r.get(k, 0) for k in ("err_connect", "err_read", "err_write", "err_status", "err_timeout"))
+    return r
+
+
 def load(port, name, seconds):
     scen = SCENARIOS[name]
+    if name == "ws":
+        return wsload(port, scen, seconds)
     return bigclient(port, scen, seconds) if name == "large" else wrk(port, scen, seconds)
 
 
@@ -237,9 +270,10 @@ def sanity(name, port):
         assert len(r.read()) == 2**20, f"{name}: /large?mb=1 was not 1 MiB"
 
 
-def steadyproxy_cmd(port, up_port, access_log, log_file=""):
+def steadyproxy_cmd(port, up_port, access_log, log_file="", ws_port=None):
+    ws = ["--route", f"/ws=http://127.0.0.1:{ws_port}"] if ws_port else []
     return [str(ROOT / "bin" / "start-proxy"), "--host", "127.0.0.1", "--port", str(port),
-            "--upstream", f"http://127.0.0.1:{up_port}", "--log-file", log_file,
+            "--upstream", f"http://127.0.0.1:{up_port}", *ws, "--log-file", log_file,
             "--access-log", "true" if access_log else "false",
             "--max-connections", str(POOL), "--max-keepalive-connections", str(POOL),
             "--keepalive-expiry", "120", "--max-client-connections", "4096"]
@@ -251,7 +285,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=10, help="duration of each small/large run")
     ap.add_argument("--short-seconds", type=int, default=5, help="duration of each echo run")
     ap.add_argument("--warmup", type=int, default=60, help="seconds of JIT warm-up per JVM before measuring")
-    ap.add_argument("--scenarios", default="small64,small256,large,echo,sse,log,startup")
+    ap.add_argument("--scenarios", default="small64,small256,large,echo,ws,sse,log,startup")
     ap.add_argument("--startup-seconds", type=int, default=30, help="how long each start-up run is followed")
     ap.add_argument("--startup-variants", default="no-cache,aot-cache",
                     help="no-cache, aot-cache (needs `make aot`), or NAME=JVM flags added to the launcher's")
@@ -270,7 +304,7 @@ def main():
     global WORK
     WORK = Path(tempfile.mkdtemp(prefix="steadyproxy-bench-"))
     ports = {}
-    for k in ("origin", "python", "nginx", "nginx-log", "haproxy", "steadyproxy", "steadyproxy-log"):
+    for k in ("origin", "python", "ws-origin", "nginx", "nginx-log", "haproxy", "steadyproxy", "steadyproxy-log"):
         while (port := free_port()) in ports.values():  # the kernel may hand out a released port again
             pass
         ports[k] = port
@@ -283,6 +317,8 @@ def main():
     try:
         procs.start("python", ["/usr/bin/python3", str(HERE / "upstream" / "server.py"), "--port",
                                str(ports["python"])], LOAD_CORE)
+        procs.start("ws-origin", [sys.executable, str(HERE / "upstream" / "ws_echo.py"), "--port",
+                                  str(ports["ws-origin"])], LOAD_CORE)
         origin = procs.start("origin", [nginx_bin(), "-p", f"{WORK}/origin/", "-c", f"{WORK}/origin/nginx-origin.conf",
                                         "-e", f"{WORK}/origin/error.log", "-g", "worker_processes 1; daemon off;"],
                              LOAD_CORE)
@@ -291,7 +327,8 @@ def main():
                           PROXY_CORE)
         ha = procs.start("haproxy", [haproxy_bin(), "-f", str(WORK / "haproxy.cfg")], PROXY_CORE,
                          env={**os.environ, "HAP_NBTHREAD": "1"})
-        sp = procs.start("steadyproxy", steadyproxy_cmd(ports["steadyproxy"], ports["origin"], False), PROXY_CORE)
+        sp = procs.start("steadyproxy", steadyproxy_cmd(ports["steadyproxy"], ports["origin"], False,
+                                                        ws_port=ports["ws-origin"]), PROXY_CORE)
         pids = {"steadyproxy": lambda: [sp.pid], "nginx": lambda: tree(ngx.pid), "haproxy": lambda: [ha.pid],
                 "direct": lambda: tree(origin.pid)}
         targets = {"steadyproxy": ports["steadyproxy"], "nginx": ports["nginx"], "haproxy": ports["haproxy"],
@@ -307,7 +344,7 @@ def main():
             pids["steadyproxy-log"] = lambda: [sp_log.pid]
             pids["nginx-log"] = lambda: tree(ngx_log.pid)
             log_targets = {"steadyproxy-log": ports["steadyproxy-log"], "nginx-log": ports["nginx-log"]}
-        for name, port in {**targets, **log_targets, "python": ports["python"]}.items():
+        for name, port in {**targets, **log_targets, "python": ports["python"], "ws-origin": ports["ws-origin"]}.items():
             wait_port(port, who=f"bench ({name})")
         for name, p in procs.procs:
             if p.poll() is not None:
@@ -326,6 +363,8 @@ def main():
             bigclient(port, SCENARIOS["large"], max(1, w // 10))
             wrk(port, SCENARIOS["small64"], max(1, w // 10))
             sse_first_event(port, 5)
+            if "ws" in wanted and port == ports["steadyproxy"]:
+                wsload(port, SCENARIOS["ws"], max(1, w // 10))
         for port in [targets["nginx"], targets["haproxy"], *[p for p in log_targets.values() if p not in jvms]]:
             wrk(port, SCENARIOS["small64"], 2)
 
@@ -335,7 +374,7 @@ def main():
 
         def measure(r, scen, target, port, label=None):
             cpu0 = cpu_seconds(pids[target]())
-            secs = args.short_seconds if scen == "echo" else args.seconds
+            secs = args.short_seconds if scen in ("echo", "ws") else args.seconds
             if target == "direct":
                 repin(pids["direct"](), PROXY_CORE)
             try:
@@ -370,6 +409,8 @@ def main():
                              expect="Started recording")
                     jfr_started = True
                 for target, port in order:
+                    if scen == "ws" and target not in ("steadyproxy", "nginx"):
+                        continue  # the ws origin is behind /ws of these two only
                     measure(r, scen, target, port)
             if "log" in wanted:
                 pairs = [("steadyproxy", ports["steadyproxy"]), ("steadyproxy-log", ports["steadyproxy-log"]),
@@ -476,7 +517,7 @@ def render(results, startup, args, wanted, rss, load_before, steady):
     lines = [f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {cores} cores ({model}), {jdk}; "
              f"load average before the run {load_before[0]:.1f}, after {os.getloadavg()[0]:.1f}. "
              f"Each proxy on core 0 (the JVM started there), load and origin on core 1; "
-             f"{args.rounds} interleaved rounds of {args.seconds} s ({args.short_seconds} s for echo) "
+             f"{args.rounds} interleaved rounds of {args.seconds} s ({args.short_seconds} s for echo and ws) "
              f"after {args.warmup} s of JIT warm-up. Figures are medians over rounds (min..max in brackets "
              f"for the main metric); `vs nginx` is the median of per-round ratios. `CPU us/req` is the "
              f"proxy's CPU time per request (per 100 MiB response for large): it does not depend on who "

@@ -4,6 +4,7 @@ import io.steadyproxy.config.ProxySettings;
 import io.steadyproxy.observe.MemoryPolicy;
 import io.steadyproxy.proxy.ClientDeadlines;
 import io.steadyproxy.proxy.UpstreamPool;
+import io.steadyproxy.upgrade.Tunnels;
 
 /**
  * Each part's own value type, from its group of settings. The parts do not import {@code config}
@@ -28,6 +29,11 @@ public final class FromSettings {
   /** The memory monitor's and connection admission's thresholds. */
   public static MemoryPolicy memoryPolicy(ProxySettings.Memory m) {
     return new MemoryPolicy(m.cleanupThresholdMb(), m.maxUsageMb(), m.maxHeapPercent());
+  }
+
+  /** The upgraded connections' limit and idle timeout. */
+  public static Tunnels.Limits tunnelLimits(ProxySettings.Upgrade u) {
+    return new Tunnels.Limits(u.maxConnections(), u.idleTimeout());
   }
 
   /** The client connections' deadlines. */

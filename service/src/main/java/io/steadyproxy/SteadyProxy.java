@@ -40,6 +40,7 @@ import io.steadyproxy.proxy.Routes;
 import io.steadyproxy.proxy.UpstreamPool;
 import io.steadyproxy.proxy.UpstreamTls;
 import io.steadyproxy.routing.Route;
+import io.steadyproxy.upgrade.Tunnels;
 import java.net.URI;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -70,6 +71,7 @@ public final class SteadyProxy implements AutoCloseable {
   private final Lifecycle lifecycle;
   private final Duration shutdownDelay;
   private final ClientDeadlines clientDeadlines;
+  private final Tunnels tunnels;
 
   /** Whether the process is stopping: readiness reports DOWN from the first moment of shutdown. */
   private static final class Lifecycle {
@@ -87,7 +89,8 @@ public final class SteadyProxy implements AutoCloseable {
       Optional<DemoUpstream> demo,
       Lifecycle lifecycle,
       Duration shutdownDelay,
-      ClientDeadlines clientDeadlines) {
+      ClientDeadlines clientDeadlines,
+      Tunnels tunnels) {
     this.server = server;
     this.upstreams = upstreams;
     this.monitor = monitor;
@@ -99,6 +102,7 @@ public final class SteadyProxy implements AutoCloseable {
     this.lifecycle = lifecycle;
     this.shutdownDelay = shutdownDelay;
     this.clientDeadlines = clientDeadlines;
+    this.tunnels = tunnels;
   }
 
   /**
@@ -213,8 +217,12 @@ public final class SteadyProxy implements AutoCloseable {
         new BodyBuffers(effective.client().bodyBufferSize(), effective.client().bodyBuffersMax());
     metrics.bodyBuffers(bodyBuffers::used, bodyBuffers::max);
     metrics.memoryThresholds(FromSettings.memoryPolicy(effective.memory()));
+    // WebSocket and any Upgrade: their own limit and idle timeout (see Tunnels)
+    Tunnels tunnels = new Tunnels(FromSettings.tunnelLimits(effective.upgrade()));
+    metrics.upgraded(tunnels::stats);
     ProxyHandler handler =
-        new ProxyHandler(upstreams::get, monitor::shedding, observer, deadlines, bodyBuffers);
+        new ProxyHandler(
+            upstreams::get, monitor::shedding, observer, deadlines, bodyBuffers, tunnels);
 
     HealthService health =
         new HealthService(memory, poolStats, monitor, admission, clock)
@@ -224,7 +232,8 @@ public final class SteadyProxy implements AutoCloseable {
                         + bodyBuffers.used()
                         + ",\"max_bytes\":"
                         + bodyBuffers.max()
-                        + "}");
+                        + "}")
+            .upgraded(() -> tunnels.stats().toJson());
     AdminService admin =
         new AdminService(
             AdminToken.of(effective.admin().token(), effective.admin().tokenFile()),
@@ -316,7 +325,8 @@ public final class SteadyProxy implements AutoCloseable {
                       admission,
                       metrics,
                       deadlines,
-                      bodyBuffers));
+                      bodyBuffers,
+                      tunnels));
       r.start(Duration.ofSeconds(2));
       reloader = Optional.of(r);
     }
@@ -331,7 +341,8 @@ public final class SteadyProxy implements AutoCloseable {
         demo,
         lifecycle,
         effective.server().shutdownDelay(),
-        deadlines);
+        deadlines,
+        tunnels);
   }
 
   /**
@@ -345,10 +356,12 @@ public final class SteadyProxy implements AutoCloseable {
       ConnectionAdmission admission,
       ProxyMetrics metrics,
       ClientDeadlines deadlines,
-      BodyBuffers bodyBuffers) {
+      BodyBuffers bodyBuffers,
+      Tunnels tunnels) {
     ProxyHandler.Dispatch dispatch = dispatch(next, metrics, tls(next)); // first: may throw
     deadlines.timeouts(FromSettings.clientTimeouts(next.client()));
     bodyBuffers.limits(next.client().bodyBufferSize(), next.client().bodyBuffersMax());
+    tunnels.limits(FromSettings.tunnelLimits(next.upgrade()));
     ProxyHandler.Dispatch previous = upstreams.getAndSet(dispatch);
     previous.pool().close(); // idle sockets close now; lent ones close as their requests end
     monitor.policy(FromSettings.memoryPolicy(next.memory()));
@@ -467,6 +480,11 @@ public final class SteadyProxy implements AutoCloseable {
     return upstreams.get().pool().stats();
   }
 
+  /** The upgraded connections' counts. */
+  public Tunnels.Stats upgraded() {
+    return tunnels.stats();
+  }
+
   /** The memory monitor (tests drive its checks). */
   public MemoryMonitor monitor() {
     return monitor;
@@ -504,6 +522,9 @@ public final class SteadyProxy implements AutoCloseable {
     }
     reloader.ifPresent(ConfigReloader::close);
     server.stop();
+    // Helidon's stop waited the grace period for connections; an upgraded one still open closes
+    // now, both its sides (its access line says error=shutdown)
+    tunnels.close();
     clientDeadlines.close();
     monitor.close();
     admission.close();

@@ -62,6 +62,8 @@ public final class Samples {
     spec.setReadTimeoutSeconds(120);
     spec.setWriteTimeoutSeconds(20);
     spec.setPoolTimeoutSeconds(2);
+    spec.setMaxUpgradedConnections(1000);
+    spec.setUpgradeIdleTimeoutSeconds(300);
     spec.setMemoryCheckIntervalSeconds(15);
     spec.setMaxMemoryUsageMb(800);
     spec.setCleanupThresholdMb(600);

@@ -40,6 +40,20 @@ public enum Key {
   WRITE_TIMEOUT(
       "10", true, "Longest time, in seconds, a write to an upstream may make no progress."),
   POOL_TIMEOUT("5", true, "Longest wait, in seconds, for a free upstream connection before 503."),
+  MAX_UPGRADED_CONNECTIONS(
+      "256",
+      true,
+      "Upgraded connections (WebSocket, or any protocol a 101 switches to) open at once, each"
+          + " with an upstream socket of its own outside max_connections; more upgrade requests get"
+          + " 503 (upgrades_exhausted). Each holds two 16 KiB relay buffers besides its client"
+          + " connection. 0: upgrades are refused."),
+  UPGRADE_IDLE_TIMEOUT(
+      "60",
+      true,
+      "Seconds an upgraded connection may move no byte in either direction (or a write to one"
+          + " side make no progress) before both its sides are closed; the role nginx's"
+          + " proxy_read_timeout plays for WebSockets. Applications silent for longer should send"
+          + " pings. 0: no limit."),
   MEMORY_CHECK_INTERVAL("30", true, "Seconds between memory checks."),
   MAX_MEMORY_USAGE(
       "500", true, "MB of RSS above which a full cleanup runs, then new requests are shed."),

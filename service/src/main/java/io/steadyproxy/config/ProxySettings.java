@@ -27,6 +27,7 @@ import java.util.logging.Level;
  * @param routing where requests go and whose forwarding headers are believed
  * @param pool upstream connections: counts, timeouts and trusted CAs
  * @param client client-side timeouts and request body buffering
+ * @param upgrade upgraded connections (WebSocket): their limit and idle timeout
  * @param memory the memory monitor's thresholds
  * @param logging the log file and access log
  * @param configFile the JSON file the settings were read from, watched for changes
@@ -39,6 +40,7 @@ public record ProxySettings(
     Routing routing,
     Pool pool,
     Client client,
+    Upgrade upgrade,
     Memory memory,
     Logging logging,
     Optional<Path> configFile,
@@ -218,6 +220,23 @@ public record ProxySettings(
   }
 
   /**
+   * Upgraded connections: WebSocket, and any protocol a 101 Switching Protocols switches to.
+   *
+   * @param maxConnections upgraded connections open at once, apart from the pool (256); 0 refuses
+   *     every upgrade
+   * @param idleTimeout an upgraded connection that moves no byte for this long is closed (60 s);
+   *     zero: never
+   */
+  public record Upgrade(int maxConnections, Duration idleTimeout) {
+
+    static Upgrade read(TypedValues v) {
+      return new Upgrade(
+          v.integer(Key.MAX_UPGRADED_CONNECTIONS, 0, 1_000_000),
+          v.duration(Key.UPGRADE_IDLE_TIMEOUT, false));
+    }
+  }
+
+  /**
    * The memory monitor.
    *
    * @param checkInterval period of the memory monitor (30 s)
@@ -355,6 +374,7 @@ public record ProxySettings(
         Routing.read(v),
         Pool.read(v),
         Client.read(v),
+        Upgrade.read(v),
         Memory.read(v),
         Logging.read(v, workDir, notices),
         configFile,
@@ -372,7 +392,7 @@ public record ProxySettings(
   /** The same settings with other routing (the demo upstream standing in for a missing one). */
   public ProxySettings withRouting(Routing newRouting) {
     return new ProxySettings(
-        server, admin, newRouting, pool, client, memory, logging, configFile, sources);
+        server, admin, newRouting, pool, client, upgrade, memory, logging, configFile, sources);
   }
 
   /**
@@ -409,6 +429,8 @@ public record ProxySettings(
       case CLIENT_KEEPALIVE_TIMEOUT -> client.keepaliveTimeout();
       case CLIENT_BODY_BUFFER_SIZE -> client.bodyBufferSize();
       case CLIENT_BODY_BUFFERS_MAX -> client.bodyBuffersMax();
+      case MAX_UPGRADED_CONNECTIONS -> upgrade.maxConnections();
+      case UPGRADE_IDLE_TIMEOUT -> upgrade.idleTimeout();
       case MEMORY_CHECK_INTERVAL -> memory.checkInterval();
       case MAX_MEMORY_USAGE -> memory.maxUsageMb();
       case CLEANUP_THRESHOLD -> memory.cleanupThresholdMb();

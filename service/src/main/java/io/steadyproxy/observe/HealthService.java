@@ -25,6 +25,7 @@ public final class HealthService implements HttpService {
   private final InstantSource clock;
   private final Instant started;
   private volatile Supplier<String> bodyBuffers = () -> null;
+  private volatile Supplier<String> upgraded = () -> null;
 
   /**
    * @param memory the memory seam
@@ -53,6 +54,15 @@ public final class HealthService implements HttpService {
    */
   public HealthService bodyBuffers(Supplier<String> json) {
     this.bodyBuffers = json;
+    return this;
+  }
+
+  /**
+   * Adds the upgraded connections to the answer: a JSON object such as {@code
+   * {"active":2,"max":256,"total":9,"refused":0}}.
+   */
+  public HealthService upgraded(Supplier<String> json) {
+    this.upgraded = json;
     return this;
   }
 
@@ -87,6 +97,7 @@ public final class HealthService implements HttpService {
             + p.max()
             + "}"
             + bodyBuffersField()
+            + upgradedField()
             + ",\"uptime_s\":"
             + Duration.between(started, clock.instant()).toSeconds()
             + ",\"shedding\":"
@@ -99,6 +110,11 @@ public final class HealthService implements HttpService {
     res.header(HeaderValues.CONTENT_TYPE_JSON);
     res.header(HeaderNames.CACHE_CONTROL, "no-store");
     res.send(json);
+  }
+
+  private String upgradedField() {
+    String json = upgraded.get();
+    return json == null ? "" : ",\"upgraded\":" + json;
   }
 
   private String bodyBuffersField() {

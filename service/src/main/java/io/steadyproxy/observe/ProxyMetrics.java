@@ -1,6 +1,7 @@
 package io.steadyproxy.observe;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -8,6 +9,7 @@ import io.micrometer.core.instrument.Timer;
 import io.steadyproxy.proxy.ErrorClass;
 import io.steadyproxy.proxy.ExchangeRecord;
 import io.steadyproxy.proxy.PoolStats;
+import io.steadyproxy.upgrade.Tunnels;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +41,7 @@ public final class ProxyMetrics implements AutoCloseable {
   private final Counter connectionsRefused;
   private final Counter admissionTransitions;
   private final Counter staleIdleClosed;
+  private volatile Supplier<Tunnels.Stats> upgradedStats;
   private volatile boolean shedding;
 
   /**
@@ -368,6 +371,33 @@ public final class ProxyMetrics implements AutoCloseable {
   public void sheddingChanged(boolean on) {
     shedding = on;
     sheddingTransitions.increment();
+  }
+
+  /**
+   * Registers the gauges and counters of upgraded connections (WebSocket): open now, the limit,
+   * established and refused since start. Their bytes and durations are in the request meters, as
+   * the 101 exchange that ends when the connection closes.
+   */
+  public void upgraded(Supplier<Tunnels.Stats> stats) {
+    upgradedStats = stats; // a function counter holds its object weakly
+    gauge(
+        "steadyproxy_upgraded_connections",
+        "Upgraded connections (WebSocket) open, handshakes under way included",
+        () -> stats.get().active());
+    gauge(
+        "steadyproxy_upgraded_connections_max",
+        "Limit of upgraded connections open at once (max_upgraded_connections)",
+        () -> stats.get().max());
+    keep(
+        FunctionCounter.builder(
+                "steadyproxy_upgraded_connections_established", stats, s -> s.get().total())
+            .description("Upgraded connections established (101 relayed) since start")
+            .register(registry));
+    keep(
+        FunctionCounter.builder(
+                "steadyproxy_upgraded_connections_refused", stats, s -> s.get().refused())
+            .description("Upgrade requests refused at max_upgraded_connections (503)")
+            .register(registry));
   }
 
   /** Registers the gauge of connection admission: 1 while new client connections are accepted. */

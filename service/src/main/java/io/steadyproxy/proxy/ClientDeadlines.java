@@ -152,6 +152,9 @@ public final class ClientDeadlines implements AutoCloseable {
         Conn c = find(ctx.remotePeer().address());
         if (c != null) {
           c.headRead();
+          if (c.context == null) {
+            c.context = ctx; // the same for every request of the connection
+          }
         }
       }
     };
@@ -238,6 +241,7 @@ public final class ClientDeadlines implements AutoCloseable {
     private final AtomicReference<Phase> timedOut = new AtomicReference<>();
     private volatile long hardCloseAt = NONE;
     private String address; // the peer's IP address as text, formatted once per connection
+    private ConnectionContext context; // set on the connection's thread when its first head is read
 
     private Conn(ClientDeadlines owner, SocketChannel channel, SocketAddress peer) {
       this.owner = owner;
@@ -375,6 +379,32 @@ public final class ClientDeadlines implements AutoCloseable {
         address = isa.getAddress().getHostAddress();
       }
       return address;
+    }
+
+    /**
+     * Helidon's context of this connection (its reader and writer), for an upgraded connection that
+     * takes the connection over after its 101; null when the connection is not watched. Read on the
+     * connection's thread only.
+     */
+    public ConnectionContext context() {
+      return context;
+    }
+
+    /**
+     * Half-closes the connection's TCP socket: the client reads the end of the stream and can still
+     * send (a tunnel passes on an upstream's half-close).
+     */
+    public void shutdownOutput() {
+      try {
+        channel.shutdownOutput();
+      } catch (IOException e) {
+        closeQuietly();
+      }
+    }
+
+    /** Closes the connection's socket, waking a read or write blocked on it. */
+    public void close() {
+      closeQuietly();
     }
 
     /** The phase this connection timed out in, if it did. */

@@ -26,6 +26,12 @@ public enum ErrorClass {
   PROTOCOL(502, "bad_upstream_response"),
   /** No upstream connection became free within {@code pool_timeout}. */
   POOL_EXHAUSTED(503, "pool_exhausted"),
+  /** {@code max_upgraded_connections} upgraded connections are open already. */
+  UPGRADES_EXHAUSTED(503, "upgrades_exhausted"),
+  /** An upgraded connection moved no byte for {@code upgrade_idle_timeout}. */
+  UPGRADE_IDLE_TIMEOUT(0, "upgrade_idle_timeout"),
+  /** An upgraded connection still open when the shutdown grace period ended. */
+  SHUTDOWN(0, "shutdown"),
 
   // ---- the client side (0: the client is gone, nothing can be sent) ----
   /** The client closed its connection before the exchange ended. */

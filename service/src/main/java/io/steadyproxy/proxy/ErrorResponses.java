@@ -16,7 +16,7 @@ public final class ErrorResponses {
 
   /** Answers an upstream failure (only while the response has not started). */
   public static void send(ServerResponse res, UpstreamException e) {
-    if (e.kind() == ErrorClass.POOL_EXHAUSTED) {
+    if (e.kind() == ErrorClass.POOL_EXHAUSTED || e.kind() == ErrorClass.UPGRADES_EXHAUSTED) {
       res.header(HeaderNames.RETRY_AFTER, "1");
     }
     send(res, e.kind(), e.getMessage(), e.upstream());

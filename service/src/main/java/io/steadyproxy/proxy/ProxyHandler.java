@@ -12,6 +12,9 @@ import io.helidon.webserver.http.ServerResponse;
 import io.steadyproxy.http10.Http10;
 import io.steadyproxy.proxy.ClientBody.BadRequestBody;
 import io.steadyproxy.routing.Cidr;
+import io.steadyproxy.upgrade.Tunnel;
+import io.steadyproxy.upgrade.Tunnels;
+import io.steadyproxy.upgrade.UpgradeRequest;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -36,6 +39,7 @@ public final class ProxyHandler implements Handler {
   private final ExchangeRecord.Observer observer;
   private final ClientDeadlines deadlines;
   private final BodyBuffers bodyBuffers;
+  private final Tunnels tunnels; // null: upgrades are not forwarded (Upgrade is dropped)
 
   /**
    * Where requests go: the routes, the pool they borrow from, and the Host policy. A reload swaps
@@ -73,11 +77,31 @@ public final class ProxyHandler implements Handler {
       ExchangeRecord.Observer observer,
       ClientDeadlines deadlines,
       BodyBuffers bodyBuffers) {
+    this(dispatch, shedding, observer, deadlines, bodyBuffers, null);
+  }
+
+  /**
+   * @param dispatch where requests go now (read once per request)
+   * @param shedding true while the memory monitor sheds load
+   * @param observer receives a record of every request
+   * @param deadlines the client connections' timeouts
+   * @param bodyBuffers the budget of request bodies read whole before an upstream is contacted
+   * @param tunnels the upgraded connections (WebSocket and any Upgrade): their limit, idle timeout
+   *     and close at shutdown; null forwards no upgrade
+   */
+  public ProxyHandler(
+      Supplier<Dispatch> dispatch,
+      BooleanSupplier shedding,
+      ExchangeRecord.Observer observer,
+      ClientDeadlines deadlines,
+      BodyBuffers bodyBuffers,
+      Tunnels tunnels) {
     this.dispatch = dispatch;
     this.shedding = shedding;
     this.observer = observer;
     this.deadlines = deadlines;
     this.bodyBuffers = bodyBuffers;
+    this.tunnels = tunnels;
   }
 
   @Override
@@ -109,6 +133,7 @@ public final class ProxyHandler implements Handler {
     private int status;
     private long bytesOut;
     private long upstreamNanos = -1;
+    private long tunnelBytesIn = -1; // client-to-upstream bytes of an upgraded connection
     private ErrorClass error;
 
     Exchange(ServerRequest req, ServerResponse res, Dispatch dispatch) {
@@ -181,6 +206,12 @@ public final class ProxyHandler implements Handler {
 
     private void forward(String rawPath) {
       up = body.read();
+      // Upgrade and Connection: upgrade go up only for a request that asks to switch protocols,
+      // on a connection whose context is known (the proxy socket), and when upgrades are on.
+      String upgrade =
+          tunnels != null && client.context() != null
+              ? UpgradeRequest.protocol(prologue, req.headers())
+              : null;
       String clientHost = req.authority();
       RequestHead head =
           RequestHead.forward(
@@ -192,7 +223,12 @@ public final class ProxyHandler implements Handler {
               dispatch.trusts(peer),
               clientIp,
               requestId,
-              up.length());
+              up.length(),
+              upgrade);
+      if (upgrade != null) {
+        forwardUpgrade(head);
+        return;
+      }
       long asked = System.nanoTime();
       UpstreamResponse response =
           new UpstreamClient(dispatch.pool())
@@ -214,6 +250,50 @@ public final class ProxyHandler implements Handler {
               && ConnectionCloseFilter.discardBody(req, ConnectionCloseFilter.LINGER))) {
         throw new CloseConnectionException("upstream answered before the request body was sent");
       }
+    }
+
+    /**
+     * An upgrade request, on an upstream connection of its own under {@code
+     * max_upgraded_connections}: a 101 turns the exchange into a tunnel until both sides close,
+     * then the client connection closes; any other answer is relayed as usual, and its connection
+     * closed, never pooled.
+     */
+    private void forwardUpgrade(RequestHead head) {
+      String upstream = target.endpoint().toString();
+      if (!tunnels.tryAcquire()) {
+        throw new UpstreamException(ErrorClass.UPGRADES_EXHAUSTED, upstream, tunnels.refusal());
+      }
+      try {
+        long asked = System.nanoTime();
+        UpstreamResponse response =
+            UpgradeExchange.handshake(
+                tunnels, dispatch.pool(), target.endpoint(), prologue.method().text(), head);
+        upstreamNanos = System.nanoTime() - asked;
+        try {
+          if (response.head().status() != 101) {
+            relay(response);
+            return;
+          }
+          Tunnel.Result result = UpgradeExchange.splice(tunnels, response, client, requestId);
+          status = 101;
+          bytesOut = result.upstreamToClient();
+          tunnelBytesIn = result.clientToUpstream();
+          error =
+              switch (result.end()) {
+                case CLOSED -> null;
+                case CLIENT_FAILED -> ErrorClass.CLIENT_ABORT;
+                case UPSTREAM_FAILED -> ErrorClass.RESET;
+                case IDLE_TIMEOUT -> ErrorClass.UPGRADE_IDLE_TIMEOUT;
+                case SHUTDOWN -> ErrorClass.SHUTDOWN;
+              };
+        } finally {
+          response.close();
+        }
+      } finally {
+        tunnels.release();
+      }
+      // the client's connection was the tunnel's: Helidon must not read a next request from it
+      throw new CloseConnectionException("upgraded connection ended");
     }
 
     /** Sends the answer's head and streams its body to the client. */
@@ -339,7 +419,7 @@ public final class ProxyHandler implements Handler {
           prologue.uriPath().rawPath(),
           sent,
           System.nanoTime() - start,
-          up.sent(),
+          tunnelBytesIn >= 0 ? tunnelBytesIn : up.sent(),
           bytesOut,
           target == null ? "-" : target.upstreamName(),
           body.error() != null ? body.error() : error,

@@ -40,6 +40,25 @@ final class RequestHead {
       String clientIp,
       String requestId,
       long bodyLength) {
+    return forward(req, requestTarget, host, trusted, clientIp, requestId, bodyLength, null);
+  }
+
+  /**
+   * The head for a request, as {@link #forward(ServerRequest, String, String, boolean, String,
+   * String, long)}; with {@code upgrade} (the client's Upgrade value), it asks the upstream to
+   * switch protocols with {@code Upgrade} and {@code Connection: upgrade}, the only hop-by-hop
+   * fields the proxy passes on, and only for a request that asked for them (see {@code
+   * UpgradeRequest}).
+   */
+  static RequestHead forward(
+      ServerRequest req,
+      String requestTarget,
+      String host,
+      boolean trusted,
+      String clientIp,
+      String requestId,
+      long bodyLength,
+      String upgrade) {
     ServerRequestHeaders headers = req.headers();
     Set<String> tokens =
         headers.contains(HeaderNames.CONNECTION)
@@ -81,7 +100,9 @@ final class RequestHead {
     }
     head.field("Via", via == null ? "1.1 steadyproxy" : via + ", 1.1 steadyproxy");
     head.field("X-Request-Id", requestId);
-    if (Trailers.acceptedBy(headers)) {
+    if (upgrade != null) {
+      head.field("Connection", "upgrade").field("Upgrade", upgrade);
+    } else if (Trailers.acceptedBy(headers)) {
       // TE is hop-by-hop, but a client that takes trailers lets the upstream send them through the
       // proxy, which relays them (RFC 9110 10.1.4: the TE connection option goes with it)
       head.field("TE", "trailers").field("Connection", "TE");
@@ -145,6 +166,11 @@ final class RequestHead {
   /** Sends the head on a connection. */
   void writeTo(UpstreamConnection connection) {
     connection.write(bytes, 0, length);
+  }
+
+  /** A copy of the bytes built so far. */
+  byte[] bytes() {
+    return Arrays.copyOf(bytes, length);
   }
 
   @Override

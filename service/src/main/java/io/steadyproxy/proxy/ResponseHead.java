@@ -47,16 +47,25 @@ record ResponseHead(
    * just inside each read's timeout would otherwise hold the request for as long as it likes.
    */
   static ResponseHead read(UpstreamConnection connection) {
+    return read(connection, false);
+  }
+
+  /**
+   * Reads the next final response head; with {@code upgradeAsked}, a 101 Switching Protocols is
+   * final too (the proxy forwarded the client's Upgrade).
+   */
+  static ResponseHead read(UpstreamConnection connection, boolean upgradeAsked) {
     connection.beginHead();
     try {
       for (int interim = 0; ; interim++) {
         ResponseHead head = readOne(connection);
-        if (head.status() >= 200) {
+        if (head.status() >= 200 || (head.status() == 101 && upgradeAsked)) {
           return head;
         }
         if (head.status() == 101) {
-          // The proxy strips Upgrade from every request (it is hop-by-hop), so any 101 answers a
-          // request nobody made; relayed, it would turn the client's connection into a raw pipe.
+          // The proxy strips Upgrade from every request that is not an upgrade (it is hop-by-hop),
+          // so this 101 answers a request nobody made; relayed, it would turn the client's
+          // connection into a raw pipe.
           throw new UpstreamException(
               ErrorClass.PROTOCOL,
               connection.endpoint().toString(),

@@ -499,6 +499,18 @@ public final class UpstreamConnection {
     closeQuietly(socket);
   }
 
+  /**
+   * Half-closes: the upstream reads the end of the stream, and can still write (a tunnel passes on
+   * a client's half-close). Under TLS the socket may not support it: then it closes.
+   */
+  void shutdownOutput() {
+    try {
+      socket.shutdownOutput();
+    } catch (IOException | UnsupportedOperationException e) {
+      close();
+    }
+  }
+
   /** Closes the socket; safe to call from any thread, any number of times. */
   void close() {
     closed = true;

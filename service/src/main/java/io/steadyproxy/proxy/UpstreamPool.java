@@ -97,6 +97,16 @@ public final class UpstreamPool implements AutoCloseable {
     sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Opens a connection with the pool's timeouts and TLS trust that is not the pool's: it is not
+   * counted, swept or reused (an upgraded connection holds its socket for hours, under its own
+   * limit). The caller closes it.
+   */
+  UpstreamConnection openOutside(UpstreamEndpoint endpoint) {
+    return UpstreamConnection.open(
+        endpoint, limits.connectTimeout(), limits.readTimeout(), limits.writeTimeout(), tls);
+  }
+
   /** Receives how long each acquisition waited for a slot, in nanoseconds (for metrics). */
   public void onWait(LongConsumer observer) {
     this.waitObserver = observer;

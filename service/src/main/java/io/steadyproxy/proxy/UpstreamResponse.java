@@ -4,7 +4,7 @@ package io.steadyproxy.proxy;
  * An upstream's answer: its head, then its body as it arrives. Closing it hands the connection back
  * to the pool, kept for reuse only when the body was read to its real end, the upstream did not ask
  * to close, and the request body went up whole before the answer began; any other close closes the
- * socket.
+ * socket. An upgrade's response has no pool: its connection was opened for it alone and is closed.
  */
 final class UpstreamResponse implements AutoCloseable {
   private final UpstreamPool pool;
@@ -32,6 +32,11 @@ final class UpstreamResponse implements AutoCloseable {
 
   ResponseHead head() {
     return head;
+  }
+
+  /** The connection, for the tunnel after a 101 (only an upgrade's own, unpooled one). */
+  UpstreamConnection connection() {
+    return connection;
   }
 
   /** Whether the body is empty by its framing (HEAD, 204, 304, Content-Length 0). */
@@ -122,7 +127,10 @@ final class UpstreamResponse implements AutoCloseable {
 
   @Override
   public void close() {
-    if (!closed) {
+    if (!closed && pool == null) {
+      closed = true;
+      connection.close(); // an upgrade's own connection: never pooled
+    } else if (!closed) {
       closed = true;
       pool.release(
           connection, body.complete() && !head.close() && !answeredEarly && !uploadUnfinished);

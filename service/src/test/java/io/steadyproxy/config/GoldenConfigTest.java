@@ -60,6 +60,7 @@ class GoldenConfigTest {
                 Duration.ofSeconds(10),
                 Optional.empty())));
     assertThat(s.memory(), is(new ProxySettings.Memory(Duration.ofSeconds(30), 500, 400, 90)));
+    assertThat(s.upgrade(), is(new ProxySettings.Upgrade(256, Duration.ofSeconds(60))));
     assertThat(s.server().maxClientConnections(), is(14048));
     assertThat(s.logging().file(), is(Optional.of(Path.of("/tmp/proxy.log"))));
     assertThat(s.server().maxRequestBodyBytes(), is(0L));
@@ -113,6 +114,7 @@ class GoldenConfigTest {
                 Duration.ofSeconds(20),
                 Optional.of(Path.of("/etc/steadyproxy-upstream-ca/ca.crt")))));
     assertThat(s.memory(), is(new ProxySettings.Memory(Duration.ofSeconds(15), 800, 600, 80)));
+    assertThat(s.upgrade(), is(new ProxySettings.Upgrade(1000, Duration.ofSeconds(300))));
     assertThat(s.logging().file(), is(Optional.of(Path.of("/tmp/proxy.log"))));
 
     // and, key by key, what the file sets is not what the defaults give

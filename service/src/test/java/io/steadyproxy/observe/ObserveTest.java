@@ -49,6 +49,7 @@ class ObserveTest {
                   + "\"heap_used_mb\":50\\.0,\"heap_max_mb\":100\\.0,\"pool\":\\{\"open\":1,\"idle\":1,\"in_use\":0,"
                   + "\"waiting\":0,\"max\":100\\},"
                   + "\"client_body_buffers\":\\{\"used_bytes\":0,\"max_bytes\":8388608\\},"
+                  + "\"upgraded\":\\{\"active\":0,\"max\":256,\"total\":0,\"refused\":0\\},"
                   + "\"uptime_s\":\\d+,\"shedding\":false,"
                   + "\"admission\":\\{\"accepting\":true,\"deferred\":0,\"refused\":0,\"stops\":0\\},"
                   + "\"last_cleanup\":null\\}\n"));

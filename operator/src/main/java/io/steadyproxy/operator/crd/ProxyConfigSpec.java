@@ -152,6 +152,22 @@ public class ProxyConfigSpec {
   @JsonPropertyDescription("Seconds a request waits for a free upstream connection before a 503.")
   private Integer poolTimeoutSeconds = 5;
 
+  @Default("256")
+  @Min(0)
+  @Max(1000000)
+  @JsonPropertyDescription(
+      "Upgraded connections (WebSocket, any Upgrade) open at once per pod, each with an upstream"
+          + " socket of its own outside maxConnections; more get 503. 0 refuses upgrades.")
+  private Integer maxUpgradedConnections = 256;
+
+  @Default("60")
+  @Min(0)
+  @Max(86400)
+  @JsonPropertyDescription(
+      "Seconds an upgraded connection (WebSocket) may move no byte before the proxy closes it"
+          + " (nginx's proxy_read_timeout role). 0: no limit.")
+  private Integer upgradeIdleTimeoutSeconds = 60;
+
   @Default("30")
   @Min(1)
   @Max(3600)
@@ -382,6 +398,22 @@ public class ProxyConfigSpec {
 
   public void setPoolTimeoutSeconds(Integer poolTimeoutSeconds) {
     this.poolTimeoutSeconds = poolTimeoutSeconds;
+  }
+
+  public Integer getMaxUpgradedConnections() {
+    return maxUpgradedConnections;
+  }
+
+  public void setMaxUpgradedConnections(Integer maxUpgradedConnections) {
+    this.maxUpgradedConnections = maxUpgradedConnections;
+  }
+
+  public Integer getUpgradeIdleTimeoutSeconds() {
+    return upgradeIdleTimeoutSeconds;
+  }
+
+  public void setUpgradeIdleTimeoutSeconds(Integer upgradeIdleTimeoutSeconds) {
+    this.upgradeIdleTimeoutSeconds = upgradeIdleTimeoutSeconds;
   }
 
   public Integer getMemoryCheckIntervalSeconds() {

@@ -83,6 +83,8 @@ public final class ProxyConfigFile {
     file.put("read_timeout", spec.getReadTimeoutSeconds());
     file.put("write_timeout", spec.getWriteTimeoutSeconds());
     file.put("pool_timeout", spec.getPoolTimeoutSeconds());
+    file.put("max_upgraded_connections", spec.getMaxUpgradedConnections());
+    file.put("upgrade_idle_timeout", spec.getUpgradeIdleTimeoutSeconds());
     file.put("memory_check_interval", spec.getMemoryCheckIntervalSeconds());
     file.put("max_memory_usage", spec.getMaxMemoryUsageMb());
     file.put("cleanup_threshold", spec.getCleanupThresholdMb());

@@ -320,6 +320,8 @@ public final class SpecValidator {
       {"readTimeoutSeconds", spec.getReadTimeoutSeconds()},
       {"writeTimeoutSeconds", spec.getWriteTimeoutSeconds()},
       {"poolTimeoutSeconds", spec.getPoolTimeoutSeconds()},
+      {"maxUpgradedConnections", spec.getMaxUpgradedConnections()},
+      {"upgradeIdleTimeoutSeconds", spec.getUpgradeIdleTimeoutSeconds()},
       {"memoryCheckIntervalSeconds", spec.getMemoryCheckIntervalSeconds()},
       {"maxMemoryUsageMb", spec.getMaxMemoryUsageMb()},
       {"cleanupThresholdMb", spec.getCleanupThresholdMb()},
