@@ -10,8 +10,10 @@ import io.helidon.webserver.ErrorHandling;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http1.Http1Config;
+import io.helidon.webserver.http2.Http2Config;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
+import io.helidon.webserver.spi.ProtocolConfig;
 import io.steadyproxy.admin.AdminService;
 import io.steadyproxy.admin.AdminToken;
 import io.steadyproxy.config.ConfigException;
@@ -40,7 +42,11 @@ import io.steadyproxy.proxy.Routes;
 import io.steadyproxy.proxy.UpstreamPool;
 import io.steadyproxy.proxy.UpstreamTls;
 import io.steadyproxy.routing.Route;
+import io.steadyproxy.tls.ListenerTls;
+import io.steadyproxy.tls.TlsFiles;
+import io.steadyproxy.tls.TlsReloader;
 import java.net.URI;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
@@ -69,6 +75,13 @@ public final class SteadyProxy implements AutoCloseable {
   private final Lifecycle lifecycle;
   private final Duration shutdownDelay;
   private final ClientDeadlines clientDeadlines;
+  private final Optional<TlsReloader> tlsReloader;
+
+  /** "No limit" for Helidon durations that take none (a year). */
+  private static final Duration NO_LIMIT = Duration.ofDays(365);
+
+  /** How often the listener's TLS files are compared with what is served. */
+  private static final Duration TLS_CHECK_PERIOD = Duration.ofSeconds(2);
 
   /** Whether the process is stopping: readiness reports DOWN from the first moment of shutdown. */
   private static final class Lifecycle {
@@ -85,7 +98,8 @@ public final class SteadyProxy implements AutoCloseable {
       Optional<DemoUpstream> demo,
       Lifecycle lifecycle,
       Duration shutdownDelay,
-      ClientDeadlines clientDeadlines) {
+      ClientDeadlines clientDeadlines,
+      Optional<TlsReloader> tlsReloader) {
     this.server = server;
     this.upstreams = upstreams;
     this.monitor = monitor;
@@ -96,6 +110,7 @@ public final class SteadyProxy implements AutoCloseable {
     this.lifecycle = lifecycle;
     this.shutdownDelay = shutdownDelay;
     this.clientDeadlines = clientDeadlines;
+    this.tlsReloader = tlsReloader;
   }
 
   /**
@@ -154,7 +169,9 @@ public final class SteadyProxy implements AutoCloseable {
       MemoryReader memory,
       Optional<ConfigLoader.Inputs> inputs,
       InstantSource clock) {
-    SSLSocketFactory tls = tls(settings); // the one setting that can still fail: before any thread
+    SSLSocketFactory tls = tls(settings); // the settings that can still fail: before any thread
+    Optional<TlsFiles> tlsFiles = settings.protocols().tlsFiles();
+    Optional<ListenerTls.Loaded> listenerTls = tlsFiles.map(f -> listenerTls(settings, f));
     Optional<DemoUpstream> demo = Optional.empty();
     ProxySettings effective = settings;
     if (settings.routing().routes().isEmpty()) {
@@ -194,7 +211,7 @@ public final class SteadyProxy implements AutoCloseable {
             FromSettings.memoryPolicy(effective.memory()),
             ConnectionAdmission.WAIT,
             ConnectionAdmission.GC_EVERY);
-    AdmissionGate gate = new AdmissionGate(admission);
+    AdmissionGate gate = new AdmissionGate(admission, listenerTls.isEmpty());
     capacityWarning(effective);
 
     ExchangeRecord.Observer observer =
@@ -204,7 +221,9 @@ public final class SteadyProxy implements AutoCloseable {
     // Client-side timeouts and small-body buffering (issue 10): see ClientDeadlines, BodyBuffers.
     ClientDeadlines deadlines =
         new ClientDeadlines(
-            FromSettings.clientTimeouts(effective.client()), p -> metrics.clientTimeout(p.label()));
+                FromSettings.clientTimeouts(effective.client()),
+                p -> metrics.clientTimeout(p.label()))
+            .tls(listenerTls.isPresent());
     BodyBuffers bodyBuffers =
         new BodyBuffers(effective.client().bodyBufferSize(), effective.client().bodyBuffersMax());
     metrics.bodyBuffers(bodyBuffers::used, bodyBuffers::max);
@@ -250,7 +269,11 @@ public final class SteadyProxy implements AutoCloseable {
             // to choose (an over-long request line then gets no 414). HTTP/1.1 is the only
             // protocol on the class path.
             .protocolsDiscoverServices(false)
-            .addProtocol(Http1Config.builder().addReceiveListener(deadlines.listener()).build())
+            .addProtocols(
+                protocols(
+                    effective.protocols(),
+                    Http1Config.builder().addReceiveListener(deadlines.listener()).build(),
+                    effective.client().sendTimeout()))
             .directHandlers(DirectErrors.handlers())
             // let parser errors reach DirectErrors with their (safe) message, e.g. to answer 431
             .errorHandling(ErrorHandling.builder().includeEntity(true).build())
@@ -274,6 +297,9 @@ public final class SteadyProxy implements AutoCloseable {
     // connection, the plain one only the read buffer. Measured: 8 KiB less heap per idle client
     // connection (about a third) at the same requests/s (make bench, 64 and 256 connections).
     builder.useNio(false);
+    // TLS on the proxy port only: the admin socket stays plain HTTP, as Kubernetes probes and
+    // Prometheus scrapes expect by default (nginx and Envoy users keep health on a plain port too)
+    listenerTls.ifPresent(t -> builder.tls(t.tls()));
     if (effective.server().maxRequestBodyBytes() > 0) {
       builder.maxPayloadSize(effective.server().maxRequestBodyBytes());
     }
@@ -286,10 +312,14 @@ public final class SteadyProxy implements AutoCloseable {
               socket
                   .host(host)
                   .port(port)
+                  .protocolsDiscoverServices(false)
+                  .addProtocol(Http1Config.create())
                   .directHandlers(DirectErrors.handlers())
                   .routing(r -> ProxyRouting.routing(r, Optional.of(endpoints), Optional.empty())));
     }
     WebServer server = builder.build().start();
+    Optional<TlsReloader> tlsReloader =
+        listenerTls.map(loaded -> tlsReloader(tlsFiles.get(), loaded, server, metrics));
     monitor.start(effective.memory().checkInterval());
 
     Optional<ConfigReloader> reloader = Optional.empty();
@@ -321,7 +351,81 @@ public final class SteadyProxy implements AutoCloseable {
         demo,
         lifecycle,
         effective.server().shutdownDelay(),
-        deadlines);
+        deadlines,
+        tlsReloader);
+  }
+
+  /**
+   * Reads every file the settings name that the proxy loads at start (the upstream CA bundle, the
+   * listener's certificate, key and client CAs), as the start would: {@code --check} runs it, so a
+   * file that would stop the start fails the check too, with the same line.
+   *
+   * @throws ConfigException naming the file's setting and its source
+   */
+  public static void checkFiles(ProxySettings settings) {
+    tls(settings);
+    settings.protocols().tlsFiles().ifPresent(f -> listenerTls(settings, f));
+  }
+
+  /**
+   * The listener's TLS, read once at start before anything else runs.
+   *
+   * @throws ConfigException naming the file's setting and its source when a file does not load
+   */
+  private static ListenerTls.Loaded listenerTls(ProxySettings s, TlsFiles files) {
+    try {
+      return ListenerTls.load(files);
+    } catch (ListenerTls.FileException e) {
+      throw s.invalid(ProxySettings.Protocols.keyOf(e.file()), e.getMessage());
+    }
+  }
+
+  /** Serves rotated TLS files to new connections, and publishes the certificate's expiry. */
+  private static TlsReloader tlsReloader(
+      TlsFiles files, ListenerTls.Loaded loaded, WebServer server, ProxyMetrics metrics) {
+    AtomicReference<X509Certificate> served = new AtomicReference<>(loaded.leaf());
+    metrics.tlsCertificate(() -> served.get().getNotAfter().toInstant().getEpochSecond());
+    TlsReloader reloader =
+        new TlsReloader(
+            files,
+            loaded,
+            server::reloadTls,
+            new TlsReloader.Events() {
+              @Override
+              public void reloaded(X509Certificate leaf) {
+                served.set(leaf);
+                metrics.tlsReload(true);
+              }
+
+              @Override
+              public void failed(TlsFiles.Part file, String problem) {
+                metrics.tlsReload(false);
+              }
+            });
+    reloader.start(TLS_CHECK_PERIOD);
+    return reloader;
+  }
+
+  /**
+   * The client-facing protocols: HTTP/1.1 always; HTTP/2 unless turned off, offered by ALPN on a
+   * TLS port and by prior knowledge or Upgrade (h2c) on a plain one.
+   */
+  private static List<ProtocolConfig> protocols(
+      ProxySettings.Protocols p, Http1Config http1, Duration sendTimeout) {
+    if (!p.http2()) {
+      return List.of(http1);
+    }
+    return List.of(
+        http1,
+        Http2Config.builder()
+            .maxConcurrentStreams(p.http2MaxConcurrentStreams())
+            // the same bound on a request's header section as HTTP/1.1's (16 KiB)
+            .maxHeaderListSize(http1.maxHeadersSize())
+            // send_timeout: the longest a stream may wait for the client to open its window. It is
+            // also how a stream the client reset is noticed: Helidon 4.5.0 gives a handler no sign
+            // of a RST_STREAM, and its next write waits for a window that never opens
+            .flowControlTimeout(sendTimeout.isZero() ? NO_LIMIT : sendTimeout)
+            .build());
   }
 
   /**
@@ -447,9 +551,9 @@ public final class SteadyProxy implements AutoCloseable {
     return admin > 0 ? admin : server.port();
   }
 
-  /** The proxy's base URL on loopback. */
+  /** The proxy's base URL on loopback ({@code https} when the port speaks TLS). */
   public URI url() {
-    return URI.create("http://127.0.0.1:" + port());
+    return URI.create((server.hasTls() ? "https" : "http") + "://127.0.0.1:" + port());
   }
 
   /** The upstream pool's counts. */
@@ -493,6 +597,7 @@ public final class SteadyProxy implements AutoCloseable {
       }
     }
     reloader.ifPresent(ConfigReloader::close);
+    tlsReloader.ifPresent(TlsReloader::close);
     server.stop();
     clientDeadlines.close();
     monitor.close();
