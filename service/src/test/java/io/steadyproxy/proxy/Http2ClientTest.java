@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.steadyproxy.SteadyProxy;
 import io.steadyproxy.testing.Eventually;
+import io.steadyproxy.testing.FakeMemory;
 import io.steadyproxy.testing.Observed;
 import io.steadyproxy.testing.RawHttp;
 import io.steadyproxy.testing.RawUpstream;
@@ -192,6 +193,39 @@ class Http2ClientTest {
       assertThat(h2, is("GET /alpn HTTP/1.1 body=0\n2"));
       // curl's POST over h2 has a Content-Length; the upstream gets it as sent
       assertThat(heads.getFirst().header("Content-Length"), is("5"));
+    }
+  }
+
+  /**
+   * Load shedding answers 503 with {@code Connection: close} on HTTP/1.1; on HTTP/2 that field is
+   * malformed (curl fails the stream), so it must not be sent, and the connection stays usable.
+   */
+  @Test
+  void aShedAnswerOverH2CarriesNoConnectionField() throws Exception {
+    assumeTrue(curlHasHttp2(), "curl with HTTP/2 support is not installed");
+    FakeMemory memory = new FakeMemory();
+    try (RawUpstream upstream = RawUpstream.keepAlive("ok");
+        SteadyProxy proxy =
+            SteadyProxy.start(
+                TestProxies.settings("--upstream", upstream.url().toString()), memory)) {
+      memory.rssMb(900); // above max_memory_usage (500) even after the cleanup
+      proxy.monitor().check();
+      assertThat(proxy.monitor().shedding(), is(true));
+      String out =
+          curl(
+              "--http2-prior-knowledge",
+              "-D",
+              "-",
+              "-o",
+              "/dev/null",
+              "-w",
+              "%{http_version} %{http_code}",
+              // one URL: curl 7.88's second request on a reused h2c connection fails against any
+              // server, nginx included (curl issue 10634)
+              proxy.url() + "/a");
+      assertThat(out, containsString("2 503"));
+      assertThat(out.toLowerCase(Locale.ROOT), not(containsString("connection:")));
+      assertThat(out.toLowerCase(Locale.ROOT), containsString("retry-after: 5"));
     }
   }
 

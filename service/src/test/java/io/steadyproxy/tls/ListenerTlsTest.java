@@ -324,6 +324,20 @@ class ListenerTlsTest {
     }
   }
 
+  /**
+   * A client that connects and never starts its handshake is closed after client_header_timeout,
+   * with no plain-text 408 written into what should be a TLS session.
+   */
+  @Test
+  void aSilentConnectionIsClosedWithoutPlainTextBytes() throws Exception {
+    try (SteadyProxy proxy = tlsProxy(server.cert(), server.key(), "--client-header-timeout", "1");
+        java.net.Socket raw = new java.net.Socket("127.0.0.1", proxy.port())) {
+      raw.setSoTimeout(20_000);
+      byte[] got = raw.getInputStream().readAllBytes(); // until the proxy closes it
+      assertThat(new String(got, StandardCharsets.ISO_8859_1), is(""));
+    }
+  }
+
   @Test
   void theAdminSocketStaysPlainHttp() throws Exception {
     try (SteadyProxy proxy = tlsProxy(server.cert(), server.key(), "--admin-port", "0");
