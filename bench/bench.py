@@ -20,8 +20,12 @@ targets alike; ratios are medians of per-round ratios. Scenarios (--scenarios):
                      proxy_http_version 1.1 and the Upgrade/Connection headers); no HAProxy, no direct.
                      The client and the origin are Python on core 1: when they saturate first, both
                      proxies show the same msgs/s, and CPU us per message is the figure to compare
-  log                small64 through a second SteadyProxy with the access log on (file + stdout)
+  log                small64 through a second SteadyProxy with the access log on (to stdout, a file here)
                      and nginx with its access log on, against the same without (ratio on/off)
+  h2c                h2load (nghttp2-client) GET /small over h2c with prior knowledge, 64 connections x
+                     10 streams, against SteadyProxy's port and a second nginx with `listen ... http2`
+                     (HTTP/1.1 to the origin for both): req/s; the p50 column holds h2load's mean and
+                     the p99 column its max (h2load reports no percentiles)
   startup            a fresh SteadyProxy per round and variant (no AOT cache / AOT cache): time to
                      listen, requests in the first 10 s, time to 90 % of the warmed small64 req/s
 """
@@ -52,6 +56,8 @@ SCENARIOS = {
     "echo": {"title": "POST /echo 16 KiB, 64 conns", "path": "/echo", "conns": 64, "metric": "rps",
              "body": 16384},
     "ws": {"title": "WebSocket echo 64 B, 64 conns (msgs/s)", "path": "/ws", "conns": 64, "metric": "rps"},
+    "h2c": {"title": "h2c GET /small, 64 conns x 10 streams", "path": "/small", "conns": 64, "streams": 10,
+            "metric": "rps"},
 }
 # nginx's WebSocket proxying as its documentation gives it (https://nginx.org/en/docs/http/websocket.html),
 # added to the reference proxy config for the ws scenario only; no other location changes.
@@ -170,7 +176,7 @@ def write_configs(ports):
             text = text.replace(a, b)
         return text
 
-    for d in ("origin", "nginx", "nginx-log"):
+    for d in ("origin", "nginx", "nginx-log", "nginx-h2c"):
         (WORK / d / "tmp").mkdir(parents=True, exist_ok=True)
     (WORK / "origin" / "nginx-origin.conf").write_text(conf("nginx-origin.conf"))
     (WORK / "nginx" / "nginx-proxy.conf").write_text(
@@ -180,6 +186,9 @@ def write_configs(ports):
     (WORK / "nginx-log" / "nginx-proxy.conf").write_text(
         conf("nginx-proxy.conf", {"access_log off;": "access_log access.log combined;",
                                   f"127.0.0.1:{ports['nginx']}": f"127.0.0.1:{ports['nginx-log']}"}))
+    # The same nginx speaking h2c (prior knowledge) to clients, HTTP/1.1 to the origin as before.
+    (WORK / "nginx-h2c" / "nginx-proxy.conf").write_text(
+        conf("nginx-proxy.conf", {f"listen 127.0.0.1:{ports['nginx']} ": f"listen 127.0.0.1:{ports['nginx-h2c']} http2 "}))
     (WORK / "haproxy.cfg").write_text(conf("haproxy.cfg"))
     data = WORK / "origin" / "data"
     (data / "large").mkdir(parents=True, exist_ok=True)
@@ -229,10 +238,34 @@ def wsload(port, scen, seconds):
     return r
 
 
+def h2load(port, scen, seconds, conns=None):
+    """h2load over h2c with prior knowledge; its summary lines parsed into the wrk fields we use."""
+    cmd = ["taskset", "-c", LOAD_CORE, "h2load", "-t1", f"-c{conns or scen['conns']}", f"-m{scen['streams']}",
+           f"-D{seconds}", f"http://127.0.0.1:{port}{scen['path']}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout
+    done = re.search(r"finished in ([\d.]+)s, ([\d.]+) req/s, ([\d.]+)([KMG]?)B/s", out)
+    reqs = re.search(r"requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed, "
+                     r"(\d+) errored, (\d+) timeout", out)
+    lat = re.search(r"time for request:\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)", out)
+    if not (done and reqs and lat):
+        raise RuntimeError("h2load: unexpected output: " + out[-800:])
+
+    def ms(value, unit):
+        return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
+
+    scale = {"": 1 / 2**20, "K": 1 / 2**10, "M": 1.0, "G": 2**10}[done.group(4)]
+    return {"duration_s": float(done.group(1)), "rps": float(done.group(2)), "mbps": float(done.group(3)) * scale,
+            "requests": int(reqs.group(2)), "p50_ms": ms(lat.group(5), lat.group(6)),
+            "p99_ms": ms(lat.group(3), lat.group(4)),
+            "errors": int(reqs.group(3)) + int(reqs.group(4)) + int(reqs.group(5))}
+
+
 def load(port, name, seconds):
     scen = SCENARIOS[name]
     if name == "ws":
         return wsload(port, scen, seconds)
+    if name == "h2c":
+        return h2load(port, scen, seconds)
     return bigclient(port, scen, seconds) if name == "large" else wrk(port, scen, seconds)
 
 
@@ -285,7 +318,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=10, help="duration of each small/large run")
     ap.add_argument("--short-seconds", type=int, default=5, help="duration of each echo run")
     ap.add_argument("--warmup", type=int, default=60, help="seconds of JIT warm-up per JVM before measuring")
-    ap.add_argument("--scenarios", default="small64,small256,large,echo,ws,sse,log,startup")
+    ap.add_argument("--scenarios", default="small64,small256,large,echo,ws,h2c,sse,log,startup")
     ap.add_argument("--startup-seconds", type=int, default=30, help="how long each start-up run is followed")
     ap.add_argument("--startup-variants", default="no-cache,aot-cache",
                     help="no-cache, aot-cache (needs `make aot`), or NAME=JVM flags added to the launcher's")
@@ -304,7 +337,8 @@ def main():
     global WORK
     WORK = Path(tempfile.mkdtemp(prefix="steadyproxy-bench-"))
     ports = {}
-    for k in ("origin", "python", "ws-origin", "nginx", "nginx-log", "haproxy", "steadyproxy", "steadyproxy-log"):
+    for k in ("origin", "python", "ws-origin", "nginx", "nginx-log", "nginx-h2c", "haproxy", "steadyproxy",
+              "steadyproxy-log"):
         while (port := free_port()) in ports.values():  # the kernel may hand out a released port again
             pass
         ports[k] = port
@@ -339,11 +373,23 @@ def main():
                                                 f"{WORK}/nginx-log/nginx-proxy.conf", "-e",
                                                 f"{WORK}/nginx-log/error.log", "-g",
                                                 "worker_processes 1; daemon off;"], PROXY_CORE)
-            sp_log = procs.start("steadyproxy-log", steadyproxy_cmd(ports["steadyproxy-log"], ports["origin"], True,
-                                                                    str(WORK / "sp-log" / "proxy.log")), PROXY_CORE)
+            # one destination, as nginx's access.log: stdout (the container default), which the
+            # bench writes to a file; log_file would add a second copy of every line
+            sp_log = procs.start("steadyproxy-log", steadyproxy_cmd(ports["steadyproxy-log"], ports["origin"], True),
+                                 PROXY_CORE)
             pids["steadyproxy-log"] = lambda: [sp_log.pid]
             pids["nginx-log"] = lambda: tree(ngx_log.pid)
             log_targets = {"steadyproxy-log": ports["steadyproxy-log"], "nginx-log": ports["nginx-log"]}
+        h2c_targets = {}
+        if "h2c" in wanted:
+            ngx_h2c = procs.start("nginx-h2c", [nginx_bin(), "-p", f"{WORK}/nginx-h2c/", "-c",
+                                                f"{WORK}/nginx-h2c/nginx-proxy.conf", "-e",
+                                                f"{WORK}/nginx-h2c/error.log", "-g",
+                                                "worker_processes 1; daemon off;"], PROXY_CORE)
+            pids["nginx-h2c"] = lambda: tree(ngx_h2c.pid)
+            # SteadyProxy speaks h2c on its one port (http2: true, the default); nginx needs its own
+            h2c_targets = {"steadyproxy": ports["steadyproxy"], "nginx": ports["nginx-h2c"]}
+            wait_port(ports["nginx-h2c"], who="bench (nginx-h2c)")
         for name, port in {**targets, **log_targets, "python": ports["python"], "ws-origin": ports["ws-origin"]}.items():
             wait_port(port, who=f"bench ({name})")
         for name, p in procs.procs:
@@ -351,6 +397,9 @@ def main():
                 raise SystemExit(f"bench: {name} exited with {p.returncode}; see {WORK / (name + '.log')} (BENCH_KEEP=1)")
         for name, port in {**targets, **log_targets}.items():
             sanity(name, port)
+        for name, port in h2c_targets.items():
+            res = h2load(port, SCENARIOS["h2c"], 1, conns=1)
+            assert res["errors"] == 0 and res["requests"] > 0, f"{name}: h2c GET /small failed: {res}"
 
         # The JIT needs about a minute on one core to settle; nginx and HAProxy need no warm-up.
         jvms = [p for p in (ports["steadyproxy"], log_targets.get("steadyproxy-log")) if p]
@@ -362,6 +411,8 @@ def main():
             wrk(port, SCENARIOS["echo"], max(1, w * 2 // 10))
             bigclient(port, SCENARIOS["large"], max(1, w // 10))
             wrk(port, SCENARIOS["small64"], max(1, w // 10))
+            if "h2c" in wanted:
+                h2load(port, SCENARIOS["h2c"], max(1, w // 10))
             sse_first_event(port, 5)
             if "ws" in wanted and port == ports["steadyproxy"]:
                 wsload(port, SCENARIOS["ws"], max(1, w // 10))
@@ -372,8 +423,8 @@ def main():
         rss = []
         jfr_started = False
 
-        def measure(r, scen, target, port, label=None):
-            cpu0 = cpu_seconds(pids[target]())
+        def measure(r, scen, target, port, label=None, pid_key=None):
+            cpu0 = cpu_seconds(pids[pid_key or target]())
             secs = args.short_seconds if scen in ("echo", "ws") else args.seconds
             if target == "direct":
                 repin(pids["direct"](), PROXY_CORE)
@@ -382,7 +433,7 @@ def main():
             finally:
                 if target == "direct":
                     repin(pids["direct"](), LOAD_CORE)
-            cpu = cpu_seconds(pids[target]()) - cpu0
+            cpu = cpu_seconds(pids[pid_key or target]()) - cpu0
             res["cpu_pct"] = 100 * cpu / res["duration_s"]
             res["cpu_us_req"] = 1e6 * cpu / max(1, res["requests"])
             if target.startswith("steadyproxy"):
@@ -408,6 +459,10 @@ def main():
                         jcmd(sp.pid, "JFR.start", "name=bench", f"settings={HERE / 'cpu-profile.jfc'}",
                              expect="Started recording")
                     jfr_started = True
+                if scen == "h2c":
+                    for target, port in (list(h2c_targets.items()) if r % 2 == 0 else list(h2c_targets.items())[::-1]):
+                        measure(r, scen, target, port, pid_key="nginx-h2c" if target == "nginx" else None)
+                    continue
                 for target, port in order:
                     if scen == "ws" and target not in ("steadyproxy", "nginx"):
                         continue  # the ws origin is behind /ws of these two only

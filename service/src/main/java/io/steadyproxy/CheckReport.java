@@ -19,6 +19,21 @@ final class CheckReport {
     sb.append("  listen   ").append(s.server().host()).append(':').append(s.server().port());
     s.admin().port().ifPresent(p -> sb.append(", admin port ").append(p));
     sb.append('\n');
+    // what a client must speak: the first thing to confirm after adding a certificate
+    sb.append("  protocol ")
+        .append(
+            s.protocols()
+                .tlsFiles()
+                .map(
+                    t ->
+                        "TLS 1.2/1.3 with "
+                            + t.cert()
+                            + t.clientCa().map(ca -> ", client certificates from " + ca).orElse("")
+                            + (s.protocols().http2() ? "; HTTP/1.1 and h2 (ALPN)" : "; HTTP/1.1"))
+                .orElse(s.protocols().http2() ? "plain HTTP/1.1 and h2c" : "plain HTTP/1.1"))
+        .append(
+            s.admin().port().isPresent() && s.protocols().tls() ? "; admin port plain HTTP" : "")
+        .append('\n');
     if (s.routing().routes().isEmpty()) {
       sb.append("  route    / -> the built-in demo upstream (no upstream_url set)\n");
     }

@@ -42,6 +42,7 @@ public final class Main {
       result = inputs.read();
       checkHeap(result.settings());
       if (command.mode() == CommandLine.Mode.CHECK) {
+        SteadyProxy.checkFiles(result.settings());
         result.warnings().forEach(w -> System.err.println("steadyproxy: warning: " + w));
         result.notices().forEach(n -> System.out.println("steadyproxy: " + n));
         System.out.print(CheckReport.text(result.settings()));

@@ -8,6 +8,7 @@ import io.steadyproxy.observe.MetricsEndpoint;
 import io.steadyproxy.proxy.ConnectionCloseFilter;
 import io.steadyproxy.proxy.DotSegmentFilter;
 import io.steadyproxy.proxy.ErrorResponses;
+import io.steadyproxy.proxy.Http2Responses;
 import io.steadyproxy.proxy.ProxyHandler;
 import io.steadyproxy.proxy.UpstreamException;
 import java.util.List;
@@ -58,6 +59,7 @@ public final class ProxyRouting {
         .addFilter(
             new DotSegmentFilter(
                 endpoints.isPresent() ? DotSegmentFilter.OWN_ENDPOINTS : List.of()))
+        .addFilter(new Http2Responses())
         .addFilter(new ConnectionCloseFilter());
     rules.error(UpstreamException.class, (req, res, e) -> ErrorResponses.send(res, e));
     endpoints.ifPresent(

@@ -8,8 +8,10 @@ import io.helidon.webserver.ErrorHandling;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http1.Http1Config;
+import io.helidon.webserver.http2.Http2Config;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
+import io.helidon.webserver.spi.ProtocolConfig;
 import io.steadyproxy.admin.AdminService;
 import io.steadyproxy.admin.AdminToken;
 import io.steadyproxy.config.ConfigException;
@@ -40,8 +42,12 @@ import io.steadyproxy.proxy.Routes;
 import io.steadyproxy.proxy.UpstreamPool;
 import io.steadyproxy.proxy.UpstreamTls;
 import io.steadyproxy.routing.Route;
+import io.steadyproxy.tls.ListenerTls;
+import io.steadyproxy.tls.TlsFiles;
+import io.steadyproxy.tls.TlsReloader;
 import io.steadyproxy.upgrade.Tunnels;
 import java.net.URI;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
@@ -72,6 +78,13 @@ public final class SteadyProxy implements AutoCloseable {
   private final Duration shutdownDelay;
   private final ClientDeadlines clientDeadlines;
   private final Tunnels tunnels;
+  private final Optional<TlsReloader> tlsReloader;
+
+  /** "No limit" for Helidon durations that take none (a year). */
+  private static final Duration NO_LIMIT = Duration.ofDays(365);
+
+  /** How often the listener's TLS files are compared with what is served. */
+  private static final Duration TLS_CHECK_PERIOD = Duration.ofSeconds(2);
 
   /** Whether the process is stopping: readiness reports DOWN from the first moment of shutdown. */
   private static final class Lifecycle {
@@ -90,7 +103,8 @@ public final class SteadyProxy implements AutoCloseable {
       Lifecycle lifecycle,
       Duration shutdownDelay,
       ClientDeadlines clientDeadlines,
-      Tunnels tunnels) {
+      Tunnels tunnels,
+      Optional<TlsReloader> tlsReloader) {
     this.server = server;
     this.upstreams = upstreams;
     this.monitor = monitor;
@@ -103,6 +117,7 @@ public final class SteadyProxy implements AutoCloseable {
     this.shutdownDelay = shutdownDelay;
     this.clientDeadlines = clientDeadlines;
     this.tunnels = tunnels;
+    this.tlsReloader = tlsReloader;
   }
 
   /**
@@ -161,7 +176,9 @@ public final class SteadyProxy implements AutoCloseable {
       MemoryReader memory,
       Optional<ConfigLoader.Inputs> inputs,
       InstantSource clock) {
-    SSLSocketFactory tls = tls(settings); // the one setting that can still fail: before any thread
+    SSLSocketFactory tls = tls(settings); // the settings that can still fail: before any thread
+    Optional<TlsFiles> tlsFiles = settings.protocols().tlsFiles();
+    Optional<ListenerTls.Loaded> listenerTls = tlsFiles.map(f -> listenerTls(settings, f));
     Optional<DemoUpstream> demo = Optional.empty();
     ProxySettings effective = settings;
     if (settings.routing().routes().isEmpty()) {
@@ -202,7 +219,7 @@ public final class SteadyProxy implements AutoCloseable {
             FromSettings.memoryPolicy(effective.memory()),
             ConnectionAdmission.WAIT,
             ConnectionAdmission.GC_EVERY);
-    AdmissionGate gate = new AdmissionGate(admission);
+    AdmissionGate gate = new AdmissionGate(admission, listenerTls.isEmpty());
     capacityWarning(effective);
 
     ExchangeRecord.Observer observer =
@@ -212,7 +229,9 @@ public final class SteadyProxy implements AutoCloseable {
     // Client-side timeouts and small-body buffering (issue 10): see ClientDeadlines, BodyBuffers.
     ClientDeadlines deadlines =
         new ClientDeadlines(
-            FromSettings.clientTimeouts(effective.client()), p -> metrics.clientTimeout(p.label()));
+                FromSettings.clientTimeouts(effective.client()),
+                p -> metrics.clientTimeout(p.label()))
+            .tls(listenerTls.isPresent());
     BodyBuffers bodyBuffers =
         new BodyBuffers(effective.client().bodyBufferSize(), effective.client().bodyBuffersMax());
     metrics.bodyBuffers(bodyBuffers::used, bodyBuffers::max);
@@ -243,6 +262,12 @@ public final class SteadyProxy implements AutoCloseable {
         new ProxyRouting.Endpoints(health, admin, new MetricsEndpoint(meters));
     boolean adminSocket = effective.admin().port().isPresent();
 
+    // HTTP/1.1 first, then HTTP/2 unless turned off (h2 by ALPN, h2c by prior knowledge)
+    List<ProtocolConfig> protocols =
+        protocols(
+            effective.protocols(),
+            Http1Config.builder().addReceiveListener(deadlines.listener()).build(),
+            effective.client().sendTimeout());
     WebServerConfig.Builder builder =
         WebServer.builder()
             .host(effective.server().host())
@@ -260,13 +285,13 @@ public final class SteadyProxy implements AutoCloseable {
             // PassThroughEncoding)
             .contentEncoding(new PassThroughEncoding())
             // Our HTTP/1.x selector replaces the discovered default one: with discovery left on,
-            // Helidon keeps both, and with two candidates it sniffs each connection's first bytes
-            // to choose (an over-long request line then gets no 414). It is Helidon's HTTP/1.1
-            // selector that also serves HTTP/1.0 clients (see Http10AwareSelector).
+            // Helidon keeps both, and with two HTTP/1 candidates it sniffs each connection's first
+            // bytes to choose (an over-long request line then gets no 414). It is Helidon's
+            // HTTP/1.1 selector, with the upgraders Helidon would give it (h2c), that also serves
+            // HTTP/1.0 clients (see Http10AwareSelector); HTTP/2's own selector comes after it.
             .protocolsDiscoverServices(false)
-            .addConnectionSelector(
-                new Http10AwareSelector(
-                    Http1Config.builder().addReceiveListener(deadlines.listener()).build()))
+            .addConnectionSelector(Http10AwareSelector.over("@default", protocols))
+            .addProtocols(protocols.subList(1, protocols.size()))
             .directHandlers(DirectErrors.handlers())
             // let parser errors reach DirectErrors with their (safe) message, e.g. to answer 431
             .errorHandling(ErrorHandling.builder().includeEntity(true).build())
@@ -290,6 +315,9 @@ public final class SteadyProxy implements AutoCloseable {
     // connection, the plain one only the read buffer. Measured: 8 KiB less heap per idle client
     // connection (about a third) at the same requests/s (make bench, 64 and 256 connections).
     builder.useNio(false);
+    // TLS on the proxy port only: the admin socket stays plain HTTP, as Kubernetes probes and
+    // Prometheus scrapes expect by default (nginx and Envoy users keep health on a plain port too)
+    listenerTls.ifPresent(t -> builder.tls(t.tls()));
     if (effective.server().maxRequestBodyBytes() > 0) {
       builder.maxPayloadSize(effective.server().maxRequestBodyBytes());
     }
@@ -308,6 +336,8 @@ public final class SteadyProxy implements AutoCloseable {
                   .routing(r -> ProxyRouting.routing(r, Optional.of(endpoints), Optional.empty())));
     }
     WebServer server = builder.build().start();
+    Optional<TlsReloader> tlsReloader =
+        listenerTls.map(loaded -> tlsReloader(tlsFiles.get(), loaded, server, metrics));
     monitor.start(effective.memory().checkInterval());
 
     Optional<ConfigReloader> reloader = Optional.empty();
@@ -342,7 +372,81 @@ public final class SteadyProxy implements AutoCloseable {
         lifecycle,
         effective.server().shutdownDelay(),
         deadlines,
-        tunnels);
+        tunnels,
+        tlsReloader);
+  }
+
+  /**
+   * Reads every file the settings name that the proxy loads at start (the upstream CA bundle, the
+   * listener's certificate, key and client CAs), as the start would: {@code --check} runs it, so a
+   * file that would stop the start fails the check too, with the same line.
+   *
+   * @throws ConfigException naming the file's setting and its source
+   */
+  public static void checkFiles(ProxySettings settings) {
+    tls(settings);
+    settings.protocols().tlsFiles().ifPresent(f -> listenerTls(settings, f));
+  }
+
+  /**
+   * The listener's TLS, read once at start before anything else runs.
+   *
+   * @throws ConfigException naming the file's setting and its source when a file does not load
+   */
+  private static ListenerTls.Loaded listenerTls(ProxySettings s, TlsFiles files) {
+    try {
+      return ListenerTls.load(files);
+    } catch (ListenerTls.FileException e) {
+      throw s.invalid(ProxySettings.Protocols.keyOf(e.file()), e.getMessage());
+    }
+  }
+
+  /** Serves rotated TLS files to new connections, and publishes the certificate's expiry. */
+  private static TlsReloader tlsReloader(
+      TlsFiles files, ListenerTls.Loaded loaded, WebServer server, ProxyMetrics metrics) {
+    AtomicReference<X509Certificate> served = new AtomicReference<>(loaded.leaf());
+    metrics.tlsCertificate(() -> served.get().getNotAfter().toInstant().getEpochSecond());
+    TlsReloader reloader =
+        new TlsReloader(
+            files,
+            loaded,
+            server::reloadTls,
+            new TlsReloader.Events() {
+              @Override
+              public void reloaded(X509Certificate leaf) {
+                served.set(leaf);
+                metrics.tlsReload(true);
+              }
+
+              @Override
+              public void failed(TlsFiles.Part file, String problem) {
+                metrics.tlsReload(false);
+              }
+            });
+    reloader.start(TLS_CHECK_PERIOD);
+    return reloader;
+  }
+
+  /**
+   * The client-facing protocols: HTTP/1.1 always; HTTP/2 unless turned off, offered by ALPN on a
+   * TLS port and by prior knowledge or Upgrade (h2c) on a plain one.
+   */
+  private static List<ProtocolConfig> protocols(
+      ProxySettings.Protocols p, Http1Config http1, Duration sendTimeout) {
+    if (!p.http2()) {
+      return List.of(http1);
+    }
+    return List.of(
+        http1,
+        Http2Config.builder()
+            .maxConcurrentStreams(p.http2MaxConcurrentStreams())
+            // the same bound on a request's header section as HTTP/1.1's (16 KiB)
+            .maxHeaderListSize(http1.maxHeadersSize())
+            // send_timeout: the longest a stream may wait for the client to open its window. It is
+            // also how a stream the client reset is noticed: Helidon 4.5.0 gives a handler no sign
+            // of a RST_STREAM, and its next write waits for a window that never opens
+            .flowControlTimeout(sendTimeout.isZero() ? NO_LIMIT : sendTimeout)
+            .build());
   }
 
   /**
@@ -470,9 +574,9 @@ public final class SteadyProxy implements AutoCloseable {
     return admin > 0 ? admin : server.port();
   }
 
-  /** The proxy's base URL on loopback. */
+  /** The proxy's base URL on loopback ({@code https} when the port speaks TLS). */
   public URI url() {
-    return URI.create("http://127.0.0.1:" + port());
+    return URI.create((server.hasTls() ? "https" : "http") + "://127.0.0.1:" + port());
   }
 
   /** The upstream pool's counts. */
@@ -521,6 +625,7 @@ public final class SteadyProxy implements AutoCloseable {
       }
     }
     reloader.ifPresent(ConfigReloader::close);
+    tlsReloader.ifPresent(TlsReloader::close);
     server.stop();
     // Helidon's stop waited the grace period for connections; an upgraded one still open closes
     // now, both its sides (its access line says error=shutdown)

@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
+import io.steadyproxy.testing.TestCerts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -114,6 +115,43 @@ class JarCommandLineIT {
                 + ": must be seconds"));
     assertThat(file.err().lines().count(), is(1L));
     assertThat(file.err(), not(containsString("Exception")));
+  }
+
+  @Test
+  void tlsFilesAreCheckedAtCheckAndAtStartWithOneLineNamingTheKey() throws Exception {
+    TestCerts ca = TestCerts.authority(dir, "it-ca");
+    TestCerts.Leaf leaf = ca.issue("it-proxy", false);
+    Run good =
+        run(
+            Map.of("PROXY_TLS_CERT_FILE", leaf.cert().toString()),
+            "--check",
+            "--tls-key-file",
+            leaf.key().toString());
+    assertThat(good.err(), good.exit(), is(0));
+    assertThat(
+        good.out(),
+        containsString(
+            "  protocol TLS 1.2/1.3 with " + leaf.cert() + "; HTTP/1.1 and h2 (ALPN)\n"));
+
+    Path bad = dir.resolve("bad.key");
+    Files.writeString(bad, "-----BEGIN PRIVATE KEY-----\nnot base64!\n-----END PRIVATE KEY-----\n");
+    for (String mode : new String[] {"--check", "--port=0"}) {
+      Run r =
+          run(
+              Map.of("PROXY_TLS_KEY_FILE", bad.toString()),
+              mode,
+              "--tls-cert-file",
+              leaf.cert().toString());
+      assertThat(mode, r.exit(), is(2));
+      assertThat(
+          r.err(),
+          startsWith(
+              "steadyproxy: invalid setting 'tls_key_file' from env PROXY_TLS_KEY_FILE: not a PEM"
+                  + " private key: "
+                  + bad));
+      assertThat(r.err().lines().count(), is(1L));
+      assertThat(r.err(), not(containsString("Exception")));
+    }
   }
 
   /**

@@ -7,6 +7,7 @@ import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.crd.ProxyConfigSpec;
 import io.steadyproxy.operator.crd.Route;
+import io.steadyproxy.operator.crd.TlsSpec;
 import io.steadyproxy.operator.reconcile.DesiredDeployment;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +55,7 @@ public final class Samples {
                 new Route("/api", "http://api:8080", true),
                 new Route("/static/", "http://static:8081", false))));
     spec.setUpstreamCaRef(new CaBundleRef("ConfigMap", "edge-ca", "ca.pem"));
+    spec.setTls(new TlsSpec("edge-tls"));
     spec.setPreserveHost(true);
     spec.setMaxConnections(150);
     spec.setMaxKeepaliveConnections(30);

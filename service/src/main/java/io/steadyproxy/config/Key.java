@@ -14,6 +14,34 @@ public enum Key {
       null,
       false,
       "Separate port for /health, /admin and /observe; unset keeps them on the proxy port."),
+  TLS_CERT_FILE(
+      null,
+      false,
+      "PEM certificate chain (leaf first) of the proxy port: set with tls_key_file, the port"
+          + " speaks TLS 1.2/1.3 only. The files are watched: a rotated pair (cert-manager, a"
+          + " Secret volume) is served to new connections within seconds; a bad one is logged and"
+          + " the old pair kept. A new path needs a restart."),
+  TLS_KEY_FILE(
+      null,
+      false,
+      "PEM private key (PKCS#8, or PKCS#1 RSA) of tls_cert_file; unencrypted. Watched and reloaded"
+          + " with it."),
+  TLS_CLIENT_CA_FILE(
+      null,
+      false,
+      "PEM file of CA certificates client certificates are checked against: when set, every"
+          + " client must present a certificate they issued (mutual TLS); the TLS handshake fails"
+          + " otherwise. Watched and reloaded with the certificate."),
+  HTTP2(
+      "true",
+      false,
+      "HTTP/2 to clients: h2 by ALPN on a TLS port, h2c (prior knowledge or Upgrade) on a plain"
+          + " one. false: HTTP/1.1 only. Upstreams are always spoken to in HTTP/1.1."),
+  HTTP2_MAX_CONCURRENT_STREAMS(
+      "128",
+      false,
+      "Streams (requests) one HTTP/2 client connection may have open at once; more are refused"
+          + " with RST_STREAM (nginx's http2_max_concurrent_streams, 128)."),
   UPSTREAM_URL(
       null, true, "Default upstream (http or https URL); unset starts the built-in demo upstream."),
   ROUTES(

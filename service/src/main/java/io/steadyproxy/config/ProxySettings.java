@@ -4,6 +4,7 @@ import io.steadyproxy.admin.AdminToken;
 import io.steadyproxy.logging.LogFormat;
 import io.steadyproxy.routing.Cidr;
 import io.steadyproxy.routing.Route;
+import io.steadyproxy.tls.TlsFiles;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +24,7 @@ import java.util.logging.Level;
  * turns typed values into the group and checks the rules that tie its settings together.
  *
  * @param server the client-facing listener and its limits
+ * @param protocols TLS and HTTP/2 on the client-facing listener
  * @param admin the admin routes' socket and token
  * @param routing where requests go and whose forwarding headers are believed
  * @param pool upstream connections: counts, timeouts and trusted CAs
@@ -36,6 +38,7 @@ import java.util.logging.Level;
  */
 public record ProxySettings(
     Server server,
+    Protocols protocols,
     Admin admin,
     Routing routing,
     Pool pool,
@@ -76,6 +79,68 @@ public record ProxySettings(
           v.bytes(Key.MAX_REQUEST_BODY),
           v.duration(Key.SHUTDOWN_DELAY, false),
           v.duration(Key.SHUTDOWN_GRACE_PERIOD, false));
+    }
+  }
+
+  /**
+   * What the client-facing listener speaks: TLS when a certificate and key are set, HTTP/2 unless
+   * turned off. The files themselves are read when the proxy starts (and by {@code --check}), and
+   * again whenever they change.
+   *
+   * @param tlsCertFile PEM certificate chain; with {@code tlsKeyFile}, the port speaks TLS
+   * @param tlsKeyFile PEM private key of the certificate
+   * @param tlsClientCaFile PEM CA certificates client certificates must chain to (mutual TLS)
+   * @param http2 h2 by ALPN on TLS, h2c on a plain port (true)
+   * @param http2MaxConcurrentStreams streams one HTTP/2 connection may have open at once (128)
+   */
+  public record Protocols(
+      Optional<Path> tlsCertFile,
+      Optional<Path> tlsKeyFile,
+      Optional<Path> tlsClientCaFile,
+      boolean http2,
+      int http2MaxConcurrentStreams) {
+
+    /** Whether the client-facing port speaks TLS. */
+    public boolean tls() {
+      return tlsCertFile.isPresent();
+    }
+
+    /** The TLS files, when the port speaks TLS. */
+    public Optional<TlsFiles> tlsFiles() {
+      return tls()
+          ? Optional.of(new TlsFiles(tlsCertFile.get(), tlsKeyFile.get(), tlsClientCaFile))
+          : Optional.empty();
+    }
+
+    static Protocols read(TypedValues v) {
+      Optional<Path> cert = v.path(Key.TLS_CERT_FILE);
+      Optional<Path> key = v.path(Key.TLS_KEY_FILE);
+      Optional<Path> clientCa = v.path(Key.TLS_CLIENT_CA_FILE);
+      if (cert.isPresent() && key.isEmpty()) {
+        throw v.error(Key.TLS_CERT_FILE, "needs tls_key_file as well (the certificate's key)");
+      }
+      if (key.isPresent() && cert.isEmpty()) {
+        throw v.error(Key.TLS_KEY_FILE, "needs tls_cert_file as well (the key's certificate)");
+      }
+      if (clientCa.isPresent() && cert.isEmpty()) {
+        throw v.error(
+            Key.TLS_CLIENT_CA_FILE, "needs tls_cert_file and tls_key_file (a TLS port) to apply");
+      }
+      return new Protocols(
+          cert,
+          key,
+          clientCa,
+          v.bool(Key.HTTP2),
+          v.integer(Key.HTTP2_MAX_CONCURRENT_STREAMS, 1, 100_000));
+    }
+
+    /** The setting that names a TLS file. */
+    public static Key keyOf(TlsFiles.Part part) {
+      return switch (part) {
+        case CERT -> Key.TLS_CERT_FILE;
+        case KEY -> Key.TLS_KEY_FILE;
+        case CLIENT_CA -> Key.TLS_CLIENT_CA_FILE;
+      };
     }
   }
 
@@ -370,6 +435,7 @@ public record ProxySettings(
       TypedValues v, Optional<Path> configFile, Path workDir, List<String> notices) {
     return new ProxySettings(
         Server.read(v),
+        Protocols.read(v),
         Admin.read(v),
         Routing.read(v),
         Pool.read(v),
@@ -392,7 +458,17 @@ public record ProxySettings(
   /** The same settings with other routing (the demo upstream standing in for a missing one). */
   public ProxySettings withRouting(Routing newRouting) {
     return new ProxySettings(
-        server, admin, newRouting, pool, client, upgrade, memory, logging, configFile, sources);
+        server,
+        protocols,
+        admin,
+        newRouting,
+        pool,
+        client,
+        upgrade,
+        memory,
+        logging,
+        configFile,
+        sources);
   }
 
   /**
@@ -408,6 +484,11 @@ public record ProxySettings(
       case MAX_REQUEST_BODY -> server.maxRequestBodyBytes();
       case SHUTDOWN_DELAY -> server.shutdownDelay();
       case SHUTDOWN_GRACE_PERIOD -> server.shutdownGracePeriod();
+      case TLS_CERT_FILE -> protocols.tlsCertFile();
+      case TLS_KEY_FILE -> protocols.tlsKeyFile();
+      case TLS_CLIENT_CA_FILE -> protocols.tlsClientCaFile();
+      case HTTP2 -> protocols.http2();
+      case HTTP2_MAX_CONCURRENT_STREAMS -> protocols.http2MaxConcurrentStreams();
       case ADMIN_PORT -> admin.port();
       case ADMIN_TOKEN -> admin.token();
       case ADMIN_TOKEN_FILE -> admin.tokenFile();

@@ -3,11 +3,15 @@ package io.steadyproxy.http10;
 import io.helidon.common.buffers.BufferData;
 import io.helidon.common.buffers.Bytes;
 import io.helidon.webserver.ConnectionContext;
+import io.helidon.webserver.ProtocolConfigs;
 import io.helidon.webserver.http1.Http1Config;
+import io.helidon.webserver.http1.Http1ConnectionProvider;
 import io.helidon.webserver.http1.Http1ConnectionSelector;
 import io.helidon.webserver.http1.Http1ConnectionSelectorConfig;
+import io.helidon.webserver.spi.ProtocolConfig;
 import io.helidon.webserver.spi.ServerConnection;
 import io.helidon.webserver.spi.ServerConnectionSelector;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -37,6 +41,23 @@ public final class Http10AwareSelector implements ServerConnectionSelector {
    */
   public Http10AwareSelector(Http1Config config) {
     this(Http1ConnectionSelector.builder().config(config).buildPrototype());
+  }
+
+  /**
+   * Helidon's HTTP/1.1 selector as its own provider makes it for these protocols (the first is the
+   * HTTP/1.1 configuration), with the upgraders it discovers for the others (h2c when HTTP/2 is
+   * among them), taking HTTP/1.0 clients too.
+   *
+   * @param socketName the listener's name
+   * @param protocols the listener's protocols, HTTP/1.1 first
+   */
+  public static Http10AwareSelector over(String socketName, List<ProtocolConfig> protocols) {
+    Http1Config http1 = (Http1Config) protocols.getFirst();
+    Http1ConnectionSelector selector =
+        (Http1ConnectionSelector)
+            new Http1ConnectionProvider()
+                .create(socketName, http1, ProtocolConfigs.create(protocols));
+    return new Http10AwareSelector(selector.prototype());
   }
 
   /**

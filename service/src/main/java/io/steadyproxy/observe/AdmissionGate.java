@@ -24,6 +24,7 @@ public final class AdmissionGate {
   private static final byte[] REFUSAL = refusal();
 
   private final ConnectionAdmission admission;
+  private final boolean plainText;
 
   /** How long a refused connection's request may take to arrive before it is closed unanswered. */
   static final Duration REQUEST_WAIT = Duration.ofMillis(250);
@@ -36,7 +37,17 @@ public final class AdmissionGate {
    * @param admission decides whether a socket is served
    */
   public AdmissionGate(ConnectionAdmission admission) {
+    this(admission, true);
+  }
+
+  /**
+   * @param admission decides whether a socket is served
+   * @param plainText false on a TLS listener: a refused connection is closed without the 503, which
+   *     cannot be written before a handshake
+   */
+  public AdmissionGate(ConnectionAdmission admission, boolean plainText) {
     this.admission = admission;
+    this.plainText = plainText;
   }
 
   /** Thrown so that Helidon closes a refused socket and returns its connection permit. */
@@ -67,6 +78,9 @@ public final class AdmissionGate {
    * wait in the backlog, which is what admission wants.
    */
   private void refuse(SocketChannel socket) {
+    if (!plainText) {
+      return; // the close is the answer
+    }
     try {
       Socket s = socket.socket();
       s.setSoTimeout((int) REQUEST_WAIT.toMillis());

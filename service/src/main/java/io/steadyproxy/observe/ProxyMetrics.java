@@ -32,6 +32,7 @@ public final class ProxyMetrics implements AutoCloseable {
   private final Map<String, Counter> cleanups = new ConcurrentHashMap<>();
   private final Map<String, Counter> checks = new ConcurrentHashMap<>();
   private final Map<String, Counter> clientTimeouts = new ConcurrentHashMap<>();
+  private final Map<String, Counter> tlsReloads = new ConcurrentHashMap<>();
   private final Counter bytesIn;
   private final Counter bytesOut;
   private final Counter shed;
@@ -335,6 +336,29 @@ public final class ProxyMetrics implements AutoCloseable {
                         .description("Client connections closed by a client-side timeout, by phase")
                         .tag("phase", p)))
         .increment();
+  }
+
+  /** Counts a reload of the listener's TLS files: {@code ok}, or {@code failed} (old kept). */
+  public void tlsReload(boolean ok) {
+    tlsReloads
+        .computeIfAbsent(
+            ok ? "ok" : "failed",
+            r ->
+                keep(
+                    Counter.builder("steadyproxy_tls_reloads")
+                        .description(
+                            "Changed TLS files of the listener: served (ok), or refused and the"
+                                + " previous certificate kept (failed)")
+                        .tag("result", r)))
+        .increment();
+  }
+
+  /** Publishes when the certificate served expires (seconds since the epoch), for alerts. */
+  public void tlsCertificate(Supplier<Number> notAfterEpochSeconds) {
+    gauge(
+        "steadyproxy_tls_certificate_not_after_seconds",
+        "When the listener's certificate expires, in seconds since the epoch",
+        notAfterEpochSeconds);
   }
 
   /** Publishes the bytes held by request bodies read whole before an upstream is contacted. */

@@ -33,7 +33,12 @@ final class ClientBody {
     this.client = client;
     this.buffers = buffers;
     ServerRequestHeaders h = req.headers();
-    this.present = h.contentLength().isPresent() || h.contains(HeaderNames.TRANSFER_ENCODING);
+    // HTTP/2 frames bodies itself: one without Content-Length is there unless HEADERS ended the
+    // stream
+    this.present =
+        h.contentLength().isPresent()
+            || h.contains(HeaderNames.TRANSFER_ENCODING)
+            || (Http2Responses.isHttp2(req.prologue()) && req.content().hasEntity());
   }
 
   /** Whether the request has a body at all. */

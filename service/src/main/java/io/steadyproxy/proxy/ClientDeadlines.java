@@ -5,6 +5,7 @@ import io.helidon.http.Headers;
 import io.helidon.http.HttpPrologue;
 import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http1.Http1ConnectionListener;
 import java.io.FilterInputStream;
@@ -18,10 +19,12 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -106,6 +109,11 @@ public final class ClientDeadlines implements AutoCloseable {
   // so that thread's connection is found in the map once and then kept here: three map lookups a
   // request (request line, head, handler) were 4 % of the proxy's CPU in a JFR profile.
   private final ThreadLocal<Conn> current = new ThreadLocal<>();
+  // HTTP/2: many streams share a connection, each on a virtual thread of its own, and each has its
+  // own body and send deadlines; the stream being served on this thread (set by the filter)
+  private final ThreadLocal<Conn> stream = new ThreadLocal<>();
+  private final Set<Conn> streams = ConcurrentHashMap.newKeySet();
+  private volatile boolean plainText = true;
   private final Consumer<Phase> onTimeout;
   private final ScheduledExecutorService sweeper;
   private volatile Timeouts timeouts;
@@ -124,6 +132,15 @@ public final class ClientDeadlines implements AutoCloseable {
             Thread.ofPlatform().name("client-deadline-sweeper").daemon().factory());
     long period = SWEEP_PERIOD.toMillis();
     sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Tells that the listener speaks TLS: a connection that timed out before its request head is then
+   * closed without the 408, which cannot be written in plain text into a TLS session.
+   */
+  public ClientDeadlines tls(boolean on) {
+    this.plainText = !on;
+    return this;
   }
 
   /** Applies reloaded timeouts to every deadline set from now on. */
@@ -160,9 +177,17 @@ public final class ClientDeadlines implements AutoCloseable {
     };
   }
 
-  /** A routing filter that starts the keep-alive deadline when a response has ended. */
+  /**
+   * A routing filter that starts the keep-alive deadline when a response has ended. On HTTP/2 the
+   * connection is idle only when its last open stream has ended, and each stream gets body and send
+   * deadlines of its own.
+   */
   public Filter filter() {
     return (chain, req, res) -> {
+      if (Http2Responses.isHttp2(req.prologue())) {
+        serveStream(chain, req);
+        return;
+      }
       try {
         chain.proceed();
       } finally {
@@ -171,8 +196,33 @@ public final class ClientDeadlines implements AutoCloseable {
     };
   }
 
-  /** The connection a request came on; a no-op one when it is not watched (admin socket). */
+  private void serveStream(FilterChain chain, ServerRequest req) {
+    Conn c = find(req.remotePeer().address());
+    if (c == null || c.owner == null) {
+      chain.proceed();
+      return;
+    }
+    Conn s = c.streamStarted();
+    streams.add(s);
+    stream.set(s);
+    try {
+      chain.proceed();
+    } finally {
+      stream.remove();
+      streams.remove(s);
+      c.streamEnded();
+    }
+  }
+
+  /**
+   * The connection a request came on (on HTTP/2, its stream); a no-op one when it is not watched
+   * (admin socket).
+   */
   public Conn of(ServerRequest req) {
+    Conn s = stream.get();
+    if (s != null) {
+      return s;
+    }
     Conn c = find(req.remotePeer().address());
     return c != null ? c : Conn.UNWATCHED;
   }
@@ -211,6 +261,9 @@ public final class ClientDeadlines implements AutoCloseable {
       for (Conn c : open.values()) {
         c.check(now);
       }
+      for (Conn s : streams) {
+        s.check(now);
+      }
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, "client deadline sweep failed", e);
     }
@@ -233,6 +286,9 @@ public final class ClientDeadlines implements AutoCloseable {
     private final ClientDeadlines owner;
     private final SocketChannel channel;
     private final SocketAddress peer;
+    private final Conn connection; // an HTTP/2 stream's connection; this one otherwise
+    private final AtomicInteger openStreams = new AtomicInteger();
+    private volatile boolean http2;
     private volatile long headDeadline; // header or keep-alive
     private volatile Phase headPhase = Phase.HEADER;
     private volatile long bodyDeadline = NONE;
@@ -247,7 +303,31 @@ public final class ClientDeadlines implements AutoCloseable {
       this.owner = owner;
       this.channel = channel;
       this.peer = peer;
+      this.connection = this;
       this.headDeadline = owner == null ? NONE : System.nanoTime() + nanos(owner.timeouts.header());
+    }
+
+    /** An HTTP/2 stream of {@code connection}: body and send deadlines only. */
+    private Conn(Conn connection) {
+      this.owner = connection.owner;
+      this.channel = connection.channel;
+      this.peer = connection.peer;
+      this.connection = connection;
+      this.headDeadline = NONE;
+    }
+
+    private Conn streamStarted() {
+      http2 = true;
+      openStreams.incrementAndGet();
+      headDeadline = NONE; // a stream is open: the connection is not idle
+      return new Conn(this);
+    }
+
+    private void streamEnded() {
+      if (openStreams.decrementAndGet() == 0) {
+        headPhase = Phase.KEEPALIVE;
+        headDeadline = System.nanoTime() + nanos(owner.timeouts.keepalive());
+      }
     }
 
     private void requestLineRead() {
@@ -375,6 +455,9 @@ public final class ClientDeadlines implements AutoCloseable {
      * connection is not watched.
      */
     public String address() {
+      if (connection != this) {
+        return connection.address();
+      }
       if (address == null && peer instanceof InetSocketAddress isa && isa.getAddress() != null) {
         address = isa.getAddress().getHostAddress();
       }
@@ -414,7 +497,9 @@ public final class ClientDeadlines implements AutoCloseable {
 
     private void check(long now) {
       if (!channel.isOpen()) {
-        owner.open.remove(peer, this);
+        if (connection == this) {
+          owner.open.remove(peer, this);
+        }
         return;
       }
       if (timedOut.get() != null) {
@@ -424,7 +509,10 @@ public final class ClientDeadlines implements AutoCloseable {
         return;
       }
       Phase phase = null;
-      if (now - headDeadline >= 0 && headDeadline != NONE) {
+      if (now - headDeadline >= 0
+          && headDeadline != NONE
+          // a stream that started while the last one was ending: not idle after all
+          && !(headPhase == Phase.KEEPALIVE && openStreams.get() > 0)) {
         phase = headPhase;
       } else if (now - bodyDeadline >= 0 && bodyDeadline != NONE) {
         phase = Phase.BODY;
@@ -440,13 +528,19 @@ public final class ClientDeadlines implements AutoCloseable {
           System.Logger.Level.INFO,
           "client " + peer + " timed out (" + phase.label() + "); connection closed");
       switch (phase) {
-        case HEADER ->
+        case HEADER -> {
+          if (owner.plainText && !http2) {
             // Like HAProxy (nginx closes silently): the client learns why. Written from a virtual
             // thread so a client that reads nothing cannot block the sweeper; nothing else writes
             // on a connection still waiting for its head.
             Thread.ofVirtual().name("client-408").start(this::answer408AndClose);
+          } else {
+            closeQuietly(); // no HTTP/1.1 bytes into a TLS session or an HTTP/2 connection
+          }
+        }
         case BODY -> {
-          if (responseStarted) {
+          if (responseStarted || connection != this) {
+            // an HTTP/2 stream cannot be reset from here: its connection goes, as on a send
             closeQuietly();
           } else {
             // The reader sees the end of the stream and answers 408 on its own thread.

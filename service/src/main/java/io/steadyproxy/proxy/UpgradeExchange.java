@@ -9,7 +9,6 @@ import io.steadyproxy.upgrade.Tunnels;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.function.LongPredicate;
 
@@ -82,7 +81,7 @@ final class UpgradeExchange {
     String protocol = null;
     List<String> connection = new java.util.ArrayList<>(2);
     for (int i = 0; i < head.names().size(); i++) {
-      String lower = head.names().get(i).toLowerCase(Locale.ROOT);
+      String lower = head.names().get(i).lowerCase();
       if (lower.equals("upgrade")) {
         protocol = protocol == null ? head.values().get(i) : protocol + ", " + head.values().get(i);
       } else if (lower.equals("connection")) {
@@ -101,8 +100,8 @@ final class UpgradeExchange {
         .append(head.reason().isEmpty() ? "Switching Protocols" : head.reason())
         .crlf();
     for (int i = 0; i < head.names().size(); i++) {
-      String name = head.names().get(i);
-      String lower = name.toLowerCase(Locale.ROOT);
+      String name = head.names().get(i).defaultCase();
+      String lower = head.names().get(i).lowerCase();
       if (!HopByHop.isHopByHop(lower, tokens)
           && !lower.equals("content-length")
           && !lower.equals("x-request-id")) {

@@ -113,6 +113,15 @@ class GoldenConfigTest {
                 Duration.ofSeconds(120),
                 Duration.ofSeconds(20),
                 Optional.of(Path.of("/etc/steadyproxy-upstream-ca/ca.crt")))));
+    assertThat(
+        s.protocols(),
+        is(
+            new ProxySettings.Protocols(
+                Optional.of(Path.of("/etc/steadyproxy-tls/tls.crt")),
+                Optional.of(Path.of("/etc/steadyproxy-tls/tls.key")),
+                Optional.empty(),
+                true,
+                128)));
     assertThat(s.memory(), is(new ProxySettings.Memory(Duration.ofSeconds(15), 800, 600, 80)));
     assertThat(s.upgrade(), is(new ProxySettings.Upgrade(1000, Duration.ofSeconds(300))));
     assertThat(s.logging().file(), is(Optional.of(Path.of("/tmp/proxy.log"))));

@@ -14,6 +14,7 @@ import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.crd.ProxyConfigStatus;
 import io.steadyproxy.operator.crd.SecretKeyRef;
+import io.steadyproxy.operator.crd.TlsSpec;
 import io.steadyproxy.operator.reconcile.DesiredConfigMap;
 import io.steadyproxy.operator.reconcile.DesiredDeployment;
 import io.steadyproxy.operator.reconcile.DesiredHorizontalPodAutoscaler;
@@ -26,6 +27,7 @@ import io.steadyproxy.operator.reconcile.SpecProblem;
 import io.steadyproxy.operator.reconcile.SpecValidator;
 import java.net.HttpURLConnection;
 import java.time.Clock;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
@@ -140,7 +142,9 @@ public final class ProxyConfigReconciler {
       applyDisruptionBudget(proxy);
       String checksum = ProxyConfigFile.checksum(ProxyConfigFile.render(proxy.getSpec()));
       Optional<SpecProblem> referenceProblem =
-          adminTokenSecretProblem(proxy).or(() -> upstreamCaProblem(proxy));
+          adminTokenSecretProblem(proxy)
+              .or(() -> upstreamCaProblem(proxy))
+              .or(() -> tlsSecretProblem(proxy));
       writeStatus(
           proxy,
           fresh ->
@@ -380,6 +384,47 @@ public final class ProxyConfigReconciler {
                   + " has no key "
                   + key
                   + " (upstreamCaRef); the pods can't start without it"));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The same for the {@code spec.tls} Secret: without it, or without {@code tls.crt} and {@code
+   * tls.key}, the pods stay in ContainerCreating. Read by name, as the admin token's Secret is.
+   */
+  private Optional<SpecProblem> tlsSecretProblem(ProxyConfig proxy) {
+    TlsSpec tls = proxy.getSpec().getTls();
+    if (tls == null) {
+      return Optional.empty();
+    }
+    Secret secret =
+        client
+            .secrets()
+            .inNamespace(proxy.getMetadata().getNamespace())
+            .withName(tls.getSecretName())
+            .get();
+    if (secret == null) {
+      return Optional.of(
+          new SpecProblem(
+              "TlsSecretMissing",
+              "Secret "
+                  + tls.getSecretName()
+                  + " named by tls.secretName does not exist; the pods can't start without it"));
+    }
+    for (String key : List.of(TlsSpec.CERT_KEY, TlsSpec.KEY_KEY)) {
+      boolean has =
+          (secret.getData() != null && secret.getData().containsKey(key))
+              || (secret.getStringData() != null && secret.getStringData().containsKey(key));
+      if (!has) {
+        return Optional.of(
+            new SpecProblem(
+                "TlsSecretMissing",
+                "Secret "
+                    + tls.getSecretName()
+                    + " has no key "
+                    + key
+                    + " (tls.secretName); the pods can't start without it"));
+      }
     }
     return Optional.empty();
   }

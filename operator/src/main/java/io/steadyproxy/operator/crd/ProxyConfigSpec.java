@@ -106,6 +106,10 @@ public class ProxyConfigSpec {
           + " effect when the pods restart.")
   private CaBundleRef upstreamCaRef;
 
+  @JsonPropertyDescription(
+      "TLS on the proxy port from a kubernetes.io/tls Secret (tls_cert_file, tls_key_file).")
+  private TlsSpec tls;
+
   @Default("false")
   @JsonPropertyDescription("Forward the client's Host header instead of the upstream's host.")
   private Boolean preserveHost = false;
@@ -334,6 +338,14 @@ public class ProxyConfigSpec {
 
   public void setUpstreamCaRef(CaBundleRef upstreamCaRef) {
     this.upstreamCaRef = upstreamCaRef;
+  }
+
+  public TlsSpec getTls() {
+    return tls;
+  }
+
+  public void setTls(TlsSpec tls) {
+    this.tls = tls;
   }
 
   public Boolean getPreserveHost() {

@@ -23,6 +23,7 @@ import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.crd.ProxyConfigSpec;
 import io.steadyproxy.operator.crd.SecretKeyRef;
+import io.steadyproxy.operator.crd.TlsSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,6 +72,9 @@ public final class DesiredDeployment {
 
   /** The volume with the {@code spec.upstreamCaRef} bundle. */
   public static final String UPSTREAM_CA_VOLUME = "upstream-ca";
+
+  /** The volume with the {@code spec.tls} Secret's certificate and key. */
+  public static final String TLS_VOLUME = "tls";
 
   /** The volume with the {@code spec.adminTokenSecretRef} key. */
   public static final String ADMIN_TOKEN_VOLUME = "admin-token";
@@ -188,6 +192,7 @@ public final class DesiredDeployment {
             .endEmptyDir()
             .endVolume()
             .addAllToVolumes(upstreamCaVolume(spec))
+            .addAllToVolumes(tlsVolume(spec))
             .addAllToVolumes(adminTokenVolume(spec))
             .endSpec()
             .endTemplate()
@@ -284,6 +289,7 @@ public final class DesiredDeployment {
         .withMountPath("/tmp")
         .endVolumeMount()
         .addAllToVolumeMounts(upstreamCaMount(spec))
+        .addAllToVolumeMounts(tlsMount(spec))
         .addAllToVolumeMounts(adminTokenMount(spec))
         .build();
   }
@@ -322,6 +328,48 @@ public final class DesiredDeployment {
           .endConfigMap();
     }
     return List.of(volume.build());
+  }
+
+  /**
+   * The {@code spec.tls} Secret's {@code tls.crt} and {@code tls.key}, readable by the proxy's
+   * group only (fsGroup). Not optional: a missing Secret keeps the pods from starting (the
+   * reconciler reports it as {@code TlsSecretMissing}) rather than serving plain HTTP where TLS was
+   * asked for.
+   */
+  private static List<Volume> tlsVolume(ProxyConfigSpec spec) {
+    if (spec.getTls() == null) {
+      return List.of();
+    }
+    return List.of(
+        new VolumeBuilder()
+            .withName(TLS_VOLUME)
+            .withNewSecret()
+            .withSecretName(spec.getTls().getSecretName())
+            .addNewItem()
+            .withKey(TlsSpec.CERT_KEY)
+            .withPath(TlsSpec.CERT_KEY)
+            .endItem()
+            .addNewItem()
+            .withKey(TlsSpec.KEY_KEY)
+            .withPath(TlsSpec.KEY_KEY)
+            .endItem()
+            .withDefaultMode(0440)
+            .withOptional(false)
+            .endSecret()
+            .build());
+  }
+
+  private static List<VolumeMount> tlsMount(ProxyConfigSpec spec) {
+    if (spec.getTls() == null) {
+      return List.of();
+    }
+    // the directory, never subPath: a renewed certificate must reach the running pods
+    return List.of(
+        new VolumeMountBuilder()
+            .withName(TLS_VOLUME)
+            .withMountPath(ProxyConfigFile.TLS_DIR)
+            .withReadOnly(true)
+            .build());
   }
 
   /**

@@ -3,6 +3,7 @@ package io.steadyproxy.operator.reconcile;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.steadyproxy.operator.crd.ProxyConfigSpec;
 import io.steadyproxy.operator.crd.Route;
+import io.steadyproxy.operator.crd.TlsSpec;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -52,6 +53,18 @@ public final class ProxyConfigFile {
   /** The proxy's {@code upstream_ca_file} when {@code spec.upstreamCaRef} is set. */
   public static final String UPSTREAM_CA_PATH = UPSTREAM_CA_DIR + "/" + UPSTREAM_CA_FILE_NAME;
 
+  /**
+   * Where the {@code spec.tls} Secret is mounted: a directory mount, so the kubelet's refresh after
+   * a renewal reaches the files the proxy watches.
+   */
+  public static final String TLS_DIR = "/etc/steadyproxy-tls";
+
+  /** The proxy's {@code tls_cert_file} when {@code spec.tls} is set. */
+  public static final String TLS_CERT_PATH = TLS_DIR + "/" + TlsSpec.CERT_KEY;
+
+  /** The proxy's {@code tls_key_file} when {@code spec.tls} is set. */
+  public static final String TLS_KEY_PATH = TLS_DIR + "/" + TlsSpec.KEY_KEY;
+
   /** The log file, on the pod's writable {@code /tmp} (the root filesystem is read-only). */
   public static final String LOG_FILE = "/tmp/proxy.log";
 
@@ -74,6 +87,10 @@ public final class ProxyConfigFile {
     }
     if (spec.getUpstreamCaRef() != null) {
       file.put("upstream_ca_file", UPSTREAM_CA_PATH);
+    }
+    if (spec.getTls() != null) {
+      file.put("tls_cert_file", TLS_CERT_PATH);
+      file.put("tls_key_file", TLS_KEY_PATH);
     }
     file.put("preserve_host", Boolean.TRUE.equals(spec.getPreserveHost()));
     file.put("max_connections", spec.getMaxConnections());

@@ -13,6 +13,7 @@ import static org.hamcrest.Matchers.nullValue;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -24,6 +25,7 @@ import io.steadyproxy.operator.MockCluster;
 import io.steadyproxy.operator.Samples;
 import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfig;
+import io.steadyproxy.operator.crd.TlsSpec;
 import io.steadyproxy.operator.metrics.OperatorMetrics;
 import io.steadyproxy.operator.reconcile.DesiredConfigMap;
 import io.steadyproxy.operator.reconcile.DesiredDeployment;
@@ -665,6 +667,48 @@ class ProxyConfigControllerTest {
             .map(v -> v.getSecret().getSecretName())
             .toList(),
         contains("edge-ca"));
+  }
+
+  @Test
+  void aMissingTlsSecretOrKeyIsDegradedUntilTheSecretHasBoth() {
+    ProxyConfig proxy = Samples.proxy(NS, "edge");
+    proxy.getSpec().setTls(new TlsSpec("edge-tls"));
+    create(proxy);
+    await(
+        "Degraded=True, no Secret",
+        () ->
+            "Secret edge-tls named by tls.secretName does not exist; the pods can't start without it"
+                .equals(condition(get("edge"), "Degraded").getMessage()));
+    assertThat(condition(get("edge"), "Degraded").getReason(), is("TlsSecretMissing"));
+
+    Secret secret =
+        new SecretBuilder()
+            .withNewMetadata()
+            .withName("edge-tls")
+            .withNamespace(NS)
+            .endMetadata()
+            .withType("kubernetes.io/tls")
+            .addToStringData("tls.crt", PEM)
+            .build();
+    client.resource(secret).create();
+    bumpDeploymentStatus("edge", 1);
+    await(
+        "Degraded=True, no key",
+        () ->
+            "Secret edge-tls has no key tls.key (tls.secretName); the pods can't start without it"
+                .equals(condition(get("edge"), "Degraded").getMessage()));
+
+    Secret whole = client.secrets().inNamespace(NS).withName("edge-tls").get();
+    whole.setStringData(java.util.Map.of("tls.crt", PEM, "tls.key", "key"));
+    client.resource(whole).update();
+    bumpDeploymentStatus("edge", 2);
+    await("Degraded=False", () -> "False".equals(condition(get("edge"), "Degraded").getStatus()));
+    assertThat(
+        deployment("edge").getSpec().getTemplate().getSpec().getVolumes().stream()
+            .filter(v -> "tls".equals(v.getName()))
+            .map(v -> v.getSecret().getSecretName())
+            .toList(),
+        contains("edge-tls"));
   }
 
   /** Plays the Deployment controller reporting {@code replicas} pods, which queues a reconcile. */

@@ -179,6 +179,14 @@ class CrdSchemaTest {
             edit(s -> ((ObjectNode) s.get("upstreamCaRef")).remove("name")),
             ".spec.upstreamCaRef.name: Required value"),
         Arguments.of(
+            "TLS without a Secret name",
+            edit(s -> ((ObjectNode) s.get("tls")).remove("secretName")),
+            ".spec.tls.secretName: Required value"),
+        Arguments.of(
+            "TLS Secret name that is no object name",
+            edit(s -> ((ObjectNode) s.get("tls")).put("secretName", "Edge_TLS")),
+            ".spec.tls.secretName: must match " + CaBundleRef.NAME_PATTERN),
+        Arguments.of(
             "CA bundle key with a slash",
             edit(s -> ((ObjectNode) s.get("upstreamCaRef")).put("key", "certs/ca.crt")),
             ".spec.upstreamCaRef.key: must match " + CaBundleRef.KEY_PATTERN),

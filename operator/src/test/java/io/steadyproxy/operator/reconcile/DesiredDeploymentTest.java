@@ -28,6 +28,7 @@ import io.steadyproxy.operator.Samples;
 import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.crd.SecretKeyRef;
+import io.steadyproxy.operator.crd.TlsSpec;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
@@ -305,6 +306,42 @@ class DesiredDeploymentTest {
             "\"upstream_ca_file\":\"/etc/steadyproxy-upstream-ca/ca.crt\""));
     // Not inside the config ConfigMap's read-only volume.
     assertThat(mount.getMountPath().startsWith(ProxyConfigFile.MOUNT_DIR + "/"), is(false));
+  }
+
+  @Test
+  void aTlsSecretIsMountedAsTheProxysCertificateAndKeyWhileProbesStayPlain() {
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    proxy.getSpec().setTls(new TlsSpec("edge-tls"));
+    PodSpec pod = Samples.deployment(proxy).getSpec().getTemplate().getSpec();
+
+    Volume volume = volume(pod, DesiredDeployment.TLS_VOLUME);
+    assertThat(volume.getSecret().getSecretName(), is("edge-tls"));
+    assertThat(volume.getSecret().getOptional(), is(false));
+    assertThat(volume.getSecret().getDefaultMode(), is(0440));
+    assertThat(
+        volume.getSecret().getItems().stream().map(i -> i.getKey() + "=" + i.getPath()).toList(),
+        is(java.util.List.of("tls.crt=tls.crt", "tls.key=tls.key")));
+    Container container = pod.getContainers().get(0);
+    VolumeMount mount = mount(container, DesiredDeployment.TLS_VOLUME);
+    assertThat(mount.getReadOnly(), is(true));
+    assertThat("a subPath mount would never see a renewal", mount.getSubPath(), nullValue());
+    // the files the proxy is told to serve are the ones the volume projects
+    String rendered = ProxyConfigFile.render(proxy.getSpec());
+    assertThat(
+        rendered,
+        org.hamcrest.Matchers.containsString(
+            "\"tls_cert_file\":\""
+                + mount.getMountPath()
+                + "/tls.crt\",\"tls_key_file\":\""
+                + mount.getMountPath()
+                + "/tls.key\""));
+    // probes keep asking the plain admin port
+    for (var probe :
+        java.util.List.of(container.getLivenessProbe(), container.getReadinessProbe())) {
+      assertThat(probe.getHttpGet().getPort().getStrVal(), is("admin"));
+      assertThat(probe.getHttpGet().getScheme(), org.hamcrest.Matchers.not("HTTPS"));
+    }
+    assertThat(rendered, org.hamcrest.Matchers.containsString("\"admin_port\":9090"));
   }
 
   @Test

@@ -13,6 +13,7 @@ import io.steadyproxy.operator.Samples;
 import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfigSpec;
 import io.steadyproxy.operator.crd.SecretKeyRef;
+import io.steadyproxy.operator.crd.TlsSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,6 +89,24 @@ class ProxyConfigFileTest {
     assertThat(rendered, is(expected));
     assertThat(rendered, not(containsString("edge-ca")));
     assertThat(rendered, not(containsString("bundle.pem")));
+  }
+
+  @Test
+  void rendersTheTlsFilesOnlyWhenTheSpecNamesASecret() throws Exception {
+    String golden = new String(Files.readAllBytes(GOLDEN), StandardCharsets.UTF_8);
+    assertThat(golden, not(containsString("tls_")));
+
+    ProxyConfigSpec spec = Samples.goldenSpec();
+    spec.setTls(new TlsSpec("edge-tls"));
+    String rendered = ProxyConfigFile.render(spec);
+    // the pod's fixed mount paths, after routes; the Secret's name never reaches the proxy
+    String expected =
+        golden.replace(
+            "\"strip_prefix\":true}],",
+            "\"strip_prefix\":true}],\"tls_cert_file\":\"/etc/steadyproxy-tls/tls.crt\","
+                + "\"tls_key_file\":\"/etc/steadyproxy-tls/tls.key\",");
+    assertThat(rendered, is(expected));
+    assertThat(rendered, not(containsString("edge-tls")));
   }
 
   @Test
