@@ -53,14 +53,14 @@ public final class ProxyRouting {
       HttpRouting.Builder rules, Optional<Endpoints> endpoints, Optional<Proxying> proxying) {
     // outermost: the response has ended after it
     proxying.ifPresent(p -> rules.addFilter(p.clientDeadlines()));
+    // HTTP/2's forbidden fields go from every answer, and a connection whose answer says close is
+    // closed after every answer: both wrap the filters that answer by themselves, so a refused path
+    // is closed too when the client asked (it was left open while the path filter ran first)
+    rules.addFilter(new Http2Responses()).addFilter(new ConnectionCloseFilter());
     // a dot-segment path is refused before routing; on a socket with our own endpoints, also the
     // ones that would resolve to them (see DotSegmentFilter)
-    rules
-        .addFilter(
-            new DotSegmentFilter(
-                endpoints.isPresent() ? DotSegmentFilter.OWN_ENDPOINTS : List.of()))
-        .addFilter(new Http2Responses())
-        .addFilter(new ConnectionCloseFilter());
+    rules.addFilter(
+        new DotSegmentFilter(endpoints.isPresent() ? DotSegmentFilter.OWN_ENDPOINTS : List.of()));
     rules.error(UpstreamException.class, (req, res, e) -> ErrorResponses.send(res, e));
     endpoints.ifPresent(
         e ->
