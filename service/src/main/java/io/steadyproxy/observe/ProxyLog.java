@@ -15,7 +15,6 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import java.util.logging.StreamHandler;
 
 /**
  * The seed's {@code proxy.log}, done for containers: one line per event, in the {@code text} or
@@ -63,7 +62,7 @@ public final class ProxyLog implements AutoCloseable {
       java.util.Optional<Path> file, long maxBytes, int files, String level, LogFormat format) {
     Formatter formatter = LogFormatter.of(format);
     // Flushed by the writer thread after each batch, not after each line (see AsyncHandler).
-    Handler stdout = new StreamHandler(System.out, formatter);
+    Handler stdout = new StdoutHandler(System.out, formatter);
     Handler fileHandler = null;
     if (file.isPresent()) {
       try {
