@@ -6,9 +6,9 @@ import static org.hamcrest.Matchers.is;
 
 import io.steadyproxy.SteadyProxy;
 import io.steadyproxy.testing.RawHttp;
+import io.steadyproxy.testing.TestCerts;
 import io.steadyproxy.testing.TestProxies;
 import java.io.ByteArrayOutputStream;
-import java.io.FileInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -16,11 +16,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
@@ -36,48 +32,10 @@ class UpgradeTlsTest {
 
   @Test
   void bytesFlowBothWaysThroughATlsUpstreamAndTheClientsHalfCloseArrives() throws Exception {
-    keytool(
-        "-genkeypair",
-        "-alias",
-        "upstream",
-        "-keyalg",
-        "EC",
-        "-groupname",
-        "secp256r1",
-        "-dname",
-        "CN=localhost",
-        "-ext",
-        "SAN=dns:localhost,ip:127.0.0.1",
-        "-validity",
-        "2",
-        "-keystore",
-        dir.resolve("upstream.p12").toString(),
-        "-storetype",
-        "PKCS12",
-        "-storepass",
-        "changeit",
-        "-keypass",
-        "changeit");
-    Path pem = dir.resolve("ca.pem");
-    keytool(
-        "-exportcert",
-        "-rfc",
-        "-alias",
-        "upstream",
-        "-keystore",
-        dir.resolve("upstream.p12").toString(),
-        "-storepass",
-        "changeit",
-        "-file",
-        pem.toString());
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    try (InputStream in = new FileInputStream(dir.resolve("upstream.p12").toFile())) {
-      ks.load(in, "changeit".toCharArray());
-    }
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(ks, "changeit".toCharArray());
-    SSLContext tls = SSLContext.getInstance("TLS");
-    tls.init(kmf.getKeyManagers(), null, null);
+    // the same in-process CA as the listener's TLS tests (keytool took seconds a run)
+    TestCerts ca = TestCerts.authority(dir, "upstream-ca");
+    SSLContext tls = ca.presenting(ca.issue("localhost", false));
+    Path pem = ca.caCert();
 
     try (SSLServerSocket server =
         (SSLServerSocket) tls.getServerSocketFactory().createServerSocket()) {
@@ -137,14 +95,5 @@ class UpgradeTlsTest {
       }
       upstream.join(TimeUnit.SECONDS.toMillis(15));
     }
-  }
-
-  private static void keytool(String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-    command.addAll(List.of(args));
-    Process keytool = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(output, keytool.waitFor(60, TimeUnit.SECONDS) && keytool.exitValue() == 0, is(true));
   }
 }
