@@ -82,4 +82,22 @@ public final class LogFields {
   public Object value(int i) {
     return values[i];
   }
+
+  /**
+   * A duration in milliseconds to two decimals, written as a plain decimal number ({@code 1.33},
+   * {@code 12.0}) in both formats: a number in JSON, never in exponent form.
+   *
+   * @param hundredths hundredths of a millisecond
+   */
+  public record Millis(long hundredths) {
+    /** The duration of {@code nanos} nanoseconds, rounded to the nearest hundredth. */
+    public static Millis ofNanos(long nanos) {
+      return new Millis(Math.round(nanos / 10_000.0));
+    }
+
+    @Override
+    public String toString() {
+      return new LineBuffer().hundredths(hundredths).toString();
+    }
+  }
 }

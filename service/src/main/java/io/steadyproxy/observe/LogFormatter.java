@@ -2,6 +2,7 @@ package io.steadyproxy.observe;
 
 import io.steadyproxy.logging.JsonLine;
 import io.steadyproxy.logging.LogFormat;
+import io.steadyproxy.proxy.ExchangeRecord;
 import java.io.StringWriter;
 import java.time.Instant;
 import java.util.logging.Formatter;
@@ -25,13 +26,6 @@ import tools.jackson.core.io.SerializedString;
 public abstract sealed class LogFormatter extends Formatter
     permits LogFormatter.Text, LogFormatter.Json {
 
-  // The writer thread hands each record to stdout and then to the file: the second call reuses
-  // the first's line instead of formatting it again. One thread calls this, so one slot suffices;
-  // it is volatile only so a second thread could never see a torn pair.
-  private volatile Formatted last;
-
-  private record Formatted(LogRecord record, String line) {}
-
   private LogFormatter() {}
 
   /** The formatter of a format. */
@@ -44,14 +38,39 @@ public abstract sealed class LogFormatter extends Formatter
 
   @Override
   public final String format(LogRecord r) {
-    Formatted f = last;
-    if (f != null && f.record() == r) {
-      return f.line();
-    }
-    String line = format(r, fields(r));
-    last = new Formatted(r, line);
-    return line;
+    LineBuffer line = new LineBuffer();
+    write(r, line);
+    return line.toString();
   }
+
+  /**
+   * Appends the line of {@code r} to {@code out}, as {@link #format(LogRecord)} gives it.
+   *
+   * <p>A line whose texts are all printable ASCII (an access line, nearly always) is laid out
+   * straight into the writer's reused buffer, numbers digit by digit and the time formatted once a
+   * second; any other line goes through {@link #format(LogRecord, LogFields)}, which escapes. Why,
+   * measured on JDK 25 with the JIT warm (100 k access lines paced as 15 k requests/s, thread CPU
+   * time and allocation): building each line as strings cost the writer thread 3.1 us and 1.6 KB of
+   * garbage, and the request's thread 0.9 us and 0.5 KB for the line's boxed fields; the byte path
+   * costs the writer 1.4 us and 0.25 KB, and the request's thread 0.5 us and 0.2 KB, which is the
+   * {@link ExchangeRecord} and its log record.
+   */
+  final void write(LogRecord r, LineBuffer out) {
+    LogFields fields = r instanceof AccessRecord a ? a.fields() : fields(r);
+    int start = out.size();
+    if (r.getThrown() == null && writePlain(r, message(r, fields), fields, out)) {
+      return;
+    }
+    out.truncate(start);
+    out.utf8(format(r, fields));
+  }
+
+  /**
+   * Lays out a line without escaping, if nothing in it needs escaping in this format.
+   *
+   * @return false, leaving {@code out} partly written, when some text needs escaping
+   */
+  abstract boolean writePlain(LogRecord r, String message, LogFields fields, LineBuffer out);
 
   /**
    * One line, ending in {@code \n}, for an event and its fields.
@@ -71,6 +90,9 @@ public abstract sealed class LogFormatter extends Formatter
   }
 
   private static LogFields fields(LogRecord r) {
+    if (r instanceof AccessRecord a) {
+      return a.fields();
+    }
     Object[] params = r.getParameters();
     return params != null && params.length == 1 && params[0] instanceof LogFields f ? f : null;
   }
@@ -81,6 +103,65 @@ public abstract sealed class LogFormatter extends Formatter
    * {@code exception=Class: message}, never a stack trace.
    */
   static final class Text extends LogFormatter {
+    @Override
+    boolean writePlain(LogRecord r, String message, LogFields fields, LineBuffer out) {
+      if (!LineBuffer.printableAscii(r.getLoggerName()) || !LineBuffer.printableAscii(message)) {
+        return false;
+      }
+      out.time(r.getMillis())
+          .ascii(' ')
+          .ascii(r.getLevel().getName())
+          .ascii(' ')
+          .ascii(r.getLoggerName());
+      if (!message.isEmpty()) {
+        out.ascii(' ').ascii(message);
+      }
+      for (int i = 0; fields != null && i < fields.size(); i++) {
+        out.ascii(' ').ascii(fields.name(i)).ascii('=');
+        if (!value(fields.value(i), out)) {
+          return false;
+        }
+      }
+      out.ascii('\n');
+      return true;
+    }
+
+    // as format(LogRecord, LogFields) writes a value, for values that need no escaping
+    private static boolean value(Object v, LineBuffer out) {
+      switch (v) {
+        case null -> out.ascii('-');
+        case Integer n -> out.digits(n);
+        case Long n -> out.digits(n);
+        case LogFields.Millis m -> out.hundredths(m.hundredths());
+        case Double d -> {
+          return false;
+        }
+        case Float f -> {
+          return false;
+        }
+        default -> {
+          String text = v.toString();
+          if (!LineBuffer.printableAscii(text)) {
+            return false;
+          }
+          if (text.isEmpty() || text.indexOf(' ') >= 0 || text.indexOf('"') >= 0) {
+            out.ascii('"');
+            for (int i = 0; i < text.length(); i++) {
+              char c = text.charAt(i);
+              if (c == '\\' || c == '"') {
+                out.ascii('\\');
+              }
+              out.ascii(c);
+            }
+            out.ascii('"');
+          } else {
+            out.ascii(text);
+          }
+        }
+      }
+      return true;
+    }
+
     @Override
     public String format(LogRecord r, LogFields fields) {
       StringBuilder sb =
@@ -130,6 +211,60 @@ public abstract sealed class LogFormatter extends Formatter
     private static final CharacterEscapes ESCAPES = new TerminalSafeEscapes();
 
     @Override
+    boolean writePlain(LogRecord r, String message, LogFields fields, LineBuffer out) {
+      if (!plain(r.getLoggerName()) || !plain(message)) {
+        return false;
+      }
+      out.ascii("{\"time\":\"")
+          .time(r.getMillis())
+          .ascii("\",\"level\":\"")
+          .ascii(r.getLevel().getName())
+          .ascii("\",\"logger\":\"")
+          .ascii(r.getLoggerName())
+          .ascii("\",\"message\":\"")
+          .ascii(message)
+          .ascii('"');
+      for (int i = 0; fields != null && i < fields.size(); i++) {
+        out.ascii(",\"").ascii(fields.name(i)).ascii("\":");
+        if (!value(fields.value(i), out)) {
+          return false;
+        }
+      }
+      out.ascii("}\n");
+      return true;
+    }
+
+    // as write(JsonGenerator, String, Object) writes a value, for values that need no escaping
+    private static boolean value(Object v, LineBuffer out) {
+      switch (v) {
+        case null -> out.ascii("null");
+        case Integer n -> out.digits(n);
+        case Long n -> out.digits(n);
+        case LogFields.Millis m -> out.hundredths(m.hundredths());
+        case Boolean b -> out.ascii(b.toString());
+        case Double d -> {
+          return false;
+        }
+        case Float f -> {
+          return false;
+        }
+        default -> {
+          String text = v.toString();
+          if (!plain(text)) {
+            return false;
+          }
+          out.ascii('"').ascii(text).ascii('"');
+        }
+      }
+      return true;
+    }
+
+    // a string JSON writes as it is: printable ASCII but the quote and the backslash
+    private static boolean plain(String s) {
+      return LineBuffer.printableAscii(s) && s.indexOf('"') < 0 && s.indexOf('\\') < 0;
+    }
+
+    @Override
     public String format(LogRecord r, LogFields fields) {
       StringWriter out = new StringWriter(256);
       try (JsonGenerator g = JsonLine.FACTORY.createGenerator(out)) {
@@ -153,6 +288,7 @@ public abstract sealed class LogFormatter extends Formatter
         case Double n when Double.isFinite(n) -> g.writeNumberProperty(name, n);
         case Float n when Float.isFinite(n) -> g.writeNumberProperty(name, n);
         case Boolean b -> g.writeBooleanProperty(name, b);
+        case LogFields.Millis m -> g.writeName(name).writeNumber(m.toString());
         default -> g.writeStringProperty(name, v.toString());
       }
     }

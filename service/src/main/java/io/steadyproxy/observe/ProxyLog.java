@@ -10,7 +10,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.ConsoleHandler;
-import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -24,8 +23,6 @@ import java.util.logging.Logger;
  * so logging never blocks the data path.
  */
 public final class ProxyLog implements AutoCloseable {
-  private static final String ACCESS = "steadyproxy.access";
-
   private final Logger root = Logger.getLogger("");
   private final AsyncHandler async;
 
@@ -60,10 +57,10 @@ public final class ProxyLog implements AutoCloseable {
    */
   public static ProxyLog install(
       java.util.Optional<Path> file, long maxBytes, int files, String level, LogFormat format) {
-    Formatter formatter = LogFormatter.of(format);
+    LogFormatter formatter = LogFormatter.of(format);
     // Flushed by the writer thread after each batch, not after each line (see AsyncHandler).
-    Handler stdout = new StdoutHandler(System.out, formatter);
-    Handler fileHandler = null;
+    StdoutHandler stdout = new StdoutHandler(System.out, formatter);
+    RotatingFileHandler fileHandler = null;
     if (file.isPresent()) {
       try {
         Path parent = file.get().toAbsolutePath().getParent();
@@ -76,7 +73,7 @@ public final class ProxyLog implements AutoCloseable {
             "log_file", "settings", "cannot open " + file.get() + ": " + e.getMessage());
       }
     }
-    AsyncHandler async = new AsyncHandler(stdout, fileHandler);
+    AsyncHandler async = new AsyncHandler(formatter, stdout, fileHandler);
     Level lvl = Level.parse(level);
     Logger root = Logger.getLogger("");
     for (Handler h : root.getHandlers()) {
@@ -108,32 +105,13 @@ public final class ProxyLog implements AutoCloseable {
    *     {@code query=redacted} (access_log_query)
    */
   public static ExchangeRecord.Observer accessLog(boolean withQuery) {
-    Logger access = Logger.getLogger(ACCESS);
+    Logger access = Logger.getLogger(AccessRecord.LOGGER);
+    // The record carries the exchange as it is: the line's fields are built and formatted on the
+    // writer thread (AccessRecord), so the request's thread only queues it.
     return r -> {
-      if (!access.isLoggable(Level.INFO)) {
-        return;
+      if (access.isLoggable(Level.INFO)) {
+        access.log(new AccessRecord(r, withQuery));
       }
-      access.log(
-          Level.INFO,
-          "",
-          LogFields.withCapacity(15)
-              .add("method", r.method())
-              .add("path", r.path())
-              .add("status", r.status())
-              .add("duration_ms", Math.round(r.nanos() / 10_000.0) / 100.0)
-              .add("bytes_in", r.bytesIn())
-              .add("bytes_out", r.bytesOut())
-              .add("upstream", r.upstream())
-              .add("route", r.route())
-              .add("error", r.error() == null ? null : r.error().code())
-              .add("client", r.client())
-              .add("query", withQuery || r.query() == null ? r.query() : "redacted")
-              .add("proto", r.protocol())
-              .add(
-                  "upstream_ms",
-                  r.upstreamNanos() < 0 ? null : Math.round(r.upstreamNanos() / 10_000.0) / 100.0)
-              .add("request_id", r.requestId())
-              .add("ua", r.userAgent()));
     };
   }
 
@@ -154,16 +132,19 @@ public final class ProxyLog implements AutoCloseable {
     private static final int BATCH = 512;
     private static final long FLUSH_MILLIS = 20;
     private final BlockingQueue<LogRecord> queue = new ArrayBlockingQueue<>(8192);
-    private final Handler[] targets;
+    private final LineSink[] targets;
+    private final LogFormatter formatter;
+    private final LineBuffer line = new LineBuffer(); // the writer thread's own
     private final AtomicLong dropped = new AtomicLong();
     private final Thread writer;
     private volatile boolean closed;
 
-    AsyncHandler(Handler... targets) {
+    AsyncHandler(LogFormatter formatter, LineSink... targets) {
+      this.formatter = formatter;
       this.targets =
           java.util.Arrays.stream(targets)
               .filter(java.util.Objects::nonNull)
-              .toArray(Handler[]::new);
+              .toArray(LineSink[]::new);
       this.writer = new Thread(this::drain, "log-writer");
       writer.setDaemon(true);
       writer.start();
@@ -197,9 +178,7 @@ public final class ProxyLog implements AutoCloseable {
           int n = queue.drainTo(batch, BATCH);
           if (n > 0) {
             for (LogRecord r : batch) {
-              for (Handler h : targets) {
-                h.publish(r);
-              }
+              write(r);
             }
             batch.clear();
             flush();
@@ -214,9 +193,24 @@ public final class ProxyLog implements AutoCloseable {
       flush();
     }
 
+    // formatted once for every target
+    private void write(LogRecord r) {
+      line.truncate(0);
+      try {
+        formatter.write(r, line);
+      } catch (RuntimeException e) { // a message's parameter whose toString throws, say
+        reportError(
+            "log line not formatted: " + e, e, java.util.logging.ErrorManager.FORMAT_FAILURE);
+        return;
+      }
+      for (LineSink t : targets) {
+        t.write(line.bytes(), 0, line.size());
+      }
+    }
+
     @Override
     public void flush() {
-      for (Handler h : targets) {
+      for (LineSink h : targets) {
         h.flush();
       }
     }
@@ -229,7 +223,7 @@ public final class ProxyLog implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      for (Handler h : targets) {
+      for (LineSink h : targets) {
         h.close();
       }
     }

@@ -25,7 +25,7 @@ import java.util.logging.LogRecord;
  * counted as lines are formatted, so rotation happens at the configured size exactly, whatever is
  * still buffered.
  */
-final class RotatingFileHandler extends Handler {
+final class RotatingFileHandler extends Handler implements LineSink {
   private static final int BUFFER = 64 * 1024;
 
   private final Path file;
@@ -47,10 +47,18 @@ final class RotatingFileHandler extends Handler {
     if (out == null || !isLoggable(record)) {
       return;
     }
+    byte[] line = getFormatter().format(record).getBytes(StandardCharsets.UTF_8);
+    write(line, 0, line.length);
+  }
+
+  @Override
+  public synchronized void write(byte[] line, int off, int len) {
+    if (out == null) {
+      return;
+    }
     try {
-      byte[] line = getFormatter().format(record).getBytes(StandardCharsets.UTF_8);
-      out.write(line);
-      written += line.length;
+      out.write(line, off, len);
+      written += len;
       if (written >= maxBytes) {
         rotate();
       }

@@ -15,7 +15,7 @@ import java.util.logging.LogRecord;
  * wrote about 1 KiB at a time (strace: {@code write(1, ..., 1071)}, a quarter of a system call per
  * request with the access log on); with stdout going to a file, that was most of the log's cost.
  */
-final class StdoutHandler extends Handler {
+final class StdoutHandler extends Handler implements LineSink {
   private static final int BUFFER = 64 * 1024;
 
   private final OutputStream out;
@@ -34,8 +34,14 @@ final class StdoutHandler extends Handler {
     if (!isLoggable(record)) {
       return;
     }
+    byte[] line = getFormatter().format(record).getBytes(StandardCharsets.UTF_8);
+    write(line, 0, line.length);
+  }
+
+  @Override
+  public synchronized void write(byte[] line, int off, int len) {
     try {
-      out.write(getFormatter().format(record).getBytes(StandardCharsets.UTF_8));
+      out.write(line, off, len);
     } catch (IOException e) {
       reportError("stdout write failed: " + e.getMessage(), e, ErrorManager.WRITE_FAILURE);
     }

@@ -144,4 +144,80 @@ class LogFormatterTest {
       assertThrows(IllegalArgumentException.class, () -> LogFields.withCapacity(1).add(name, 1));
     }
   }
+
+  /**
+   * The access log's byte path against the escaping path it bypasses: the same record must give the
+   * same line both ways, in both formats, for plain values, quoted ones (a browser's User-Agent)
+   * and hostile ones (which take the escaping path).
+   */
+  @Test
+  void theBytePathWritesWhatTheEscapingPathWrites() {
+    String[] userAgents = {
+      "wrk",
+      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0",
+      "say \"hi\" \\o/",
+      "",
+      null,
+      HOSTILE,
+      "bot/1.0 ü"
+    };
+    long[] nanos = {0, 4_999, 5_000, 1_234_567, 10_800_000_000_000L};
+    for (LogFormat format : LogFormat.values()) {
+      LogFormatter formatter = LogFormatter.of(format);
+      for (String ua : userAgents) {
+        for (long n : nanos) {
+          io.steadyproxy.proxy.ExchangeRecord x =
+              new io.steadyproxy.proxy.ExchangeRecord(
+                  "/api",
+                  "GET",
+                  "/api/items",
+                  200,
+                  n,
+                  0,
+                  64,
+                  "127.0.0.1:9301",
+                  io.steadyproxy.proxy.ErrorClass.values()[0],
+                  "10.0.0.7",
+                  "a=1&b=2",
+                  "HTTP/1.1",
+                  ua,
+                  "5f0c3a9e2b7d4c1a8e6f0b3d9a2c7e41",
+                  n / 3);
+          AccessRecord r = new AccessRecord(x, true);
+          r.setInstant(AT);
+          String viaBytes = formatter.format(r);
+          assertThat(format + " " + ua + " " + n, viaBytes, is(formatter.format(r, r.fields())));
+        }
+      }
+    }
+  }
+
+  @Test
+  void aJsonAccessLineParsesBackWithItsTypes() {
+    io.steadyproxy.proxy.ExchangeRecord x =
+        new io.steadyproxy.proxy.ExchangeRecord(
+            "/",
+            "POST",
+            "/x",
+            502,
+            1_234_567,
+            10,
+            20,
+            "-",
+            null,
+            "::1",
+            "token=s3cret",
+            "HTTP/2.0",
+            "curl/8",
+            "id-1",
+            -1);
+    AccessRecord r = new AccessRecord(x, false);
+    JsonObject o = json(LogFormatter.of(LogFormat.JSON).format(r));
+    assertThat(o.getInt("status"), is(502));
+    assertThat(o.getJsonNumber("duration_ms").doubleValue(), is(1.23));
+    assertThat(o.get("upstream_ms"), is(JsonValue.NULL));
+    assertThat(o.get("error"), is(JsonValue.NULL));
+    assertThat(o.getString("query"), is("redacted"));
+    assertThat(o.getString("logger"), is("steadyproxy.access"));
+  }
 }
