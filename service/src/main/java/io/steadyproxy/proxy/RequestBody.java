@@ -55,6 +55,12 @@ abstract sealed class RequestBody {
   /** Sends the body, using {@code buf} as the relay buffer. */
   abstract void writeTo(UpstreamConnection c, byte[] buf);
 
+  /** Sends the request's head, then the body. */
+  void writeWithHead(UpstreamConnection c, RequestHead head, byte[] buf) {
+    head.writeTo(c);
+    writeTo(c, buf);
+  }
+
   static final class None extends RequestBody {
     static final None INSTANCE = new None();
 
@@ -104,6 +110,11 @@ abstract sealed class RequestBody {
     @Override
     void writeTo(UpstreamConnection c, byte[] buf) {
       c.write(bytes, 0, length);
+    }
+
+    @Override
+    void writeWithHead(UpstreamConnection c, RequestHead head, byte[] buf) {
+      head.writeTo(c, bytes, length); // in memory already: one write for both
     }
   }
 

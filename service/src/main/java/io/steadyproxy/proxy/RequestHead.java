@@ -168,6 +168,11 @@ final class RequestHead {
     connection.write(bytes, 0, length);
   }
 
+  /** Sends the head and, right after it in the same write where it can, a body held whole. */
+  void writeTo(UpstreamConnection connection, byte[] body, int bodyLength) {
+    connection.write(bytes, length, body, bodyLength);
+  }
+
   /** A copy of the bytes built so far. */
   byte[] bytes() {
     return Arrays.copyOf(bytes, length);

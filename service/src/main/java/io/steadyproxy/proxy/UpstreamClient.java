@@ -58,11 +58,11 @@ final class UpstreamClient {
    */
   private static UpstreamResponse send(
       UpstreamPool pool, UpstreamConnection c, String method, RequestHead head, RequestBody body) {
-    head.writeTo(c);
     if (body.inline()) {
-      body.writeTo(c, c.relayBuffer(RequestBody.INLINE));
+      body.writeWithHead(c, head, c.relayBuffer(RequestBody.INLINE));
       return new UpstreamResponse(pool, c, ResponseHead.read(c), method, null);
     }
+    head.writeTo(c);
     Upload upload = new Upload(c, body);
     try {
       return new UpstreamResponse(pool, c, ResponseHead.read(c), method, upload);

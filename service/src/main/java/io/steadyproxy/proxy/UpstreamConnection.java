@@ -291,6 +291,31 @@ public final class UpstreamConnection {
     }
   }
 
+  /**
+   * Writes {@code a} then {@code b}: on a plain connection in one system call (a gathering write),
+   * so a request head and a body read whole go up together, as nginx's writev sends them, instead
+   * of costing a second write (strace of the 16 KiB POST echo: 6 writes a request before, 5 after).
+   * Under TLS the socket frames its own records, and the two go as two writes.
+   */
+  void write(byte[] a, int aLength, byte[] b, int bLength) {
+    if (socket != channel.socket()) {
+      write(a, 0, aLength);
+      write(b, 0, bLength);
+      return;
+    }
+    writeDeadline = System.nanoTime() + writeTimeoutNanos;
+    try {
+      ByteBuffer[] both = {ByteBuffer.wrap(a, 0, aLength), ByteBuffer.wrap(b, 0, bLength)};
+      while (both[1].hasRemaining() || both[0].hasRemaining()) {
+        channel.write(both); // blocking: returns once some bytes went, so until all have
+      }
+    } catch (IOException e) {
+      throw writeFailure(e);
+    } finally {
+      writeDeadline = 0;
+    }
+  }
+
   private UpstreamException writeFailure(IOException e) {
     if (writeTimedOut) {
       return new UpstreamException(
