@@ -32,7 +32,7 @@ SERVICE_JAR := service/target/steadyproxy-service.jar
 AOT_CACHE := service/target/steadyproxy.aot
 ARGS ?=
 
-.PHONY: help build run test bench aot format bench-operator soak clean lint image
+.PHONY: help build run test test-tools bench aot format bench-operator soak clean lint image
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -46,8 +46,11 @@ $(SERVICE_JAR): $(shell find service/src/main pom.xml service/pom.xml -type f 2>
 run: $(SERVICE_JAR) ## the proxy on :8000 (in front of the built-in demo upstream unless PROXY_UPSTREAM_URL is set)
 	bin/start-proxy --host 0.0.0.0 --port 8000 $(ARGS)
 
-test: lint ## every test suite (unit, integration, chart, lint)
+test: lint test-tools ## every test suite (unit, integration, chart, lint)
 	$(MVN) $(MVN_FLAGS) verify
+
+test-tools: ## install the programs the tests drive (Chromium, from Debian's packages) when missing
+	scripts/test-tools
 
 bench: $(SERVICE_JAR) $(AOT_CACHE) ## wrk against SteadyProxy, nginx and HAProxy side by side (~15 min); writes src-docs/performance.md
 	bench/run-bench $(ARGS)

@@ -55,7 +55,11 @@ public final class Samples {
                 new Route("/api", "http://api:8080", true),
                 new Route("/static/", "http://static:8081", false))));
     spec.setUpstreamCaRef(new CaBundleRef("ConfigMap", "edge-ca", "ca.pem"));
-    spec.setTls(new TlsSpec("edge-tls"));
+    TlsSpec tls = new TlsSpec("edge-tls");
+    tls.setClientCaRef(new CaBundleRef("Secret", "edge-client-ca", "ca.crt"));
+    spec.setTls(tls);
+    spec.setHttp2(false);
+    spec.setHttp2MaxConcurrentStreams(64);
     spec.setPreserveHost(true);
     spec.setMaxConnections(150);
     spec.setMaxKeepaliveConnections(30);
@@ -73,6 +77,12 @@ public final class Samples {
     spec.setTrustedProxies(new ArrayList<>(List.of("10.0.0.0/8", "fd00::/8")));
     spec.setMaxClientConnections(5000);
     spec.setMaxRequestBody(new Quantity("10Mi"));
+    spec.setClientHeaderTimeoutSeconds(20);
+    spec.setClientBodyTimeoutSeconds(30);
+    spec.setSendTimeoutSeconds(40);
+    spec.setClientKeepaliveTimeoutSeconds(15);
+    spec.setClientBodyBufferSize(new Quantity("128Ki"));
+    spec.setClientBodyBuffersMax(new Quantity("16Mi"));
     spec.setShutdownDelaySeconds(8);
     spec.setShutdownGracePeriodSeconds(45);
     spec.setLogLevel("FINE");

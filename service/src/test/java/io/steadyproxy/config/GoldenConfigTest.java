@@ -61,6 +61,21 @@ class GoldenConfigTest {
                 Optional.empty())));
     assertThat(s.memory(), is(new ProxySettings.Memory(Duration.ofSeconds(30), 500, 400, 90)));
     assertThat(s.upgrade(), is(new ProxySettings.Upgrade(256, Duration.ofSeconds(60))));
+    assertThat(
+        s.protocols(),
+        is(
+            new ProxySettings.Protocols(
+                Optional.empty(), Optional.empty(), Optional.empty(), true, 128)));
+    assertThat(
+        s.client(),
+        is(
+            new ProxySettings.Client(
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(75),
+                64 * 1024,
+                8 * 1024 * 1024)));
     assertThat(s.server().maxClientConnections(), is(14048));
     assertThat(s.logging().file(), is(Optional.of(Path.of("/tmp/proxy.log"))));
     assertThat(s.server().maxRequestBodyBytes(), is(0L));
@@ -119,9 +134,19 @@ class GoldenConfigTest {
             new ProxySettings.Protocols(
                 Optional.of(Path.of("/etc/steadyproxy-tls/tls.crt")),
                 Optional.of(Path.of("/etc/steadyproxy-tls/tls.key")),
-                Optional.empty(),
-                true,
-                128)));
+                Optional.of(Path.of("/etc/steadyproxy-tls-client-ca/ca.crt")),
+                false,
+                64)));
+    assertThat(
+        s.client(),
+        is(
+            new ProxySettings.Client(
+                Duration.ofSeconds(20),
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(40),
+                Duration.ofSeconds(15),
+                128 * 1024,
+                16 * 1024 * 1024)));
     assertThat(s.memory(), is(new ProxySettings.Memory(Duration.ofSeconds(15), 800, 600, 80)));
     assertThat(s.upgrade(), is(new ProxySettings.Upgrade(1000, Duration.ofSeconds(300))));
     assertThat(s.logging().file(), is(Optional.of(Path.of("/tmp/proxy.log"))));

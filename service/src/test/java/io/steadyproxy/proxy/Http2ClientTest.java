@@ -23,6 +23,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -33,6 +34,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeAll;
@@ -419,6 +422,76 @@ class Http2ClientTest {
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       assertThat(next.statusCode(), is(200));
+    }
+  }
+
+  @Test
+  void aStreamTheClientResetsMidUploadClosesItsUpstreamConnectionAtOnce() throws Exception {
+    CountDownLatch upstreamHasBody = new CountDownLatch(1);
+    try (RawUpstream upstream =
+            RawUpstream.start(
+                conn -> {
+                  if (conn.readHead() == null) {
+                    return;
+                  }
+                  conn.in().readNBytes(64 * 1024); // the streamed body has begun to arrive
+                  upstreamHasBody.countDown();
+                  conn.awaitPeerClose();
+                });
+        // Both client timeouts far above Eventually's bound: only the reset can end it in time.
+        SteadyProxy proxy = tls(upstream, "--client-body-timeout", "120", "--send-timeout", "120");
+        HttpClient http = h2(true)) {
+      // 256 KiB, more than client_body_buffer_size so it streams, then the client gives up: the
+      // JDK's client then resets the stream (RST_STREAM CANCEL)
+      Flow.Publisher<ByteBuffer> upload =
+          subscriber ->
+              subscriber.onSubscribe(
+                  new Flow.Subscription() {
+                    private boolean done;
+
+                    @Override
+                    public void request(long n) {
+                      if (done) {
+                        return;
+                      }
+                      done = true;
+                      Thread.ofVirtual()
+                          .start(
+                              () -> {
+                                for (int i = 0; i < 4; i++) {
+                                  subscriber.onNext(ByteBuffer.wrap(new byte[64 * 1024]));
+                                }
+                                try {
+                                  upstreamHasBody.await(15, TimeUnit.SECONDS);
+                                } catch (InterruptedException e) {
+                                  Thread.currentThread().interrupt();
+                                }
+                                subscriber.onError(new IOException("the client gives up"));
+                              });
+                    }
+
+                    @Override
+                    public void cancel() {
+                      done = true;
+                    }
+                  });
+      CompletableFuture<HttpResponse<String>> sent =
+          http.sendAsync(
+              HttpRequest.newBuilder(URI.create(proxy.url() + "/upload"))
+                  .POST(HttpRequest.BodyPublishers.fromPublisher(upload))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(
+          "the upstream got the start of the body",
+          upstreamHasBody.await(15, TimeUnit.SECONDS),
+          is(true));
+      // Helidon ends a reset stream's body with "Stream is closed." at the next read: the proxy's
+      // upload fails and its upstream connection is closed, not pooled, long before any timeout
+      Eventually.eventually(
+          "the upstream connection is closed, not pooled",
+          () -> upstream.closedByPeer() == 1 && proxy.pool().open() == 0);
+      assertThat(proxy.pool().inUse(), is(0));
+      assertThat(sent.handle((r, e) -> e != null).get(15, TimeUnit.SECONDS), is(true));
     }
   }
 

@@ -144,7 +144,8 @@ public final class ProxyConfigReconciler {
       Optional<SpecProblem> referenceProblem =
           adminTokenSecretProblem(proxy)
               .or(() -> upstreamCaProblem(proxy))
-              .or(() -> tlsSecretProblem(proxy));
+              .or(() -> tlsSecretProblem(proxy))
+              .or(() -> tlsClientCaProblem(proxy));
       writeStatus(
           proxy,
           fresh ->
@@ -339,7 +340,23 @@ public final class ProxyConfigReconciler {
    * reconcile after the object appears (the Deployment's status changes, or the resync).
    */
   private Optional<SpecProblem> upstreamCaProblem(ProxyConfig proxy) {
-    CaBundleRef ref = proxy.getSpec().getUpstreamCaRef();
+    return caBundleProblem(
+        proxy, proxy.getSpec().getUpstreamCaRef(), "UpstreamCaMissing", "upstreamCaRef");
+  }
+
+  /**
+   * The same for the client CA bundle of {@code spec.tls.clientCaRef}: the pods can't start without
+   * it, and a proxy that did would have no CAs to check client certificates against.
+   */
+  private Optional<SpecProblem> tlsClientCaProblem(ProxyConfig proxy) {
+    TlsSpec tls = proxy.getSpec().getTls();
+    return caBundleProblem(
+        proxy, tls == null ? null : tls.getClientCaRef(), "TlsClientCaMissing", "tls.clientCaRef");
+  }
+
+  /** A missing ConfigMap or Secret named by {@code ref}, or a missing key in it, as a problem. */
+  private Optional<SpecProblem> caBundleProblem(
+      ProxyConfig proxy, CaBundleRef ref, String reason, String field) {
     if (ref == null) {
       return Optional.empty();
     }
@@ -368,22 +385,26 @@ public final class ProxyConfigReconciler {
     if (!exists) {
       return Optional.of(
           new SpecProblem(
-              "UpstreamCaMissing",
+              reason,
               kind
                   + " "
                   + ref.getName()
-                  + " named by upstreamCaRef does not exist; the pods can't start without it"));
+                  + " named by "
+                  + field
+                  + " does not exist; the pods can't start without it"));
     }
     if (!hasKey) {
       return Optional.of(
           new SpecProblem(
-              "UpstreamCaMissing",
+              reason,
               kind
                   + " "
                   + ref.getName()
                   + " has no key "
                   + key
-                  + " (upstreamCaRef); the pods can't start without it"));
+                  + " ("
+                  + field
+                  + "); the pods can't start without it"));
     }
     return Optional.empty();
   }

@@ -110,6 +110,20 @@ public class ProxyConfigSpec {
       "TLS on the proxy port from a kubernetes.io/tls Secret (tls_cert_file, tls_key_file).")
   private TlsSpec tls;
 
+  @Default("true")
+  @JsonPropertyDescription(
+      "HTTP/2 to clients on the proxy port (http2): h2 by ALPN with tls, h2c (prior knowledge or"
+          + " Upgrade) without. false: HTTP/1.1 only. Upstreams are always spoken to in HTTP/1.1.")
+  private Boolean http2 = true;
+
+  @Default("128")
+  @Min(1)
+  @Max(100000)
+  @JsonPropertyDescription(
+      "Streams (requests) one HTTP/2 client connection may have open at once; more are refused"
+          + " with RST_STREAM (http2_max_concurrent_streams, nginx's default 128).")
+  private Integer http2MaxConcurrentStreams = 128;
+
   @Default("false")
   @JsonPropertyDescription("Forward the client's Host header instead of the upstream's host.")
   private Boolean preserveHost = false;
@@ -220,6 +234,49 @@ public class ProxyConfigSpec {
           + " accept queue. Unset: as many as the heap holds by the proxy's sizing rule. Set, it"
           + " must not exceed that.")
   private Integer maxClientConnections;
+
+  @Default("60")
+  @Min(1)
+  @Max(3600)
+  @JsonPropertyDescription(
+      "Seconds a client may take to send a request head, then 408 and the connection is closed"
+          + " (client_header_timeout, as nginx's).")
+  private Integer clientHeaderTimeoutSeconds = 60;
+
+  @Default("60")
+  @Min(1)
+  @Max(3600)
+  @JsonPropertyDescription(
+      "Longest silence, in seconds, between two reads of a request body, then 408 and the"
+          + " connection is closed (client_body_timeout, as nginx's).")
+  private Integer clientBodyTimeoutSeconds = 60;
+
+  @Default("60")
+  @Min(1)
+  @Max(3600)
+  @JsonPropertyDescription(
+      "Longest time, in seconds, a write to a client may make no progress, then the connection is"
+          + " closed and its upstream connection freed (send_timeout, as nginx's).")
+  private Integer sendTimeoutSeconds = 60;
+
+  @Default("75")
+  @Min(1)
+  @Max(3600)
+  @JsonPropertyDescription(
+      "Seconds a kept-alive client connection may stay idle between requests before it is closed"
+          + " (client_keepalive_timeout, nginx's keepalive_timeout).")
+  private Integer clientKeepaliveTimeoutSeconds = 75;
+
+  @JsonPropertyDescription(
+      "Request bodies up to this size are read whole before an upstream connection is taken;"
+          + " larger ones stream (client_body_buffer_size), as a quantity: 64Ki, 1Mi. Unset: 64Ki."
+          + " 0: every body streams.")
+  private Quantity clientBodyBufferSize;
+
+  @JsonPropertyDescription(
+      "Memory all buffered request bodies of a pod may hold at once; a body that does not fit"
+          + " streams instead (client_body_buffers_max), as a quantity. Unset: 8Mi.")
+  private Quantity clientBodyBuffersMax;
 
   @Default("INFO")
   @Pattern(LOG_LEVEL_PATTERN)
@@ -611,5 +668,69 @@ public class ProxyConfigSpec {
 
   public void setPodLabels(Map<String, String> podLabels) {
     this.podLabels = podLabels;
+  }
+
+  public Boolean getHttp2() {
+    return http2;
+  }
+
+  public void setHttp2(Boolean http2) {
+    this.http2 = http2;
+  }
+
+  public Integer getHttp2MaxConcurrentStreams() {
+    return http2MaxConcurrentStreams;
+  }
+
+  public void setHttp2MaxConcurrentStreams(Integer http2MaxConcurrentStreams) {
+    this.http2MaxConcurrentStreams = http2MaxConcurrentStreams;
+  }
+
+  public Integer getClientHeaderTimeoutSeconds() {
+    return clientHeaderTimeoutSeconds;
+  }
+
+  public void setClientHeaderTimeoutSeconds(Integer clientHeaderTimeoutSeconds) {
+    this.clientHeaderTimeoutSeconds = clientHeaderTimeoutSeconds;
+  }
+
+  public Integer getClientBodyTimeoutSeconds() {
+    return clientBodyTimeoutSeconds;
+  }
+
+  public void setClientBodyTimeoutSeconds(Integer clientBodyTimeoutSeconds) {
+    this.clientBodyTimeoutSeconds = clientBodyTimeoutSeconds;
+  }
+
+  public Integer getSendTimeoutSeconds() {
+    return sendTimeoutSeconds;
+  }
+
+  public void setSendTimeoutSeconds(Integer sendTimeoutSeconds) {
+    this.sendTimeoutSeconds = sendTimeoutSeconds;
+  }
+
+  public Integer getClientKeepaliveTimeoutSeconds() {
+    return clientKeepaliveTimeoutSeconds;
+  }
+
+  public void setClientKeepaliveTimeoutSeconds(Integer clientKeepaliveTimeoutSeconds) {
+    this.clientKeepaliveTimeoutSeconds = clientKeepaliveTimeoutSeconds;
+  }
+
+  public Quantity getClientBodyBufferSize() {
+    return clientBodyBufferSize;
+  }
+
+  public void setClientBodyBufferSize(Quantity clientBodyBufferSize) {
+    this.clientBodyBufferSize = clientBodyBufferSize;
+  }
+
+  public Quantity getClientBodyBuffersMax() {
+    return clientBodyBuffersMax;
+  }
+
+  public void setClientBodyBuffersMax(Quantity clientBodyBuffersMax) {
+    this.clientBodyBuffersMax = clientBodyBuffersMax;
   }
 }

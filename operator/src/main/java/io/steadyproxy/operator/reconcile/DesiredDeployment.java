@@ -76,6 +76,9 @@ public final class DesiredDeployment {
   /** The volume with the {@code spec.tls} Secret's certificate and key. */
   public static final String TLS_VOLUME = "tls";
 
+  /** The volume with the {@code spec.tls.clientCaRef} bundle. */
+  public static final String TLS_CLIENT_CA_VOLUME = "tls-client-ca";
+
   /** The volume with the {@code spec.adminTokenSecretRef} key. */
   public static final String ADMIN_TOKEN_VOLUME = "admin-token";
 
@@ -193,6 +196,7 @@ public final class DesiredDeployment {
             .endVolume()
             .addAllToVolumes(upstreamCaVolume(spec))
             .addAllToVolumes(tlsVolume(spec))
+            .addAllToVolumes(tlsClientCaVolume(spec))
             .addAllToVolumes(adminTokenVolume(spec))
             .endSpec()
             .endTemplate()
@@ -290,6 +294,7 @@ public final class DesiredDeployment {
         .endVolumeMount()
         .addAllToVolumeMounts(upstreamCaMount(spec))
         .addAllToVolumeMounts(tlsMount(spec))
+        .addAllToVolumeMounts(tlsClientCaMount(spec))
         .addAllToVolumeMounts(adminTokenMount(spec))
         .build();
   }
@@ -305,14 +310,47 @@ public final class DesiredDeployment {
     if (ref == null) {
       return List.of();
     }
-    VolumeBuilder volume = new VolumeBuilder().withName(UPSTREAM_CA_VOLUME);
+    return List.of(caBundleVolume(UPSTREAM_CA_VOLUME, ref, ProxyConfigFile.UPSTREAM_CA_FILE_NAME));
+  }
+
+  /**
+   * The {@code spec.tls.clientCaRef} bundle, as {@link ProxyConfigFile#TLS_CLIENT_CA_PATH}. Not
+   * optional either: without it the proxy would not start (its {@code tls_client_ca_file} names a
+   * file that isn't there), and the reconciler reports {@code TlsClientCaMissing}.
+   */
+  private static List<Volume> tlsClientCaVolume(ProxyConfigSpec spec) {
+    CaBundleRef ref = spec.getTls() == null ? null : spec.getTls().getClientCaRef();
+    if (ref == null) {
+      return List.of();
+    }
+    return List.of(
+        caBundleVolume(TLS_CLIENT_CA_VOLUME, ref, ProxyConfigFile.TLS_CLIENT_CA_FILE_NAME));
+  }
+
+  private static List<VolumeMount> tlsClientCaMount(ProxyConfigSpec spec) {
+    if (spec.getTls() == null || spec.getTls().getClientCaRef() == null) {
+      return List.of();
+    }
+    // The directory, never subPath: the proxy reloads a changed bundle with the certificate, and
+    // the kubelet updates only whole-volume mounts.
+    return List.of(
+        new VolumeMountBuilder()
+            .withName(TLS_CLIENT_CA_VOLUME)
+            .withMountPath(ProxyConfigFile.TLS_CLIENT_CA_DIR)
+            .withReadOnly(true)
+            .build());
+  }
+
+  /** One key of a ConfigMap or Secret, projected as {@code fileName}; never optional. */
+  private static Volume caBundleVolume(String volumeName, CaBundleRef ref, String fileName) {
+    VolumeBuilder volume = new VolumeBuilder().withName(volumeName);
     if (CaBundleRef.SECRET.equals(ref.effectiveKind())) {
       volume
           .withNewSecret()
           .withSecretName(ref.getName())
           .addNewItem()
           .withKey(ref.effectiveKey())
-          .withPath(ProxyConfigFile.UPSTREAM_CA_FILE_NAME)
+          .withPath(fileName)
           .endItem()
           .withOptional(false)
           .endSecret();
@@ -322,12 +360,12 @@ public final class DesiredDeployment {
           .withName(ref.getName())
           .addNewItem()
           .withKey(ref.effectiveKey())
-          .withPath(ProxyConfigFile.UPSTREAM_CA_FILE_NAME)
+          .withPath(fileName)
           .endItem()
           .withOptional(false)
           .endConfigMap();
     }
-    return List.of(volume.build());
+    return volume.build();
   }
 
   /**

@@ -22,7 +22,10 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>The admin token is never rendered here: it reaches the pod as {@code PROXY_ADMIN_TOKEN} from a
  * Secret. {@code upstream_ca_file} is rendered only when {@code spec.upstreamCaRef} is set, so a
- * ProxyConfig without it renders the same bytes (and checksum) as before the field existed.
+ * ProxyConfig without it renders the same bytes (and checksum) as before the field existed; the
+ * same holds for the TLS files and {@code spec.tls}. Settings with a default (the HTTP/2 and
+ * client-side settings among them) are always rendered, so the file says what the proxy runs with
+ * even where it agrees with the proxy's own default.
  */
 public final class ProxyConfigFile {
 
@@ -65,6 +68,25 @@ public final class ProxyConfigFile {
   /** The proxy's {@code tls_key_file} when {@code spec.tls} is set. */
   public static final String TLS_KEY_PATH = TLS_DIR + "/" + TlsSpec.KEY_KEY;
 
+  /**
+   * Where the {@code spec.tls.clientCaRef} bundle is mounted: a directory of its own (not inside
+   * {@link #TLS_DIR}, which is the Secret's volume), mounted whole so a changed bundle reaches the
+   * running proxy, which reloads it with the certificate.
+   */
+  public static final String TLS_CLIENT_CA_DIR = "/etc/steadyproxy-tls-client-ca";
+
+  /** The client CA bundle's file name in {@link #TLS_CLIENT_CA_DIR}, whatever its key. */
+  public static final String TLS_CLIENT_CA_FILE_NAME = "ca.crt";
+
+  /** The proxy's {@code tls_client_ca_file} when {@code spec.tls.clientCaRef} is set. */
+  public static final String TLS_CLIENT_CA_PATH = TLS_CLIENT_CA_DIR + "/" + TLS_CLIENT_CA_FILE_NAME;
+
+  /** The proxy's {@code client_body_buffer_size} when the spec leaves it unset (64 KiB). */
+  public static final long DEFAULT_CLIENT_BODY_BUFFER_SIZE = 64 * 1024;
+
+  /** The proxy's {@code client_body_buffers_max} when the spec leaves it unset (8 MiB). */
+  public static final long DEFAULT_CLIENT_BODY_BUFFERS_MAX = 8 * 1024 * 1024;
+
   /** The log file, on the pod's writable {@code /tmp} (the root filesystem is read-only). */
   public static final String LOG_FILE = "/tmp/proxy.log";
 
@@ -91,7 +113,12 @@ public final class ProxyConfigFile {
     if (spec.getTls() != null) {
       file.put("tls_cert_file", TLS_CERT_PATH);
       file.put("tls_key_file", TLS_KEY_PATH);
+      if (spec.getTls().getClientCaRef() != null) {
+        file.put("tls_client_ca_file", TLS_CLIENT_CA_PATH);
+      }
     }
+    file.put("http2", !Boolean.FALSE.equals(spec.getHttp2()));
+    file.put("http2_max_concurrent_streams", spec.getHttp2MaxConcurrentStreams());
     file.put("preserve_host", Boolean.TRUE.equals(spec.getPreserveHost()));
     file.put("max_connections", spec.getMaxConnections());
     file.put("max_keepalive_connections", spec.getMaxKeepaliveConnections());
@@ -112,6 +139,16 @@ public final class ProxyConfigFile {
     }
     file.put("max_client_connections", clientConnections(spec));
     file.put("max_request_body", maxRequestBodyBytes(spec));
+    file.put("client_header_timeout", spec.getClientHeaderTimeoutSeconds());
+    file.put("client_body_timeout", spec.getClientBodyTimeoutSeconds());
+    file.put("send_timeout", spec.getSendTimeoutSeconds());
+    file.put("client_keepalive_timeout", spec.getClientKeepaliveTimeoutSeconds());
+    file.put(
+        "client_body_buffer_size",
+        bytes(spec.getClientBodyBufferSize(), DEFAULT_CLIENT_BODY_BUFFER_SIZE));
+    file.put(
+        "client_body_buffers_max",
+        bytes(spec.getClientBodyBuffersMax(), DEFAULT_CLIENT_BODY_BUFFERS_MAX));
     file.put("shutdown_delay", spec.getShutdownDelaySeconds());
     file.put("shutdown_grace_period", spec.getShutdownGracePeriodSeconds());
     file.put("admin_port", ADMIN_PORT);
@@ -138,10 +175,18 @@ public final class ProxyConfigFile {
 
   /** {@code spec.maxRequestBody} in bytes; 0 (no limit) when unset. */
   public static long maxRequestBodyBytes(ProxyConfigSpec spec) {
-    Quantity limit = spec.getMaxRequestBody();
-    return limit == null
-        ? 0
-        : Quantity.getAmountInBytes(limit).setScale(0, RoundingMode.CEILING).longValueExact();
+    return bytes(spec.getMaxRequestBody(), 0);
+  }
+
+  /**
+   * A size quantity in whole bytes (rounded up: {@code 1.5} is 2 bytes), or {@code unset} when
+   * there is none. Throws {@link IllegalArgumentException} or {@link ArithmeticException} for a
+   * quantity that is no size, which {@link SpecValidator} reports before anything renders.
+   */
+  public static long bytes(Quantity quantity, long unset) {
+    return quantity == null
+        ? unset
+        : Quantity.getAmountInBytes(quantity).setScale(0, RoundingMode.CEILING).longValueExact();
   }
 
   /** Lower-case hex sha256 of the rendered file, put on the pod template to roll pods on change. */

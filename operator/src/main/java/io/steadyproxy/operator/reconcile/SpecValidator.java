@@ -6,6 +6,7 @@ import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.crd.ProxyConfigSpec;
 import io.steadyproxy.operator.crd.Route;
+import io.steadyproxy.operator.crd.TlsSpec;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
@@ -118,13 +119,26 @@ public final class SpecValidator {
     if (autoscalingProblem.isPresent()) {
       return autoscalingProblem;
     }
-    Optional<SpecProblem> caProblem = upstreamCaRefProblem(spec.getUpstreamCaRef());
+    Optional<SpecProblem> caProblem =
+        caBundleRefProblem(spec.getUpstreamCaRef(), "InvalidUpstreamCaRef", "upstreamCaRef");
     if (caProblem.isPresent()) {
       return caProblem;
+    }
+    Optional<SpecProblem> tlsProblem = tlsProblem(spec.getTls());
+    if (tlsProblem.isPresent()) {
+      return tlsProblem;
+    }
+    Optional<SpecProblem> bufferProblem = clientBodyBufferProblem(spec);
+    if (bufferProblem.isPresent()) {
+      return bufferProblem;
     }
     Optional<SpecProblem> missing = firstMissingNumber(spec);
     if (missing.isPresent()) {
       return missing;
+    }
+    Optional<SpecProblem> outOfRange = firstOutOfRange(spec);
+    if (outOfRange.isPresent()) {
+      return outOfRange;
     }
     if (spec.getCleanupThresholdMb() >= spec.getMaxMemoryUsageMb()) {
       return problem(
@@ -212,10 +226,6 @@ public final class SpecValidator {
   }
 
   /**
-   * Unset is fine (the JVM's default truststore); set, it must name a ConfigMap or Secret and a key
-   * the pod's volume can project. An unset kind or key means the schema's default.
-   */
-  /**
    * The schema's pattern, then a parse: the pattern lets through strings such as {@code ":::"} that
    * the proxy would refuse at start (exit 2, a crash-looping pod). The pattern admits literals
    * only, so the parse never looks a name up.
@@ -233,19 +243,102 @@ public final class SpecValidator {
     }
   }
 
-  private static Optional<SpecProblem> upstreamCaRefProblem(CaBundleRef ref) {
+  /**
+   * Unset is fine (plain HTTP); set, it needs the name of a Secret, and a client CA reference (if
+   * any) the pod's volume can project.
+   */
+  private static Optional<SpecProblem> tlsProblem(TlsSpec tls) {
+    if (tls == null) {
+      return Optional.empty();
+    }
+    if (tls.getSecretName() == null || !CA_NAME.matcher(tls.getSecretName()).matches()) {
+      return problem(
+          "InvalidTls",
+          "tls.secretName must be the name of a kubernetes.io/tls Secret in the ProxyConfig's"
+              + " namespace, got '"
+              + tls.getSecretName()
+              + "'");
+    }
+    return caBundleRefProblem(tls.getClientCaRef(), "InvalidTlsClientCaRef", "tls.clientCaRef");
+  }
+
+  /** Both body-buffer quantities, when set, must be sizes of zero or more bytes. */
+  private static Optional<SpecProblem> clientBodyBufferProblem(ProxyConfigSpec spec) {
+    Object[][] sizes = {
+      {"clientBodyBufferSize", spec.getClientBodyBufferSize()},
+      {"clientBodyBuffersMax", spec.getClientBodyBuffersMax()},
+    };
+    for (Object[] size : sizes) {
+      Quantity quantity = (Quantity) size[1];
+      if (quantity == null) {
+        continue;
+      }
+      long bytes;
+      try {
+        bytes = ProxyConfigFile.bytes(quantity, 0);
+      } catch (IllegalArgumentException | ArithmeticException e) {
+        return problem(
+            "InvalidClientBodyBuffer",
+            "spec." + size[0] + " must be a size such as 64Ki or 8Mi, got " + quantity);
+      }
+      if (bytes < 0) {
+        return problem(
+            "InvalidClientBodyBuffer",
+            "spec." + size[0] + " must not be negative, got " + quantity);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The schema's bounds on the settings the proxy refuses at zero (a timeout of 0 s, no HTTP/2
+   * stream): without this, a ProxyConfig stored under an API server that skipped the schema would
+   * roll out pods that exit at start with code 2 and crash-loop.
+   */
+  private static Optional<SpecProblem> firstOutOfRange(ProxyConfigSpec spec) {
+    Object[][] bounded = {
+      {"http2MaxConcurrentStreams", spec.getHttp2MaxConcurrentStreams(), 1, 100_000},
+      {"clientHeaderTimeoutSeconds", spec.getClientHeaderTimeoutSeconds(), 1, 3600},
+      {"clientBodyTimeoutSeconds", spec.getClientBodyTimeoutSeconds(), 1, 3600},
+      {"sendTimeoutSeconds", spec.getSendTimeoutSeconds(), 1, 3600},
+      {"clientKeepaliveTimeoutSeconds", spec.getClientKeepaliveTimeoutSeconds(), 1, 3600},
+    };
+    for (Object[] field : bounded) {
+      int value = (Integer) field[1];
+      if (value < (Integer) field[2] || value > (Integer) field[3]) {
+        return problem(
+            "OutOfRange",
+            "spec."
+                + field[0]
+                + " must be between "
+                + field[2]
+                + " and "
+                + field[3]
+                + ", got "
+                + value);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Unset is fine; set, it must name a ConfigMap or Secret and a key the pod's volume can project.
+   * An unset kind or key means the schema's default.
+   */
+  private static Optional<SpecProblem> caBundleRefProblem(
+      CaBundleRef ref, String reason, String field) {
     if (ref == null) {
       return Optional.empty();
     }
     if (!CA_KIND.matcher(ref.effectiveKind()).matches()) {
       return problem(
-          "InvalidUpstreamCaRef",
-          "upstreamCaRef.kind must be ConfigMap or Secret, got '" + ref.getKind() + "'");
+          reason, field + ".kind must be ConfigMap or Secret, got '" + ref.getKind() + "'");
     }
     if (ref.getName() == null || !CA_NAME.matcher(ref.getName()).matches()) {
       return problem(
-          "InvalidUpstreamCaRef",
-          "upstreamCaRef.name must be the name of a "
+          reason,
+          field
+              + ".name must be the name of a "
               + ref.effectiveKind()
               + " in the ProxyConfig's namespace, got '"
               + ref.getName()
@@ -253,8 +346,9 @@ public final class SpecValidator {
     }
     if (!CA_KEY.matcher(ref.effectiveKey()).matches()) {
       return problem(
-          "InvalidUpstreamCaRef",
-          "upstreamCaRef.key must be a "
+          reason,
+          field
+              + ".key must be a "
               + ref.effectiveKind()
               + " key (letters, digits, '-', '_', '.'), got '"
               + ref.getKey()
@@ -322,6 +416,11 @@ public final class SpecValidator {
       {"poolTimeoutSeconds", spec.getPoolTimeoutSeconds()},
       {"maxUpgradedConnections", spec.getMaxUpgradedConnections()},
       {"upgradeIdleTimeoutSeconds", spec.getUpgradeIdleTimeoutSeconds()},
+      {"http2MaxConcurrentStreams", spec.getHttp2MaxConcurrentStreams()},
+      {"clientHeaderTimeoutSeconds", spec.getClientHeaderTimeoutSeconds()},
+      {"clientBodyTimeoutSeconds", spec.getClientBodyTimeoutSeconds()},
+      {"sendTimeoutSeconds", spec.getSendTimeoutSeconds()},
+      {"clientKeepaliveTimeoutSeconds", spec.getClientKeepaliveTimeoutSeconds()},
       {"memoryCheckIntervalSeconds", spec.getMemoryCheckIntervalSeconds()},
       {"maxMemoryUsageMb", spec.getMaxMemoryUsageMb()},
       {"cleanupThresholdMb", spec.getCleanupThresholdMb()},

@@ -711,6 +711,81 @@ class ProxyConfigControllerTest {
         contains("edge-tls"));
   }
 
+  @Test
+  void aMissingClientCaBundleIsDegradedUntilItHasItsKeyThenMountedAndRendered() {
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("edge-tls")
+                .withNamespace(NS)
+                .endMetadata()
+                .withType("kubernetes.io/tls")
+                .addToStringData("tls.crt", PEM)
+                .addToStringData("tls.key", "key")
+                .build())
+        .create();
+    ProxyConfig proxy = Samples.proxy(NS, "edge");
+    TlsSpec tls = new TlsSpec("edge-tls");
+    tls.setClientCaRef(new CaBundleRef("ConfigMap", "edge-clients", "clients.pem"));
+    proxy.getSpec().setTls(tls);
+    create(proxy);
+    await(
+        "Degraded=True, no ConfigMap",
+        () ->
+            ("ConfigMap edge-clients named by tls.clientCaRef does not exist; the pods can't start"
+                    + " without it")
+                .equals(condition(get("edge"), "Degraded").getMessage()));
+    assertThat(condition(get("edge"), "Degraded").getReason(), is("TlsClientCaMissing"));
+    assertThat(condition(get("edge"), "Ready").getStatus(), is("False"));
+
+    client
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("edge-clients")
+                .withNamespace(NS)
+                .endMetadata()
+                .addToData("ca.crt", PEM)
+                .build())
+        .create();
+    bumpDeploymentStatus("edge", 1);
+    await(
+        "Degraded=True, wrong key",
+        () ->
+            "ConfigMap edge-clients has no key clients.pem (tls.clientCaRef); the pods can't start without it"
+                .equals(condition(get("edge"), "Degraded").getMessage()));
+
+    ConfigMap whole = client.configMaps().inNamespace(NS).withName("edge-clients").get();
+    whole.setData(java.util.Map.of("clients.pem", PEM));
+    client.resource(whole).update();
+    bumpDeploymentStatus("edge", 2);
+    await("Degraded=False", () -> "False".equals(condition(get("edge"), "Degraded").getStatus()));
+    var pod = deployment("edge").getSpec().getTemplate().getSpec();
+    assertThat(
+        pod.getVolumes().stream()
+            .filter(v -> "tls-client-ca".equals(v.getName()))
+            .map(
+                v -> v.getConfigMap().getName() + ":" + v.getConfigMap().getItems().get(0).getKey())
+            .toList(),
+        contains("edge-clients:clients.pem"));
+    assertThat(
+        pod.getContainers().get(0).getVolumeMounts().stream()
+            .filter(m -> "tls-client-ca".equals(m.getName()))
+            .map(m -> m.getMountPath())
+            .toList(),
+        contains("/etc/steadyproxy-tls-client-ca"));
+    assertThat(
+        client
+            .configMaps()
+            .inNamespace(NS)
+            .withName("edge-config")
+            .get()
+            .getData()
+            .get("proxy_config.json"),
+        containsString("\"tls_client_ca_file\":\"/etc/steadyproxy-tls-client-ca/ca.crt\""));
+  }
+
   /** Plays the Deployment controller reporting {@code replicas} pods, which queues a reconcile. */
   private void bumpDeploymentStatus(String name, int replicas) {
     Deployment deployment = deployment(name);

@@ -187,6 +187,34 @@ class CrdSchemaTest {
             edit(s -> ((ObjectNode) s.get("tls")).put("secretName", "Edge_TLS")),
             ".spec.tls.secretName: must match " + CaBundleRef.NAME_PATTERN),
         Arguments.of(
+            "client CA bundle ref without name",
+            edit(s -> ((ObjectNode) s.get("tls").get("clientCaRef")).remove("name")),
+            ".spec.tls.clientCaRef.name: Required value"),
+        Arguments.of(
+            "client CA bundle in an unsupported kind",
+            edit(s -> ((ObjectNode) s.get("tls").get("clientCaRef")).put("kind", "Secrets")),
+            ".spec.tls.clientCaRef.kind: must match " + CaBundleRef.KIND_PATTERN),
+        Arguments.of(
+            "client CA outside tls",
+            edit(s -> s.putObject("clientCaRef").put("name", "edge-client-ca")),
+            ".spec.clientCaRef: unknown field"),
+        Arguments.of(
+            "no HTTP/2 stream allowed",
+            edit(s -> s.put("http2MaxConcurrentStreams", 0)),
+            ".spec.http2MaxConcurrentStreams: must be greater than or equal to 1"),
+        Arguments.of(
+            "http2 as a string",
+            edit(s -> s.put("http2", "off")),
+            ".spec.http2: must be a boolean"),
+        Arguments.of(
+            "client header timeout of zero",
+            edit(s -> s.put("clientHeaderTimeoutSeconds", 0)),
+            ".spec.clientHeaderTimeoutSeconds: must be greater than or equal to 1"),
+        Arguments.of(
+            "send timeout above an hour",
+            edit(s -> s.put("sendTimeoutSeconds", 3601)),
+            ".spec.sendTimeoutSeconds: must be less than or equal to 3600"),
+        Arguments.of(
             "CA bundle key with a slash",
             edit(s -> ((ObjectNode) s.get("upstreamCaRef")).put("key", "certs/ca.crt")),
             ".spec.upstreamCaRef.key: must match " + CaBundleRef.KEY_PATTERN),
@@ -344,6 +372,10 @@ class CrdSchemaTest {
         caRef,
         SERIALIZATION.convertValue(new CaBundleRef(), JsonNode.class),
         ".spec.upstreamCaRef");
+    assertDefaultsMatch(
+        schema.at("/properties/spec/properties/tls/properties/clientCaRef"),
+        SERIALIZATION.convertValue(new CaBundleRef(), JsonNode.class),
+        ".spec.tls.clientCaRef");
     assertDefaultsMatch(
         schema.at("/properties/spec/properties/adminTokenSecretRef"),
         SERIALIZATION.convertValue(new SecretKeyRef(), JsonNode.class),

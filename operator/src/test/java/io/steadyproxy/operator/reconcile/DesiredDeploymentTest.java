@@ -309,6 +309,55 @@ class DesiredDeploymentTest {
   }
 
   @Test
+  void aClientCaBundleIsMountedWholeAsTheProxysClientCaFile() {
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    TlsSpec tls = new TlsSpec("edge-tls");
+    proxy.getSpec().setTls(tls);
+    PodSpec without = Samples.deployment(proxy).getSpec().getTemplate().getSpec();
+    assertThat(
+        without.getVolumes().stream()
+            .noneMatch(v -> DesiredDeployment.TLS_CLIENT_CA_VOLUME.equals(v.getName())),
+        is(true));
+
+    tls.setClientCaRef(new CaBundleRef("Secret", "edge-clients", "bundle.pem"));
+    PodSpec pod = Samples.deployment(proxy).getSpec().getTemplate().getSpec();
+    Volume volume = volume(pod, DesiredDeployment.TLS_CLIENT_CA_VOLUME);
+    assertThat(volume.getSecret().getSecretName(), is("edge-clients"));
+    assertThat(volume.getSecret().getOptional(), is(false));
+    KeyToPath item = volume.getSecret().getItems().get(0);
+    assertThat(item.getKey(), is("bundle.pem"));
+    VolumeMount mount = mount(pod.getContainers().get(0), DesiredDeployment.TLS_CLIENT_CA_VOLUME);
+    assertThat(mount.getReadOnly(), is(true));
+    assertThat("a subPath mount would never see a new bundle", mount.getSubPath(), nullValue());
+    // the file the proxy is told to trust is the one the volume projects, outside the other mounts
+    assertThat(mount.getMountPath() + "/" + item.getPath(), is(ProxyConfigFile.TLS_CLIENT_CA_PATH));
+    assertThat(
+        ProxyConfigFile.render(proxy.getSpec()),
+        org.hamcrest.Matchers.containsString(
+            "\"tls_client_ca_file\":\"" + ProxyConfigFile.TLS_CLIENT_CA_PATH + "\""));
+    for (VolumeMount other : pod.getContainers().get(0).getVolumeMounts()) {
+      if (other != mount) {
+        assertThat(
+            other.getName(),
+            mount.getMountPath().startsWith(other.getMountPath() + "/"),
+            is(false));
+      }
+    }
+
+    // a ConfigMap bundle (trust-manager's Bundle writes one) is projected the same way
+    tls.setClientCaRef(new CaBundleRef(null, "client-cas", null));
+    Volume fromConfigMap =
+        volume(
+            Samples.deployment(proxy).getSpec().getTemplate().getSpec(),
+            DesiredDeployment.TLS_CLIENT_CA_VOLUME);
+    assertThat(fromConfigMap.getConfigMap().getName(), is("client-cas"));
+    assertThat(fromConfigMap.getConfigMap().getItems().get(0).getKey(), is("ca.crt"));
+    assertThat(
+        fromConfigMap.getConfigMap().getItems().get(0).getPath(),
+        is(ProxyConfigFile.TLS_CLIENT_CA_FILE_NAME));
+  }
+
+  @Test
   void aTlsSecretIsMountedAsTheProxysCertificateAndKeyWhileProbesStayPlain() {
     ProxyConfig proxy = Samples.proxy("shop", "edge");
     proxy.getSpec().setTls(new TlsSpec("edge-tls"));

@@ -110,6 +110,83 @@ class ProxyConfigFileTest {
   }
 
   @Test
+  void rendersTheClientCaFileOnlyWhenTlsNamesAClientCaBundle() throws Exception {
+    ProxyConfigSpec spec = Samples.goldenSpec();
+    spec.setTls(new TlsSpec("edge-tls"));
+    String withoutClientCa = ProxyConfigFile.render(spec);
+    assertThat(withoutClientCa, not(containsString("tls_client_ca_file")));
+
+    spec.getTls().setClientCaRef(new CaBundleRef("ConfigMap", "edge-clients", "clients.pem"));
+    String rendered = ProxyConfigFile.render(spec);
+    // the pod's fixed mount path, right after the key file; neither name nor key reaches the proxy
+    assertThat(
+        rendered,
+        is(
+            withoutClientCa.replace(
+                "\"tls_key_file\":\"/etc/steadyproxy-tls/tls.key\",",
+                "\"tls_key_file\":\"/etc/steadyproxy-tls/tls.key\","
+                    + "\"tls_client_ca_file\":\"/etc/steadyproxy-tls-client-ca/ca.crt\",")));
+    assertThat(rendered, not(containsString("edge-clients")));
+    assertThat(rendered, not(containsString("clients.pem")));
+  }
+
+  @Test
+  void theProtocolAndClientSettingsReachTheProxyAsItReadsThem(@TempDir Path dir) throws Exception {
+    ProxyConfigSpec spec = Samples.goldenSpec();
+    TlsSpec tls = new TlsSpec("edge-tls");
+    tls.setClientCaRef(new CaBundleRef("Secret", "edge-clients", "ca.crt"));
+    spec.setTls(tls);
+    spec.setHttp2(false);
+    spec.setHttp2MaxConcurrentStreams(32);
+    spec.setClientHeaderTimeoutSeconds(7);
+    spec.setClientBodyTimeoutSeconds(8);
+    spec.setSendTimeoutSeconds(9);
+    spec.setClientKeepaliveTimeoutSeconds(11);
+    spec.setClientBodyBufferSize(new Quantity("0"));
+    spec.setClientBodyBuffersMax(new Quantity("1.5Mi"));
+    Path file = dir.resolve(ProxyConfigFile.FILE_NAME);
+    Files.writeString(file, ProxyConfigFile.render(spec));
+
+    ConfigLoader.Result loaded =
+        ConfigLoader.read(new String[] {"--config", file.toString()}, Map.of(), dir);
+
+    assertThat(loaded.warnings(), is(List.of()));
+    ProxySettings settings = loaded.settings();
+    assertThat(
+        settings.protocols(),
+        is(
+            new ProxySettings.Protocols(
+                java.util.Optional.of(Path.of(ProxyConfigFile.TLS_CERT_PATH)),
+                java.util.Optional.of(Path.of(ProxyConfigFile.TLS_KEY_PATH)),
+                java.util.Optional.of(Path.of(ProxyConfigFile.TLS_CLIENT_CA_PATH)),
+                false,
+                32)));
+    assertThat(
+        settings.client(),
+        is(
+            new ProxySettings.Client(
+                Duration.ofSeconds(7),
+                Duration.ofSeconds(8),
+                Duration.ofSeconds(9),
+                Duration.ofSeconds(11),
+                0,
+                3L * 512 * 1024)));
+  }
+
+  @Test
+  void unsetProtocolAndClientSettingsRenderTheProxysOwnDefaults(@TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve(ProxyConfigFile.FILE_NAME);
+    Files.writeString(file, ProxyConfigFile.render(Samples.goldenSpec()));
+    ProxySettings rendered =
+        ConfigLoader.read(new String[] {"--config", file.toString()}, Map.of(), dir).settings();
+    // the service's defaults, from no file at all
+    ProxySettings defaults = ConfigLoader.read(new String[0], Map.of(), dir).settings();
+    assertThat(rendered.protocols(), is(defaults.protocols()));
+    assertThat(rendered.client(), is(defaults.client()));
+  }
+
+  @Test
   void rendersTrustedProxiesAsTheProxysCommaSeparatedListOnlyWhenSet() throws Exception {
     String golden = new String(Files.readAllBytes(GOLDEN), StandardCharsets.UTF_8);
     assertThat(golden, not(containsString("trusted_proxies")));

@@ -11,6 +11,7 @@ import io.steadyproxy.operator.crd.AutoscalingSpec;
 import io.steadyproxy.operator.crd.CaBundleRef;
 import io.steadyproxy.operator.crd.ProxyConfig;
 import io.steadyproxy.operator.crd.Route;
+import io.steadyproxy.operator.crd.TlsSpec;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
@@ -150,6 +151,69 @@ class SpecValidatorTest {
     assertThat(message, containsString("upstreamCaRef.kind"));
     assertThat(message, containsString("ConfigMap or Secret"));
     assertThat(message, containsString("'Configmap'"));
+  }
+
+  @Test
+  void tlsNeedsASecretNameAndAClientCaRefItsVolumeCanProject() {
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    TlsSpec tls = new TlsSpec("edge-tls");
+    tls.setClientCaRef(new CaBundleRef(null, "edge-clients", null));
+    proxy.getSpec().setTls(tls);
+    assertThat(SpecValidator.check(proxy).isEmpty(), is(true));
+
+    assertProblem(p -> p.getSpec().setTls(new TlsSpec(null)), "InvalidTls");
+    assertProblem(p -> p.getSpec().setTls(new TlsSpec("Edge_TLS")), "InvalidTls");
+    assertProblem(
+        p -> p.getSpec().setTls(withClientCa(new CaBundleRef("Secret", null, "ca.crt"))),
+        "InvalidTlsClientCaRef");
+    assertProblem(
+        p -> p.getSpec().setTls(withClientCa(new CaBundleRef("Secrets", "x", "ca.crt"))),
+        "InvalidTlsClientCaRef");
+    assertProblem(
+        p -> p.getSpec().setTls(withClientCa(new CaBundleRef("Secret", "x", "../ca.crt"))),
+        "InvalidTlsClientCaRef");
+
+    proxy.getSpec().setTls(withClientCa(new CaBundleRef("ConfigMap", "edge-clients", "a b")));
+    String message = SpecValidator.check(proxy).orElseThrow().message();
+    assertThat(message, containsString("tls.clientCaRef.key"));
+    assertThat(message, containsString("'a b'"));
+  }
+
+  @Test
+  void protocolAndClientSettingsTheProxyRefusesAtZeroAreOutOfRange() {
+    // Each of these would make the proxy exit 2 at start (a crash-looping rollout).
+    assertProblem(p -> p.getSpec().setHttp2MaxConcurrentStreams(0), "OutOfRange");
+    assertProblem(p -> p.getSpec().setHttp2MaxConcurrentStreams(100_001), "OutOfRange");
+    assertProblem(p -> p.getSpec().setClientHeaderTimeoutSeconds(0), "OutOfRange");
+    assertProblem(p -> p.getSpec().setClientBodyTimeoutSeconds(0), "OutOfRange");
+    assertProblem(p -> p.getSpec().setSendTimeoutSeconds(0), "OutOfRange");
+    assertProblem(p -> p.getSpec().setClientKeepaliveTimeoutSeconds(3601), "OutOfRange");
+    assertProblem(p -> p.getSpec().setSendTimeoutSeconds(null), "MissingField");
+    assertProblem(p -> p.getSpec().setClientBodyTimeoutSeconds(-1), "NegativeValue");
+    assertProblem(
+        p -> p.getSpec().setClientBodyBufferSize(new Quantity("-1Ki")), "InvalidClientBodyBuffer");
+    assertProblem(
+        p -> p.getSpec().setClientBodyBuffersMax(new Quantity("-8Mi")), "InvalidClientBodyBuffer");
+
+    ProxyConfig proxy = Samples.proxy("shop", "edge");
+    proxy.getSpec().setSendTimeoutSeconds(0);
+    assertThat(
+        SpecValidator.check(proxy).orElseThrow().message(),
+        is("spec.sendTimeoutSeconds must be between 1 and 3600, got 0"));
+
+    ProxyConfig fine = Samples.proxy("shop", "edge");
+    fine.getSpec().setHttp2(false);
+    fine.getSpec().setHttp2MaxConcurrentStreams(1);
+    fine.getSpec().setClientHeaderTimeoutSeconds(3600);
+    fine.getSpec().setClientBodyBufferSize(new Quantity("0"));
+    fine.getSpec().setClientBodyBuffersMax(new Quantity("64Mi"));
+    assertThat(SpecValidator.check(fine).isEmpty(), is(true));
+  }
+
+  private static TlsSpec withClientCa(CaBundleRef ref) {
+    TlsSpec tls = new TlsSpec("edge-tls");
+    tls.setClientCaRef(ref);
+    return tls;
   }
 
   @Test
