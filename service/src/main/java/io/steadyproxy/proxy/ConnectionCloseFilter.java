@@ -1,6 +1,6 @@
 package io.steadyproxy.proxy;
 
-import io.helidon.http.HeaderValues;
+import io.helidon.http.HeaderNames;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
@@ -26,7 +26,7 @@ public final class ConnectionCloseFilter implements Filter {
   @Override
   public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
     chain.proceed();
-    if (res.isSent() && res.headers().containsToken(HeaderValues.CONNECTION_CLOSE)) {
+    if (res.isSent() && HopByHop.hasToken(res.headers(), HeaderNames.CONNECTION, "close")) {
       discardBody(req, LINGER);
       throw new CloseConnectionException("closed after a response that said Connection: close");
     }
