@@ -113,10 +113,8 @@ public final class ProxyLog implements AutoCloseable {
       if (!access.isLoggable(Level.INFO)) {
         return;
       }
-      access.log(
-          Level.INFO,
-          "",
-          LogFields.withCapacity(15)
+      LogFields fields =
+          LogFields.withCapacity(16)
               .add("method", r.method())
               .add("path", r.path())
               .add("status", r.status())
@@ -133,7 +131,11 @@ public final class ProxyLog implements AutoCloseable {
                   "upstream_ms",
                   r.upstreamNanos() < 0 ? null : Math.round(r.upstreamNanos() / 10_000.0) / 100.0)
               .add("request_id", r.requestId())
-              .add("ua", r.userAgent()));
+              .add("ua", r.userAgent());
+      if (r.grpcStatus() != null) {
+        fields.add("grpc_status", r.grpcStatus()); // gRPC calls only: other lines keep their shape
+      }
+      access.log(Level.INFO, "", fields);
     };
   }
 

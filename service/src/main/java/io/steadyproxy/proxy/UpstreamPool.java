@@ -107,6 +107,11 @@ public final class UpstreamPool implements AutoCloseable {
         endpoint, limits.connectTimeout(), limits.readTimeout(), limits.writeTimeout(), tls);
   }
 
+  /** The write timeout, in nanoseconds (an HTTP/2 upload waits for a window no longer). */
+  long writeTimeoutNanos() {
+    return limits.writeTimeout().toNanos();
+  }
+
   /** Receives how long each acquisition waited for a slot, in nanoseconds (for metrics). */
   public void onWait(LongConsumer observer) {
     this.waitObserver = observer;
