@@ -96,7 +96,7 @@ final class H2Exchange {
     if (timeout != null && timeout.isZero()) {
       throw deadline(endpoint.toString());
     }
-    UpstreamConnection connection = pool.acquire(endpoint, true);
+    UpstreamConnection connection = pool.acquireHttp2(endpoint);
     H2Stream stream = null;
     ScheduledFuture<?> timer = null;
     Thread upload = null;

@@ -25,6 +25,7 @@ import io.grpc.stub.StreamObserver;
 import io.steadyproxy.SteadyProxy;
 import io.steadyproxy.testing.Eventually;
 import io.steadyproxy.testing.RawHttp;
+import io.steadyproxy.testing.TestCerts;
 import io.steadyproxy.testing.TestProxies;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
@@ -36,6 +37,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.concurrent.BlockingQueue;
@@ -46,6 +48,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * gRPC through the proxy with grpc-java on both sides (Netty server upstream, Netty client with
@@ -497,6 +500,67 @@ class GrpcTest {
     assertThat(trailers.get(DETAIL), is("abc"));
     assertThat(Arrays.equals(trailers.get(BINARY), new byte[] {0, 1, 2, (byte) 0xFF}), is(true));
     poolDrained();
+  }
+
+  @Test
+  void anHttpsUpstreamIsSpokenToInH2ChosenByAlpn(@TempDir Path dir) throws Exception {
+    TestCerts ca = TestCerts.authority(dir, "grpc-ca");
+    TestCerts.Leaf leaf = ca.issue("grpc-upstream", false);
+    Server tls =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .useTransportSecurity(leaf.cert().toFile(), leaf.key().toFile())
+            .addService(service())
+            .build()
+            .start();
+    try {
+      proxy =
+          TestProxies.start(
+              "--upstream-ca-file",
+              ca.caCert().toString(),
+              "--route",
+              "/test.Echo=https://127.0.0.1:" + tls.getPort() + ";grpc");
+      channel = NettyChannelBuilder.forAddress("127.0.0.1", proxy.port()).usePlaintext().build();
+      assertThat(text(unary(HELLO, utf8("tls"), CallOptions.DEFAULT)), is("hello tls"));
+      poolDrained();
+    } finally {
+      tls.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void anHttpsUpstreamWithoutAlpnIsInternal(@TempDir Path dir) throws Exception {
+    TestCerts ca = TestCerts.authority(dir, "h1-ca");
+    TestCerts.Leaf leaf = ca.issue("h1-upstream", false);
+    javax.net.ssl.SSLServerSocketFactory factory = ca.presenting(leaf).getServerSocketFactory();
+    try (javax.net.ssl.SSLServerSocket raw =
+        (javax.net.ssl.SSLServerSocket)
+            factory.createServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      // a TLS server that knows no ALPN: the handshake succeeds and chooses no protocol
+      Thread server =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try (Socket s = raw.accept()) {
+                      s.getInputStream().read(); // the handshake, then whatever comes
+                    } catch (IOException ignored) {
+                      // the proxy closes after the handshake
+                    }
+                  });
+      proxy =
+          TestProxies.start(
+              "--upstream-ca-file",
+              ca.caCert().toString(),
+              "--route",
+              "/test.Echo=https://127.0.0.1:" + raw.getLocalPort() + ";grpc");
+      channel = NettyChannelBuilder.forAddress("127.0.0.1", proxy.port()).usePlaintext().build();
+      StatusRuntimeException e =
+          assertThrows(
+              StatusRuntimeException.class, () -> unary(HELLO, utf8("x"), CallOptions.DEFAULT));
+      assertThat(e.getStatus().getCode(), is(Status.Code.INTERNAL));
+      assertThat(e.getStatus().getDescription(), containsString("did not choose h2 by ALPN"));
+      server.join(5_000);
+      poolDrained();
+    }
   }
 
   // ---- helpers ----
