@@ -563,6 +563,34 @@ class GrpcTest {
     }
   }
 
+  @Test
+  void anH2cRouteTakesHttp1ClientsAndRelaysTrailersToThoseThatAcceptThem() throws Exception {
+    proxy =
+        TestProxies.start("--route", "/test.Echo=http://127.0.0.1:" + upstream.getPort() + ";h2c");
+    byte[] message = grpcMessage(utf8("h1"));
+    String request =
+        "POST /test.Echo/Hello HTTP/1.1\r\nHost: x\r\nContent-Type: application/grpc\r\n"
+            + "TE: trailers\r\nConnection: close\r\nContent-Length: "
+            + message.length
+            + "\r\n\r\n"
+            + new String(message, StandardCharsets.ISO_8859_1);
+    String response;
+    try (Socket s = new Socket("127.0.0.1", proxy.port())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      response = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
+    assertThat(response, startsWith("HTTP/1.1 200 "));
+    assertThat(response, containsString("Transfer-Encoding: chunked"));
+    assertThat(
+        response,
+        containsString(new String(grpcMessage(utf8("hello h1")), StandardCharsets.ISO_8859_1)));
+    // the upstream's trailers, after the last chunk
+    String trailers = response.substring(response.lastIndexOf("\r\n0\r\n"));
+    assertThat(trailers, containsString("grpc-status: 0"));
+    poolDrained();
+  }
+
   // ---- helpers ----
 
   private static StreamObserver<byte[]> collecting(
