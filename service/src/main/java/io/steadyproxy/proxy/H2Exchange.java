@@ -349,6 +349,8 @@ final class H2Exchange {
         new ScheduledThreadPoolExecutor(
             1, r -> Thread.ofPlatform().name("grpc-deadlines").daemon().unstarted(r));
     timer.setRemoveOnCancelPolicy(true); // a call that ends first leaves no task behind
+    timer.setKeepAliveTime(10, TimeUnit.SECONDS); // and no thread stays when no call has a deadline
+    timer.allowCoreThreadTimeOut(true);
     return timer;
   }
 }

@@ -24,6 +24,7 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.steadyproxy.SteadyProxy;
 import io.steadyproxy.testing.Eventually;
+import io.steadyproxy.testing.Observed;
 import io.steadyproxy.testing.RawHttp;
 import io.steadyproxy.testing.TestCerts;
 import io.steadyproxy.testing.TestProxies;
@@ -273,6 +274,7 @@ class GrpcTest {
   void deadlineShorterThanTheUpstreamIsDeadlineExceededAndTheUpstreamSeesTheCancel()
       throws Exception {
     proxyToUpstream();
+    Observed observed = Observed.start();
     StatusRuntimeException e =
         assertThrows(
             StatusRuntimeException.class,
@@ -289,6 +291,10 @@ class GrpcTest {
     assertThat(
         RawHttp.exchange(proxy.port(), "GET /observe/metrics HTTP/1.1\r\nHost: x\r\n\r\n").text(),
         containsString("class=\"deadline_exceeded\""));
+    Eventually.eventually("the access line", () -> !observed.accessLines().isEmpty());
+    assertThat(observed.accessLines().getFirst(), containsString("error=deadline_exceeded"));
+    assertThat(observed.accessLines().getFirst(), containsString("grpc_status=4"));
+    observed.close();
   }
 
   @Test
@@ -491,6 +497,7 @@ class GrpcTest {
   @Test
   void aNonOkStatusWithItsMessageAndCustomTrailersIsRelayedIntact() throws Exception {
     proxyToUpstream();
+    Observed observed = Observed.start();
     StatusRuntimeException e =
         assertThrows(
             StatusRuntimeException.class, () -> unary(FAIL, utf8("x"), CallOptions.DEFAULT));
@@ -500,6 +507,11 @@ class GrpcTest {
     assertThat(trailers.get(DETAIL), is("abc"));
     assertThat(Arrays.equals(trailers.get(BINARY), new byte[] {0, 1, 2, (byte) 0xFF}), is(true));
     poolDrained();
+    // the access line records the call's outcome as the client saw it
+    Eventually.eventually("the access line", () -> !observed.accessLines().isEmpty());
+    assertThat(observed.accessLines().getFirst(), containsString("status=200"));
+    assertThat(observed.accessLines().getFirst(), containsString("grpc_status=5"));
+    observed.close();
   }
 
   @Test
