@@ -24,6 +24,7 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.steadyproxy.SteadyProxy;
 import io.steadyproxy.testing.Eventually;
+import io.steadyproxy.testing.FakeMemory;
 import io.steadyproxy.testing.Observed;
 import io.steadyproxy.testing.RawHttp;
 import io.steadyproxy.testing.TestCerts;
@@ -328,6 +329,26 @@ class GrpcTest {
     assertThat(chatCancelled.await(10, TimeUnit.SECONDS), is(true));
     poolDrained();
     assertThat(text(unary(HELLO, utf8("again"), CallOptions.DEFAULT)), is("hello again"));
+  }
+
+  @Test
+  void sheddingLoadIsResourceExhausted() throws Exception {
+    FakeMemory memory = new FakeMemory();
+    proxy =
+        SteadyProxy.start(
+            TestProxies.settings(
+                "--route", "/test.Echo=http://127.0.0.1:" + upstream.getPort() + ";grpc"),
+            memory);
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", proxy.port()).usePlaintext().build();
+    memory.rssMb(900); // above max_memory_usage (500) even after the cleanup
+    proxy.monitor().check();
+    assertThat(proxy.monitor().shedding(), is(true));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class, () -> unary(HELLO, utf8("x"), CallOptions.DEFAULT));
+    assertThat(e.getStatus().getCode(), is(Status.Code.RESOURCE_EXHAUSTED));
+    assertThat(e.getStatus().getDescription(), startsWith("overloaded"));
+    assertThat(seenHeaders.get(), is((Metadata) null)); // nothing reached the upstream
   }
 
   @Test
