@@ -243,6 +243,7 @@ final class H2Exchange {
       error = deadlineHit ? ErrorClass.DEADLINE_EXCEEDED : e.kind();
       failedStatus = error;
       failedDetail = deadlineHit ? "deadline exceeded in the proxy" : e.getMessage();
+      grpcStatus = Integer.toString(error.grpcStatus()); // known now; the trailers go at commit
       stream.cancel();
     } catch (java.io.IOException | RuntimeException e) {
       stream.cancel();
@@ -268,8 +269,7 @@ final class H2Exchange {
   private void trailersTo(H2Stream stream, io.helidon.http.ServerResponseTrailers to) {
     to.remove(HeaderNames.create("stream-result")); // Helidon's own, not the upstream's message
     if (failedStatus != null) {
-      grpcStatus = Integer.toString(failedStatus.grpcStatus());
-      to.set(Grpc.STATUS, grpcStatus);
+      to.set(Grpc.STATUS, Integer.toString(failedStatus.grpcStatus()));
       to.set(Grpc.MESSAGE, Grpc.encodeMessage(failedStatus.code() + ": " + failedDetail));
       return;
     }

@@ -380,6 +380,7 @@ class GrpcTest {
                     }
                   });
       proxyTo(raw.getLocalPort());
+      Observed observed = Observed.start();
       Iterator<byte[]> it =
           ClientCalls.blockingServerStreamingCall(channel, MANY, CallOptions.DEFAULT, utf8("3"));
       assertThat(text(it.next()), is("first"));
@@ -388,6 +389,10 @@ class GrpcTest {
       assertThat(e.getStatus().getDescription(), startsWith("upstream_reset"));
       server.join(5_000);
       poolDrained();
+      Eventually.eventually("the access line", () -> !observed.accessLines().isEmpty());
+      assertThat(observed.accessLines().getFirst(), containsString("error=upstream_reset"));
+      assertThat(observed.accessLines().getFirst(), containsString("grpc_status=14"));
+      observed.close();
     }
   }
 
