@@ -41,6 +41,13 @@ public final class Samples {
     return spec;
   }
 
+  /** A route whose upstream speaks gRPC (the route's protocol unlike its default). */
+  private static Route grpcRoute(String prefix, String upstream) {
+    Route route = new Route(prefix, upstream, false);
+    route.setProtocol(Route.Protocol.GRPC);
+    return route;
+  }
+
   /**
    * The spec the second golden file {@code testdata/proxy_config.every-field.golden.json} is
    * rendered from: every field the file carries set to a value unlike its default, so a key the
@@ -53,7 +60,8 @@ public final class Samples {
         new ArrayList<>(
             List.of(
                 new Route("/api", "http://api:8080", true),
-                new Route("/static/", "http://static:8081", false))));
+                new Route("/static/", "http://static:8081", false),
+                grpcRoute("/shop.Orders", "http://orders:50051"))));
     spec.setUpstreamCaRef(new CaBundleRef("ConfigMap", "edge-ca", "ca.pem"));
     TlsSpec tls = new TlsSpec("edge-tls");
     tls.setClientCaRef(new CaBundleRef("Secret", "edge-client-ca", "ca.crt"));

@@ -47,8 +47,10 @@ public enum Key {
   ROUTES(
       null,
       true,
-      "Routes: JSON/YAML list of {prefix, upstream, strip_prefix}; env and flag: "
-          + "/prefix=URL[;strip], comma-separated or repeated."),
+      "Routes: JSON/YAML list of {prefix, upstream, strip_prefix, protocol}; env and flag: "
+          + "/prefix=URL[;strip][;h2c|;grpc], comma-separated or repeated. protocol: http1"
+          + " (default), h2c (HTTP/2 to the upstream) or grpc (h2c with gRPC deadlines and"
+          + " error answers)."),
   UPSTREAM_CA_FILE(
       null,
       false,

@@ -1,6 +1,7 @@
 package io.steadyproxy.config;
 
 import io.steadyproxy.routing.Cidr;
+import io.steadyproxy.routing.Protocol;
 import io.steadyproxy.routing.Route;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -176,7 +177,7 @@ final class TypedValues {
       return List.of();
     }
     if (!(value.get() instanceof List<?> list)) {
-      throw error(Key.ROUTES, "must be a list of {prefix, upstream, strip_prefix}");
+      throw error(Key.ROUTES, "must be a list of {prefix, upstream, strip_prefix, protocol}");
     }
     List<Route> routes = new ArrayList<>();
     for (Object item : list) {
@@ -203,7 +204,22 @@ final class TypedValues {
                               + upstream
                               + "'"));
       Object strip = map.getOrDefault("strip_prefix", "false");
-      routes.add(new Route(prefix.toString(), uri, Boolean.parseBoolean(String.valueOf(strip))));
+      Object protocolName = map.get("protocol");
+      Protocol protocol =
+          protocolName == null
+              ? Protocol.HTTP1
+              : Protocol.parse(protocolName.toString())
+                  .orElseThrow(
+                      () ->
+                          error(
+                              Key.ROUTES,
+                              "route '"
+                                  + prefix
+                                  + "' protocol must be http1, h2c or grpc, got '"
+                                  + protocolName
+                                  + "'"));
+      routes.add(
+          new Route(prefix.toString(), uri, Boolean.parseBoolean(String.valueOf(strip)), protocol));
     }
     return routes;
   }

@@ -38,23 +38,28 @@ final class AccessRecord extends LogRecord {
   /** The line's named values, in the line's order. */
   LogFields fields() {
     ExchangeRecord r = exchange;
-    return LogFields.withCapacity(15)
-        .add("method", r.method())
-        .add("path", r.path())
-        .add("status", r.status())
-        .add("duration_ms", LogFields.Millis.ofNanos(r.nanos()))
-        .add("bytes_in", r.bytesIn())
-        .add("bytes_out", r.bytesOut())
-        .add("upstream", r.upstream())
-        .add("route", r.route())
-        .add("error", r.error() == null ? null : r.error().code())
-        .add("client", r.client())
-        .add("query", query())
-        .add("proto", r.protocol())
-        .add(
-            "upstream_ms",
-            r.upstreamNanos() < 0 ? null : LogFields.Millis.ofNanos(r.upstreamNanos()))
-        .add("request_id", r.requestId())
-        .add("ua", r.userAgent());
+    LogFields fields =
+        LogFields.withCapacity(16)
+            .add("method", r.method())
+            .add("path", r.path())
+            .add("status", r.status())
+            .add("duration_ms", LogFields.Millis.ofNanos(r.nanos()))
+            .add("bytes_in", r.bytesIn())
+            .add("bytes_out", r.bytesOut())
+            .add("upstream", r.upstream())
+            .add("route", r.route())
+            .add("error", r.error() == null ? null : r.error().code())
+            .add("client", r.client())
+            .add("query", query())
+            .add("proto", r.protocol())
+            .add(
+                "upstream_ms",
+                r.upstreamNanos() < 0 ? null : LogFields.Millis.ofNanos(r.upstreamNanos()))
+            .add("request_id", r.requestId())
+            .add("ua", r.userAgent());
+    if (r.grpcStatus() != null) {
+      fields.add("grpc_status", r.grpcStatus()); // gRPC calls only: other lines keep their shape
+    }
+    return fields;
   }
 }

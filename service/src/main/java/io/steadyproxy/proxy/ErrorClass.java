@@ -24,6 +24,8 @@ public enum ErrorClass {
   RESET(502, "upstream_reset"),
   /** The upstream answered with something that is not valid HTTP/1.1. */
   PROTOCOL(502, "bad_upstream_response"),
+  /** A gRPC call's {@code grpc-timeout} ran out before the upstream answered it whole. */
+  DEADLINE_EXCEEDED(504, "deadline_exceeded"),
   /** No upstream connection became free within {@code pool_timeout}. */
   POOL_EXHAUSTED(503, "pool_exhausted"),
   /** {@code max_upgraded_connections} upgraded connections are open already. */
@@ -66,6 +68,8 @@ public enum ErrorClass {
   HEADERS_TOO_LARGE(431, "headers_too_large"),
   /** An HTTP version the server does not speak. */
   HTTP_VERSION_NOT_SUPPORTED(505, "http_version_not_supported"),
+  /** An HTTP/1.x request to a {@code grpc} route: gRPC needs HTTP/2. */
+  HTTP2_REQUIRED(505, "http2_required"),
   /** Admin routes without a token. */
   UNAUTHORIZED(401, "unauthorized"),
   /** Admin routes with a wrong token, or from a non-loopback client without one. */
@@ -91,6 +95,39 @@ public enum ErrorClass {
   /** HTTP status for the client; 0 when nothing can be sent. */
   public int status() {
     return status;
+  }
+
+  /**
+   * The gRPC status code a gRPC client gets for this failure of the proxy (the codes of grpc/grpc
+   * {@code doc/statuscodes.md}), following grpc-java's and Envoy's use: a call that never reached
+   * the upstream, or whose connection broke, is UNAVAILABLE (14, which clients may retry); a limit
+   * of the proxy is RESOURCE_EXHAUSTED (8); a timeout after the call was sent is DEADLINE_EXCEEDED
+   * (4, not retried: the upstream may have acted); a broken upstream answer is INTERNAL (13); the
+   * rest follow grpc's HTTP-to-gRPC table ({@code doc/http-grpc-status-mapping.md}: 401
+   * UNAUTHENTICATED, 403 PERMISSION_DENIED, 404 UNIMPLEMENTED, 429 UNAVAILABLE, other INTERNAL).
+   */
+  public int grpcStatus() {
+    return switch (this) {
+      case CONNECT_REFUSED, UNKNOWN_HOST, CONNECT_TIMEOUT, TLS_FAILURE, RESET, SHUTDOWN -> 14;
+      case TOO_MANY_REQUESTS, ADMIN_TOKEN_UNAVAILABLE -> 14;
+      case POOL_EXHAUSTED, UPGRADES_EXHAUSTED, OVERLOADED, PAYLOAD_TOO_LARGE -> 8;
+      case READ_TIMEOUT, WRITE_TIMEOUT, DEADLINE_EXCEEDED, UPGRADE_IDLE_TIMEOUT -> 4;
+      case CLIENT_ABORT, CLIENT_HEADER_TIMEOUT, CLIENT_BODY_TIMEOUT, CLIENT_SEND_TIMEOUT -> 1;
+      case UNAUTHORIZED -> 16;
+      case FORBIDDEN -> 7;
+      case NO_ROUTE, METHOD_NOT_ALLOWED -> 12;
+      case PROTOCOL,
+          BAD_REQUEST_BODY,
+          BAD_REQUEST_TARGET,
+          BAD_PATH,
+          BAD_REQUEST,
+          URI_TOO_LONG,
+          HEADERS_TOO_LARGE,
+          HTTP_VERSION_NOT_SUPPORTED,
+          HTTP2_REQUIRED,
+          INTERNAL_ERROR ->
+          13;
+    };
   }
 
   /** Stable machine-readable name, used in JSON bodies, logs and metric labels. */

@@ -4,6 +4,8 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -20,6 +22,44 @@ public final class ErrorResponses {
       res.header(HeaderNames.RETRY_AFTER, "1");
     }
     send(res, e.kind(), e.getMessage(), e.upstream());
+  }
+
+  /**
+   * Answers a gRPC call the proxy could not complete, as gRPC wants it: HTTP 200, {@code
+   * content-type: application/grpc}, and {@code grpc-status} with {@code grpc-message} in the one
+   * HEADERS frame that ends the stream (a trailers-only response). The code is {@link
+   * ErrorClass#grpcStatus}; the message is the JSON error body's detail, prefixed by the class.
+   *
+   * @return the grpc-status sent
+   */
+  public static String sendGrpc(ServerResponse res, ErrorClass error, String detail) {
+    String code = Integer.toString(error.grpcStatus());
+    res.status(Status.OK_200);
+    res.header(HeaderNames.CONTENT_TYPE, "application/grpc");
+    res.header(Grpc.STATUS, code);
+    res.header(
+        Grpc.MESSAGE, Grpc.encodeMessage(error.code() + (detail == null ? "" : ": " + detail)));
+    endWithHead(res);
+    return code;
+  }
+
+  /**
+   * Sends a response head that ends the stream, with no body and no trailers: on HTTP/2 one HEADERS
+   * frame with END_STREAM, which is what gRPC's trailers-only form must be (HTTP/2 requests only:
+   * on HTTP/1.1 {@code send()} is right). Helidon 4.5.0's {@code send()} on HTTP/2 writes the head
+   * and then an empty DATA frame that ends the stream (grpc-java fails such a call: "unexpected EOS
+   * on empty DATA frame"); an output stream closed unwritten writes the head alone with END_STREAM,
+   * as long as the head announces no trailers (Helidon adds {@code Trailer: stream-result} for a
+   * client that sent {@code te: trailers}, as every gRPC client does; it is removed just before the
+   * head goes out).
+   */
+  static void endWithHead(ServerResponse res) {
+    res.beforeSend(() -> res.headers().remove(HeaderNames.TRAILER));
+    try {
+      res.outputStream().close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Answers with the class's status and a JSON error body. */

@@ -19,6 +19,8 @@ package io.steadyproxy.proxy;
  * @param requestId the request id: the client's valid {@code X-Request-Id}, or one made here
  * @param upstreamNanos time from asking the pool to the upstream's response head (nginx's
  *     $upstream_header_time), -1 when no upstream answered
+ * @param grpcStatus the {@code grpc-status} a gRPC call ended with (the upstream's, or the proxy's
+ *     own when it failed the call), or null
  */
 public record ExchangeRecord(
     String route,
@@ -35,7 +37,8 @@ public record ExchangeRecord(
     String protocol,
     String userAgent,
     String requestId,
-    long upstreamNanos) {
+    long upstreamNanos,
+    String grpcStatus) {
 
   /** Receives every finished exchange; must not block. */
   @FunctionalInterface

@@ -12,6 +12,7 @@ import io.helidon.webserver.http.ServerResponse;
 import io.steadyproxy.http10.Http10;
 import io.steadyproxy.proxy.ClientBody.BadRequestBody;
 import io.steadyproxy.routing.Cidr;
+import io.steadyproxy.routing.Protocol;
 import io.steadyproxy.upgrade.Tunnel;
 import io.steadyproxy.upgrade.Tunnels;
 import io.steadyproxy.upgrade.UpgradeRequest;
@@ -135,6 +136,8 @@ public final class ProxyHandler implements Handler {
     private long upstreamNanos = -1;
     private long tunnelBytesIn = -1; // client-to-upstream bytes of an upgraded connection
     private ErrorClass error;
+    private H2Exchange h2; // a request forwarded over HTTP/2 (h2c and grpc routes)
+    private String grpcStatus; // the grpc-status a gRPC call ended with, when known
 
     Exchange(ServerRequest req, ServerResponse res, Dispatch dispatch) {
       this.req = req;
@@ -192,6 +195,10 @@ public final class ProxyHandler implements Handler {
         if (res.isSent() || status != 0) {
           throw new CloseConnectionException("upstream failed mid-response: " + e.getMessage());
         }
+        if (grpcAnswers()) {
+          answer(e.kind(), e.getMessage());
+          return;
+        }
         status = e.kind().status();
         if (body.readElsewhere()) {
           // The upload thread still reads the client's body (a silent client holds it in a read):
@@ -205,6 +212,11 @@ public final class ProxyHandler implements Handler {
     }
 
     private void forward(String rawPath) {
+      Protocol protocol = target.route().protocol();
+      if (protocol.http2()) {
+        forwardH2(rawPath, protocol == Protocol.GRPC);
+        return;
+      }
       up = body.read();
       // Upgrade and Connection: upgrade go up only for a request that asks to switch protocols,
       // on a connection whose context is known (the proxy socket), and when upgrades are on.
@@ -294,6 +306,54 @@ public final class ProxyHandler implements Handler {
       }
       // the client's connection was the tunnel's: Helidon must not read a next request from it
       throw new CloseConnectionException("upgraded connection ended");
+    }
+
+    /**
+     * A request to an HTTP/2 upstream ({@code h2c} and {@code grpc} routes): streamed both ways by
+     * {@link H2Exchange}, trailers relayed. A {@code grpc} route takes HTTP/2 clients only.
+     */
+    private void forwardH2(String rawPath, boolean grpcRoute) {
+      if (grpcRoute && !Http2Responses.isHttp2(prologue)) {
+        answer(
+            ErrorClass.HTTP2_REQUIRED,
+            "this route carries gRPC, which needs HTTP/2 (h2c with prior knowledge, or h2 over"
+                + " TLS); gRPC-Web is not translated");
+        return;
+      }
+      String clientHost = req.authority();
+      var head =
+          H2Exchange.requestHead(
+              req,
+              target.upstreamTarget(rawPath, query),
+              dispatch.preserveHost() && clientHost != null
+                  ? clientHost
+                  : target.endpoint().authority(),
+              target.endpoint().tls(),
+              dispatch.trusts(peer),
+              clientIp,
+              requestId);
+      h2 = new H2Exchange(req, res, client, grpcRoute && Grpc.isGrpc(req.headers()));
+      try {
+        h2.run(dispatch.pool(), target.endpoint(), head);
+      } finally {
+        status = h2.status;
+        bytesOut = h2.bytesOut;
+        upstreamNanos = h2.upstreamNanos;
+        grpcStatus = h2.grpcStatus;
+        if (h2.error != null) {
+          error = h2.error;
+        }
+      }
+    }
+
+    /**
+     * Whether the proxy's own answers take gRPC's form (HTTP 200, {@code grpc-status}): for a gRPC
+     * call over HTTP/2, before a route is known or on a {@code grpc} route.
+     */
+    private boolean grpcAnswers() {
+      return Http2Responses.isHttp2(prologue)
+          && (target == null || target.route().protocol() == Protocol.GRPC)
+          && Grpc.isGrpc(req.headers());
     }
 
     /** Sends the answer's head and streams its body to the client. */
@@ -406,8 +466,13 @@ public final class ProxyHandler implements Handler {
     }
 
     private void answer(ErrorClass err, String detail) {
-      status = err.status();
       error = err;
+      if (grpcAnswers()) {
+        status = 200;
+        grpcStatus = ErrorResponses.sendGrpc(res, err, detail);
+        return;
+      }
+      status = err.status();
       ErrorResponses.send(res, err, detail);
     }
 
@@ -419,7 +484,7 @@ public final class ProxyHandler implements Handler {
           prologue.uriPath().rawPath(),
           sent,
           System.nanoTime() - start,
-          tunnelBytesIn >= 0 ? tunnelBytesIn : up.sent(),
+          tunnelBytesIn >= 0 ? tunnelBytesIn : h2 != null ? h2.bytesIn() : up.sent(),
           bytesOut,
           target == null ? "-" : target.upstreamName(),
           body.error() != null ? body.error() : error,
@@ -432,7 +497,8 @@ public final class ProxyHandler implements Handler {
                   : prologue.protocol() + "/" + prologue.protocolVersion(),
           req.headers().first(HeaderNames.USER_AGENT).orElse(null),
           requestId,
-          upstreamNanos);
+          upstreamNanos,
+          grpcStatus);
     }
   }
 

@@ -60,13 +60,45 @@ final class RequestHead {
       long bodyLength,
       String upgrade) {
     ServerRequestHeaders headers = req.headers();
+    RequestHead head = new RequestHead();
+    head.append(req.prologue().method().text()).append(" ").append(requestTarget);
+    head.append(" HTTP/1.1").crlf().field("Host", host);
+    endToEnd(req, trusted, clientIp, requestId, head::field);
+    if (upgrade != null) {
+      head.field("Connection", "upgrade").field("Upgrade", upgrade);
+    } else if (Trailers.acceptedBy(headers)) {
+      // TE is hop-by-hop, but a client that takes trailers lets the upstream send them through the
+      // proxy, which relays them (RFC 9110 10.1.4: the TE connection option goes with it)
+      head.field("TE", "trailers").field("Connection", "TE");
+    }
+    if (bodyLength >= 0) {
+      // a body read whole goes up with its length, whatever its framing was (as nginx does)
+      head.append("Content-Length: ").append(bodyLength).crlf();
+    } else if (bodyLength == -1) {
+      head.field("Transfer-Encoding", "chunked");
+    }
+    return head.crlf();
+  }
+
+  /** Receives the fields of a forwarded head, one name and value at a time. */
+  @FunctionalInterface
+  interface FieldSink {
+    void field(String name, String value);
+  }
+
+  /**
+   * The end-to-end fields of a forwarded request, whatever the protocol to the upstream: the
+   * client's fields minus hop-by-hop ones and those the proxy owns (Host, framing, Expect, the
+   * httpoxy {@code Proxy} field), forwarding claims only from a trusted peer, then
+   * X-Forwarded-For/-Proto/-Host, Via and X-Request-Id.
+   */
+  static void endToEnd(
+      ServerRequest req, boolean trusted, String clientIp, String requestId, FieldSink out) {
+    ServerRequestHeaders headers = req.headers();
     Set<String> tokens =
         headers.contains(HeaderNames.CONNECTION)
             ? HopByHop.connectionTokens(headers.get(HeaderNames.CONNECTION).allValues())
             : Set.of();
-    RequestHead head = new RequestHead();
-    head.append(req.prologue().method().text()).append(" ").append(requestTarget);
-    head.append(" HTTP/1.1").crlf().field("Host", host);
     String forwardedFor = null;
     String via = null;
     boolean hasProto = false;
@@ -85,35 +117,21 @@ final class RequestHead {
           hasProto |= lower.equals("x-forwarded-proto");
           hasForwardedHost |= lower.equals("x-forwarded-host");
           for (String value : h.allValues()) {
-            head.field(h.name(), value);
+            out.field(h.name(), value);
           }
         }
       }
     }
-    head.field("X-Forwarded-For", forwardedFor == null ? clientIp : forwardedFor + ", " + clientIp);
+    out.field("X-Forwarded-For", forwardedFor == null ? clientIp : forwardedFor + ", " + clientIp);
     if (!hasProto) {
-      head.field("X-Forwarded-Proto", req.isSecure() ? "https" : "http");
+      out.field("X-Forwarded-Proto", req.isSecure() ? "https" : "http");
     }
     String clientHost = req.authority();
     if (!hasForwardedHost && clientHost != null) {
-      head.field("X-Forwarded-Host", clientHost);
+      out.field("X-Forwarded-Host", clientHost);
     }
-    head.field("Via", via == null ? "1.1 steadyproxy" : via + ", 1.1 steadyproxy");
-    head.field("X-Request-Id", requestId);
-    if (upgrade != null) {
-      head.field("Connection", "upgrade").field("Upgrade", upgrade);
-    } else if (Trailers.acceptedBy(headers)) {
-      // TE is hop-by-hop, but a client that takes trailers lets the upstream send them through the
-      // proxy, which relays them (RFC 9110 10.1.4: the TE connection option goes with it)
-      head.field("TE", "trailers").field("Connection", "TE");
-    }
-    if (bodyLength >= 0) {
-      // a body read whole goes up with its length, whatever its framing was (as nginx does)
-      head.append("Content-Length: ").append(bodyLength).crlf();
-    } else if (bodyLength == -1) {
-      head.field("Transfer-Encoding", "chunked");
-    }
-    return head.crlf();
+    out.field("Via", via == null ? "1.1 steadyproxy" : via + ", 1.1 steadyproxy");
+    out.field("X-Request-Id", requestId);
   }
 
   /**

@@ -88,13 +88,30 @@ public final class UpstreamConnection {
     this.writeTimeoutNanos = writeTimeout.toNanos();
   }
 
-  /** Opens a connection, mapping every failure to its {@link ErrorClass}. */
+  /** Opens an HTTP/1.1 connection, mapping every failure to its {@link ErrorClass}. */
   static UpstreamConnection open(
       UpstreamEndpoint endpoint,
       Duration connectTimeout,
       Duration readTimeout,
       Duration writeTimeout,
       SSLSocketFactory tls) {
+    return open(endpoint, connectTimeout, readTimeout, writeTimeout, tls, false);
+  }
+
+  /**
+   * Opens a connection, mapping every failure to its {@link ErrorClass}.
+   *
+   * @param http2 the connection will speak HTTP/2: under TLS, ALPN offers {@code h2} only, and an
+   *     upstream that does not choose it is a protocol error (on cleartext, HTTP/2 goes by prior
+   *     knowledge)
+   */
+  static UpstreamConnection open(
+      UpstreamEndpoint endpoint,
+      Duration connectTimeout,
+      Duration readTimeout,
+      Duration writeTimeout,
+      SSLSocketFactory tls,
+      boolean http2) {
     SocketChannel channel;
     try {
       channel = SocketChannel.open();
@@ -119,9 +136,16 @@ public final class UpstreamConnection {
         if (!Character.isDigit(endpoint.host().charAt(0)) && !endpoint.host().contains(":")) {
           params.setServerNames(List.of(new SNIHostName(endpoint.host())));
         }
-        params.setApplicationProtocols(new String[] {"http/1.1"});
+        params.setApplicationProtocols(new String[] {http2 ? "h2" : "http/1.1"});
         ssl.setSSLParameters(params);
         ssl.startHandshake();
+        if (http2 && !"h2".equals(ssl.getApplicationProtocol())) {
+          closeQuietly(ssl);
+          throw new UpstreamException(
+              ErrorClass.PROTOCOL,
+              endpoint.toString(),
+              "the upstream did not choose h2 by ALPN (an h2c or grpc route to https needs it)");
+        }
         ssl.setSoTimeout(0); // from here on the sweeper bounds reads (see the class comment)
         return new UpstreamConnection(endpoint, channel, ssl, readTimeout, writeTimeout);
       }

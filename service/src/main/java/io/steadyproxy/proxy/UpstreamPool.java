@@ -107,6 +107,11 @@ public final class UpstreamPool implements AutoCloseable {
         endpoint, limits.connectTimeout(), limits.readTimeout(), limits.writeTimeout(), tls);
   }
 
+  /** The write timeout, in nanoseconds (an HTTP/2 upload waits for a window no longer). */
+  long writeTimeoutNanos() {
+    return limits.writeTimeout().toNanos();
+  }
+
   /** Receives how long each acquisition waited for a slot, in nanoseconds (for metrics). */
   public void onWait(LongConsumer observer) {
     this.waitObserver = observer;
@@ -130,6 +135,19 @@ public final class UpstreamPool implements AutoCloseable {
    *     connect failure
    */
   public UpstreamConnection acquire(UpstreamEndpoint endpoint, boolean fresh) {
+    return acquire(endpoint, fresh, false);
+  }
+
+  /**
+   * Lends a new connection for one HTTP/2 stream (h2 by ALPN under TLS), under the same slots and
+   * timeouts as any other; it is never kept idle, so the caller hands it back with {@link
+   * #discard}.
+   */
+  UpstreamConnection acquireHttp2(UpstreamEndpoint endpoint) {
+    return acquire(endpoint, true, true);
+  }
+
+  private UpstreamConnection acquire(UpstreamEndpoint endpoint, boolean fresh, boolean http2) {
     if (closed) {
       throw new UpstreamException(
           ErrorClass.POOL_EXHAUSTED, endpoint.toString(), "the proxy is shutting down");
@@ -147,7 +165,8 @@ public final class UpstreamPool implements AutoCloseable {
                   limits.connectTimeout(),
                   limits.readTimeout(),
                   limits.writeTimeout(),
-                  tls);
+                  tls,
+                  http2);
         } catch (Throwable e) {
           open.decrementAndGet();
           throw e;

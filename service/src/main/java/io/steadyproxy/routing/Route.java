@@ -11,8 +11,9 @@ import java.util.Objects;
  * @param upstream base URL of the upstream ({@code http} or {@code https}); a path in it is
  *     prepended
  * @param stripPrefix whether the prefix is removed from the path before forwarding
+ * @param protocol how the upstream is spoken to ({@link Protocol#HTTP1} unless configured)
  */
-public record Route(String prefix, URI upstream, boolean stripPrefix) {
+public record Route(String prefix, URI upstream, boolean stripPrefix, Protocol protocol) {
 
   /** The prefix of the default route. */
   public static final String DEFAULT_PREFIX = "/";
@@ -20,6 +21,7 @@ public record Route(String prefix, URI upstream, boolean stripPrefix) {
   public Route {
     Objects.requireNonNull(prefix, "prefix");
     Objects.requireNonNull(upstream, "upstream");
+    Objects.requireNonNull(protocol, "protocol");
     if (!prefix.startsWith("/")) {
       throw new IllegalArgumentException("route prefix must start with '/': " + prefix);
     }
@@ -27,6 +29,11 @@ public record Route(String prefix, URI upstream, boolean stripPrefix) {
     if (prefix.length() > 1 && prefix.endsWith("/")) {
       prefix = prefix.substring(0, prefix.length() - 1);
     }
+  }
+
+  /** An HTTP/1.1 route. */
+  public Route(String prefix, URI upstream, boolean stripPrefix) {
+    this(prefix, upstream, stripPrefix, Protocol.HTTP1);
   }
 
   /** Whether this is the catch-all route. */

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.steadyproxy.routing.Protocol;
 import io.steadyproxy.routing.Route;
 import java.io.IOException;
 import java.net.URI;
@@ -163,6 +164,64 @@ class ConfigLoaderTest {
     assertThat(
         result.warnings(), hasItem("unknown environment variable PROXY_MAX_CONECTIONS ignored"));
     assertThat(result.settings().server().port(), is(8001));
+  }
+
+  @Test
+  void routeProtocolFromEverySource() throws IOException {
+    Files.writeString(
+        dir.resolve("application.yaml"),
+        """
+                proxy:
+                  routes:
+                    - prefix: /y
+                      upstream: http://y:1
+                      protocol: h2c
+                """);
+    assertThat(
+        read(Map.of()).settings().routing().routes().getFirst().protocol(), is(Protocol.H2C));
+    json(
+        """
+            {"routes": [{"prefix": "/g", "upstream": "http://g:1", "protocol": "GRPC"},
+                        {"prefix": "/h", "upstream": "http://h:1"}]}
+            """);
+    List<Route> fromFile = read(Map.of()).settings().routing().routes();
+    assertThat(fromFile.get(0).protocol(), is(Protocol.GRPC));
+    assertThat(fromFile.get(1).protocol(), is(Protocol.HTTP1));
+    List<Route> fromEnv =
+        read(Map.of("PROXY_ROUTES", "/a=http://a:1;grpc;strip,/b=http://b:2;h2c"))
+            .settings()
+            .routing()
+            .routes();
+    assertThat(fromEnv.get(0).protocol(), is(Protocol.GRPC));
+    assertThat(fromEnv.get(0).stripPrefix(), is(true));
+    assertThat(fromEnv.get(1).protocol(), is(Protocol.H2C));
+    assertThat(fromEnv.get(1).stripPrefix(), is(false));
+    List<Route> fromFlag =
+        read(Map.of(), "--route", "/c=http://c:3;strip;http1").settings().routing().routes();
+    assertThat(fromFlag.getFirst().protocol(), is(Protocol.HTTP1));
+    assertThat(fromFlag.getFirst().stripPrefix(), is(true));
+  }
+
+  @Test
+  void aBadRouteProtocolFailsWithOneLine() throws IOException {
+    assertThat(
+        error(Map.of(), "--route", "/a=http://a:1;h3"),
+        is(
+            "invalid setting 'routes' from flag --route: route '/a=http://a:1;h3' has an unknown"
+                + " option ';h3'; /prefix=http://host:port[;strip][;h2c|;grpc]"));
+    assertThat(
+        error(Map.of("PROXY_ROUTES", "/a=http://a:1;grpc;h2c")),
+        is(
+            "invalid setting 'routes' from env PROXY_ROUTES: route '/a=http://a:1;grpc;h2c' names"
+                + " two protocols; /prefix=http://host:port[;strip][;h2c|;grpc]"));
+    json(
+        "{\"routes\": [{\"prefix\": \"/g\", \"upstream\": \"http://g:1\", \"protocol\": \"http2\"}]}");
+    assertThat(
+        error(Map.of()),
+        is(
+            "invalid setting 'routes' from file "
+                + dir.resolve("proxy_config.json")
+                + ": route '/g' protocol must be http1, h2c or grpc, got 'http2'"));
   }
 
   private String error(Map<String, String> env, String... flags) {

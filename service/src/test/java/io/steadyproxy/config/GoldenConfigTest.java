@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
 
 import io.steadyproxy.routing.Cidr;
+import io.steadyproxy.routing.Protocol;
 import io.steadyproxy.routing.Route;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -109,6 +110,7 @@ class GoldenConfigTest {
         s.routing().routes(),
         is(
             List.of(
+                new Route("/shop.Orders", URI.create("http://orders:50051"), false, Protocol.GRPC),
                 new Route("/static", URI.create("http://static:8081"), false),
                 new Route("/api", URI.create("http://api:8080"), true),
                 new Route("/", backend, false))));

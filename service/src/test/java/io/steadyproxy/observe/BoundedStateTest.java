@@ -91,7 +91,8 @@ class BoundedStateTest {
             "HTTP/1.1",
             null,
             "id",
-            5_000_000);
+            5_000_000,
+            null);
     assertThat(accessLine(ProxyLog.accessLog(true), r), containsString("query=token=s3cret"));
     String redacted = accessLine(ProxyLog.accessLog(false), r);
     assertThat(redacted, containsString("query=redacted"));
@@ -143,7 +144,8 @@ class BoundedStateTest {
             "HTTP/1.1",
             "agent \"x\"\n",
             "id",
-            5_000_000);
+            5_000_000,
+            null);
     String line = accessLine(ProxyLog.accessLog(), r);
     assertThat("one line, ending in the only newline", line.indexOf('\n'), is(line.length() - 1));
     assertThat(line, not(containsString("\r")));

@@ -182,7 +182,8 @@ class LogFormatterTest {
                   "HTTP/1.1",
                   ua,
                   "5f0c3a9e2b7d4c1a8e6f0b3d9a2c7e41",
-                  n / 3);
+                  n / 3,
+                  n == 0 ? "14" : null);
           AccessRecord r = new AccessRecord(x, true);
           r.setInstant(AT);
           String viaBytes = formatter.format(r);
@@ -210,7 +211,8 @@ class LogFormatterTest {
             "HTTP/2.0",
             "curl/8",
             "id-1",
-            -1);
+            -1,
+            "13");
     AccessRecord r = new AccessRecord(x, false);
     JsonObject o = json(LogFormatter.of(LogFormat.JSON).format(r));
     assertThat(o.getInt("status"), is(502));
@@ -219,5 +221,6 @@ class LogFormatterTest {
     assertThat(o.get("error"), is(JsonValue.NULL));
     assertThat(o.getString("query"), is("redacted"));
     assertThat(o.getString("logger"), is("steadyproxy.access"));
+    assertThat(o.getString("grpc_status"), is("13"));
   }
 }

@@ -1,5 +1,6 @@
 package io.steadyproxy.operator.crd;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
@@ -22,6 +23,27 @@ public class Route {
   @Default("false")
   @JsonPropertyDescription("Remove the prefix from the path before forwarding.")
   private Boolean stripPrefix = false;
+
+  @Default("http1")
+  @JsonPropertyDescription(
+      "How the proxy speaks to the upstream: http1 (HTTP/1.1), h2c (HTTP/2; h2 by ALPN for https),"
+          + " or grpc (h2c with gRPC deadlines and gRPC error statuses; HTTP/2 clients only).")
+  private Protocol protocol = Protocol.HTTP1;
+
+  /** The route's protocol to its upstream, as the proxy's {@code protocol} route key spells it. */
+  public enum Protocol {
+    @JsonProperty("http1")
+    HTTP1,
+    @JsonProperty("h2c")
+    H2C,
+    @JsonProperty("grpc")
+    GRPC;
+
+    /** The name in the CRD and the proxy's config file. */
+    public String configName() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
 
   public Route() {}
 
@@ -55,16 +77,25 @@ public class Route {
     this.stripPrefix = stripPrefix;
   }
 
+  public Protocol getProtocol() {
+    return protocol;
+  }
+
+  public void setProtocol(Protocol protocol) {
+    this.protocol = protocol;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof Route r
         && Objects.equals(prefix, r.prefix)
         && Objects.equals(upstream, r.upstream)
-        && Objects.equals(stripPrefix, r.stripPrefix);
+        && Objects.equals(stripPrefix, r.stripPrefix)
+        && Objects.equals(protocol, r.protocol);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(prefix, upstream, stripPrefix);
+    return Objects.hash(prefix, upstream, stripPrefix, protocol);
   }
 }

@@ -106,6 +106,9 @@ public final class ProxyConfigFile {
       r.put("prefix", route.getPrefix());
       r.put("upstream", route.getUpstream());
       r.put("strip_prefix", Boolean.TRUE.equals(route.getStripPrefix()));
+      if (route.getProtocol() != null && route.getProtocol() != Route.Protocol.HTTP1) {
+        r.put("protocol", route.getProtocol().configName()); // http1 is the proxy's default
+      }
     }
     if (spec.getUpstreamCaRef() != null) {
       file.put("upstream_ca_file", UPSTREAM_CA_PATH);

@@ -155,6 +155,11 @@ class CrdSchemaTest {
             edit(s -> ((ObjectNode) s.get("service")).put("type", "ExternalName")),
             ".spec.service.type: must match ^(ClusterIP|NodePort|LoadBalancer)$"),
         Arguments.of(
+            "unknown route protocol",
+            edit(s -> ((ObjectNode) s.get("routes").get(0)).put("protocol", "http2")),
+            ".spec.routes[0].protocol: Unsupported value: \"http2\": supported values: \"grpc\","
+                + " \"h2c\", \"http1\""),
+        Arguments.of(
             "route without slash",
             edit(s -> ((ObjectNode) s.get("routes").get(0)).put("prefix", "api")),
             ".spec.routes[0].prefix: must match " + ProxyConfigSpec.PATH_PREFIX_PATTERN),

@@ -21,8 +21,8 @@ import tools.jackson.databind.node.ObjectNode;
  * the subset our generated CRD uses: defaulting first, then {@code type}, {@code properties}
  * (unknown fields rejected, as with kubectl's strict field validation), {@code required}, {@code
  * additionalProperties}, {@code x-kubernetes-int-or-string}, {@code minimum}, {@code maximum},
- * {@code pattern}, and {@code x-kubernetes-validations} CEL rules, evaluated with Google's CEL for
- * Java.
+ * {@code pattern}, {@code enum} (strings), and {@code x-kubernetes-validations} CEL rules,
+ * evaluated with Google's CEL for Java.
  *
  * <p>The mock API server validates nothing, so this is what stands between a schema mistake and a
  * user's {@code kubectl apply}. A keyword it does not know fails the validation loudly, so the
@@ -42,6 +42,7 @@ public final class StructuralSchemaValidator {
           "minimum",
           "maximum",
           "pattern",
+          "enum",
           "default",
           "description",
           "format",
@@ -171,6 +172,19 @@ public final class StructuralSchemaValidator {
                 .matcher(value.asString())
                 .find()) {
           errors.add(path + ": must match " + schema.get("pattern").asString());
+        } else if (schema.has("enum")) {
+          // the API server's wording: Unsupported value: "x": supported values: "a", "b"
+          List<String> allowed = new java.util.ArrayList<>();
+          schema.get("enum").forEach(v -> allowed.add(v.asString()));
+          if (!allowed.contains(value.asString())) {
+            errors.add(
+                path
+                    + ": Unsupported value: \""
+                    + value.asString()
+                    + "\": supported values: \""
+                    + String.join("\", \"", allowed)
+                    + "\"");
+          }
         }
       }
       case "integer", "number" -> {
