@@ -560,6 +560,21 @@ public final class UpstreamConnection {
     }
   }
 
+  /**
+   * Closes with a reset (SO_LINGER 0): no TIME_WAIT is left on this side. Only for a connection
+   * whose exchange is complete both ways, as a reset throws away whatever is still unsent.
+   */
+  void closeWithoutLinger() {
+    if (!closed) {
+      try {
+        socket.setSoLinger(true, 0);
+      } catch (IOException e) {
+        // closed under us already: the close below is all there is
+      }
+    }
+    close();
+  }
+
   /** Closes the socket; safe to call from any thread, any number of times. */
   void close() {
     closed = true;
