@@ -72,6 +72,24 @@ public abstract sealed class LogFormatter extends Formatter
    */
   abstract boolean writePlain(LogRecord r, String message, LogFields fields, LineBuffer out);
 
+  /** Integers and {@link LogFields.Millis}, which both formats lay out alike; false for others. */
+  static boolean number(Object v, LineBuffer out) {
+    switch (v) {
+      case Integer n -> out.digits(n);
+      case Long n -> out.digits(n);
+      case LogFields.Millis m -> out.hundredths(m.hundredths());
+      default -> {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Doubles and floats take the escaping path: their text is the JDK's, not ours. */
+  static boolean inexact(Object v) {
+    return v instanceof Double || v instanceof Float;
+  }
+
   /**
    * One line, ending in {@code \n}, for an event and its fields.
    *
@@ -128,36 +146,32 @@ public abstract sealed class LogFormatter extends Formatter
 
     // as format(LogRecord, LogFields) writes a value, for values that need no escaping
     private static boolean value(Object v, LineBuffer out) {
-      switch (v) {
-        case null -> out.ascii('-');
-        case Integer n -> out.digits(n);
-        case Long n -> out.digits(n);
-        case LogFields.Millis m -> out.hundredths(m.hundredths());
-        case Double d -> {
-          return false;
-        }
-        case Float f -> {
-          return false;
-        }
-        default -> {
-          String text = v.toString();
-          if (!LineBuffer.printableAscii(text)) {
-            return false;
+      if (v == null) {
+        out.ascii('-');
+        return true;
+      }
+      if (number(v, out)) {
+        return true;
+      }
+      if (inexact(v)) {
+        return false;
+      }
+      String text = v.toString();
+      if (!LineBuffer.printableAscii(text)) {
+        return false;
+      }
+      if (text.isEmpty() || text.indexOf(' ') >= 0 || text.indexOf('"') >= 0) {
+        out.ascii('"');
+        for (int i = 0; i < text.length(); i++) {
+          char c = text.charAt(i);
+          if (c == '\\' || c == '"') {
+            out.ascii('\\');
           }
-          if (text.isEmpty() || text.indexOf(' ') >= 0 || text.indexOf('"') >= 0) {
-            out.ascii('"');
-            for (int i = 0; i < text.length(); i++) {
-              char c = text.charAt(i);
-              if (c == '\\' || c == '"') {
-                out.ascii('\\');
-              }
-              out.ascii(c);
-            }
-            out.ascii('"');
-          } else {
-            out.ascii(text);
-          }
+          out.ascii(c);
         }
+        out.ascii('"');
+      } else {
+        out.ascii(text);
       }
       return true;
     }
@@ -236,26 +250,22 @@ public abstract sealed class LogFormatter extends Formatter
 
     // as write(JsonGenerator, String, Object) writes a value, for values that need no escaping
     private static boolean value(Object v, LineBuffer out) {
-      switch (v) {
-        case null -> out.ascii("null");
-        case Integer n -> out.digits(n);
-        case Long n -> out.digits(n);
-        case LogFields.Millis m -> out.hundredths(m.hundredths());
-        case Boolean b -> out.ascii(b.toString());
-        case Double d -> {
-          return false;
-        }
-        case Float f -> {
-          return false;
-        }
-        default -> {
-          String text = v.toString();
-          if (!plain(text)) {
-            return false;
-          }
-          out.ascii('"').ascii(text).ascii('"');
-        }
+      if (v == null) {
+        out.ascii("null");
+        return true;
       }
+      if (number(v, out)) {
+        return true;
+      }
+      if (v instanceof Boolean b) {
+        out.ascii(b.toString());
+        return true;
+      }
+      String text = v.toString();
+      if (inexact(v) || !plain(text)) {
+        return false;
+      }
+      out.ascii('"').ascii(text).ascii('"');
       return true;
     }
 

@@ -45,32 +45,21 @@ final class HopByHop {
   static Set<String> connectionTokens(List<String> connectionValues) {
     java.util.HashSet<String> tokens = null;
     for (String value : connectionValues) {
-      int at = 0;
-      int n = value.length();
-      while (at <= n) {
-        int end = value.indexOf(',', at);
-        if (end < 0) {
-          end = n;
-        }
-        int s = at;
-        int e = end;
-        while (s < e && isWhitespace(value.charAt(s))) {
-          s++;
-        }
-        while (e > s && isWhitespace(value.charAt(e - 1))) {
-          e--;
-        }
-        boolean keepAlive = e - s == 10 && value.regionMatches(true, s, "keep-alive", 0, 10);
-        if (e > s && !keepAlive) {
-          String t = value.substring(s, e).toLowerCase(Locale.ROOT);
-          if (!ALWAYS.contains(t)) {
+      for (int at = 0; at <= value.length(); at = next(value, at)) {
+        long bounds = element(value, at);
+        int start = (int) (bounds >>> 32);
+        int end = (int) bounds;
+        boolean keepAlive =
+            end - start == 10 && value.regionMatches(true, start, "keep-alive", 0, 10);
+        if (end > start && !keepAlive) {
+          String name = value.substring(start, end).toLowerCase(Locale.ROOT);
+          if (!ALWAYS.contains(name)) {
             if (tokens == null) {
               tokens = new java.util.HashSet<>();
             }
-            tokens.add(t);
+            tokens.add(name);
           }
         }
-        at = end + 1;
       }
     }
     return tokens == null ? Set.of() : tokens;
@@ -101,27 +90,38 @@ final class HopByHop {
 
   /** Whether {@code value}, a comma-separated list, has {@code token} as one of its elements. */
   static boolean listsToken(String value, String token) {
-    int at = 0;
-    int n = value.length();
-    while (at <= n) {
-      int end = value.indexOf(',', at);
-      if (end < 0) {
-        end = n;
-      }
-      int s = at;
-      int e = end;
-      while (s < e && isWhitespace(value.charAt(s))) {
-        s++;
-      }
-      while (e > s && isWhitespace(value.charAt(e - 1))) {
-        e--;
-      }
-      if (e - s == token.length() && value.regionMatches(true, s, token, 0, token.length())) {
+    for (int at = 0; at <= value.length(); at = next(value, at)) {
+      long bounds = element(value, at);
+      int start = (int) (bounds >>> 32);
+      if ((int) bounds - start == token.length()
+          && value.regionMatches(true, start, token, 0, token.length())) {
         return true;
       }
-      at = end + 1;
     }
     return false;
+  }
+
+  /**
+   * The bounds of the list element that begins at {@code at}, trimmed of optional whitespace,
+   * packed as {@code start << 32 | end} (equal when the element is empty): no copy, no allocation.
+   */
+  private static long element(String value, int at) {
+    int end = value.indexOf(',', at);
+    int s = at;
+    int e = end < 0 ? value.length() : end;
+    while (s < e && isWhitespace(value.charAt(s))) {
+      s++;
+    }
+    while (e > s && isWhitespace(value.charAt(e - 1))) {
+      e--;
+    }
+    return (long) s << 32 | e;
+  }
+
+  /** Where the element after the one that begins at {@code at} begins (past the end if none). */
+  private static int next(String value, int at) {
+    int comma = value.indexOf(',', at);
+    return comma < 0 ? value.length() + 1 : comma + 1;
   }
 
   private static boolean isWhitespace(char c) {
