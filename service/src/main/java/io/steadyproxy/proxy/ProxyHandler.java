@@ -224,14 +224,11 @@ public final class ProxyHandler implements Handler {
           tunnels != null && client.context() != null
               ? UpgradeRequest.protocol(prologue, req.headers())
               : null;
-      String clientHost = req.authority();
       RequestHead head =
           RequestHead.forward(
               req,
               target.upstreamTarget(rawPath, query),
-              dispatch.preserveHost() && clientHost != null
-                  ? clientHost
-                  : target.endpoint().authority(),
+              upstreamHost(),
               dispatch.trusts(peer),
               clientIp,
               requestId,
@@ -320,14 +317,11 @@ public final class ProxyHandler implements Handler {
                 + " TLS); gRPC-Web is not translated");
         return;
       }
-      String clientHost = req.authority();
       var head =
           H2Exchange.requestHead(
               req,
               target.upstreamTarget(rawPath, query),
-              dispatch.preserveHost() && clientHost != null
-                  ? clientHost
-                  : target.endpoint().authority(),
+              upstreamHost(),
               target.endpoint().tls(),
               dispatch.trusts(peer),
               clientIp,
@@ -463,6 +457,14 @@ public final class ProxyHandler implements Handler {
       if (failure instanceof BadRequestBody || failure instanceof CloseConnectionException) {
         throw failure;
       }
+    }
+
+    /** The Host the upstream sees: the client's when preserve_host is on, else the upstream's. */
+    private String upstreamHost() {
+      String clientHost = req.authority();
+      return dispatch.preserveHost() && clientHost != null
+          ? clientHost
+          : target.endpoint().authority();
     }
 
     private void answer(ErrorClass err, String detail) {

@@ -250,6 +250,12 @@ class GrpcTest {
     return ClientCalls.blockingUnaryCall(channel, m, options, req);
   }
 
+  /** A Hello call that must fail: its status, for the test to check. */
+  private StatusRuntimeException failedHello() {
+    return assertThrows(
+        StatusRuntimeException.class, () -> unary(HELLO, utf8("x"), CallOptions.DEFAULT));
+  }
+
   private void poolDrained() throws InterruptedException {
     Eventually.eventually("every upstream slot back", () -> proxy.pool().inUse() == 0);
     assertThat(proxy.pool().open(), is(0)); // an HTTP/2 upstream connection carries one call
@@ -264,9 +270,7 @@ class GrpcTest {
       closed = s.getLocalPort();
     }
     proxyTo(closed);
-    StatusRuntimeException e =
-        assertThrows(
-            StatusRuntimeException.class, () -> unary(HELLO, utf8("x"), CallOptions.DEFAULT));
+    StatusRuntimeException e = failedHello();
     assertThat(e.getStatus().getCode(), is(Status.Code.UNAVAILABLE));
     assertThat(e.getStatus().getDescription(), startsWith("connect_refused"));
     poolDrained();
@@ -366,9 +370,7 @@ class GrpcTest {
     ClientCall<byte[], byte[]> held = channel.newCall(CHAT, CallOptions.DEFAULT);
     ClientCalls.asyncBidiStreamingCall(held, collecting(replies, null)).onNext(utf8("hold"));
     assertThat(text(replies.poll(10, TimeUnit.SECONDS)), is("hold")); // it holds the one slot
-    StatusRuntimeException e =
-        assertThrows(
-            StatusRuntimeException.class, () -> unary(HELLO, utf8("x"), CallOptions.DEFAULT));
+    StatusRuntimeException e = failedHello();
     assertThat(e.getStatus().getCode(), is(Status.Code.RESOURCE_EXHAUSTED));
     assertThat(e.getStatus().getDescription(), startsWith("pool_exhausted"));
     held.cancel("done", null);
@@ -389,9 +391,7 @@ class GrpcTest {
     memory.rssMb(900); // above max_memory_usage (500) even after the cleanup
     proxy.monitor().check();
     assertThat(proxy.monitor().shedding(), is(true));
-    StatusRuntimeException e =
-        assertThrows(
-            StatusRuntimeException.class, () -> unary(HELLO, utf8("x"), CallOptions.DEFAULT));
+    StatusRuntimeException e = failedHello();
     assertThat(e.getStatus().getCode(), is(Status.Code.RESOURCE_EXHAUSTED));
     assertThat(e.getStatus().getDescription(), startsWith("overloaded"));
     assertThat(seenHeaders.get(), is((Metadata) null)); // nothing reached the upstream
@@ -461,9 +461,7 @@ class GrpcTest {
                     }
                   });
       proxyTo(raw.getLocalPort());
-      StatusRuntimeException e =
-          assertThrows(
-              StatusRuntimeException.class, () -> unary(HELLO, utf8("x"), CallOptions.DEFAULT));
+      StatusRuntimeException e = failedHello();
       assertThat(e.getStatus().getCode(), is(Status.Code.INTERNAL));
       assertThat(e.getStatus().getDescription(), startsWith("bad_upstream_response"));
       server.join(5_000);
@@ -655,9 +653,7 @@ class GrpcTest {
               "--route",
               "/test.Echo=https://127.0.0.1:" + raw.getLocalPort() + ";grpc");
       channel = NettyChannelBuilder.forAddress("127.0.0.1", proxy.port()).usePlaintext().build();
-      StatusRuntimeException e =
-          assertThrows(
-              StatusRuntimeException.class, () -> unary(HELLO, utf8("x"), CallOptions.DEFAULT));
+      StatusRuntimeException e = failedHello();
       assertThat(e.getStatus().getCode(), is(Status.Code.INTERNAL));
       assertThat(e.getStatus().getDescription(), containsString("did not choose h2 by ALPN"));
       server.join(5_000);
