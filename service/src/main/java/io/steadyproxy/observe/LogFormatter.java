@@ -56,7 +56,7 @@ public abstract sealed class LogFormatter extends Formatter
    * {@link ExchangeRecord} and its log record.
    */
   final void write(LogRecord r, LineBuffer out) {
-    LogFields fields = r instanceof AccessRecord a ? a.fields() : fields(r);
+    LogFields fields = fields(r);
     int start = out.size();
     if (r.getThrown() == null && writePlain(r, message(r, fields), fields, out)) {
       return;

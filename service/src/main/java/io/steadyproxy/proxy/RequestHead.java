@@ -18,9 +18,11 @@ final class RequestHead {
   private int length;
 
   /**
-   * The head the proxy sends for a client's request: the client's fields minus hop-by-hop ones and
-   * those the proxy owns (Host, framing, Expect, the httpoxy {@code Proxy} field), forwarding
-   * claims only from a trusted peer, then X-Forwarded-For/-Proto/-Host and Via.
+   * The head the proxy sends for a client's request: the request line, Host, the end-to-end fields
+   * ({@link #endToEnd}) and the body's framing. With {@code upgrade} (the client's Upgrade value),
+   * it asks the upstream to switch protocols with {@code Upgrade} and {@code Connection: upgrade},
+   * the only hop-by-hop fields the proxy passes on, and only for a request that asked for them (see
+   * {@code UpgradeRequest}).
    *
    * @param req the client's request
    * @param requestTarget the origin-form target to send
@@ -31,24 +33,7 @@ final class RequestHead {
    * @param clientIp the client's address, appended to X-Forwarded-For
    * @param requestId the request id, sent as X-Request-Id in place of the client's
    * @param bodyLength the body's Content-Length, -1 for chunked, -2 for none
-   */
-  static RequestHead forward(
-      ServerRequest req,
-      String requestTarget,
-      String host,
-      boolean trusted,
-      String clientIp,
-      String requestId,
-      long bodyLength) {
-    return forward(req, requestTarget, host, trusted, clientIp, requestId, bodyLength, null);
-  }
-
-  /**
-   * The head for a request, as {@link #forward(ServerRequest, String, String, boolean, String,
-   * String, long)}; with {@code upgrade} (the client's Upgrade value), it asks the upstream to
-   * switch protocols with {@code Upgrade} and {@code Connection: upgrade}, the only hop-by-hop
-   * fields the proxy passes on, and only for a request that asked for them (see {@code
-   * UpgradeRequest}).
+   * @param upgrade the protocol the client asked to switch to, or null
    */
   static RequestHead forward(
       ServerRequest req,
