@@ -9,6 +9,7 @@ import io.helidon.webserver.http1.Http1ConnectionSelector;
 import io.helidon.webserver.spi.ServerConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One client connection until its first request line has arrived; then Helidon's HTTP/1.1
@@ -23,6 +24,13 @@ final class SniffingConnection implements ServerConnection, InterruptableTask<Vo
    * client spoke, not the HTTP/1.1 Helidon saw.
    */
   private static final ThreadLocal<Http10Context> SERVING = new ThreadLocal<>();
+
+  /**
+   * How many HTTP/1.0 connections are being served now. While none are, {@link #servingHttp10}
+   * answers without the thread-local lookup: async-profiler put that lookup, a miss in each
+   * connection thread's own map, at 0.7 % of the proxy's CPU on small requests (64 connections).
+   */
+  private static final AtomicInteger HTTP10_CONNECTIONS = new AtomicInteger();
 
   private final ConnectionContext ctx;
   private final Http1ConnectionSelector http1;
@@ -44,6 +52,9 @@ final class SniffingConnection implements ServerConnection, InterruptableTask<Vo
 
   /** Whether the request being handled on this thread came from an HTTP/1.0 client. */
   static boolean servingHttp10() {
+    if (HTTP10_CONNECTIONS.get() == 0) {
+      return false;
+    }
     Http10Context c = SERVING.get();
     return c != null && c.currentIsHttp10();
   }
@@ -62,11 +73,13 @@ final class SniffingConnection implements ServerConnection, InterruptableTask<Vo
     if (http10 == null) {
       c.handle(limit);
     } else {
+      HTTP10_CONNECTIONS.incrementAndGet();
       SERVING.set(http10);
       try {
         c.handle(limit);
       } finally {
         SERVING.remove();
+        HTTP10_CONNECTIONS.decrementAndGet();
       }
     }
   }
