@@ -21,6 +21,7 @@ public final class Main {
    * @param args flags such as {@code --host 0.0.0.0 --port 8000 --upstream http://backend:8080}
    */
   public static void main(String[] args) {
+    Carriers.atLeastTwo();
     CommandLine command = CommandLine.parse(args);
     switch (command.mode()) {
       case HELP -> {
