@@ -426,10 +426,23 @@ public final class ProxyHandler implements Handler {
       // With an upload under way, the last byte of a body of known length is held back until the
       // upload's outcome is known: the client must not see a complete response to a broken request.
       long holdAt = response.uploading() ? response.length() : -1;
+      boolean ended = false;
       do {
+        // What has already arrived goes out in one write, however the reads cut it (the head
+        // buffer's share of a body and the rest, a chunked body's next chunks and its end), as
+        // nginx writes what its read took in: each write wakes the client. A 16 KiB chunked echo
+        // went out in 4 writes (head, the head buffer's share, the rest, the last chunk), now in 1.
+        while (n < buf.length && response.ready()) {
+          int more = response.read(buf, n, buf.length - n);
+          if (more < 0) {
+            ended = true;
+            break;
+          }
+          n += more;
+        }
         int now = holdAt >= 0 && bytesOut + n == holdAt && n > 0 ? n - 1 : n;
         out.write(buf, 0, now);
-        if (flushEach) {
+        if (flushEach && !ended) { // at the end, close() sends it, with a length if it is all
           out.flush();
         }
         bytesOut += now;
@@ -438,7 +451,7 @@ public final class ProxyHandler implements Handler {
           out.write(buf, now, 1);
           bytesOut += 1;
         }
-      } while ((n = response.read(buf, 0, buf.length)) >= 0);
+      } while (!ended && (n = response.read(buf, 0, buf.length)) >= 0);
       if (holdAt < 0) {
         awaitUploadBeforeEnd(response);
       }

@@ -40,6 +40,12 @@ abstract sealed class UpstreamBody {
   abstract boolean complete();
 
   /**
+   * Whether {@link #read} would return now, without waiting for the upstream: the relay gathers
+   * what is already here into one write to the client.
+   */
+  abstract boolean ready();
+
+  /**
    * Whether each piece should be flushed to the client as it arrives (streams without a known
    * length).
    */
@@ -73,6 +79,11 @@ abstract sealed class UpstreamBody {
     boolean complete() {
       return true;
     }
+
+    @Override
+    boolean ready() {
+      return true;
+    }
   }
 
   static final class Fixed extends UpstreamBody {
@@ -99,6 +110,11 @@ abstract sealed class UpstreamBody {
     @Override
     boolean complete() {
       return remaining == 0;
+    }
+
+    @Override
+    boolean ready() {
+      return remaining == 0 || connection.bytesReady();
     }
   }
 
@@ -138,6 +154,13 @@ abstract sealed class UpstreamBody {
     @Override
     boolean complete() {
       return done;
+    }
+
+    @Override
+    boolean ready() {
+      // inside a chunk any byte will do (its closing CRLF comes with its last bytes, as the read
+      // that ends a chunk already assumes); between chunks the next size line must be here whole
+      return done || (chunkRemaining > 0 ? connection.bytesReady() : connection.chunkStartReady());
     }
 
     @Override
@@ -203,6 +226,11 @@ abstract sealed class UpstreamBody {
     @Override
     boolean complete() {
       return done;
+    }
+
+    @Override
+    boolean ready() {
+      return done || connection.bytesReady();
     }
 
     @Override

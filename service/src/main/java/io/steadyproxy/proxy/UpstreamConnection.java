@@ -299,6 +299,81 @@ public final class UpstreamConnection {
     return pos < limit;
   }
 
+  /**
+   * Whether a read now returns bytes without waiting for the upstream: some are buffered here, or
+   * the kernel holds some (one FIONREAD). Under TLS the kernel's count may include records that
+   * carry no data, which can only make a read look ready when it is not: callers use this to gather
+   * pieces that are already here, and a read that waits after all costs latency, never bytes.
+   */
+  boolean bytesReady() {
+    if (pos < limit) {
+      return true;
+    }
+    try {
+      return in.available() > 0;
+    } catch (IOException e) {
+      return false; // the read that follows meets the same failure and reports it
+    }
+  }
+
+  /**
+   * Whether the next chunk of a chunked body can be read without waiting: its size line is here and
+   * after it a byte of data or, for the last chunk, the empty line that ends a body without
+   * trailers. A last chunk with trailers is not ready: the body read so far goes out first, as
+   * before, and a trailer section the proxy refuses then ends a response the client has seen begin
+   * (TrailersTest). Takes into the buffer what the kernel already holds, if that is needed (such a
+   * read cannot wait).
+   */
+  boolean chunkStartReady() {
+    int eol = lineEnd();
+    if (eol < 0 && (!pullReady() || (eol = lineEnd()) < 0)) {
+      return false;
+    }
+    if (!lastChunk(eol)) {
+      return eol + 1 < limit || (pullReady() && lineEnd() + 1 < limit);
+    }
+    return noTrailers(eol) || (pullReady() && noTrailers(lineEnd()));
+  }
+
+  /** Reads what the kernel already holds into the buffer; false if it held nothing or no room. */
+  private boolean pullReady() {
+    if (limit - pos >= buf.length) {
+      return false;
+    }
+    try {
+      if (in.available() <= 0) {
+        return false;
+      }
+    } catch (IOException e) {
+      return false;
+    }
+    return fill() > 0; // cannot wait: the kernel holds bytes
+  }
+
+  private int lineEnd() {
+    for (int i = pos; i < limit; i++) {
+      if (buf[i] == '\n') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Whether the size line ending at {@code eol} is the last chunk's (zeros, then its end). */
+  private boolean lastChunk(int eol) {
+    int i = pos;
+    while (i < eol && buf[i] == '0') {
+      i++;
+    }
+    return i > pos && (i == eol || buf[i] == '\r' || buf[i] == ';' || buf[i] == ' ');
+  }
+
+  /** Whether the line after the one ending at {@code eol} is here and empty. */
+  private boolean noTrailers(int eol) {
+    return (eol + 1 < limit && buf[eol + 1] == '\n')
+        || (eol + 2 < limit && buf[eol + 1] == '\r' && buf[eol + 2] == '\n');
+  }
+
   // ---- writing ----
 
   /**

@@ -71,6 +71,11 @@ final class UpstreamResponse implements AutoCloseable {
     return body.streaming();
   }
 
+  /** Whether a read of the body would return now, without waiting for the upstream. */
+  boolean ready() {
+    return body.ready();
+  }
+
   /** Reads up to {@code len} bytes of the body; -1 at its end. */
   int read(byte[] b, int off, int len) {
     return body.read(b, off, len);

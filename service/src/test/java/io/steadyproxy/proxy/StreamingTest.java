@@ -257,6 +257,80 @@ class StreamingTest {
     }
   }
 
+  // The size line of the next chunk may come with an event, its data later: the event must not wait
+  // for it (the relay gathers only what can be read without waiting for the upstream).
+  @Test
+  void anEventIsNotHeldBackByTheNextChunksSizeLine() throws Exception {
+    CountDownLatch firstSeenByClient = new CountDownLatch(1);
+    AtomicBoolean secondSentBeforeFirstSeen = new AtomicBoolean();
+    try (RawUpstream upstream =
+            RawUpstream.start(
+                conn -> {
+                  conn.readHead();
+                  conn.write(
+                      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                          + "Transfer-Encoding: chunked\r\n\r\n"
+                          + chunk("data: one\n\n")
+                          + "b\r\n");
+                  if (!firstSeenByClient.await(20, TimeUnit.SECONDS)) {
+                    secondSentBeforeFirstSeen.set(true);
+                  }
+                  conn.write("data: two\n\n\r\n0\r\n");
+                  conn.write("\r\n");
+                  conn.readHead();
+                });
+        SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString());
+        Socket client = new Socket("127.0.0.1", proxy.port())) {
+      client.setSoTimeout(30_000);
+      client
+          .getOutputStream()
+          .write("GET /events HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      InputStream in = client.getInputStream();
+      assertThat(RawHttp.readHead(in).status(), is(200));
+      StringBuilder seen = new StringBuilder();
+      while (!seen.toString().contains("data: one")) {
+        int b = in.read();
+        assertThat("stream ended before the first event", b >= 0, is(true));
+        seen.append((char) b);
+      }
+      firstSeenByClient.countDown();
+      while (!seen.toString().contains("data: two")) {
+        int b = in.read();
+        assertThat("stream ended before the second event", b >= 0, is(true));
+        seen.append((char) b);
+      }
+      assertThat(
+          "the first event must reach the client before the upstream sends the second's data",
+          secondSentBeforeFirstSeen.get(),
+          is(false));
+    }
+  }
+
+  // A chunked answer whose chunks and end arrived together is relayed in one write (each write to
+  // the client wakes it; nginx writes what one read took in). A body written whole is one that
+  // Helidon sends with its Content-Length: that is how the test sees the single write.
+  @Test
+  void aChunkedAnswerThatArrivedWholeGoesToTheClientInOneWrite() throws Exception {
+    try (RawUpstream upstream =
+            RawUpstream.start(
+                conn -> {
+                  conn.readHead();
+                  conn.write(
+                      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                          + chunk("hello")
+                          + chunk(" chunked")
+                          + chunk(" world")
+                          + "0\r\n\r\n");
+                  conn.readHead();
+                });
+        SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString())) {
+      RawHttp.Response r = RawHttp.exchange(proxy.port(), "GET /whole HTTP/1.1\r\nHost: x\r\n\r\n");
+      assertThat(r.status(), is(200));
+      assertThat(r.text(), is("hello chunked world"));
+      assertThat(r.head().header("Content-Length"), is("19"));
+    }
+  }
+
   private static String chunk(String data) {
     return Integer.toHexString(data.length()) + "\r\n" + data + "\r\n";
   }
