@@ -14,6 +14,7 @@ import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -210,22 +211,45 @@ class StreamingTest {
 
   @Test
   void serverSentEventsArriveOneByOne() throws Exception {
+    String head =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+    assertTheFirstEventArrivesAlone(
+        List.of(head, chunk("data: one\n\n")), List.of(chunk("data: two\n\n"), "0\r\n\r\n"));
+  }
+
+  // The size line of the next chunk may come with an event, its data later: the event must not wait
+  // for it (the relay gathers only what can be read without waiting for the upstream). The same for
+  // the last chunk's line without the empty line that ends the body.
+  @Test
+  void anEventIsNotHeldBackByTheNextChunksSizeLine() throws Exception {
+    String head =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+    assertTheFirstEventArrivesAlone(
+        List.of(head + chunk("data: one\n\n") + "b\r\n"),
+        List.of("data: two\n\n\r\n0\r\n", "\r\n"));
+  }
+
+  /**
+   * The upstream writes {@code before}, waits until the client has seen "data: one", then writes
+   * {@code after} (which holds "data: two"): a proxy that holds the first event back fails.
+   */
+  private static void assertTheFirstEventArrivesAlone(List<String> before, List<String> after)
+      throws Exception {
     CountDownLatch firstSeenByClient = new CountDownLatch(1);
     AtomicBoolean secondSentBeforeFirstSeen = new AtomicBoolean();
     try (RawUpstream upstream =
             RawUpstream.start(
                 conn -> {
                   conn.readHead();
-                  conn.write(
-                      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n");
-                  conn.write(chunk("data: one\n\n"));
-                  // The next event is sent only once the client has the first: a buffering proxy
-                  // fails here.
+                  for (String piece : before) {
+                    conn.write(piece);
+                  }
                   if (!firstSeenByClient.await(20, TimeUnit.SECONDS)) {
                     secondSentBeforeFirstSeen.set(true);
                   }
-                  conn.write(chunk("data: two\n\n"));
-                  conn.write("0\r\n\r\n");
+                  for (String piece : after) {
+                    conn.write(piece);
+                  }
                   conn.readHead();
                 });
         SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString());
@@ -239,68 +263,11 @@ class StreamingTest {
       assertThat(head.status(), is(200));
       assertThat(head.header("Content-Type"), is("text/event-stream"));
       StringBuilder seen = new StringBuilder();
-      while (!seen.toString().contains("data: one")) {
-        int b = in.read();
-        assertThat("stream ended before the first event", b >= 0, is(true));
-        seen.append((char) b);
-      }
+      readUntil(in, seen, "data: one");
       firstSeenByClient.countDown();
-      while (!seen.toString().contains("data: two")) {
-        int b = in.read();
-        assertThat("stream ended before the second event", b >= 0, is(true));
-        seen.append((char) b);
-      }
+      readUntil(in, seen, "data: two");
       assertThat(
-          "the first event must reach the client before the upstream sends the second",
-          secondSentBeforeFirstSeen.get(),
-          is(false));
-    }
-  }
-
-  // The size line of the next chunk may come with an event, its data later: the event must not wait
-  // for it (the relay gathers only what can be read without waiting for the upstream).
-  @Test
-  void anEventIsNotHeldBackByTheNextChunksSizeLine() throws Exception {
-    CountDownLatch firstSeenByClient = new CountDownLatch(1);
-    AtomicBoolean secondSentBeforeFirstSeen = new AtomicBoolean();
-    try (RawUpstream upstream =
-            RawUpstream.start(
-                conn -> {
-                  conn.readHead();
-                  conn.write(
-                      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                          + "Transfer-Encoding: chunked\r\n\r\n"
-                          + chunk("data: one\n\n")
-                          + "b\r\n");
-                  if (!firstSeenByClient.await(20, TimeUnit.SECONDS)) {
-                    secondSentBeforeFirstSeen.set(true);
-                  }
-                  conn.write("data: two\n\n\r\n0\r\n");
-                  conn.write("\r\n");
-                  conn.readHead();
-                });
-        SteadyProxy proxy = TestProxies.start("--upstream", upstream.url().toString());
-        Socket client = new Socket("127.0.0.1", proxy.port())) {
-      client.setSoTimeout(30_000);
-      client
-          .getOutputStream()
-          .write("GET /events HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      InputStream in = client.getInputStream();
-      assertThat(RawHttp.readHead(in).status(), is(200));
-      StringBuilder seen = new StringBuilder();
-      while (!seen.toString().contains("data: one")) {
-        int b = in.read();
-        assertThat("stream ended before the first event", b >= 0, is(true));
-        seen.append((char) b);
-      }
-      firstSeenByClient.countDown();
-      while (!seen.toString().contains("data: two")) {
-        int b = in.read();
-        assertThat("stream ended before the second event", b >= 0, is(true));
-        seen.append((char) b);
-      }
-      assertThat(
-          "the first event must reach the client before the upstream sends the second's data",
+          "the first event must reach the client before the upstream sends the rest",
           secondSentBeforeFirstSeen.get(),
           is(false));
     }
@@ -328,6 +295,16 @@ class StreamingTest {
       assertThat(r.status(), is(200));
       assertThat(r.text(), is("hello chunked world"));
       assertThat(r.head().header("Content-Length"), is("19"));
+    }
+  }
+
+  /** Reads the stream into {@code seen} until it holds {@code text}; fails if the stream ends. */
+  private static void readUntil(InputStream in, StringBuilder seen, String text)
+      throws IOException {
+    while (!seen.toString().contains(text)) {
+      int b = in.read();
+      assertThat("stream ended before \"" + text + "\"", b >= 0, is(true));
+      seen.append((char) b);
     }
   }
 
