@@ -301,9 +301,9 @@ public final class UpstreamConnection {
 
   /**
    * Whether a read now returns bytes without waiting for the upstream: some are buffered here, or
-   * the kernel holds some (one FIONREAD). Under TLS the kernel's count may include records that
-   * carry no data, which can only make a read look ready when it is not: callers use this to gather
-   * pieces that are already here, and a read that waits after all costs latency, never bytes.
+   * the kernel holds some (one FIONREAD). Under TLS the socket counts only bytes it has already
+   * decrypted, so a record still in the kernel looks not ready: the relay then writes what it has,
+   * as it did before it gathered.
    */
   boolean bytesReady() {
     if (pos < limit) {
@@ -365,7 +365,8 @@ public final class UpstreamConnection {
     while (i < eol && buf[i] == '0') {
       i++;
     }
-    return i > pos && (i == eol || buf[i] == '\r' || buf[i] == ';' || buf[i] == ' ');
+    return i > pos
+        && (i == eol || buf[i] == '\r' || buf[i] == ';' || buf[i] == ' ' || buf[i] == '\t');
   }
 
   /** Whether the line after the one ending at {@code eol} is here and empty. */
